@@ -1,0 +1,547 @@
+"""The async Coinbase Exchange client: endpoints, cursor paging, rate limits, retries.
+
+This module is the one boundary where httpx meets the rest of trade-tracker: every
+httpx exception and every non-2xx answer is translated here into the tree in
+``errors.py``, with a message a trader can act on. No httpx exception escapes.
+
+Retries (stamina): 429, 502, 503, 504 and connect errors, for GET only, with capped
+exponential backoff and jitter, bounded in attempts and in total time. A
+``Retry-After`` header (seconds or an HTTP date) is honoured when present. Other
+4xx answers are never retried, and neither is anything but a GET.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, Literal, Self
+
+import httpx
+import stamina
+from pydantic import TypeAdapter, ValidationError
+
+from .. import __version__
+from ..errors import (
+    AuthenticationError,
+    BadRequest,
+    ConfigError,
+    ExchangeError,
+    ExchangeProtocolError,
+    ExchangeStatusError,
+    ExchangeUnavailable,
+    ExchangeUnreachable,
+    InvalidApiKey,
+    InvalidArgument,
+    InvalidPassphrase,
+    InvalidSignature,
+    MissingAuthHeader,
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+    TimestampExpired,
+)
+from .auth import ApiCredential, CoinbaseAuth, ServerClock
+from .models import Account, Fill, FillPage, Order, Product, Profile, ServerTime, Stats, Ticker
+from .ratelimit import RateLimits, bucket_for_path
+
+__all__ = [
+    "ORDER_STATUSES",
+    "CoinbaseClient",
+    "RetryPolicy",
+    "RateLimits",
+    "check_product_id",
+]
+
+log = logging.getLogger("trade_tracker.coinbase")
+
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+ORDER_STATUSES = frozenset({"open", "pending", "rejected", "done", "active", "received", "all"})
+MAX_FILLS_LIMIT = 100
+_PRODUCT_ID = re.compile(r"^[A-Za-z0-9]{1,20}-[A-Za-z0-9]{1,20}$")
+_ORDER_ID = re.compile(r"^[0-9A-Fa-f-]{32,36}$")
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard one request tries: at most ``attempts`` tries within ``timeout`` seconds.
+
+    Waits grow as ``wait_initial * 2**n`` plus up to ``wait_jitter`` random seconds,
+    capped at ``wait_max``; a ``Retry-After`` header replaces the computed wait.
+    """
+
+    attempts: int = 6
+    timeout: float = 60.0
+    wait_initial: float = 0.25
+    wait_max: float = 8.0
+    wait_jitter: float = 1.0
+
+    @classmethod
+    def no_wait(cls, attempts: int = 3) -> RetryPolicy:
+        """Retries without sleeping: for tests."""
+        return cls(attempts=attempts, timeout=30.0, wait_initial=0.0, wait_max=0.0, wait_jitter=0.0)
+
+
+def check_product_id(product_id: str) -> str:
+    """Validate a ``BASE-QUOTE`` product id before it goes into a URL; return it upper-cased."""
+    if not isinstance(product_id, str) or not _PRODUCT_ID.match(product_id):
+        raise InvalidArgument(
+            f"product_id must look like BASE-QUOTE, e.g. BTC-USD (got {str(product_id)[:40]!r})"
+        )
+    return product_id.upper()
+
+
+def _check_order_id(order_id: str) -> str:
+    if not isinstance(order_id, str) or not _ORDER_ID.match(order_id):
+        raise InvalidArgument(f"order_id must be a UUID (got {str(order_id)[:40]!r})")
+    return order_id
+
+
+def _check_cursor(name: str, value: int | str | None) -> str | None:
+    if value is None:
+        return None
+    text = str(value)
+    if not text.isdigit():
+        raise InvalidArgument(f"{name} must be a trade_id (a whole number), got {text[:40]!r}")
+    return text
+
+
+class _RetryableAnswer(Exception):
+    """Internal: a 429/5xx answer that may be retried. Never leaves this module."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
+
+
+def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Parse a ``Retry-After`` header: delay-seconds or an HTTP-date. None if absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def _api_message(response: httpx.Response) -> str | None:
+    try:
+        data = json.loads(response.content)
+    except ValueError:
+        return None
+    if isinstance(data, dict) and isinstance(data.get("message"), str):
+        return data["message"][:300]
+    return None
+
+
+_AUTH_MESSAGES: tuple[tuple[str, type[AuthenticationError], str], ...] = (
+    (
+        "invalid signature",
+        InvalidSignature,
+        "the signature did not verify: the API secret is wrong (re-enter it exactly as Coinbase "
+        "showed it), or this machine's clock is far off",
+    ),
+    (
+        "invalid passphrase",
+        InvalidPassphrase,
+        "the passphrase is wrong: use the passphrase you set when you created the API key, "
+        "not your Coinbase login password",
+    ),
+    (
+        "invalid api key",
+        InvalidApiKey,
+        "the exchange does not know this key: check it is a Coinbase Exchange key made for this "
+        "environment (sandbox keys work only on the sandbox, production keys only on production), "
+        "and not a CDP / Advanced Trade key, which this API does not take",
+    ),
+    (
+        "timestamp expired",
+        TimestampExpired,
+        "the request timestamp was more than 30 s from the exchange's clock, even after correcting "
+        "from GET /time: fix this machine's clock (NTP)",
+    ),
+    (
+        "header is required",
+        MissingAuthHeader,
+        "the request was not signed: this endpoint needs a stored credential",
+    ),
+)
+
+_PERMISSION_FOR = {
+    "/accounts": "View",
+    "/orders": "View (or Trade)",
+    "/fills": "View (or Trade)",
+    "/profiles": "View",
+}
+
+
+class CoinbaseClient:
+    """An async Coinbase Exchange REST client over one ``httpx.AsyncClient``.
+
+    Args:
+        base_url: e.g. the sandbox ``https://api-public.sandbox.exchange.coinbase.com``.
+        credential: needed for private endpoints; public ones work without.
+        timeout: seconds per read/write, or an ``httpx.Timeout``.
+        retry: the bounded retry policy.
+        rate_limits: the client-side buckets; the process-wide shared ones by default.
+        transport: an httpx transport (tests pass respx's or an ASGI one).
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        credential: ApiCredential | None = None,
+        *,
+        timeout: float | httpx.Timeout = 15.0,
+        retry: RetryPolicy | None = None,
+        rate_limits: RateLimits | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        clock: ServerClock | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.credential = credential
+        self.retry = retry or RetryPolicy()
+        self.rate_limits = rate_limits or RateLimits.shared()
+        self.clock = clock or ServerClock()
+        self.requests_sent = 0
+        self._auth = (
+            CoinbaseAuth(credential, self.clock, time_url=f"{self.base_url}/time") if credential else None
+        )
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url,
+            timeout=timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout),
+            transport=transport,
+            headers={"User-Agent": f"trade-tracker/{__version__}", "Accept": "application/json"},
+            follow_redirects=False,
+        )
+
+    def __repr__(self) -> str:
+        return f"CoinbaseClient(base_url={self.base_url!r}, credential={self.credential!r})"
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    @property
+    def label(self) -> str:
+        return self.credential.label if self.credential else "(none)"
+
+    # -- the one request path ------------------------------------------------------------
+
+    async def _request(
+        self,
+        method: Literal["GET", "POST"],
+        path: str,
+        params: Sequence[tuple[str, str]] | None = None,
+        *,
+        private: bool,
+    ) -> httpx.Response:
+        if private and self._auth is None:
+            raise ConfigError(
+                f"{method} {path} needs a Coinbase Exchange credential: store one with "
+                "`trade-tracker credentials add --label NAME` or set EX_API_KEY_READ, "
+                "EX_API_SECRET_READ and EX_API_PASSPHRASE_READ"
+            )
+        bucket = bucket_for_path(path)
+        policy = self.retry
+        started = time.monotonic()
+
+        def backoff(exc: Exception) -> bool | float:
+            if isinstance(exc, _RetryableAnswer):
+                delay = retry_after_seconds(exc.response.headers.get("Retry-After"))
+                if delay is None:
+                    return True
+                # Honour the server's delay, but never beyond this request's time budget.
+                return delay if time.monotonic() - started + delay <= policy.timeout else False
+            return isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+
+        try:
+            async for attempt in stamina.retry_context(
+                on=backoff,
+                attempts=policy.attempts if method == "GET" else 1,
+                timeout=policy.timeout,
+                wait_initial=policy.wait_initial,
+                wait_max=policy.wait_max,
+                wait_jitter=policy.wait_jitter,
+            ):
+                with attempt:
+                    await self.rate_limits.acquire(bucket)
+                    self.requests_sent += 1
+                    response = await self._http.request(
+                        method, path, params=params, auth=self._auth if private else None
+                    )
+                    log.debug("%s %s -> %s", method, path, response.status_code)
+                    if response.status_code in RETRY_STATUSES:
+                        raise _RetryableAnswer(response)
+        except _RetryableAnswer as exc:
+            raise self._status_error(method, path, exc.response) from None
+        except httpx.HTTPError as exc:
+            raise self._transport_error(method, path, exc) from exc
+        if response.is_success:
+            return response
+        raise self._status_error(method, path, response)
+
+    def _transport_error(self, method: str, path: str, exc: httpx.HTTPError) -> ExchangeError:
+        kind = type(exc).__name__
+        if isinstance(exc, httpx.TimeoutException):
+            return ExchangeUnreachable(
+                f"Coinbase Exchange at {self.base_url} did not answer {method} {path} in time ({kind}); "
+                "check the network, or raise EX_HTTP_TIMEOUT"
+            )
+        if isinstance(exc, httpx.TransportError):
+            return ExchangeUnreachable(
+                f"Coinbase Exchange at {self.base_url} is unreachable ({kind} on {method} {path}); "
+                "check the network and EX_BASE_URL"
+            )
+        return ExchangeError(f"{method} {path} failed: {kind}")
+
+    def _status_error(self, method: str, path: str, response: httpx.Response) -> ExchangeStatusError:
+        status = response.status_code
+        api_message = _api_message(response)
+        said = f"Coinbase answered {status} {api_message!r}" if api_message else f"Coinbase answered {status}"
+        where = f"{method} {path}"
+        lowered = (api_message or "").lower()
+        if status == 401 or (status == 400 and any(m in lowered for m, _, _ in _AUTH_MESSAGES)):
+            for needle, cls, hint in _AUTH_MESSAGES:
+                if needle in lowered:
+                    return cls(
+                        f"credential '{self.label}' was rejected on {where} ({said}): {hint}",
+                        status_code=status,
+                        api_message=api_message,
+                    )
+            return AuthenticationError(
+                f"credential '{self.label}' was rejected on {where} ({said}); check the key, secret "
+                "and passphrase",
+                status_code=status,
+                api_message=api_message,
+            )
+        if status == 403:
+            needed = _PERMISSION_FOR.get(path, "a permission it lacks")
+            return PermissionDenied(
+                f"credential '{self.label}' may not call {where} ({said}): the API key needs the "
+                f"{needed} permission; edit the key's permissions on Coinbase Exchange",
+                status_code=status,
+                api_message=api_message,
+            )
+        if status == 404:
+            return NotFound(
+                f"{where}: not found ({said}); check the product or order id (list_products shows ids)",
+                status_code=status,
+                api_message=api_message,
+            )
+        if status == 429:
+            return RateLimited(
+                f"{where}: still rate limited after {self.retry.attempts} attempts ({said}); "
+                "wait a few seconds and try again",
+                status_code=status,
+                api_message=api_message,
+            )
+        if status >= 500:
+            return ExchangeUnavailable(
+                f"Coinbase Exchange at {self.base_url} failed on {where} ({said}) after retrying; "
+                "try again later",
+                status_code=status,
+                api_message=api_message,
+            )
+        if status == 400:
+            return BadRequest(f"Coinbase rejected {where}: {api_message or 'bad request'}",
+                              status_code=status, api_message=api_message)
+        return ExchangeStatusError(f"{where}: unexpected answer ({said})", status_code=status,
+                                   api_message=api_message)
+
+    def _parse(self, response: httpx.Response, adapter: TypeAdapter[Any], what: str) -> Any:
+        try:
+            return adapter.validate_json(response.content)
+        except ValidationError as exc:
+            first = exc.errors(include_input=False, include_url=False)[:1]
+            detail = f"{'.'.join(map(str, first[0]['loc']))}: {first[0]['msg']}" if first else "invalid"
+            raise ExchangeProtocolError(
+                f"{what} from {self.base_url} did not match the documented shape ({detail}); "
+                "is EX_BASE_URL a Coinbase Exchange API?"
+            ) from None
+
+    async def _get_model(self, path: str, model: Any, *, private: bool,
+                         params: Sequence[tuple[str, str]] | None = None) -> Any:
+        response = await self._request("GET", path, params, private=private)
+        return self._parse(response, _adapter(model), f"GET {path}")
+
+    # -- public endpoints ------------------------------------------------------------------
+
+    async def get_time(self) -> ServerTime:
+        """``GET /time``: the exchange's clock (also used to correct ours)."""
+        return await self._get_model("/time", ServerTime, private=False)
+
+    async def list_products(self, type: str | None = None) -> list[Product]:
+        """``GET /products``: every product, delisted ones included (watch ``status``)."""
+        params = [("type", type)] if type else None
+        return await self._get_model("/products", list[Product], private=False, params=params)
+
+    async def get_product(self, product_id: str) -> Product:
+        """``GET /products/{id}``."""
+        return await self._get_model(f"/products/{check_product_id(product_id)}", Product, private=False)
+
+    async def get_ticker(self, product_id: str) -> Ticker:
+        """``GET /products/{id}/ticker``: last trade, best bid/ask and 24h volume."""
+        return await self._get_model(f"/products/{check_product_id(product_id)}/ticker", Ticker,
+                                     private=False)
+
+    async def get_stats(self, product_id: str) -> Stats:
+        """``GET /products/{id}/stats``: 24h open/high/low/last and volume (base units)."""
+        return await self._get_model(f"/products/{check_product_id(product_id)}/stats", Stats,
+                                     private=False)
+
+    # -- private endpoints -----------------------------------------------------------------
+
+    async def list_accounts(self) -> list[Account]:
+        """``GET /accounts``: one account per currency of the key's profile (View permission)."""
+        return await self._get_model("/accounts", list[Account], private=True)
+
+    async def list_profiles(self, active: bool | None = None) -> list[Profile]:
+        """``GET /profiles``."""
+        params = [("active", "true" if active else "false")] if active is not None else None
+        return await self._get_model("/profiles", list[Profile], private=True, params=params)
+
+    async def list_orders(
+        self,
+        status: Sequence[str] | None = None,
+        product_id: str | None = None,
+        limit: int = 100,
+        before: str | None = None,
+        after: str | None = None,
+    ) -> list[Order]:
+        """``GET /orders``: one page of orders, newest first.
+
+        With no ``status``, Coinbase returns **only open (and pending/active) orders**;
+        pass ``status=["done"]`` or ``["all"]`` for history. Several statuses are sent as
+        a repeated parameter (``status=done&status=open``). ``before``/``after`` are
+        ``created_at`` dates on this endpoint, not ids.
+        """
+        params: list[tuple[str, str]] = []
+        for s in status or ():
+            if s not in ORDER_STATUSES:
+                raise InvalidArgument(
+                    f"unknown order status {s!r}; use one of {', '.join(sorted(ORDER_STATUSES))}"
+                )
+            params.append(("status", s))
+        if product_id is not None:
+            params.append(("product_id", check_product_id(product_id)))
+        if not 1 <= limit <= 1000:
+            raise InvalidArgument("limit must be between 1 and 1000")
+        params.append(("limit", str(limit)))
+        if before is not None:
+            params.append(("before", before))
+        if after is not None:
+            params.append(("after", after))
+        return await self._get_model("/orders", list[Order], private=True, params=params)
+
+    async def list_fills(
+        self,
+        product_id: str | None = None,
+        order_id: str | None = None,
+        limit: int = MAX_FILLS_LIMIT,
+        before: int | str | None = None,
+        after: int | str | None = None,
+    ) -> FillPage:
+        """``GET /fills``: one page of fills, newest first (descending ``trade_id``).
+
+        Coinbase requires ``product_id`` or ``order_id``; that is checked here, before any
+        request. ``after=X`` pages older than trade X, ``before=X`` newer. The page carries
+        the ``CB-BEFORE`` / ``CB-AFTER`` cursors for the next call.
+        """
+        params = self._fill_params(product_id, order_id, limit, before, after)
+        response = await self._request("GET", "/fills", params, private=True)
+        fills = self._parse(response, _adapter(list[Fill]), "GET /fills")
+        return FillPage(
+            fills=fills,
+            before=response.headers.get("CB-BEFORE") or None,
+            after=response.headers.get("CB-AFTER") or None,
+        )
+
+    @staticmethod
+    def _fill_params(
+        product_id: str | None, order_id: str | None, limit: int,
+        before: int | str | None, after: int | str | None,
+    ) -> list[tuple[str, str]]:
+        if product_id is None and order_id is None:
+            raise InvalidArgument(
+                "/fills needs product_id or order_id (Coinbase refuses a request with neither)"
+            )
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_FILLS_LIMIT:
+            raise InvalidArgument(f"limit must be a whole number from 1 to {MAX_FILLS_LIMIT}")
+        before_text, after_text = _check_cursor("before", before), _check_cursor("after", after)
+        if before_text is not None and after_text is not None:
+            raise InvalidArgument("give before or after, not both")
+        params: list[tuple[str, str]] = []
+        if product_id is not None:
+            params.append(("product_id", check_product_id(product_id)))
+        if order_id is not None:
+            params.append(("order_id", _check_order_id(order_id)))
+        params.append(("limit", str(limit)))
+        if before_text is not None:
+            params.append(("before", before_text))
+        if after_text is not None:
+            params.append(("after", after_text))
+        return params
+
+    async def iter_fill_pages(
+        self,
+        product_id: str | None = None,
+        order_id: str | None = None,
+        *,
+        newer_than: int | None = None,
+        older_than: int | None = None,
+        limit: int = MAX_FILLS_LIMIT,
+    ) -> AsyncIterator[FillPage]:
+        """Walk ``/fills`` page by page.
+
+        By default (or with ``older_than``) it pages *older* with ``after=<CB-AFTER>``;
+        with ``newer_than`` it pages *newer* with ``before=<CB-BEFORE>``. It stops only
+        on an empty page or a missing cursor header, never because a page was shorter
+        than ``limit``: servers cap pages below what was asked.
+        """
+        if newer_than is not None and older_than is not None:
+            raise InvalidArgument("give newer_than or older_than, not both")
+        newer = newer_than is not None
+        cursor: int | str | None = newer_than if newer else older_than
+        while True:
+            page = await self.list_fills(
+                product_id, order_id, limit,
+                before=cursor if newer else None,
+                after=None if newer else cursor,
+            )
+            if not page.fills:
+                return
+            yield page
+            next_cursor = page.before if newer else page.after
+            if next_cursor is None:
+                return
+            if cursor is not None and str(next_cursor) == str(cursor):
+                raise ExchangeProtocolError(
+                    f"/fills paging did not advance (cursor {cursor} came back); stopping to avoid a loop"
+                )
+            cursor = next_cursor
+
+
+_ADAPTERS: dict[Any, TypeAdapter[Any]] = {}
+
+
+def _adapter(model: Any) -> TypeAdapter[Any]:
+    adapter = _ADAPTERS.get(model)
+    if adapter is None:
+        adapter = _ADAPTERS[model] = TypeAdapter(model)
+    return adapter

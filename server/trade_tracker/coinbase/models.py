@@ -1,0 +1,231 @@
+"""Pydantic models of Coinbase Exchange's JSON answers.
+
+Money is ``Decimal`` parsed from the exact string the API sent, and serialised back
+with ``format(d, "f")`` so the string is the same to the last digit (``str()`` would
+turn ``0.00000010`` into ``1.0E-7``). The models tolerate what the API notes list:
+``trade_id`` as an int or a string, fractional seconds of any length, the fields
+removed in 2022, and new optional fields (extra keys are ignored).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+
+__all__ = [
+    "Account",
+    "DecimalStr",
+    "Fill",
+    "FillPage",
+    "Order",
+    "Product",
+    "Profile",
+    "ServerTime",
+    "Stats",
+    "Ticker",
+    "Timestamp",
+    "decimal_text",
+    "iso_utc",
+    "parse_timestamp",
+]
+
+
+def decimal_text(value: Decimal) -> str:
+    """The exact fixed-point text of a Decimal (no exponent), e.g. ``0.00000010``."""
+    return format(value, "f")
+
+
+#: A money or quantity field: parsed exactly (pydantic's Decimal validator builds it from
+#: the string), dumped as the same fixed-point string.
+DecimalStr = Annotated[
+    Decimal,
+    Field(allow_inf_nan=False),
+    PlainSerializer(decimal_text, return_type=str, when_used="json-unless-none"),
+]
+
+_TS = re.compile(
+    r"^(?P<date>\d{4}-\d{2}-\d{2})[T ](?P<time>\d{2}:\d{2}:\d{2})"
+    r"(?:\.(?P<frac>\d+))?\s*(?P<tz>Z|z|[+-]\d{2}(?::?\d{2})?)?$"
+)
+
+
+def parse_timestamp(value: Any) -> datetime:
+    """Parse Coinbase's timestamps into an aware UTC datetime.
+
+    Accepts ``2019-11-21T01:38:23.878Z``, any number of fractional digits (truncated
+    to microseconds), a space instead of ``T``, and offsets ``Z``, ``+00``, ``+00:00``.
+    A value with no zone is taken as UTC, which is what the API documents.
+    """
+    if isinstance(value, datetime):
+        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value, tz=UTC)
+    if not isinstance(value, str):
+        raise ValueError("expected an ISO 8601 timestamp")
+    match = _TS.match(value.strip())
+    if not match:
+        raise ValueError(f"not an ISO 8601 timestamp: {value[:40]!r}")
+    frac = (match["frac"] or "")[:6].ljust(6, "0")
+    tz = match["tz"] or "Z"
+    if tz in ("Z", "z"):
+        tz = "+00:00"
+    elif len(tz) == 3:
+        tz += ":00"
+    elif ":" not in tz:
+        tz = f"{tz[:3]}:{tz[3:]}"
+    parsed = datetime.fromisoformat(f"{match['date']}T{match['time']}.{frac}{tz}")
+    return parsed.astimezone(UTC)
+
+
+def iso_utc(value: datetime) -> str:
+    """Fixed-width ISO UTC text with microseconds, so that text order is time order."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+#: A timestamp field: tolerant parsing, fixed-width ISO UTC output.
+Timestamp = Annotated[
+    datetime,
+    BeforeValidator(parse_timestamp),
+    PlainSerializer(iso_utc, return_type=str, when_used="json-unless-none"),
+]
+
+
+class ExchangeModel(BaseModel):
+    """Shared base: ignore fields we do not know yet, never coerce money through float."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+
+
+class ServerTime(ExchangeModel):
+    iso: str
+    epoch: float
+
+
+class Product(ExchangeModel):
+    id: str
+    base_currency: str
+    quote_currency: str
+    quote_increment: DecimalStr
+    base_increment: DecimalStr
+    display_name: str | None = None
+    min_market_funds: DecimalStr | None = None
+    margin_enabled: bool | None = None
+    post_only: bool | None = None
+    limit_only: bool | None = None
+    cancel_only: bool | None = None
+    status: str = "online"
+    status_message: str | None = None
+    auction_mode: bool | None = None
+    trading_disabled: bool | None = None
+    fx_stablecoin: bool | None = None
+    max_slippage_percentage: DecimalStr | None = None
+    # Removed by Coinbase on 2022-06-30; older deployments and fixtures still send them.
+    base_min_size: DecimalStr | None = None
+    base_max_size: DecimalStr | None = None
+    max_market_funds: DecimalStr | None = None
+
+
+class Ticker(ExchangeModel):
+    trade_id: int
+    price: DecimalStr
+    size: DecimalStr
+    time: Timestamp
+    bid: DecimalStr | None = None
+    ask: DecimalStr | None = None
+    volume: DecimalStr | None = None
+    rfq_volume: DecimalStr | None = None
+    conversions_volume: DecimalStr | None = None
+
+
+class Stats(ExchangeModel):
+    open: DecimalStr
+    high: DecimalStr
+    low: DecimalStr
+    volume: DecimalStr
+    last: DecimalStr | None = None
+    volume_30day: DecimalStr | None = None
+    rfq_volume_24hour: DecimalStr | None = None
+    rfq_volume_30day: DecimalStr | None = None
+    conversions_volume_24hour: DecimalStr | None = None
+    conversions_volume_30day: DecimalStr | None = None
+
+
+class Account(ExchangeModel):
+    id: str
+    currency: str
+    balance: DecimalStr
+    hold: DecimalStr
+    available: DecimalStr
+    profile_id: str | None = None
+    trading_enabled: bool | None = None
+    pending_deposit: DecimalStr | None = None
+
+
+class Profile(ExchangeModel):
+    id: str
+    user_id: str | None = None
+    name: str | None = None
+    active: bool | None = None
+    is_default: bool | None = None
+    created_at: Timestamp | None = None
+
+
+class Order(ExchangeModel):
+    """An order; "pending" orders omit most optional fields, so nearly all are optional."""
+
+    id: str
+    product_id: str
+    side: str
+    type: str | None = None
+    status: str
+    price: DecimalStr | None = None
+    size: DecimalStr | None = None
+    funds: DecimalStr | None = None
+    specified_funds: DecimalStr | None = None
+    time_in_force: str | None = None
+    post_only: bool | None = None
+    created_at: Timestamp
+    done_at: Timestamp | None = None
+    done_reason: str | None = None
+    fill_fees: DecimalStr | None = None
+    filled_size: DecimalStr | None = None
+    executed_value: DecimalStr | None = None
+    settled: bool | None = None
+    profile_id: str | None = None
+    stp: str | None = None
+    expire_time: Timestamp | None = None
+    market_type: str | None = None
+
+
+class Fill(ExchangeModel):
+    """One fill. ``trade_id`` is unique only within its product."""
+
+    trade_id: int
+    product_id: str
+    order_id: str
+    side: str
+    price: DecimalStr
+    size: DecimalStr
+    fee: DecimalStr
+    created_at: Timestamp
+    liquidity: str | None = None
+    settled: bool = False
+    usd_volume: DecimalStr | None = None
+    user_id: str | None = None
+    profile_id: str | None = None
+    funding_currency: str | None = None
+    market_type: str | None = None
+
+
+class FillPage(BaseModel):
+    """One page of ``/fills`` with the cursors from its ``CB-BEFORE``/``CB-AFTER`` headers."""
+
+    model_config = ConfigDict(frozen=True)
+
+    fills: list[Fill] = Field(default_factory=list)
+    before: str | None = None
+    after: str | None = None

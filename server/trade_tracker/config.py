@@ -1,0 +1,141 @@
+"""Settings: one pydantic-settings object, read once at start and passed down.
+
+The names of the environment variables are part of the public contract (see
+README "Settings"). Secrets are ``SecretStr`` so that no ``repr``, log line or
+validation error ever shows them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import platformdirs
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from .errors import ConfigError
+
+__all__ = ["PRODUCTION_URL", "SANDBOX_URL", "Settings", "load_settings"]
+
+#: The Coinbase Exchange sandbox: the default, so nothing touches a real account by accident.
+SANDBOX_URL = "https://api-public.sandbox.exchange.coinbase.com"
+PRODUCTION_URL = "https://api.exchange.coinbase.com"
+
+
+def default_home() -> Path:
+    """The platform's user data directory for trade-tracker."""
+    return Path(platformdirs.user_data_dir("trade-tracker", appauthor=False))
+
+
+class Settings(BaseSettings):
+    """Everything trade-tracker reads from the environment (or a ``.env`` file it is given)."""
+
+    model_config = SettingsConfigDict(
+        case_sensitive=False,
+        extra="ignore",
+        hide_input_in_errors=True,
+        frozen=True,
+        populate_by_name=True,
+    )
+
+    ex_base_url: str = Field(
+        default=SANDBOX_URL,
+        validation_alias="EX_BASE_URL",
+        description="Coinbase Exchange REST base URL. Defaults to the sandbox.",
+    )
+    trade_tracker_home: Path = Field(
+        default_factory=default_home,
+        validation_alias="TRADE_TRACKER_HOME",
+        description="Data directory: trades.db and, unless a key is given, vault.key.",
+    )
+    field_encryption_key: SecretStr | None = Field(
+        default=None,
+        validation_alias="FIELD_ENCRYPTION_KEY",
+        description="Fernet key(s), comma separated, newest first.",
+    )
+    use_keyring: bool = Field(
+        default=False,
+        validation_alias="TRADE_TRACKER_USE_KEYRING",
+        description="Read/write the vault key in the OS keyring (needs the keyring package).",
+    )
+    ex_api_key_read: SecretStr | None = Field(default=None, validation_alias="EX_API_KEY_READ")
+    ex_api_secret_read: SecretStr | None = Field(default=None, validation_alias="EX_API_SECRET_READ")
+    ex_api_passphrase_read: SecretStr | None = Field(default=None, validation_alias="EX_API_PASSPHRASE_READ")
+    http_timeout: float = Field(
+        default=15.0, gt=0, le=300, validation_alias="EX_HTTP_TIMEOUT",
+        description="Seconds to wait for any single read/write on the exchange connection.",
+    )
+    connect_timeout: float = Field(
+        default=5.0, gt=0, le=120, validation_alias="EX_CONNECT_TIMEOUT",
+        description="Seconds to wait for a connection to the exchange.",
+    )
+    retry_attempts: int = Field(
+        default=6, ge=1, le=20, validation_alias="EX_RETRY_ATTEMPTS",
+        description="Most attempts for one request (429, 502-504, connect errors).",
+    )
+    retry_timeout: float = Field(
+        default=60.0, gt=0, le=600, validation_alias="EX_RETRY_TIMEOUT",
+        description="Most seconds spent retrying one request.",
+    )
+    mcp_http_token: SecretStr | None = Field(
+        default=None, validation_alias="TRADE_TRACKER_HTTP_TOKEN",
+        description="Bearer token for the streamable HTTP transport; generated when unset.",
+    )
+    log_level: str = Field(default="WARNING", validation_alias="TRADE_TRACKER_LOG_LEVEL")
+
+    @field_validator("ex_base_url")
+    @classmethod
+    def _check_base_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(
+                "EX_BASE_URL must be an absolute http(s) URL such as "
+                f"{SANDBOX_URL} (got {value!r})"
+            )
+        if parts.query or parts.fragment:
+            raise ValueError("EX_BASE_URL must not contain a query string or fragment")
+        return value
+
+    @field_validator("trade_tracker_home")
+    @classmethod
+    def _expand_home(cls, value: Path) -> Path:
+        return value.expanduser()
+
+    @property
+    def db_path(self) -> Path:
+        """The trade store: ``$TRADE_TRACKER_HOME/trades.db``."""
+        return self.trade_tracker_home / "trades.db"
+
+    @property
+    def key_file(self) -> Path:
+        """The vault key file used when no env key is given."""
+        return self.trade_tracker_home / "vault.key"
+
+    @property
+    def is_sandbox(self) -> bool:
+        return self.ex_base_url == SANDBOX_URL
+
+    @property
+    def env_credential_present(self) -> bool:
+        """True when all three EX_API_*_READ variables are set (the ``env`` credential)."""
+        return all(
+            s is not None and s.get_secret_value()
+            for s in (self.ex_api_key_read, self.ex_api_secret_read, self.ex_api_passphrase_read)
+        )
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings once, turning pydantic's validation error into a ConfigError.
+
+    ``overrides`` take the field names (``ex_base_url=...``) and win over the environment.
+    """
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors(include_input=False, include_url=False):
+            where = ".".join(str(p) for p in err["loc"]) or "settings"
+            problems.append(f"{where}: {err['msg']}")
+        raise ConfigError("invalid settings: " + "; ".join(problems)) from None

@@ -1,0 +1,179 @@
+"""The core's one door: settings, store, vault, credentials and exchange clients, opened once.
+
+Both faces (``mcp_server.py`` and ``cli.py``) hold one :class:`TradeTracker` and call
+its methods; nothing below this module knows about MCP or the command line. Each
+method does the face-independent part of one verb (argument checks, which client,
+filtering), so the two faces stay thin and say the same thing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from .coinbase.auth import ApiCredential
+from .coinbase.client import CoinbaseClient, RetryPolicy, check_product_id
+from .coinbase.models import Account, FillPage, Order, Product, Stats, Ticker
+from .coinbase.ratelimit import RateLimits
+from .config import Settings, load_settings
+from .errors import InvalidArgument
+from .store import TradeStore
+
+if TYPE_CHECKING:
+    from .credentials import CredentialService
+
+__all__ = ["TradeTracker"]
+
+log = logging.getLogger("trade_tracker")
+
+
+class TradeTracker:
+    """Everything a face needs, opened once per process and closed at exit.
+
+    Exchange clients are created on first use, one per credential label (each holds
+    one ``httpx.AsyncClient``), and all share one set of rate-limit buckets.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: TradeStore,
+        *,
+        rate_limits: RateLimits | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.rate_limits = rate_limits or RateLimits.shared()
+        self._transport = transport
+        self._clients: dict[str, CoinbaseClient] = {}
+        self._credentials: CredentialService | None = None
+
+    @classmethod
+    def open(cls, settings: Settings | None = None, **kwargs: Any) -> TradeTracker:
+        """Read settings (once) and open the store under ``TRADE_TRACKER_HOME``."""
+        settings = settings or load_settings()
+        return cls(settings, TradeStore(settings.db_path), **kwargs)
+
+    def __repr__(self) -> str:
+        return f"TradeTracker(base_url={self.settings.ex_base_url!r}, store={self.store!r})"
+
+    async def aclose(self) -> None:
+        clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            await client.aclose()
+        self.store.close()
+
+    # -- credentials and clients ----------------------------------------------------------
+
+    @property
+    def credentials(self) -> CredentialService:
+        """The encrypted credentials; the vault is opened only when a secret is needed."""
+        if self._credentials is None:
+            from .credentials import CredentialService
+
+            self._credentials = CredentialService(self.store, self.settings)
+        return self._credentials
+
+    def _new_client(self, credential: ApiCredential | None) -> CoinbaseClient:
+        return CoinbaseClient(
+            self.settings.ex_base_url,
+            credential,
+            timeout=httpx.Timeout(self.settings.http_timeout, connect=self.settings.connect_timeout),
+            retry=RetryPolicy(attempts=self.settings.retry_attempts, timeout=self.settings.retry_timeout),
+            rate_limits=self.rate_limits,
+            transport=self._transport,
+        )
+
+    def public_client(self) -> CoinbaseClient:
+        """The client for public endpoints (no credential needed)."""
+        client = self._clients.get("")
+        if client is None:
+            client = self._clients[""] = self._new_client(None)
+        return client
+
+    def client_for(self, label: str | None) -> tuple[str, CoinbaseClient]:
+        """Resolve ``label`` (None → the default credential) and return its client."""
+        resolved = self.credentials.resolve_label(label)
+        client = self._clients.get(resolved)
+        if client is None:
+            client = self._clients[resolved] = self._new_client(self.credentials.get(resolved))
+        return resolved, client
+
+    async def forget_client(self, label: str) -> None:
+        """Drop a cached client, e.g. after its credential was replaced or removed."""
+        client = self._clients.pop(label, None)
+        if client is not None:
+            await client.aclose()
+
+    # -- market data (public) ---------------------------------------------------------------
+
+    async def list_products(
+        self, quote_currency: str | None = None, status: str | None = None, query: str | None = None
+    ) -> list[Product]:
+        """Products, filtered by quote currency, status and a substring of id or name."""
+        products = await self.public_client().list_products()
+        if quote_currency:
+            products = [p for p in products if p.quote_currency.upper() == quote_currency.upper()]
+        if status:
+            products = [p for p in products if p.status.lower() == status.lower()]
+        if query:
+            needle = query.lower()
+            products = [
+                p for p in products if needle in p.id.lower() or needle in (p.display_name or "").lower()
+            ]
+        return sorted(products, key=lambda p: p.id)
+
+    async def get_ticker(self, product_id: str) -> Ticker:
+        return await self.public_client().get_ticker(product_id)
+
+    async def get_stats(self, product_id: str) -> Stats:
+        return await self.public_client().get_stats(product_id)
+
+    # -- account data (private) ---------------------------------------------------------------
+
+    async def list_accounts(self, label: str | None = None, hide_zero: bool = True) -> tuple[str, list[Account]]:
+        resolved, client = self.client_for(label)
+        accounts = await client.list_accounts()
+        if hide_zero:
+            accounts = [a for a in accounts if a.balance != 0 or a.hold != 0]
+        return resolved, sorted(accounts, key=lambda a: a.currency)
+
+    async def list_orders(
+        self,
+        label: str | None = None,
+        status: Sequence[str] | None = None,
+        product_id: str | None = None,
+        limit: int = 100,
+    ) -> tuple[str, list[Order]]:
+        resolved, client = self.client_for(label)
+        return resolved, await client.list_orders(status=status, product_id=product_id, limit=limit)
+
+    async def list_fills(
+        self,
+        label: str | None = None,
+        product_id: str | None = None,
+        order_id: str | None = None,
+        limit: int = 25,
+        after: int | None = None,
+    ) -> tuple[str, FillPage]:
+        """One page of fills live from Coinbase; checked before any request is made."""
+        if product_id is None and order_id is None:
+            raise InvalidArgument("list_fills needs product_id or order_id (Coinbase refuses a request with neither)")
+        if product_id is not None:
+            product_id = check_product_id(product_id)
+        resolved, client = self.client_for(label)
+        return resolved, await client.list_fills(product_id=product_id, order_id=order_id, limit=limit, after=after)
+
+    async def ticker_prices(self, product_ids: Sequence[str]) -> dict[str, tuple[Decimal, Any]]:
+        """Current price and time per product, for unrealized PnL (calls Coinbase)."""
+        client = self.public_client()
+        prices: dict[str, tuple[Decimal, Any]] = {}
+        for product_id in product_ids:
+            ticker = await client.get_ticker(product_id)
+            prices[product_id] = (ticker.price, ticker.time)
+        return prices

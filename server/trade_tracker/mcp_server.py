@@ -1,0 +1,330 @@
+"""The MCP face: tool wiring only. Each tool checks its arguments (pydantic), calls the
+core (``app.TradeTracker``) and shapes a bounded, structured answer.
+
+Errors: a ``TradeTrackerError`` becomes an ``isError`` result carrying its message,
+which says what to fix and never holds a secret. Anything else is reported by the SDK
+as a bare "Error executing tool X" with the detail only in the server's stderr log.
+"""
+
+
+import functools
+import inspect
+import json
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Annotated, Any, Literal, ParamSpec, TypeVar
+
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import CallToolResult, TextContent, ToolAnnotations
+from pydantic import BaseModel, Field
+
+from . import __version__
+from .app import TradeTracker
+from .config import Settings
+from .errors import TradeTrackerError
+from .tool_models import (
+    AccountsOut,
+    CredentialOut,
+    CredentialsOut,
+    ExportOut,
+    FillsOut,
+    OrdersOut,
+    ProductsOut,
+    StoreCredentialOut,
+    TickerOut,
+    TradesOut,
+    fill_row,
+)
+
+__all__ = ["INSTRUCTIONS", "build_server", "run"]
+
+log = logging.getLogger("trade_tracker.mcp")
+
+INSTRUCTIONS = """\
+trade-tracker reads one trader's Coinbase Exchange account and keeps every fill in a local SQLite store.
+Workflow: 1) a credential must exist: list_credentials shows stored ones; if none, call store_credential
+(the user types the key in a local browser page or the CLI, never in chat; never ask for secrets in chat).
+2) sync_fills brings fills into the local store (first run: whole history; later: only new fills).
+3) query_trades and trade_summary answer from the local store, offline and exact (money is decimal strings).
+list_fills, list_orders, list_accounts, list_products and get_ticker call Coinbase live.
+The exchange is the Coinbase Exchange SANDBOX unless EX_BASE_URL says otherwise; sandbox data is not real.
+"""
+
+ProductId = Annotated[str, Field(pattern=r"^[A-Za-z0-9]{1,20}-[A-Za-z0-9]{1,20}$", max_length=41,
+                                 description="a product id BASE-QUOTE, e.g. BTC-USD")]
+Label = Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]{1,64}$", max_length=64,
+                             description="credential label; omit to use the default credential")]
+DateText = Annotated[str, Field(max_length=40, pattern=r"^\d{4}-\d{2}-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?$",
+                                description="ISO date or datetime (UTC if no zone), e.g. 2025-01-31")]
+OrderStatus = Literal["open", "pending", "rejected", "done", "active", "received", "all"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _tracker(ctx: Context) -> TradeTracker:
+    return ctx.request_context.lifespan_context  # type: ignore[no-any-return]
+
+
+def translate_errors(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
+    """Turn our errors into tool errors the model can act on (the one MCP error boundary)."""
+
+    @functools.wraps(fn)
+    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return await fn(*args, **kwargs)
+        except TradeTrackerError as exc:
+            raise ToolError(str(exc)) from None
+
+    wrapper.__signature__ = inspect.signature(fn)  # type: ignore[attr-defined]
+    return wrapper
+
+
+def respond(model: BaseModel) -> CallToolResult:
+    """Structured content plus the same data as compact JSON text, for clients that read only text."""
+    data = model.model_dump(mode="json")
+    text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+    return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=data)
+
+
+def _read_only(open_world: bool) -> ToolAnnotations:
+    return ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True,
+                           open_world_hint=open_world)
+
+
+def build_server(
+    settings: Settings | None = None,
+    *,
+    tracker: TradeTracker | None = None,
+    tracker_factory: Callable[[], TradeTracker] | None = None,
+) -> MCPServer[TradeTracker]:
+    """Create the MCP server. The core is opened in the lifespan, or a given one is shared."""
+
+    @asynccontextmanager
+    async def lifespan(_: MCPServer[TradeTracker]) -> AsyncIterator[TradeTracker]:
+        if tracker is not None:
+            yield tracker
+            return
+        opened = tracker_factory() if tracker_factory else TradeTracker.open(settings)
+        try:
+            yield opened
+        finally:
+            await opened.aclose()
+
+    mcp: MCPServer[TradeTracker] = MCPServer(
+        "trade-tracker", version=__version__, instructions=INSTRUCTIONS, lifespan=lifespan
+    )
+
+    @mcp.tool(title="List Coinbase products", annotations=_read_only(open_world=True))
+    @translate_errors
+    async def list_products(
+        ctx: Context,
+        quote_currency: Annotated[str | None, Field(pattern=r"^[A-Za-z0-9]{2,10}$",
+                                                    description="only products quoted in this, e.g. USD")] = None,
+        status: Annotated[Literal["online", "offline", "internal", "delisted"] | None,
+                          Field(description="only products with this status")] = None,
+        query: Annotated[str | None, Field(max_length=40, description="substring of the id or name, e.g. ETH")] = None,
+    ) -> Annotated[CallToolResult, ProductsOut]:
+        """List Coinbase Exchange products (markets), optionally filtered. Calls Coinbase (public, no key needed).
+        Use it to find a product_id such as BTC-USD before get_ticker, list_fills or sync_fills."""
+        products = await _tracker(ctx).list_products(quote_currency, status, query)
+        return respond(ProductsOut.of(products))
+
+    @mcp.tool(title="Get a product's ticker", annotations=_read_only(open_world=True))
+    @translate_errors
+    async def get_ticker(ctx: Context, product_id: ProductId) -> Annotated[CallToolResult, TickerOut]:
+        """Current price, best bid/ask and 24h volume of one product. Calls Coinbase (public, no key needed)."""
+        ticker = await _tracker(ctx).get_ticker(product_id)
+        return respond(TickerOut.of(product_id, ticker))
+
+    @mcp.tool(title="List account balances", annotations=_read_only(open_world=True))
+    @translate_errors
+    async def list_accounts(
+        ctx: Context,
+        label: Label | None = None,
+        hide_zero: Annotated[bool, Field(description="hide currencies with zero balance and hold")] = True,
+    ) -> Annotated[CallToolResult, AccountsOut]:
+        """Balances per currency of the credential's Coinbase Exchange profile. Calls Coinbase with the key."""
+        label_used, accounts = await _tracker(ctx).list_accounts(label, hide_zero)
+        return respond(AccountsOut.of(label_used, accounts))
+
+    @mcp.tool(title="List orders", annotations=_read_only(open_world=True))
+    @translate_errors
+    async def list_orders(
+        ctx: Context,
+        label: Label | None = None,
+        status: Annotated[list[OrderStatus] | None,
+                          Field(max_length=7, description="e.g. ['done'] for history; default: open orders only")]
+        = None,
+        product_id: ProductId | None = None,
+    ) -> Annotated[CallToolResult, OrdersOut]:
+        """Up to 100 most recent orders, live from Coinbase. By default (no status) Coinbase returns ONLY open
+        orders; pass status=['done'] for filled/cancelled history or ['all']. Calls Coinbase with the key."""
+        statuses = list(dict.fromkeys(status or []))
+        label_used, orders = await _tracker(ctx).list_orders(label, statuses or None, product_id)
+        return respond(OrdersOut.of(label_used, statuses, orders))
+
+    @mcp.tool(title="List fills live from Coinbase", annotations=_read_only(open_world=True))
+    @translate_errors
+    async def list_fills(
+        ctx: Context,
+        product_id: ProductId | None = None,
+        order_id: Annotated[str | None, Field(pattern=r"^[0-9A-Fa-f-]{32,36}$", description="an order UUID")] = None,
+        limit: Annotated[int, Field(ge=1, le=100, description="fills per page")] = 25,
+        label: Label | None = None,
+        after: Annotated[int | None, Field(ge=1, description="next_after from the previous page, for older fills")]
+        = None,
+    ) -> Annotated[CallToolResult, FillsOut]:
+        """One page of fills (executed trades), newest first, LIVE from Coinbase. Needs product_id or order_id.
+        For history, totals or anything offline, prefer sync_fills then query_trades / trade_summary."""
+        label_used, page = await _tracker(ctx).list_fills(label, product_id, order_id, limit, after)
+        return respond(FillsOut(
+            label=label_used, count=len(page.fills), rows=[fill_row(f) for f in page.fills],
+            next_after=int(page.after) if page.after and page.fills else None,
+        ))
+
+    @mcp.tool(
+        title="Sync fills into the local store",
+        annotations=ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True,
+                                    open_world_hint=True),
+    )
+    @translate_errors
+    async def sync_fills(
+        ctx: Context,
+        label: Label | None = None,
+        product_ids: Annotated[list[ProductId] | None,
+                               Field(max_length=50, description="products to sync; default: the account's")] = None,
+        full_history: Annotated[bool, Field(description="re-read the whole history (slow); default: only new")]
+        = False,
+    ) -> Annotated[CallToolResult, BaseModel]:
+        """Bring the credential's fills from Coinbase into the local store: the whole history the first time,
+        then only new fills (and settlement changes). Safe to repeat; a second run inserts nothing.
+        Sends progress notifications and can be cancelled (fills already synced are kept). Calls Coinbase and
+        can take minutes for a long history (rate limit: 10 requests/s, 100 fills each)."""
+        from .sync import sync_fills as run_sync
+
+        tracker = _tracker(ctx)
+        label_used, client = tracker.client_for(label)
+
+        async def progress(p: Any) -> None:
+            message = f"{p.product_id}: {p.pages} pages, {p.fills} fills (product {p.products_done + 1}/" \
+                      f"{p.products_total})"
+            await ctx.report_progress(p.fills, None, message)
+
+        result = await run_sync(tracker.store, client, label_used, product_ids, full_history=full_history,
+                                progress=progress)
+        return respond(result)
+
+    @mcp.tool(title="Query stored trades", annotations=_read_only(open_world=False))
+    @translate_errors
+    async def query_trades(
+        ctx: Context,
+        product_id: ProductId | None = None,
+        side: Literal["buy", "sell"] | None = None,
+        since: DateText | None = None,
+        until: DateText | None = None,
+        limit: Annotated[int, Field(ge=1, le=200, description="rows per page")] = 50,
+        cursor: Annotated[str | None, Field(max_length=200, description="next_cursor from the previous page")]
+        = None,
+        label: Label | None = None,
+    ) -> Annotated[CallToolResult, TradesOut]:
+        """Fills from the LOCAL store (run sync_fills first), newest first, filtered. Offline, exact, paged."""
+        rows, next_cursor = _tracker(ctx).store.query_fills(
+            product_id=product_id.upper() if product_id else None, side=side, since=since, until=until,
+            label=label, limit=limit, cursor=cursor,
+        )
+        return respond(TradesOut(count=len(rows), rows=[[r[c] if c != "settled" else bool(r[c]) for c in
+                                                        TradesOut.model_fields["columns"].default_factory()]
+                                                       for r in rows], next_cursor=next_cursor))
+
+    @mcp.tool(
+        title="Summarise trades: volume, fees, position, PnL",
+        annotations=ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True,
+                                    open_world_hint=True),
+    )
+    @translate_errors
+    async def trade_summary(
+        ctx: Context,
+        product_id: ProductId | None = None,
+        since: DateText | None = None,
+        until: DateText | None = None,
+        label: Label | None = None,
+        group_by: Literal["product", "month", "day"] = "product",
+        method: Annotated[Literal["fifo", "average"], Field(description="cost basis for realized PnL")] = "fifo",
+        with_unrealized: Annotated[bool, Field(description="also fetch tickers for unrealized PnL (calls Coinbase)")]
+        = False,
+    ) -> Annotated[CallToolResult, BaseModel]:
+        """Per product: buy/sell counts, base and quote volume, fees, average prices, net position and realized
+        PnL (FIFO by default), plus totals per currency. From the LOCAL store: offline and exact, unless
+        with_unrealized asks for live tickers. Run sync_fills first for complete figures."""
+        from .analytics import summarize
+        from .analytics import with_unrealized as add_unrealized
+
+        tracker = _tracker(ctx)
+        summary = summarize(tracker.store, product_id=product_id.upper() if product_id else None, since=since,
+                            until=until, label=label, group_by=group_by, method=method)
+        if with_unrealized:
+            ids = sorted({p.product_id for p in summary.products})
+            summary = add_unrealized(summary, await tracker.ticker_prices(ids))
+        return respond(summary)
+
+    @mcp.tool(
+        title="Store a Coinbase API credential (out of band)",
+        annotations=ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False,
+                                    open_world_hint=True),
+    )
+    @translate_errors
+    async def store_credential(ctx: Context, label: Label) -> Annotated[CallToolResult, StoreCredentialOut]:
+        """Ask the user to enter a Coinbase Exchange API key under `label`, OUT OF BAND: a one-time page on
+        127.0.0.1 (URL elicitation) or, if the client cannot open URLs, a CLI command to run. Takes no secret
+        and returns none: never ask the user to paste keys into the chat. A View-only key is recommended."""
+        from .credential_flow import request_credential
+
+        return respond(await request_credential(ctx, _tracker(ctx), label))
+
+    @mcp.tool(title="List stored credentials", annotations=_read_only(open_world=False))
+    @translate_errors
+    async def list_credentials(ctx: Context) -> Annotated[CallToolResult, CredentialsOut]:
+        """Labels and key fingerprints of the stored credentials (and the env credential). Never secrets."""
+        infos = _tracker(ctx).credentials.list()
+        return respond(CredentialsOut(count=len(infos), credentials=[
+            CredentialOut(label=i.label, fingerprint=i.fingerprint, source=i.source,
+                          created_at=i.created_at, last_verified_at=i.last_verified_at,
+                          verify_status=i.verify_status,
+                          permissions=i.permissions if isinstance(i.permissions, str | None)
+                          else json.dumps(i.permissions))
+            for i in infos
+        ]))
+
+    @mcp.tool(
+        title="Export trades to a CSV file",
+        annotations=ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False,
+                                    open_world_hint=False),
+    )
+    @translate_errors
+    async def export_trades(
+        ctx: Context,
+        product_id: ProductId | None = None,
+        since: DateText | None = None,
+        until: DateText | None = None,
+        label: Label | None = None,
+        summary: Annotated[bool, Field(description="export the per-product summary instead of the fills")] = False,
+    ) -> Annotated[CallToolResult, ExportOut]:
+        """Write the stored fills (or the summary) to a new CSV file under $TRADE_TRACKER_HOME/exports and return
+        its path, not the data. Offline."""
+        from .export import export_to_home
+
+        out = export_to_home(_tracker(ctx), product_id=product_id.upper() if product_id else None, since=since,
+                             until=until, label=label, summary=summary)
+        return respond(out)
+
+    return mcp
+
+
+def run(transport: str = "stdio", host: str = "127.0.0.1", port: int = 8765, allow_remote: bool = False) -> None:
+    """Serve over stdio (default) or streamable HTTP; see ``serve.py`` for the HTTP guard."""
+    from .serve import run as serve_run
+
+    serve_run(transport, host, port, allow_remote)

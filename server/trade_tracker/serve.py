@@ -1,0 +1,155 @@
+"""Running the MCP server: stdio (default) or streamable HTTP behind a bearer token.
+
+stdio: stdout carries only MCP messages; every log line goes to stderr.
+
+HTTP: binds 127.0.0.1 by default and refuses a non-loopback bind unless explicitly
+allowed. Every request passes three checks before it reaches MCP, in this order:
+``Host`` must be this server's own (else 421, against DNS rebinding), a present
+``Origin`` must be a loopback origin (else 403), and ``Authorization: Bearer <token>``
+must match (else 401). The token comes from ``TRADE_TRACKER_HTTP_TOKEN`` or is
+generated at start and printed to stderr once.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import json
+import logging
+import secrets
+import sys
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from .config import Settings, load_settings
+from .errors import ConfigError
+
+__all__ = ["BearerAndOriginGuard", "configure_logging", "run", "run_http", "run_stdio"]
+
+Scope = MutableMapping[str, Any]
+ASGIApp = Callable[[Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]]
+
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1", "[::1]")
+
+
+def configure_logging(level: str = "WARNING") -> None:
+    """Send every log record to stderr (never stdout, which is the stdio transport)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper() if level.upper() in logging.getLevelNamesMapping() else "WARNING")
+    # httpx logs each request line at INFO; keep it quiet unless debugging.
+    logging.getLogger("httpx").setLevel(max(root.level, logging.WARNING))
+
+
+def is_loopback(host: str) -> bool:
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+class BearerAndOriginGuard:
+    """ASGI middleware: Host (421), Origin (403) and bearer token (401) checks, in that order."""
+
+    def __init__(self, app: ASGIApp, *, token: str, allowed_hosts: list[str], allowed_origins: list[str]) -> None:
+        self.app = app
+        self._token = token.encode()
+        self.allowed_hosts = {h.lower() for h in allowed_hosts}
+        self.allowed_origins = {o.lower() for o in allowed_origins}
+
+    async def __call__(self, scope: Scope, receive: Callable[[], Awaitable[Any]],
+                       send: Callable[[Any], Awaitable[None]]) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        host = headers.get("host", "").lower()
+        if host not in self.allowed_hosts:
+            await _reject(send, 421, "Invalid Host header")
+            return
+        origin = headers.get("origin")
+        if origin is not None and origin.lower() not in self.allowed_origins:
+            await _reject(send, 403, "Origin not allowed")
+            return
+        auth = headers.get("authorization", "")
+        scheme, _, presented = auth.partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(presented.strip().encode(), self._token):
+            await _reject(send, 401, "Missing or invalid bearer token", www_authenticate=True)
+            return
+        await self.app(scope, receive, send)
+
+
+async def _reject(send: Callable[[Any], Awaitable[None]], status: int, message: str,
+                  www_authenticate: bool = False) -> None:
+    body = json.dumps({"error": message}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    if www_authenticate:
+        headers.append((b"www-authenticate", b'Bearer realm="trade-tracker"'))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _allowed(host: str, port: int) -> tuple[list[str], list[str]]:
+    names = {host, "127.0.0.1", "localhost"} if is_loopback(host) else {host}
+    if host in ("::1", "[::1]"):
+        names.add("[::1]")
+    hosts = [f"{n}:{port}" for n in names]
+    origins = [f"http://{n}:{port}" for n in names]
+    return hosts, origins
+
+
+def build_http_app(settings: Settings, host: str, port: int, token: str) -> Any:
+    """The streamable-HTTP Starlette app wrapped in the guard."""
+    from mcp.server.transport_security import TransportSecuritySettings
+
+    from .mcp_server import build_server
+
+    hosts, origins = _allowed(host, port)
+    server = build_server(settings)
+    app = server.streamable_http_app(
+        host=host,
+        transport_security=TransportSecuritySettings(allowed_hosts=hosts, allowed_origins=origins),
+    )
+    return BearerAndOriginGuard(app, token=token, allowed_hosts=hosts, allowed_origins=origins)
+
+
+def run_stdio(settings: Settings) -> None:
+    from .mcp_server import build_server
+
+    build_server(settings).run("stdio")
+
+
+def run_http(settings: Settings, host: str = "127.0.0.1", port: int = 8765, allow_remote: bool = False) -> None:
+    import uvicorn
+
+    if not is_loopback(host) and not allow_remote:
+        raise ConfigError(
+            f"refusing to serve on {host}: only loopback binds are allowed; pass --allow-remote if you really "
+            "mean to expose your Coinbase data to the network (and put TLS in front)"
+        )
+    token = settings.mcp_http_token.get_secret_value() if settings.mcp_http_token else secrets.token_urlsafe(32)
+    if settings.mcp_http_token is None:
+        print(f"trade-tracker: HTTP bearer token for this run: {token}", file=sys.stderr, flush=True)
+    display_host = f"[{host}]" if ":" in host and not host.startswith("[") else host
+    print(f"trade-tracker: MCP endpoint http://{display_host}:{port}/mcp", file=sys.stderr, flush=True)
+    app = build_http_app(settings, host, port, token)
+    config = uvicorn.Config(app, host=host.strip("[]"), port=port, log_level="warning", access_log=False)
+    uvicorn.Server(config).run()
+
+
+def run(transport: str = "stdio", host: str = "127.0.0.1", port: int = 8765, allow_remote: bool = False,
+        settings: Settings | None = None) -> None:
+    """Entry point for ``trade-tracker serve``."""
+    settings = settings or load_settings()
+    configure_logging(settings.log_level)
+    if transport == "stdio":
+        run_stdio(settings)
+    elif transport == "http":
+        run_http(settings, host, port, allow_remote)
+    else:
+        raise ConfigError(f"unknown transport {transport!r}; use stdio or http")
+

@@ -1,0 +1,178 @@
+"""Output models of the MCP tools (and the CLI's JSON): compact, bounded, money as exact strings.
+
+Row-heavy answers (fills, trades, products) are columnar, ``{"columns": [...], "rows":
+[[...], ...]}``, so a page of fills costs the model a fraction of Coinbase's own JSON.
+Decimal fields are the exact strings the API sent, never floats.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from .coinbase.models import Account, Fill, Order, Product, Ticker, decimal_text, iso_utc
+
+__all__ = [
+    "FILL_COLUMNS",
+    "AccountsOut",
+    "CredentialOut",
+    "CredentialsOut",
+    "ExportOut",
+    "FillsOut",
+    "OrdersOut",
+    "ProductsOut",
+    "StoreCredentialOut",
+    "TickerOut",
+    "TradesOut",
+    "fill_row",
+]
+
+Cell = str | int | bool | None
+
+#: Column order for fills, live (list_fills) and stored (query_trades).
+FILL_COLUMNS = ["trade_id", "product_id", "side", "price", "size", "fee", "created_at", "liquidity", "settled",
+                "order_id"]
+PRODUCT_COLUMNS = ["id", "base_currency", "quote_currency", "status", "base_increment", "quote_increment",
+                   "min_market_funds", "trading_disabled"]
+ORDER_COLUMNS = ["id", "product_id", "side", "type", "status", "price", "size", "filled_size", "fill_fees",
+                 "created_at", "done_at"]
+
+
+def _dec(value: Any) -> str | None:
+    return None if value is None else decimal_text(value)
+
+
+def fill_row(fill: Fill) -> list[Cell]:
+    return [fill.trade_id, fill.product_id, fill.side, decimal_text(fill.price), decimal_text(fill.size),
+            decimal_text(fill.fee), iso_utc(fill.created_at), fill.liquidity, fill.settled, fill.order_id]
+
+
+class ProductsOut(BaseModel):
+    """Products (id is BASE-QUOTE); status 'online' products trade, 'delisted' ones do not."""
+
+    count: int
+    columns: list[str] = Field(default_factory=lambda: list(PRODUCT_COLUMNS))
+    rows: list[list[Cell]]
+
+    @classmethod
+    def of(cls, products: list[Product]) -> ProductsOut:
+        return cls(
+            count=len(products),
+            rows=[
+                [p.id, p.base_currency, p.quote_currency, p.status, _dec(p.base_increment), _dec(p.quote_increment),
+                 _dec(p.min_market_funds), p.trading_disabled]
+                for p in products
+            ],
+        )
+
+
+class TickerOut(BaseModel):
+    """The last trade and best bid/ask of one product; volume is 24h, in base units."""
+
+    product_id: str
+    price: str
+    size: str
+    bid: str | None
+    ask: str | None
+    volume: str | None
+    time: str
+    trade_id: int
+
+    @classmethod
+    def of(cls, product_id: str, t: Ticker) -> TickerOut:
+        return cls(product_id=product_id.upper(), price=decimal_text(t.price), size=decimal_text(t.size),
+                   bid=_dec(t.bid), ask=_dec(t.ask), volume=_dec(t.volume), time=iso_utc(t.time),
+                   trade_id=t.trade_id)
+
+
+class AccountOut(BaseModel):
+    currency: str
+    balance: str
+    hold: str
+    available: str
+
+
+class AccountsOut(BaseModel):
+    label: str
+    count: int
+    accounts: list[AccountOut]
+
+    @classmethod
+    def of(cls, label: str, accounts: list[Account]) -> AccountsOut:
+        return cls(label=label, count=len(accounts), accounts=[
+            AccountOut(currency=a.currency, balance=decimal_text(a.balance), hold=decimal_text(a.hold),
+                       available=decimal_text(a.available))
+            for a in accounts
+        ])
+
+
+class OrdersOut(BaseModel):
+    """Orders, newest first. Without a status filter Coinbase returns only open orders."""
+
+    label: str
+    status_filter: list[str]
+    count: int
+    columns: list[str] = Field(default_factory=lambda: list(ORDER_COLUMNS))
+    rows: list[list[Cell]]
+
+    @classmethod
+    def of(cls, label: str, status: list[str], orders: list[Order]) -> OrdersOut:
+        return cls(label=label, status_filter=status, count=len(orders), rows=[
+            [o.id, o.product_id, o.side, o.type, o.status, _dec(o.price), _dec(o.size), _dec(o.filled_size),
+             _dec(o.fill_fees), iso_utc(o.created_at), iso_utc(o.done_at) if o.done_at else None]
+            for o in orders
+        ])
+
+
+class FillsOut(BaseModel):
+    """One page of fills live from Coinbase, newest first; pass ``next_after`` as ``after`` for older ones."""
+
+    label: str
+    count: int
+    columns: list[str] = Field(default_factory=lambda: list(FILL_COLUMNS))
+    rows: list[list[Cell]]
+    next_after: int | None = Field(default=None, description="cursor for the next (older) page, if any")
+
+
+class TradesOut(BaseModel):
+    """Fills from the local store (offline), newest first; pass ``next_cursor`` as ``cursor`` for more."""
+
+    count: int
+    columns: list[str] = Field(default_factory=lambda: list(FILL_COLUMNS))
+    rows: list[list[Cell]]
+    next_cursor: str | None = None
+
+
+class CredentialOut(BaseModel):
+    label: str
+    fingerprint: str
+    source: str
+    created_at: str | None = None
+    last_verified_at: str | None = None
+    verify_status: str | None = None
+    permissions: str | None = None
+
+
+class CredentialsOut(BaseModel):
+    """Stored credentials: labels and key fingerprints only, never a secret."""
+
+    count: int
+    credentials: list[CredentialOut]
+
+
+class StoreCredentialOut(BaseModel):
+    """What happened to a store_credential request. No secret is ever part of it."""
+
+    label: str
+    status: str = Field(description="stored | waiting | declined | cancelled | expired | use_cli")
+    message: str
+    fingerprint: str | None = None
+    url: str | None = None
+    cli_command: str
+
+
+class ExportOut(BaseModel):
+    path: str
+    rows: int
+    kind: str

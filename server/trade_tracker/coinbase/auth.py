@@ -191,8 +191,7 @@ class CoinbaseAuth(httpx.Auth):
             return
         time_response = yield httpx.Request("GET", self._time_url)
         try:
-            epoch = float(json.loads(time_response.content)["epoch"])
+            self._clock.correct(float(json.loads(time_response.content)["epoch"]))
         except (ValueError, KeyError, TypeError):
-            return  # keep the original "timestamp expired" answer; the client reports it
-        self._clock.correct(epoch)
+            pass  # no usable server time: retry once as we are, so the answer is the original request's
         yield self._apply(request)

@@ -63,8 +63,8 @@ log = logging.getLogger("trade_tracker.coinbase")
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 ORDER_STATUSES = frozenset({"open", "pending", "rejected", "done", "active", "received", "all"})
 MAX_FILLS_LIMIT = 100
-_PRODUCT_ID = re.compile(r"^[A-Za-z0-9]{1,20}-[A-Za-z0-9]{1,20}$")
-_ORDER_ID = re.compile(r"^[0-9A-Fa-f-]{32,36}$")
+_PRODUCT_ID = re.compile(r"[A-Za-z0-9]{1,20}-[A-Za-z0-9]{1,20}")
+_ORDER_ID = re.compile(r"[0-9A-Fa-f-]{32,36}")
 
 @dataclass(frozen=True)
 class RetryPolicy:
@@ -88,7 +88,7 @@ class RetryPolicy:
 
 def check_product_id(product_id: str) -> str:
     """Validate a ``BASE-QUOTE`` product id before it goes into a URL; return it upper-cased."""
-    if not isinstance(product_id, str) or not _PRODUCT_ID.match(product_id):
+    if not isinstance(product_id, str) or not _PRODUCT_ID.fullmatch(product_id):
         raise InvalidArgument(
             f"product_id must look like BASE-QUOTE, e.g. BTC-USD (got {str(product_id)[:40]!r})"
         )
@@ -96,7 +96,7 @@ def check_product_id(product_id: str) -> str:
 
 
 def _check_order_id(order_id: str) -> str:
-    if not isinstance(order_id, str) or not _ORDER_ID.match(order_id):
+    if not isinstance(order_id, str) or not _ORDER_ID.fullmatch(order_id):
         raise InvalidArgument(f"order_id must be a UUID (got {str(order_id)[:40]!r})")
     return order_id
 
@@ -105,7 +105,7 @@ def _check_cursor(name: str, value: int | str | None) -> str | None:
     if value is None:
         return None
     text = str(value)
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):
         raise InvalidArgument(f"{name} must be a trade_id (a whole number), got {text[:40]!r}")
     return text
 
@@ -123,7 +123,7 @@ def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> fl
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():
         return float(value)
     try:
         when = parsedate_to_datetime(value)
@@ -517,7 +517,7 @@ class CoinbaseClient:
         if newer_than is not None and older_than is not None:
             raise InvalidArgument("give newer_than or older_than, not both")
         newer = newer_than is not None
-        cursor: int | str | None = newer_than if newer else older_than
+        cursor: int | None = newer_than if newer else older_than
         while True:
             page = await self.list_fills(
                 product_id, order_id, limit,
@@ -527,12 +527,18 @@ class CoinbaseClient:
             if not page.fills:
                 return
             yield page
-            next_cursor = page.before if newer else page.after
-            if next_cursor is None:
+            header = page.before if newer else page.after
+            if header is None:
                 return
-            if cursor is not None and str(next_cursor) == str(cursor):
+            if not (header.isascii() and header.isdigit()):
                 raise ExchangeProtocolError(
-                    f"/fills paging did not advance (cursor {cursor} came back); stopping to avoid a loop"
+                    f"/fills answered a cursor header that is not a trade_id ({header[:40]!r}); stopping"
+                )
+            next_cursor = int(header)
+            # The cursor must move strictly in the walk's direction, or paging could loop forever.
+            if cursor is not None and (next_cursor <= int(cursor) if newer else next_cursor >= int(cursor)):
+                raise ExchangeProtocolError(
+                    f"/fills paging did not advance (cursor {cursor} then {next_cursor}); stopping to avoid a loop"
                 )
             cursor = next_cursor
 

@@ -1,0 +1,146 @@
+"""Settings: sandbox by default, URL validation, secrets masked, TRADE_TRACKER_HOME honoured."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+
+from trade_tracker.config import PRODUCTION_URL, SANDBOX_URL, Settings, load_settings
+from trade_tracker.errors import ConfigError
+
+
+def test_default_base_url_is_the_sandbox() -> None:
+    settings = load_settings()
+    assert settings.ex_base_url == SANDBOX_URL == "https://api-public.sandbox.exchange.coinbase.com"
+    assert settings.is_sandbox
+
+
+def test_production_url_is_opt_in(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EX_BASE_URL", PRODUCTION_URL)
+    settings = load_settings()
+    assert settings.ex_base_url == "https://api.exchange.coinbase.com"
+    assert not settings.is_sandbox
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        (SANDBOX_URL + "/", SANDBOX_URL),
+        (SANDBOX_URL + "//", SANDBOX_URL),
+        ("  http://127.0.0.1:8765/ ", "http://127.0.0.1:8765"),
+        ("https://example.test/api/", "https://example.test/api"),
+    ],
+)
+def test_trailing_slash_is_trimmed(monkeypatch: pytest.MonkeyPatch, given: str, expected: str) -> None:
+    monkeypatch.setenv("EX_BASE_URL", given)
+    assert load_settings().ex_base_url == expected
+    assert load_settings(ex_base_url=given).ex_base_url == expected
+
+
+def test_trimmed_sandbox_url_still_counts_as_sandbox(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EX_BASE_URL", SANDBOX_URL + "/")
+    assert load_settings().is_sandbox
+
+
+@pytest.mark.parametrize(
+    ("bad", "needle"),
+    [
+        ("ftp://x", "absolute http(s) URL"),
+        ("not a url", "absolute http(s) URL"),
+        ("api.exchange.coinbase.com", "absolute http(s) URL"),
+        ("https://", "absolute http(s) URL"),
+        ("https://host?x=1", "query string"),
+        ("https://host/#frag", "fragment"),
+    ],
+)
+def test_malformed_base_url_is_config_error(monkeypatch: pytest.MonkeyPatch, bad: str, needle: str) -> None:
+    monkeypatch.setenv("EX_BASE_URL", bad)
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    message = str(info.value)
+    assert "EX_BASE_URL" in message
+    assert needle in message
+    assert info.value.__cause__ is None and info.value.__suppress_context__
+
+
+def test_malformed_base_url_override_is_config_error() -> None:
+    with pytest.raises(ConfigError, match="EX_BASE_URL"):
+        load_settings(ex_base_url="ftp://x")
+
+
+def test_bad_numbers_are_config_errors(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EX_HTTP_TIMEOUT", "-1")
+    monkeypatch.setenv("EX_RETRY_ATTEMPTS", "0")
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    assert "EX_HTTP_TIMEOUT" in str(info.value)
+    assert "EX_RETRY_ATTEMPTS" in str(info.value)
+
+
+def test_secrets_are_secretstr_and_never_shown(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EX_API_KEY_READ", "key-canary-1f2e3d")
+    monkeypatch.setenv("EX_API_SECRET_READ", "secret-canary-9a8b7c")
+    monkeypatch.setenv("EX_API_PASSPHRASE_READ", "pass-canary-4d5e6f")
+    monkeypatch.setenv("FIELD_ENCRYPTION_KEY", "fernet-canary-0a0b0c")
+    monkeypatch.setenv("TRADE_TRACKER_HTTP_TOKEN", "token-canary-777")
+    settings = load_settings()
+    for field in (
+        settings.ex_api_key_read,
+        settings.ex_api_secret_read,
+        settings.ex_api_passphrase_read,
+        settings.field_encryption_key,
+        settings.mcp_http_token,
+    ):
+        assert isinstance(field, SecretStr)
+    assert settings.ex_api_secret_read is not None
+    assert settings.ex_api_secret_read.get_secret_value() == "secret-canary-9a8b7c"
+    shown = repr(settings) + str(settings) + settings.model_dump_json()
+    for canary in ("key-canary", "secret-canary", "pass-canary", "fernet-canary", "token-canary"):
+        assert canary not in shown
+
+
+def test_validation_error_does_not_echo_secret_input(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EX_API_SECRET_READ", "secret-canary-9a8b7c")
+    monkeypatch.setenv("EX_RETRY_ATTEMPTS", "many")
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    assert "secret-canary" not in str(info.value)
+    assert "many" not in str(info.value)
+
+
+def test_trade_tracker_home_is_respected(isolated_env: Path) -> None:
+    settings = load_settings()
+    assert settings.trade_tracker_home == isolated_env
+    assert settings.db_path == isolated_env / "trades.db"
+    assert settings.key_file == isolated_env / "vault.key"
+
+
+def test_trade_tracker_home_expands_user(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("TRADE_TRACKER_HOME", "~/tt-data")
+    assert load_settings().trade_tracker_home == tmp_path / "tt-data"
+
+
+def test_env_credential_present_needs_all_three(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert not load_settings().env_credential_present
+    monkeypatch.setenv("EX_API_KEY_READ", "k")
+    monkeypatch.setenv("EX_API_SECRET_READ", "s")
+    assert not load_settings().env_credential_present
+    monkeypatch.setenv("EX_API_PASSPHRASE_READ", "")
+    assert not load_settings().env_credential_present
+    monkeypatch.setenv("EX_API_PASSPHRASE_READ", "p")
+    assert load_settings().env_credential_present
+
+
+def test_settings_are_frozen() -> None:
+    settings = load_settings()
+    with pytest.raises(Exception):  # noqa: B017 - pydantic raises ValidationError for frozen models
+        settings.ex_base_url = PRODUCTION_URL  # type: ignore[misc]
+    assert isinstance(settings, Settings)
+
+
+def test_env_names_are_case_insensitive(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ex_base_url", "http://localhost:9999")
+    assert load_settings().ex_base_url == "http://localhost:9999"

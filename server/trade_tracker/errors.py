@@ -35,6 +35,7 @@ Our exception hierarchy::
       + CredentialError                 stored API credentials
         - CredentialNotFound            no credential with that label
         - InvalidCredential             the key, secret or passphrase is malformed
+        - CredentialExists              a credential with that label is already stored
       + StoreError                      the SQLite trade store
         - StoreBusy                     another process held the write lock too long
       + SyncCancelled                   a sync stopped cleanly on request
@@ -47,6 +48,7 @@ __all__ = [
     "BadRequest",
     "ConfigError",
     "CredentialError",
+    "CredentialExists",
     "CredentialNotFound",
     "ExchangeError",
     "ExchangeProtocolError",
@@ -178,6 +180,10 @@ class CredentialNotFound(CredentialError):
 
 class InvalidCredential(CredentialError):
     """The key, secret or passphrase given is malformed."""
+
+
+class CredentialExists(CredentialError):
+    """A credential is already stored under that label; remove it first to replace it."""
 
 
 class StoreError(TradeTrackerError):

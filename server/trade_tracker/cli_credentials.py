@@ -1,0 +1,176 @@
+"""``trade-tracker credentials ...``: the CLI face of :mod:`trade_tracker.credentials`.
+
+Every command prints JSON on stdout (indented on a terminal, one line when piped, or
+as the main group's ``--pretty/--compact`` says) and never a secret. Errors are one
+line on stderr, ``error: ...``, with the same exit codes as the rest of the CLI:
+
+    2  usage: a bad option or label, three lines expected on stdin, a bad setting
+    3  auth or credential: the exchange rejected (401) or refused (403) the key; a malformed
+       key/secret/passphrase; an unknown or already used label
+    4  network: the exchange could not be reached or failed
+    5  data: the vault key, the key file's permissions, the trade store, an unexpected answer
+
+``cli.py`` mounts the group with ``main.add_command(credentials)``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, NoReturn
+
+import click
+
+from .config import load_settings
+from .credentials import CredentialInfo, CredentialService
+from .errors import (
+    AuthenticationError,
+    ConfigError,
+    CredentialError,
+    ExchangeError,
+    ExchangeProtocolError,
+    InvalidArgument,
+    PermissionDenied,
+    TradeTrackerError,
+)
+from .store import TradeStore
+
+__all__ = ["EXIT_AUTH", "EXIT_DATA", "EXIT_NETWORK", "EXIT_USAGE", "credentials", "exit_code_for"]
+
+EXIT_USAGE, EXIT_AUTH, EXIT_NETWORK, EXIT_DATA = 2, 3, 4, 5
+
+
+def exit_code_for(exc: TradeTrackerError) -> int:
+    """The exit code for an error (see the module docstring; it matches ``cli.py``'s table)."""
+    if isinstance(exc, ExchangeProtocolError):
+        return EXIT_DATA
+    if isinstance(exc, AuthenticationError | PermissionDenied | CredentialError):
+        return EXIT_AUTH
+    if isinstance(exc, InvalidArgument | ConfigError):
+        return EXIT_USAGE
+    if isinstance(exc, ExchangeError):
+        return EXIT_NETWORK
+    return EXIT_DATA
+
+
+def _fail(exc: TradeTrackerError) -> NoReturn:
+    click.echo("error: " + " ".join(str(exc).split()), err=True)
+    sys.exit(exit_code_for(exc))
+
+
+def _emit(data: Any) -> None:
+    ctx = click.get_current_context(silent=True)
+    pretty = getattr(ctx.find_root().obj, "pretty", None) if ctx is not None else None
+    if pretty is None:
+        pretty = sys.stdout.isatty()
+    click.echo(json.dumps(data, indent=2 if pretty else None, ensure_ascii=False))
+
+
+@contextmanager
+def _service() -> Iterator[CredentialService]:
+    """Settings, store and service for one command; trade-tracker errors become a clean exit."""
+    try:
+        settings = load_settings()
+        with TradeStore(settings.db_path) as store:
+            yield CredentialService(store, settings)
+    except TradeTrackerError as exc:
+        _fail(exc)
+
+
+def _run(coro_fn: Callable[[], Any]) -> Any:
+    return asyncio.run(coro_fn())
+
+
+def _public(info: CredentialInfo) -> dict[str, Any]:
+    return {
+        "label": info.label,
+        "source": info.source,
+        "exchange": info.exchange,
+        "fingerprint": info.fingerprint,
+        "created": info.created_at,
+        "verified": info.last_verified_at,
+        "verify_status": info.verify_status,
+        "permissions": info.permissions,
+        "base_url": info.base_url,
+    }
+
+
+def _stdin_is_tty() -> bool:
+    return sys.stdin.isatty()
+
+
+def _read_secrets() -> tuple[str, str, str]:
+    """Prompt without echo on a terminal; otherwise read three lines: key, secret, passphrase."""
+    stdin = sys.stdin
+    if _stdin_is_tty():
+        return (
+            getpass.getpass("API key: "),
+            getpass.getpass("API secret: "),
+            getpass.getpass("API passphrase: "),
+        )
+    lines = [stdin.readline() for _ in range(3)]
+    if not all(lines):
+        raise InvalidArgument("expected three lines on stdin: the API key, the API secret, the passphrase")
+    key, secret, passphrase = (line.rstrip("\r\n") for line in lines)
+    return key, secret, passphrase
+
+
+@click.group("credentials")
+def credentials() -> None:
+    """Store, list, verify and remove encrypted Coinbase Exchange API keys, and re-key the vault."""
+
+
+@credentials.command("add")
+@click.option("--label", required=True, help="A name for the key: 1-64 of A-Z a-z 0-9 . _ -")
+@click.option("--no-verify", is_flag=True, help="Store without checking the key with the exchange (offline).")
+def add_cmd(label: str, no_verify: bool) -> None:
+    """Add a key. Prompts without echo; from a pipe, reads key, secret and passphrase, one per line."""
+    with _service() as service:
+        service.check_new_label(label)
+        key, secret, passphrase = _read_secrets()
+        result = _run(lambda: service.add(label, key, secret, passphrase, verify=not no_verify))
+        for warning in result.warnings:
+            click.echo("warning: " + warning, err=True)
+        _emit({**_public(result.info), "warnings": result.warnings})
+
+
+@credentials.command("list")
+def list_cmd() -> None:
+    """List labels and fingerprints (never a secret)."""
+    with _service() as service:
+        _emit([_public(info) for info in service.list()])
+
+
+@credentials.command("verify")
+@click.option("--label", default=None, help="The credential to check (default: the only one, or env).")
+def verify_cmd(label: str | None) -> None:
+    """Check a key with an authenticated GET /accounts and record the result."""
+    with _service() as service:
+        resolved = service.resolve_label(label)
+        _emit(_public(_run(lambda: service.verify(resolved))))
+
+
+@credentials.command("remove")
+@click.option("--label", required=True)
+def remove_cmd(label: str) -> None:
+    """Delete a stored key."""
+    with _service() as service:
+        if not service.remove(label):
+            service.resolve_label(label)  # raises CredentialNotFound naming the known labels
+        _emit({"removed": label})
+
+
+@credentials.command("rotate-key")
+def rotate_key_cmd() -> None:
+    """Re-encrypt every credential under the newest vault key, then drop the old key.
+
+    \b
+    Key file or keyring: a new key is generated; nothing else to do.
+    FIELD_ENCRYPTION_KEY: put a new key first (NEW,OLD), run this, then set it to NEW.
+    """
+    with _service() as service:
+        _emit(service.rotate_key().model_dump())

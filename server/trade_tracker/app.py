@@ -24,6 +24,7 @@ from .errors import InvalidArgument
 from .store import TradeStore
 
 if TYPE_CHECKING:
+    from .credential_page import OneTimeCredentialPage
     from .credentials import CredentialService
 
 __all__ = ["TradeTracker"]
@@ -52,6 +53,8 @@ class TradeTracker:
         self._transport = transport
         self._clients: dict[str, CoinbaseClient] = {}
         self._credentials: CredentialService | None = None
+        #: One-time credential pages still open, by label (store_credential's out-of-band flow).
+        self.credential_pages: dict[str, OneTimeCredentialPage] = {}
 
     @classmethod
     def open(cls, settings: Settings | None = None, **kwargs: Any) -> TradeTracker:
@@ -63,6 +66,9 @@ class TradeTracker:
         return f"TradeTracker(base_url={self.settings.ex_base_url!r}, store={self.store!r})"
 
     async def aclose(self) -> None:
+        pages, self.credential_pages = list(self.credential_pages.values()), {}
+        for page in pages:
+            await page.stop()
         clients, self._clients = list(self._clients.values()), {}
         for client in clients:
             await client.aclose()

@@ -1,0 +1,36 @@
+"""A faithful local stand-in for the Coinbase Exchange REST API, for tests, demos and benches.
+
+Public API::
+
+    SimExchange(config=None, **SimConfig fields)   state + settings; in-process control methods
+    SimConfig                                      fills, products, delisted, seed, rate_limits, ...
+    SimCredential                                  key, secret, passphrase
+    running_sim(exchange=None, host=, port=0, **config) -> RunningSim   (with / async with)
+    RunningSim                                     .url .credential .exchange .start() .stop()
+    build_app(exchange)                            the ASGI app
+    serve_main(host=, port=0, fills=, products=, seed=, ...) -> int    the CLI entry point
+
+Layout: ``catalog`` products, ``data`` compact synthetic fills, ``market`` ticker/stats,
+``orders`` /orders, ``paging`` cursors, ``auth`` signature checks, ``ratelimit`` buckets,
+``faults`` injected failures, ``exchange`` the state, ``app`` / ``admin`` routes,
+``server`` uvicorn runners.
+"""
+
+from __future__ import annotations
+
+from .app import build_app
+from .auth import SimCredential
+from .exchange import FillPage, SimConfig, SimError, SimExchange
+from .server import RunningSim, running_sim, serve_main
+
+__all__ = [
+    "FillPage",
+    "RunningSim",
+    "SimConfig",
+    "SimCredential",
+    "SimError",
+    "SimExchange",
+    "build_app",
+    "running_sim",
+    "serve_main",
+]

@@ -1,0 +1,68 @@
+"""``python -m trade_tracker.sim``: run the simulator in the foreground (flags mirror the CLI's)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .catalog import DEFAULT_PRODUCTS
+from .server import serve_main
+
+
+def _on_off(value: str) -> bool:
+    if value.lower() in ("on", "true", "yes", "1"):
+        return True
+    if value.lower() in ("off", "false", "no", "0"):
+        return False
+    raise argparse.ArgumentTypeError("use on or off")
+
+
+def _products(value: str) -> list[str]:
+    return [p.strip() for p in value.split(",") if p.strip()]
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m trade_tracker.sim",
+        description="Serve a local Coinbase Exchange simulator; prints one JSON line "
+        '{"url","key","secret","passphrase"} once listening.',
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port (default)")
+    parser.add_argument("--fills", type=int, default=10_000, help="fills in the synthetic history")
+    parser.add_argument("--products", type=_products, default=list(DEFAULT_PRODUCTS),
+                        help="comma-separated online products (a delisted one is always added)")
+    parser.add_argument("--seed", default="42", help="seed of the synthetic history")
+    parser.add_argument("--rate-limits", type=_on_off, default=True, metavar="on|off")
+    parser.add_argument("--fail-rate", type=float, default=0.0, help="share of API requests answering 5xx")
+    parser.add_argument("--latency-ms", type=float, default=0.0, help="added to every API answer")
+    parser.add_argument("--auth-failure-status", type=int, default=401, choices=(400, 401))
+    parser.add_argument("--clock-offset", type=float, default=0.0, help="server clock minus real clock, s")
+    parser.add_argument("--allow-non-loopback", action="store_true")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    seed: int | str = int(args.seed) if args.seed.lstrip("-").isdigit() else args.seed
+    try:
+        return serve_main(
+            host=args.host,
+            port=args.port,
+            fills=args.fills,
+            products=args.products,
+            seed=seed,
+            rate_limits=args.rate_limits,
+            fail_rate=args.fail_rate,
+            latency_ms=args.latency_ms,
+            allow_non_loopback=args.allow_non_loopback,
+            auth_failure_status=args.auth_failure_status,
+            clock_offset=args.clock_offset,
+        )
+    except (ValueError, OSError) as exc:
+        print(f"trade_tracker.sim: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

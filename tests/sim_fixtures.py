@@ -1,0 +1,181 @@
+"""Pytest plugin: the local Coinbase Exchange simulator, and an independent request signer.
+
+Registered from conftest.py (``pytest_plugins = ["sim_fixtures"]``). Fixtures:
+
+- ``sim``: a running simulator (600 fills, seed 42, rate limits off), a
+  :class:`trade_tracker.sim.RunningSim` with ``.url``, ``.credential``, ``.exchange``;
+- ``sim_factory``: ``sim_factory(**SimConfig fields)`` starts more, all stopped at teardown;
+- ``sim_api_credential``: the ``sim`` fixture's key as the project's ``ApiCredential``;
+- ``sim_http``: a :class:`SignedHttp` for raw signed requests to ``sim``;
+- ``sim_process``: ``sim_process(*args)`` spawns ``python -m trade_tracker.sim`` and returns
+  (process, ready-line dict); every process is terminated at teardown.
+
+``independent_sign`` follows the API docs' recipe with hmac/hashlib/base64 directly, on
+purpose not the project's ``sign()``, so a shared mistake cannot hide in both.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from trade_tracker.coinbase.auth import ApiCredential
+from trade_tracker.sim import RunningSim, SimCredential, running_sim
+
+__all__ = ["SignedHttp", "independent_sign"]
+
+SERVER_DIR = Path(__file__).resolve().parents[1] / "server"
+
+
+def independent_sign(secret_b64: str, timestamp: str, method: str, target: str, body: bytes = b"") -> str:
+    """The docs' recipe: base64(HMAC-SHA256(b64decode(secret), ts + METHOD + path?query + body))."""
+    message = timestamp.encode() + method.upper().encode() + target.encode() + body
+    return base64.b64encode(hmac.new(base64.b64decode(secret_b64), message, hashlib.sha256).digest()).decode()
+
+
+class SignedHttp:
+    """A sync httpx client that sends exactly the target and body it signs (no re-encoding)."""
+
+    def __init__(self, base_url: str, credential: SimCredential) -> None:
+        self.base_url = base_url
+        self.credential = credential
+        self.client = httpx.Client(base_url=base_url, timeout=10)
+
+    def headers(
+        self,
+        method: str,
+        target: str,
+        body: bytes = b"",
+        *,
+        timestamp: str | None = None,
+        credential: SimCredential | None = None,
+        sign_target: str | None = None,
+        sign_body: bytes | None = None,
+    ) -> dict[str, str]:
+        """CB-ACCESS-* headers; ``sign_target`` / ``sign_body`` sign something other than what is sent."""
+        cred = credential or self.credential
+        ts = timestamp if timestamp is not None else str(time.time())
+        signature = independent_sign(
+            cred.secret,
+            ts,
+            method,
+            target if sign_target is None else sign_target,
+            body if sign_body is None else sign_body,
+        )
+        return {
+            "CB-ACCESS-KEY": cred.key,
+            "CB-ACCESS-SIGN": signature,
+            "CB-ACCESS-TIMESTAMP": ts,
+            "CB-ACCESS-PASSPHRASE": cred.passphrase,
+        }
+
+    def send(
+        self, method: str, target: str, body: bytes = b"", *, headers: dict[str, str] | None = None
+    ) -> httpx.Response:
+        """Send ``target`` (path and raw query) byte for byte, with the given headers."""
+        request = self.client.build_request(method, self.base_url + target, content=body or None,
+                                            headers=headers or {})
+        # httpx would normalise the query; put the raw target back so what is signed is what is sent.
+        request.url = request.url.copy_with(raw_path=target.encode())
+        return self.client.send(request)
+
+    def get(self, target: str, **sign: Any) -> httpx.Response:
+        """A signed GET of ``target``."""
+        return self.send("GET", target, headers=self.headers("GET", target, **sign))
+
+    def post(self, target: str, body: bytes, **sign: Any) -> httpx.Response:
+        return self.send("POST", target, body, headers=self.headers("POST", target, body, **sign))
+
+    def close(self) -> None:
+        self.client.close()
+
+
+@pytest.fixture
+def sim_factory() -> Iterator[Callable[..., RunningSim]]:
+    """Start simulators with ``SimConfig`` keywords; all are stopped at teardown."""
+    started: list[RunningSim] = []
+
+    def start(**config: Any) -> RunningSim:
+        config.setdefault("fills", 600)
+        config.setdefault("rate_limits", False)
+        handle = running_sim(**config).start()
+        started.append(handle)
+        return handle
+
+    yield start
+    for handle in started:
+        handle.stop()
+
+
+@pytest.fixture
+def sim(sim_factory: Callable[..., RunningSim]) -> RunningSim:
+    """A running simulator: 600 fills over BTC/ETH/SOL-USD plus delisted MATIC-USD, seed 42."""
+    return sim_factory()
+
+
+@pytest.fixture
+def sim_api_credential(sim: RunningSim) -> ApiCredential:
+    """The ``sim`` key as the project client's credential."""
+    c = sim.credential
+    return ApiCredential(c.key, c.secret, c.passphrase, label="sim")
+
+
+@pytest.fixture
+def sim_http(sim: RunningSim) -> Iterator[SignedHttp]:
+    """Raw signed HTTP to the ``sim`` fixture."""
+    http = SignedHttp(sim.url, sim.credential)
+    yield http
+    http.close()
+
+
+def sim_env(**extra: str) -> dict[str, str]:
+    """The environment for a simulator child process (the package importable from server/)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SIM_")}
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(SERVER_DIR), env.get("PYTHONPATH", "")) if p)
+    env.update(extra)
+    return env
+
+
+@pytest.fixture
+def sim_process() -> Iterator[Callable[..., tuple[subprocess.Popen[str], dict[str, Any]]]]:
+    """Spawn ``python -m trade_tracker.sim ARGS``; returns (process, parsed ready line)."""
+    procs: list[subprocess.Popen[str]] = []
+
+    def spawn(*args: str, env: dict[str, str] | None = None, timeout: float = 30) -> tuple[
+        subprocess.Popen[str], dict[str, Any]
+    ]:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "trade_tracker.sim", *args],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=env or sim_env(),
+        )
+        procs.append(proc)
+        line: list[str] = []
+        reader = threading.Thread(target=lambda: line.append(proc.stdout.readline() if proc.stdout else ""),
+                                  daemon=True)
+        reader.start()
+        reader.join(timeout)
+        if not line or not line[0]:
+            proc.kill()
+            _, err = proc.communicate(timeout=10)
+            raise AssertionError(f"simulator did not print its ready line; stderr: {err[-2000:]}")
+        return proc, json.loads(line[0])
+
+    yield spawn
+    for proc in procs:
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate(timeout=10)

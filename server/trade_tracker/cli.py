@@ -1,0 +1,678 @@
+"""The ``trade-tracker`` command line: the CLI face of the core (``app.TradeTracker``).
+
+Every verb prints JSON on stdout (the same shapes as the MCP tools, from ``tool_models``):
+indented on a terminal, one compact line when piped or with ``--compact``, so ``| jq``
+always works and money stays an exact decimal string. Errors are one line on stderr and
+a distinct exit code (:data:`EXIT_CODES`, mapped in :func:`exit_code_for`, the one place).
+
+``trade-tracker --help`` must stay fast, so this module imports only click and the
+dependency-free ``errors`` at load time; the core, pydantic, httpx, sqlite-utils and mcp
+are imported inside the commands that need them.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import re
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from . import __version__
+from .errors import (
+    AuthenticationError,
+    ConfigError,
+    CredentialError,
+    ExchangeError,
+    ExchangeProtocolError,
+    InvalidArgument,
+    PermissionDenied,
+    StoreError,
+    SyncCancelled,
+    TradeTrackerError,
+    VaultError,
+)
+
+if TYPE_CHECKING:
+    from .app import TradeTracker
+
+__all__ = ["EXIT_CODES", "ExitCode", "exit_code_for", "main"]
+
+T = TypeVar("T")
+
+ORDER_STATUSES = ("open", "pending", "rejected", "done", "active", "received", "all")
+LABEL_HELP = "credential label; default: the env credential (EX_API_*) if set, else the only stored one"
+
+
+class ExitCode(enum.IntEnum):
+    """Process exit codes: scripts can tell what kind of failure happened."""
+
+    OK = 0
+    INTERNAL = 1
+    USAGE = 2
+    AUTH = 3
+    NETWORK = 4
+    DATA = 5
+    INTERRUPTED = 130
+
+
+#: Our error classes to exit codes, most specific first (the first ``isinstance`` match wins).
+EXIT_CODES: tuple[tuple[type[BaseException], ExitCode], ...] = (
+    (ExchangeProtocolError, ExitCode.DATA),
+    (AuthenticationError, ExitCode.AUTH),
+    (PermissionDenied, ExitCode.AUTH),
+    (CredentialError, ExitCode.AUTH),
+    (InvalidArgument, ExitCode.USAGE),
+    (ConfigError, ExitCode.USAGE),
+    (ExchangeError, ExitCode.NETWORK),
+    (StoreError, ExitCode.DATA),
+    (VaultError, ExitCode.DATA),
+    (SyncCancelled, ExitCode.INTERRUPTED),
+)
+
+
+def exit_code_for(exc: BaseException) -> ExitCode:
+    """The exit code for one of our errors; INTERNAL for anything unmapped."""
+    for cls, code in EXIT_CODES:
+        if isinstance(exc, cls):
+            return code
+    return ExitCode.INTERNAL
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _say_error(text: str) -> None:
+    click.echo(_one_line(text), err=True)
+
+
+def report_error(exc: BaseException) -> int:
+    """Print one line on stderr for ``exc`` and return the exit code (the one error boundary)."""
+    if isinstance(exc, click.exceptions.NoArgsIsHelpError):
+        click.echo(exc.ctx.get_help())
+        return ExitCode.OK
+    if isinstance(exc, click.UsageError):
+        hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+        _say_error(f"error: {exc.format_message()}{hint}")
+        return ExitCode.USAGE
+    if isinstance(exc, click.Abort | KeyboardInterrupt):
+        _say_error("interrupted")
+        return ExitCode.INTERRUPTED
+    if isinstance(exc, click.ClickException):
+        _say_error(f"error: {exc.format_message()}")
+        return exc.exit_code
+    if isinstance(exc, TradeTrackerError):
+        _say_error(f"error: {exc}")
+        return exit_code_for(exc)
+    if isinstance(exc, BrokenPipeError):
+        _silence_stdout()
+        return ExitCode.INTERNAL
+    if os.environ.get("TRADE_TRACKER_DEBUG") == "1":
+        import traceback
+
+        traceback.print_exception(exc, file=sys.stderr)
+    _say_error(f"internal error: {type(exc).__name__}")
+    return ExitCode.INTERNAL
+
+
+def _silence_stdout() -> None:
+    """After EPIPE (``| head``), point stdout at /dev/null so the interpreter's final flush is quiet."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+class CliError(click.ClickException):
+    """A failure found by the CLI itself (e.g. an unwritable file), with its own exit code."""
+
+    def __init__(self, message: str, exit_code: int = ExitCode.INTERNAL) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+class TrackerGroup(click.Group):
+    """The root group: maps every failure through :func:`report_error`, and loads some subcommands lazily.
+
+    A lazy subcommand (``lazy_commands``: name -> (module, attribute, one-line help)) is imported only
+    when it runs or its own help is asked for, so ``trade-tracker --help`` never pays for its imports.
+    """
+
+    def __init__(self, *args: Any, lazy_commands: dict[str, tuple[str, str, str]] | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy_commands = dict(lazy_commands or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy_commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is None and cmd_name in self.lazy_commands:
+            import importlib
+
+            module, attribute, _ = self.lazy_commands[cmd_name]
+            command = getattr(importlib.import_module(module), attribute)
+            self.add_command(command, cmd_name)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            if name not in self.commands and name in self.lazy_commands:
+                rows.append((name, self.lazy_commands[name][2]))
+                continue
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(formatter.width - 6 - max(map(len, self.commands)))))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except SystemExit:
+            raise
+        except BaseException as exc:  # noqa: BLE001 - this is the one place that reports everything
+            sys.exit(report_error(exc))
+        sys.exit(rv if isinstance(rv, int) and not isinstance(rv, bool) else ExitCode.OK)
+
+
+# -- output --------------------------------------------------------------------------------------
+
+
+@dataclass
+class CliState:
+    """Global options, kept on the click context."""
+
+    pretty: bool | None = None
+
+
+def _stdout_is_tty() -> bool:
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def to_jsonable(data: Any) -> Any:
+    """Pydantic models as ``model_dump(mode="json")`` (exact decimal strings); containers recursively."""
+    if hasattr(data, "model_dump"):
+        return data.model_dump(mode="json")
+    if isinstance(data, dict):
+        return {str(k): to_jsonable(v) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [to_jsonable(v) for v in data]
+    return data
+
+
+def _json_default(value: Any) -> Any:
+    from datetime import date
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def emit(data: Any) -> None:
+    """Print ``data`` as JSON on stdout: indented on a terminal (or --pretty), else one line."""
+    import json
+
+    ctx = click.get_current_context(silent=True)
+    state = ctx.find_object(CliState) if ctx else None
+    pretty = state.pretty if state is not None and state.pretty is not None else _stdout_is_tty()
+    text = json.dumps(
+        to_jsonable(data),
+        indent=2 if pretty else None,
+        separators=(",", ": ") if pretty else (",", ":"),
+        ensure_ascii=False,
+        default=_json_default,
+    )
+    click.echo(text)
+
+
+# -- running the core ------------------------------------------------------------------------------
+
+
+def run_app(job: Callable[[TradeTracker], Awaitable[T]]) -> T:
+    """Open the core once (settings, store), run one async job on it, close it."""
+    import asyncio
+
+    from .app import TradeTracker
+
+    async def go() -> T:
+        app = TradeTracker.open()
+        try:
+            return await job(app)
+        finally:
+            await app.aclose()
+
+    return asyncio.run(go())
+
+
+class DateText(click.ParamType):
+    """An ISO date or date-time (UTC when no zone), checked here so a typo is a usage error."""
+
+    name = "DATE"
+    _pattern = re.compile(r"^\d{4}-\d{2}-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?$")
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        text = str(value).strip()
+        if not self._pattern.match(text):
+            self.fail(f"{text[:40]!r} is not an ISO date such as 2025-01-31 or 2025-01-31T12:00:00Z", param, ctx)
+        return text
+
+
+DATE = DateText()
+_product_id = re.compile(r"^[A-Za-z0-9]{1,20}-[A-Za-z0-9]{1,20}$")
+
+
+def _check_product(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """Upper-case BASE-QUOTE ids (one or several) and refuse anything else as a usage error."""
+    if value is None:
+        return None
+    values = [value] if isinstance(value, str) else list(value)
+    for item in values:
+        if not _product_id.match(item):
+            raise click.BadParameter(f"{item[:40]!r} is not a product id such as BTC-USD", ctx, param)
+    upper = [v.upper() for v in values]
+    return upper[0] if isinstance(value, str) else tuple(upper)
+
+
+def label_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--label", metavar="LABEL", help=LABEL_HELP)(fn)
+
+
+def store_filters(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--product-id, --since, --until and --label for the verbs that read the local store."""
+    for option in reversed([
+        click.option("--product-id", callback=_check_product, metavar="BASE-QUOTE", help="only this product"),
+        click.option("--since", type=DATE, help="only fills at or after this date (UTC)"),
+        click.option("--until", type=DATE, help="only fills up to this date (UTC)"),
+        click.option("--label", metavar="LABEL", help="only fills synced with this credential (default: all)"),
+    ]):
+        fn = option(fn)
+    return fn
+
+
+# -- sync with a progress bar, and export ----------------------------------------------------------
+
+
+class SyncProgressBar:
+    """Draws sync progress on stderr with ``click.progressbar`` (one step per product), on a terminal only.
+
+    Called (async) with each ``sync.SyncProgress``; the bar counts products, the text the current one's fills.
+    """
+
+    def __init__(self, file: Any = None) -> None:
+        self.file = file if file is not None else sys.stderr
+        self.enabled = _isatty(self.file)
+        self._bar: Any = None
+
+    @staticmethod
+    def describe(p: Any) -> str | None:
+        return f"{p.product_id}: {p.fills} fills" if p is not None else None
+
+    async def __call__(self, p: Any) -> None:
+        if not self.enabled:
+            return
+        if self._bar is None:
+            # Narrow enough for an 80-column terminal: a wrapped bar cannot redraw itself in place.
+            self._bar = click.progressbar(length=max(int(p.products_total), 1), label="syncing", width=20,
+                                          file=self.file, item_show_func=self.describe, update_min_steps=0,
+                                          show_pos=True)
+            self._bar.__enter__()
+        self._bar.update(max(int(p.products_done) - self._bar.pos, 0), p)
+
+    def close(self, *, completed: bool = False) -> None:
+        """End the bar's line; ``completed`` first fills it to the last product."""
+        if self._bar is not None:
+            if completed:
+                self._bar.update(max(self._bar.length - self._bar.pos, 0))
+            self._bar.__exit__(None, None, None)
+            self._bar = None
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+async def _sync(app: TradeTracker, label: str | None, product_ids: list[str] | None, full: bool) -> Any:
+    """Run one sync; the first Ctrl-C asks it to stop after the current page (a second one aborts)."""
+    import asyncio
+    import signal
+
+    from .sync import sync_fills
+
+    used, client = app.client_for(label)
+    cancel = asyncio.Event()
+    loop = asyncio.get_running_loop()
+
+    def on_interrupt() -> None:
+        cancel.set()
+        click.echo("stopping after the current page (Ctrl-C again to abort)", err=True)
+        loop.remove_signal_handler(signal.SIGINT)
+
+    try:
+        loop.add_signal_handler(signal.SIGINT, on_interrupt)
+        handler_installed = True
+    except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or no signals here
+        handler_installed = False
+    bar = SyncProgressBar()
+    completed = False
+    try:
+        result = await sync_fills(app.store, client, used, product_ids, full_history=full, progress=bar,
+                                  cancel=cancel)
+        completed = not result.cancelled
+        return result
+    finally:
+        bar.close(completed=completed)
+        if handler_installed:
+            loop.remove_signal_handler(signal.SIGINT)
+
+
+async def _add_unrealized(app: TradeTracker, summary: Any, add: Callable[..., Any]) -> Any:
+    """Price every summarised product at its live ticker (clearly marked fields in the output)."""
+    from datetime import UTC, datetime
+
+    quotes = await app.ticker_prices(sorted({p.product_id for p in summary.products}))
+    prices = {pid: quote[0] if isinstance(quote, tuple) else quote for pid, quote in quotes.items()}
+    times = [quote[1] for quote in quotes.values() if isinstance(quote, tuple) and quote[1] is not None]
+    return add(summary, prices, at=max(times) if times else datetime.now(UTC))
+
+
+async def _export(app: TradeTracker, path: Path, as_summary: bool, *, group_by: str, method: str,
+                  with_unrealized: bool, **filters: Any) -> Any:
+    """Write the CSV and describe it in the same shape as the MCP ``export_trades`` tool."""
+    from .export import export_fills_csv, export_summary_csv
+    from .tool_models import ExportOut
+
+    if not as_summary:
+        written = export_fills_csv(app.store, path, **filters)
+    else:
+        extra: dict[str, Any] = {}
+        if with_unrealized:
+            from .analytics import summarize
+
+            ids = sorted({p.product_id for p in summarize(app.store, **filters).products})
+            quotes = await app.ticker_prices(ids)
+            extra["prices"] = {pid: q[0] if isinstance(q, tuple) else q for pid, q in quotes.items()}
+        written = export_summary_csv(app.store, path, group_by=group_by, method=method, **filters, **extra)
+    return ExportOut(path=written.path, rows=written.rows, kind="summary" if as_summary else "fills")
+
+
+# -- the command tree ------------------------------------------------------------------------------
+
+
+@click.group(
+    cls=TrackerGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    lazy_commands={"credentials": ("trade_tracker.cli_credentials", "credentials",
+                                   "Add, list or remove API keys (encrypted); rotate-key.")},
+)
+@click.option("--pretty/--compact", default=None,
+              help="JSON layout: indented (default on a terminal) or one compact line (default when piped).")
+@click.option("--home", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+              help="data directory (trades.db, vault.key); overrides TRADE_TRACKER_HOME.")
+@click.version_option(__version__, "-V", "--version", prog_name="trade-tracker")
+@click.pass_context
+def main(ctx: click.Context, pretty: bool | None, home: Path | None) -> None:
+    """trade-tracker: your Coinbase Exchange fills in a local SQLite store, for you and your editor's agent.
+
+    Live verbs (products, ticker, accounts, orders, fills) call the exchange (EX_BASE_URL, the sandbox by
+    default); trades, summary and export read the local store only. Output is JSON on stdout.
+
+    Exit codes: 0 ok, 1 internal error, 2 usage or settings, 3 auth or credential, 4 network or exchange,
+    5 data (store, vault, unexpected answer), 130 interrupted.
+    """
+    if home is not None:
+        # The environment, not a parameter, so every layer (and `serve`'s child processes) sees it.
+        os.environ["TRADE_TRACKER_HOME"] = str(home.expanduser())
+    ctx.obj = CliState(pretty=pretty)
+
+
+@main.command()
+@click.option("--quote-currency", metavar="CUR", help="only products quoted in this, e.g. USD")
+@click.option("--status", type=click.Choice(["online", "offline", "internal", "delisted"]), help="only this status")
+@click.option("--query", "-q", metavar="TEXT", help="substring of the id or name, e.g. ETH")
+def products(quote_currency: str | None, status: str | None, query: str | None) -> None:
+    """List the exchange's products (public; no key needed)."""
+    from .tool_models import ProductsOut
+
+    found = run_app(lambda app: app.list_products(quote_currency, status, query))
+    emit(ProductsOut.of(found))
+
+
+@main.command()
+@click.option("--product", "--product-id", "product_id", required=True, callback=_check_product,
+              metavar="BASE-QUOTE", help="e.g. BTC-USD")
+def ticker(product_id: str) -> None:
+    """Last price, bid/ask and 24h volume of one product (public)."""
+    from .tool_models import TickerOut
+
+    emit(TickerOut.of(product_id, run_app(lambda app: app.get_ticker(product_id))))
+
+
+@main.command()
+@label_option
+@click.option("--all", "show_all", is_flag=True, help="include currencies with zero balance")
+def accounts(label: str | None, show_all: bool) -> None:
+    """Balances per currency, live (needs a key with View permission)."""
+    from .tool_models import AccountsOut
+
+    used, found = run_app(lambda app: app.list_accounts(label, hide_zero=not show_all))
+    emit(AccountsOut.of(used, found))
+
+
+@main.command()
+@label_option
+@click.option("--status", "statuses", multiple=True, type=click.Choice(ORDER_STATUSES),
+              help="repeatable; default: open orders only (use done or all for history)")
+@click.option("--product-id", callback=_check_product, metavar="BASE-QUOTE", help="only this product")
+@click.option("--limit", type=click.IntRange(1, 1000), default=100, show_default=True)
+def orders(label: str | None, statuses: tuple[str, ...], product_id: str | None, limit: int) -> None:
+    """Recent orders, live from the exchange, newest first."""
+    from .tool_models import OrdersOut
+
+    wanted = list(dict.fromkeys(statuses))
+    used, found = run_app(lambda app: app.list_orders(label, wanted or None, product_id, limit))
+    emit(OrdersOut.of(used, wanted, found))
+
+
+@main.command()
+@label_option
+@click.option("--product-id", callback=_check_product, metavar="BASE-QUOTE", help="fills of this product")
+@click.option("--order-id", metavar="UUID", help="fills of this order")
+@click.option("--limit", type=click.IntRange(1, 100), default=25, show_default=True, help="fills per page")
+@click.option("--after", type=click.IntRange(min=1), metavar="TRADE_ID", help="next_after of the previous page")
+def fills(label: str | None, product_id: str | None, order_id: str | None, limit: int, after: int | None) -> None:
+    """One page of fills, live from the exchange, newest first.
+
+    Needs --product-id or --order-id. Pass next_after as --after for older fills.
+    """
+    if (product_id is None) == (order_id is None):
+        raise click.UsageError("give exactly one of --product-id or --order-id")
+    from .tool_models import FillsOut, fill_row
+
+    used, page = run_app(lambda app: app.list_fills(label, product_id, order_id, limit, after))
+    emit(FillsOut(label=used, count=len(page.fills), rows=[fill_row(f) for f in page.fills],
+                  next_after=int(page.after) if page.after and page.fills else None))
+
+
+@main.command("sync-fills")
+@label_option
+@click.option("--product-id", "product_ids", multiple=True, callback=_check_product, metavar="BASE-QUOTE",
+              help="repeatable; default: every product the account traded")
+@click.option("--full", is_flag=True, help="re-read the whole history, not only new fills")
+def sync_fills_cmd(label: str | None, product_ids: tuple[str, ...], full: bool) -> None:
+    """Bring fills from the exchange into the local store.
+
+    The first run reads the whole history, later runs only new fills. Ctrl-C stops after the current
+    page and keeps everything synced so far. A progress bar shows on stderr when it is a terminal.
+    """
+    result = run_app(lambda app: _sync(app, label, list(product_ids) or None, full))
+    emit(result)
+    if getattr(result, "cancelled", False):
+        _say_error("interrupted: the sync stopped early; every fill synced so far is kept (run it again to go on)")
+        sys.exit(ExitCode.INTERRUPTED)
+
+
+@main.command()
+@store_filters
+@click.option("--side", type=click.Choice(["buy", "sell"]), help="only buys or only sells")
+@click.option("--limit", type=click.IntRange(1, 1000), default=50, show_default=True, help="rows per page")
+@click.option("--cursor", metavar="TEXT", help="next_cursor of the previous page")
+def trades(product_id: str | None, since: str | None, until: str | None, label: str | None, side: str | None,
+           limit: int, cursor: str | None) -> None:
+    """Fills from the local store (offline), newest first.
+
+    Run sync-fills first. Pass next_cursor as --cursor for the next page.
+    """
+    from .tool_models import FILL_COLUMNS, TradesOut
+
+    async def job(app: TradeTracker) -> tuple[list[Any], str | None]:
+        return app.store.query_fills(product_id=product_id, side=side, since=since, until=until, label=label,
+                                     limit=limit, cursor=cursor)
+
+    rows, next_cursor = run_app(job)
+    emit(TradesOut(count=len(rows), next_cursor=next_cursor,
+                   rows=[[bool(r[c]) if c == "settled" else r[c] for c in FILL_COLUMNS] for r in rows]))
+
+
+@main.command()
+@store_filters
+@click.option("--group-by", type=click.Choice(["product", "month", "day"]), default="product", show_default=True)
+@click.option("--method", type=click.Choice(["fifo", "average"]), default="fifo", show_default=True,
+              help="cost basis for realized PnL")
+@click.option("--with-unrealized", is_flag=True,
+              help="also fetch live tickers for unrealized PnL (calls the exchange; marked in the output)")
+def summary(product_id: str | None, since: str | None, until: str | None, label: str | None, group_by: str,
+            method: str, with_unrealized: bool) -> None:
+    """Volume, fees, position and PnL, from the local store.
+
+    Grouped per product (or month, day). Offline and exact unless --with-unrealized fetches tickers.
+    """
+
+    async def job(app: TradeTracker) -> Any:
+        from .analytics import summarize
+        from .analytics import with_unrealized as add_unrealized
+
+        result = summarize(app.store, product_id=product_id, since=since, until=until, label=label,
+                           group_by=group_by, method=method)
+        if with_unrealized:
+            result = await _add_unrealized(app, result, add_unrealized)
+        return result
+
+    emit(run_app(job))
+
+
+@main.command()
+@click.option("--csv", "csv_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              metavar="PATH", help="the CSV file to write (replaced atomically, mode 0600)")
+@click.option("--summary", "as_summary", is_flag=True, help="write the summary instead of the fills")
+@store_filters
+@click.option("--group-by", type=click.Choice(["product", "month", "day"]), default="product", show_default=True,
+              help="with --summary")
+@click.option("--method", type=click.Choice(["fifo", "average"]), default="fifo", show_default=True,
+              help="with --summary: cost basis for realized PnL")
+@click.option("--with-unrealized", is_flag=True, help="with --summary: add unrealized PnL at live tickers")
+def export(csv_path: Path, as_summary: bool, product_id: str | None, since: str | None, until: str | None,
+           label: str | None, group_by: str, method: str, with_unrealized: bool) -> None:
+    """Write stored fills (or the summary) to a CSV file.
+
+    Prints the file's path and row count as JSON.
+    """
+    if not as_summary and (with_unrealized or group_by != "product" or method != "fifo"):
+        raise click.UsageError("--group-by, --method and --with-unrealized go with --summary")
+    emit(run_app(lambda app: _export(app, csv_path, as_summary, group_by=group_by, method=method,
+                                     with_unrealized=with_unrealized, product_id=product_id, since=since,
+                                     until=until, label=label)))
+
+
+@main.command()
+@click.option("--transport", type=click.Choice(["stdio", "http"]), default="stdio", show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True, help="HTTP bind address")
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True, help="HTTP port")
+@click.option("--allow-remote", is_flag=True, help="allow a non-loopback HTTP bind (put TLS in front)")
+def serve(transport: str, host: str, port: int, allow_remote: bool) -> None:
+    """Run the MCP server (stdio, or http on loopback).
+
+    stdio is what an editor starts; http binds 127.0.0.1 and needs a bearer token (printed on stderr
+    unless TRADE_TRACKER_HTTP_TOKEN is set).
+    """
+    from .mcp_server import run
+
+    run(transport=transport, host=host, port=port, allow_remote=allow_remote)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True, help="0: a free port")
+@click.option("--fills", type=click.IntRange(min=0), default=10_000, show_default=True, help="fills in the history")
+@click.option("--products", default="BTC-USD,ETH-USD,SOL-USD", show_default=True, metavar="A,B,C",
+              help="online products (a delisted one is always added)")
+@click.option("--seed", default="42", show_default=True, help="same seed, same history")
+@click.option("--rate-limits", type=click.Choice(["on", "off"]), default="on", show_default=True)
+@click.option("--fail-rate", type=click.FloatRange(0, 1), default=0.0, show_default=True,
+              help="share of API requests answering a random 5xx")
+@click.option("--latency-ms", type=click.FloatRange(min=0), default=0.0, show_default=True,
+              help="added to every API answer")
+@click.option("--auth-failure-status", type=click.Choice(["400", "401"]), default="401", show_default=True,
+              help="status of a rejected signature (older deployments used 400)")
+@click.option("--clock-offset", type=float, default=0.0, show_default=True, help="server clock minus real clock, s")
+@click.option("--allow-non-loopback", is_flag=True, help="allow a non-loopback --host")
+def sim(host: str, port: int, fills: int, products: str, seed: str, rate_limits: str, fail_rate: float,
+        latency_ms: float, auth_failure_status: str, clock_offset: float, allow_non_loopback: bool) -> None:
+    """Run the local Coinbase Exchange simulator until Ctrl-C.
+
+    Prints one JSON line {url, key, secret, passphrase} once listening: a throwaway demo key, not a real one.
+    """
+    from .sim import serve_main
+
+    try:
+        code = serve_main(
+            host=host, port=port, fills=fills, products=[p.strip() for p in products.split(",") if p.strip()],
+            seed=int(seed) if seed.lstrip("-").isdigit() else seed, rate_limits=rate_limits == "on",
+            fail_rate=fail_rate, latency_ms=latency_ms, auth_failure_status=int(auth_failure_status),
+            clock_offset=clock_offset, allow_non_loopback=allow_non_loopback,
+        )
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    except OSError as exc:
+        raise CliError(f"cannot listen on {host}:{port}: {exc.strerror or exc}", ExitCode.NETWORK) from None
+    sys.exit(code)
+
+
+@main.command()
+@click.option("--demo-home", type=click.Path(file_okay=False, path_type=Path), default=Path(".demo-home"),
+              show_default=True, help="the demo's own data directory, emptied at each run")
+@click.option("--fills", type=click.IntRange(min=1), default=3000, show_default=True)
+@click.option("--seed", default="7", show_default=True)
+def demo(demo_home: Path, fills: int, seed: str) -> None:
+    """Offline demo: simulator, stored key, MCP server and a real MCP client.
+
+    Needs no Coinbase key and no network. Prints a transcript; exits 0 when every step worked.
+    """
+    from .demo import run_demo
+
+    sys.exit(run_demo(demo_home, fills=fills, seed=seed))
+

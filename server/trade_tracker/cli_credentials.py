@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import getpass
-import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -25,49 +24,21 @@ from typing import Any, NoReturn
 
 import click
 
+from .cli import emit, report_error
 from .config import load_settings
 from .credentials import CredentialInfo, CredentialService
 from .errors import (
-    AuthenticationError,
-    ConfigError,
-    CredentialError,
-    ExchangeError,
-    ExchangeProtocolError,
     InvalidArgument,
-    PermissionDenied,
     TradeTrackerError,
 )
 from .store import TradeStore
 
-__all__ = ["EXIT_AUTH", "EXIT_DATA", "EXIT_NETWORK", "EXIT_USAGE", "credentials", "exit_code_for"]
-
-EXIT_USAGE, EXIT_AUTH, EXIT_NETWORK, EXIT_DATA = 2, 3, 4, 5
-
-
-def exit_code_for(exc: TradeTrackerError) -> int:
-    """The exit code for an error (see the module docstring; it matches ``cli.py``'s table)."""
-    if isinstance(exc, ExchangeProtocolError):
-        return EXIT_DATA
-    if isinstance(exc, AuthenticationError | PermissionDenied | CredentialError):
-        return EXIT_AUTH
-    if isinstance(exc, InvalidArgument | ConfigError):
-        return EXIT_USAGE
-    if isinstance(exc, ExchangeError):
-        return EXIT_NETWORK
-    return EXIT_DATA
+__all__ = ["credentials"]
 
 
 def _fail(exc: TradeTrackerError) -> NoReturn:
-    click.echo("error: " + " ".join(str(exc).split()), err=True)
-    sys.exit(exit_code_for(exc))
-
-
-def _emit(data: Any) -> None:
-    ctx = click.get_current_context(silent=True)
-    pretty = getattr(ctx.find_root().obj, "pretty", None) if ctx is not None else None
-    if pretty is None:
-        pretty = sys.stdout.isatty()
-    click.echo(json.dumps(data, indent=2 if pretty else None, ensure_ascii=False))
+    """One line on stderr and the CLI's exit code for ``exc`` (the table lives in ``cli.py``)."""
+    sys.exit(report_error(exc))
 
 
 @contextmanager
@@ -135,14 +106,14 @@ def add_cmd(label: str, no_verify: bool) -> None:
         result = _run(lambda: service.add(label, key, secret, passphrase, verify=not no_verify))
         for warning in result.warnings:
             click.echo("warning: " + warning, err=True)
-        _emit({**_public(result.info), "warnings": result.warnings})
+        emit({**_public(result.info), "warnings": result.warnings})
 
 
 @credentials.command("list")
 def list_cmd() -> None:
     """List labels and fingerprints (never a secret)."""
     with _service() as service:
-        _emit([_public(info) for info in service.list()])
+        emit([_public(info) for info in service.list()])
 
 
 @credentials.command("verify")
@@ -151,7 +122,7 @@ def verify_cmd(label: str | None) -> None:
     """Check a key with an authenticated GET /accounts and record the result."""
     with _service() as service:
         resolved = service.resolve_label(label)
-        _emit(_public(_run(lambda: service.verify(resolved))))
+        emit(_public(_run(lambda: service.verify(resolved))))
 
 
 @credentials.command("remove")
@@ -161,7 +132,7 @@ def remove_cmd(label: str) -> None:
     with _service() as service:
         if not service.remove(label):
             service.resolve_label(label)  # raises CredentialNotFound naming the known labels
-        _emit({"removed": label})
+        emit({"removed": label})
 
 
 @credentials.command("rotate-key")
@@ -173,4 +144,4 @@ def rotate_key_cmd() -> None:
     FIELD_ENCRYPTION_KEY: put a new key first (NEW,OLD), run this, then set it to NEW.
     """
     with _service() as service:
-        _emit(service.rotate_key().model_dump())
+        emit(service.rotate_key().model_dump())

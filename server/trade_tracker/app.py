@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -22,8 +24,10 @@ from .coinbase.ratelimit import RateLimits
 from .config import Settings, load_settings
 from .errors import InvalidArgument
 from .store import TradeStore
+from .tool_models import ExportOut
 
 if TYPE_CHECKING:
+    from .analytics import Summary
     from .credential_page import OneTimeCredentialPage
     from .credentials import CredentialService
 
@@ -175,11 +179,65 @@ class TradeTracker:
         resolved, client = self.client_for(label)
         return resolved, await client.list_fills(product_id=product_id, order_id=order_id, limit=limit, after=after)
 
-    async def ticker_prices(self, product_ids: Sequence[str]) -> dict[str, tuple[Decimal, Any]]:
-        """Current price and time per product, for unrealized PnL (calls Coinbase)."""
+    async def ticker_prices(self, product_ids: Sequence[str]) -> tuple[dict[str, Decimal], datetime]:
+        """Live price per product (calls Coinbase), and the newest ticker time among them."""
         client = self.public_client()
-        prices: dict[str, tuple[Decimal, Any]] = {}
+        prices: dict[str, Decimal] = {}
+        at = datetime.now(UTC)
+        times: list[datetime] = []
         for product_id in product_ids:
             ticker = await client.get_ticker(product_id)
-            prices[product_id] = (ticker.price, ticker.time)
-        return prices
+            prices[product_id] = ticker.price
+            times.append(ticker.time)
+        return prices, max(times) if times else at
+
+    # -- analytics and export (local store; tickers only when asked) -----------------------------
+
+    async def summary(
+        self,
+        *,
+        group_by: str = "product",
+        method: str = "fifo",
+        with_unrealized: bool = False,
+        **filters: Any,
+    ) -> Summary:
+        """The trade summary over the store; with live tickers for unrealized PnL only when asked."""
+        from .analytics import summarize
+        from .analytics import with_unrealized as add_unrealized
+
+        result = summarize(self.store, group_by=group_by, method=method, **filters)  # type: ignore[arg-type]
+        if with_unrealized:
+            prices, at = await self.ticker_prices(sorted({p.product_id for p in result.products}))
+            result = add_unrealized(result, prices, at=at)
+        return result
+
+    def default_export_path(self, kind: str) -> Path:
+        """A new file under ``$TRADE_TRACKER_HOME/exports`` (the MCP tool never takes a path from the model)."""
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        return self.settings.trade_tracker_home / "exports" / f"{kind}-{stamp}.csv"
+
+    async def export_csv(
+        self,
+        path: Path | None = None,
+        *,
+        summary: bool = False,
+        group_by: str = "product",
+        method: str = "fifo",
+        with_unrealized: bool = False,
+        **filters: Any,
+    ) -> ExportOut:
+        """Write the fills (or the summary) as CSV; return where and how many rows, never the data."""
+        from .export import export_fills_csv, write_summary_csv
+
+        kind = "summary" if summary else "fills"
+        target = path
+        if target is None:
+            target = self.default_export_path(kind)
+            target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if summary:
+            result = await self.summary(group_by=group_by, method=method, with_unrealized=with_unrealized,
+                                        **filters)
+            written = write_summary_csv(result, target)
+        else:
+            written = export_fills_csv(self.store, target, **filters)
+        return ExportOut(path=str(written.path), rows=written.rows, kind=kind)

@@ -390,36 +390,6 @@ async def _sync(app: TradeTracker, label: str | None, product_ids: list[str] | N
             loop.remove_signal_handler(signal.SIGINT)
 
 
-async def _add_unrealized(app: TradeTracker, summary: Any, add: Callable[..., Any]) -> Any:
-    """Price every summarised product at its live ticker (clearly marked fields in the output)."""
-    from datetime import UTC, datetime
-
-    quotes = await app.ticker_prices(sorted({p.product_id for p in summary.products}))
-    prices = {pid: quote[0] if isinstance(quote, tuple) else quote for pid, quote in quotes.items()}
-    times = [quote[1] for quote in quotes.values() if isinstance(quote, tuple) and quote[1] is not None]
-    return add(summary, prices, at=max(times) if times else datetime.now(UTC))
-
-
-async def _export(app: TradeTracker, path: Path, as_summary: bool, *, group_by: str, method: str,
-                  with_unrealized: bool, **filters: Any) -> Any:
-    """Write the CSV and describe it in the same shape as the MCP ``export_trades`` tool."""
-    from .export import export_fills_csv, export_summary_csv
-    from .tool_models import ExportOut
-
-    if not as_summary:
-        written = export_fills_csv(app.store, path, **filters)
-    else:
-        extra: dict[str, Any] = {}
-        if with_unrealized:
-            from .analytics import summarize
-
-            ids = sorted({p.product_id for p in summarize(app.store, **filters).products})
-            quotes = await app.ticker_prices(ids)
-            extra["prices"] = {pid: q[0] if isinstance(q, tuple) else q for pid, q in quotes.items()}
-        written = export_summary_csv(app.store, path, group_by=group_by, method=method, **filters, **extra)
-    return ExportOut(path=written.path, rows=written.rows, kind="summary" if as_summary else "fills")
-
-
 # -- the command tree ------------------------------------------------------------------------------
 
 
@@ -573,14 +543,8 @@ def summary(product_id: str | None, since: str | None, until: str | None, label:
     """
 
     async def job(app: TradeTracker) -> Any:
-        from .analytics import summarize
-        from .analytics import with_unrealized as add_unrealized
-
-        result = summarize(app.store, product_id=product_id, since=since, until=until, label=label,
-                           group_by=group_by, method=method)
-        if with_unrealized:
-            result = await _add_unrealized(app, result, add_unrealized)
-        return result
+        return await app.summary(product_id=product_id, since=since, until=until, label=label,
+                                 group_by=group_by, method=method, with_unrealized=with_unrealized)
 
     emit(run_app(job))
 
@@ -603,9 +567,9 @@ def export(csv_path: Path, as_summary: bool, product_id: str | None, since: str 
     """
     if not as_summary and (with_unrealized or group_by != "product" or method != "fifo"):
         raise click.UsageError("--group-by, --method and --with-unrealized go with --summary")
-    emit(run_app(lambda app: _export(app, csv_path, as_summary, group_by=group_by, method=method,
-                                     with_unrealized=with_unrealized, product_id=product_id, since=since,
-                                     until=until, label=label)))
+    emit(run_app(lambda app: app.export_csv(csv_path, summary=as_summary, group_by=group_by, method=method,
+                                            with_unrealized=with_unrealized, product_id=product_id,
+                                            since=since, until=until, label=label)))
 
 
 @main.command()

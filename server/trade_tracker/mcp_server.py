@@ -259,15 +259,10 @@ def build_server(
         """Per product: buy/sell counts, base and quote volume, fees, average prices, net position and realized
         PnL (FIFO by default), plus totals per currency. From the LOCAL store: offline and exact, unless
         with_unrealized asks for live tickers. Run sync_fills first for complete figures."""
-        from .analytics import summarize
-        from .analytics import with_unrealized as add_unrealized
-
-        tracker = _tracker(ctx)
-        summary = summarize(tracker.store, product_id=product_id.upper() if product_id else None, since=since,
-                            until=until, label=label, group_by=group_by, method=method)
-        if with_unrealized:
-            ids = sorted({p.product_id for p in summary.products})
-            summary = add_unrealized(summary, await tracker.ticker_prices(ids))
+        summary = await _tracker(ctx).summary(
+            product_id=product_id.upper() if product_id else None, since=since, until=until, label=label,
+            group_by=group_by, method=method, with_unrealized=with_unrealized,
+        )
         return respond(summary)
 
     @mcp.tool(
@@ -314,10 +309,10 @@ def build_server(
     ) -> Annotated[CallToolResult, ExportOut]:
         """Write the stored fills (or the summary) to a new CSV file under $TRADE_TRACKER_HOME/exports and return
         its path, not the data. Offline."""
-        from .export import export_to_home
-
-        out = export_to_home(_tracker(ctx), product_id=product_id.upper() if product_id else None, since=since,
-                             until=until, label=label, summary=summary)
+        out = await _tracker(ctx).export_csv(
+            summary=summary, product_id=product_id.upper() if product_id else None, since=since, until=until,
+            label=label,
+        )
         return respond(out)
 
     return mcp

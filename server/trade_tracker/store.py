@@ -12,24 +12,48 @@ may roll back, which a sync simply fetches again (the cursor commits with the ro
 Migrations are plain functions registered in order with ``@migration`` and recorded
 in ``_migrations`` (the llm pattern). Add a new one at the end; never edit an old one.
 
+Besides the schema, this module holds the store's queries (``query_fills`` with keyset
+paging, ``count_fills``, ``fill_products``) and the two writes the fills sync needs:
+``upsert_rows`` (insert new fills, update changed ``settled``/``fee``, count both) and
+``commit_page`` (a page of fills and its ``sync_state`` cursor in one transaction).
+All SQL takes values as parameters; only fixed column lists are formatted in.
+
 This module is the boundary where sqlite3 errors become ``StoreError``.
 """
 
 from __future__ import annotations
 
+import base64
+import json
 import os
+import re
 import sqlite3
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import sqlite_utils
+from pydantic import BaseModel, ConfigDict
 
-from .errors import InsecurePermissions, StoreBusy, StoreError
+from .errors import InsecurePermissions, InvalidArgument, StoreBusy, StoreError
 
-__all__ = ["MIGRATIONS", "TradeStore", "migration", "utc_now"]
+__all__ = [
+    "FILL_COLUMNS",
+    "MIGRATIONS",
+    "FillRow",
+    "PageCounts",
+    "SyncState",
+    "TradeStore",
+    "UnsettledSummary",
+    "decode_cursor",
+    "encode_cursor",
+    "migration",
+    "upsert_rows",
+    "utc_now",
+]
 
 BUSY_TIMEOUT_MS = 15_000
 
@@ -99,6 +123,103 @@ def m002_credentials(db: sqlite_utils.Database) -> None:
         """
     )
 
+
+@migration
+def m003_sync_state(db: sqlite_utils.Database) -> None:
+    """Fills-sync progress per (credential label, product); see ``sync.py`` for the invariants.
+
+    ``newest_synced``: every fill with a trade_id at or below it is stored (NULL until the
+    first backward walk has reached the oldest fill). ``backfill_top``/``backfill_cursor``:
+    a backward walk in progress has stored every fill in [cursor, top]; NULL when none is.
+    """
+    db.execute(
+        """
+        CREATE TABLE sync_state (
+            label                 TEXT NOT NULL,
+            product_id            TEXT NOT NULL,
+            newest_synced         INTEGER,
+            oldest_reached        INTEGER,
+            backfill_top          INTEGER,
+            backfill_cursor       INTEGER,
+            full_history_complete INTEGER NOT NULL DEFAULT 0,
+            inserted_total        INTEGER NOT NULL DEFAULT 0,
+            updated_total         INTEGER NOT NULL DEFAULT 0,
+            pages_total           INTEGER NOT NULL DEFAULT 0,
+            last_page_at          TEXT,
+            last_run_at           TEXT,
+            last_run_inserted     INTEGER,
+            last_run_updated      INTEGER,
+            last_run_pages        INTEGER,
+            last_run_complete     INTEGER,
+            last_complete_at      TEXT,
+            PRIMARY KEY (label, product_id)
+        )
+        """
+    )
+
+
+@migration
+def m004_fill_query_indexes(db: sqlite_utils.Database) -> None:
+    """Indexes that match the store's keyset order exactly, plus a small one for unsettled fills.
+
+    ``query_fills`` orders by (created_at, product_id, trade_id) descending; m001's
+    indexes end at created_at, which left SQLite a sort for the tie-breakers. The partial
+    index holds only unsettled fills (few), so a sync finds the oldest one without a scan.
+    """
+    db.execute("DROP INDEX IF EXISTS fills_by_product_time")
+    db.execute("DROP INDEX IF EXISTS fills_by_time")
+    db.execute("CREATE INDEX fills_by_product_time_id ON fills (product_id, created_at, trade_id)")
+    db.execute("CREATE INDEX fills_by_time_key ON fills (created_at, product_id, trade_id)")
+    db.execute("CREATE INDEX fills_unsettled ON fills (product_id, label, trade_id) WHERE settled = 0")
+
+
+@migration
+def m005_analytics_cache(db: sqlite_utils.Database) -> None:
+    """Analytics-owned derived data (see ``analytics.py``): disposable, rebuilt from ``fills`` on demand.
+
+    Triggers on ``fills`` record, per (label, product), the oldest ``created_at`` whose fill was
+    inserted, deleted or changed in a way analytics sees (``settled`` alone does not count), so
+    the cache is brought up to date before any read and never serves stale figures.
+    ``analytics_book``: open lots at the last fill and at a checkpoint; ``analytics_day``: exact
+    per-UTC-day sums as decimal text; ``analytics_sell``: each sell's matched cost and PnL.
+    """
+    db.execute(
+        "CREATE TABLE analytics_dirty (label TEXT NOT NULL, product_id TEXT NOT NULL, from_at TEXT NOT NULL, "
+        "PRIMARY KEY (label, product_id)) WITHOUT ROWID"
+    )
+    db.execute(
+        "CREATE TABLE analytics_book (label TEXT NOT NULL, product_id TEXT NOT NULL, last_at TEXT NOT NULL, "
+        "state TEXT NOT NULL, checkpoint_at TEXT, checkpoint TEXT, PRIMARY KEY (label, product_id)) WITHOUT ROWID"
+    )
+    db.execute(
+        "CREATE TABLE analytics_day (label TEXT NOT NULL, product_id TEXT NOT NULL, day TEXT NOT NULL, "
+        "buy_count INTEGER NOT NULL, sell_count INTEGER NOT NULL, buy_size TEXT NOT NULL, sell_size TEXT NOT NULL, "
+        "buy_quote TEXT NOT NULL, sell_quote TEXT NOT NULL, fees TEXT NOT NULL, unmatched TEXT NOT NULL, "
+        "fifo_realized TEXT NOT NULL, fifo_cost TEXT NOT NULL, avg_realized TEXT NOT NULL, avg_cost TEXT NOT NULL, "
+        "first_at TEXT, last_at TEXT, PRIMARY KEY (label, product_id, day)) WITHOUT ROWID"
+    )
+    db.execute(
+        "CREATE TABLE analytics_sell (label TEXT NOT NULL, product_id TEXT NOT NULL, created_at TEXT NOT NULL, "
+        "trade_id INTEGER NOT NULL, unmatched TEXT NOT NULL, fifo_realized TEXT NOT NULL, fifo_cost TEXT NOT NULL, "
+        "avg_realized TEXT NOT NULL, avg_cost TEXT NOT NULL, "
+        "PRIMARY KEY (label, product_id, created_at, trade_id)) WITHOUT ROWID"
+    )
+    mark = (
+        "INSERT INTO analytics_dirty (label, product_id, from_at) VALUES ({0}.label, {0}.product_id, {0}.created_at) "
+        "ON CONFLICT (label, product_id) DO UPDATE SET from_at = min(from_at, excluded.from_at);"
+    )
+    seen = ("label", "product_id", "trade_id", "created_at", "side", "price", "size", "fee")
+    changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in seen)
+    db.execute(f"CREATE TRIGGER analytics_fill_inserted AFTER INSERT ON fills BEGIN {mark.format('NEW')} END")
+    db.execute(f"CREATE TRIGGER analytics_fill_deleted AFTER DELETE ON fills BEGIN {mark.format('OLD')} END")
+    db.execute(
+        f"CREATE TRIGGER analytics_fill_changed AFTER UPDATE ON fills WHEN {changed} "
+        f"BEGIN {mark.format('OLD')} {mark.format('NEW')} END"
+    )
+    db.execute(
+        "INSERT INTO analytics_dirty (label, product_id, from_at) "
+        "SELECT label, product_id, min(created_at) FROM fills GROUP BY label, product_id"
+    )
 
 def _check_private(path: Path) -> None:
     mode = path.stat().st_mode
@@ -183,14 +304,21 @@ class TradeStore:
             raise self._translate(exc, doing) from exc
         try:
             yield self.conn
+        except sqlite3.Error as exc:
+            self._rollback()
+            raise self._translate(exc, doing) from exc
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            self._rollback()
             raise
         try:
             self.conn.execute("COMMIT")
         except sqlite3.Error as exc:
-            self.conn.execute("ROLLBACK")
+            self._rollback()
             raise self._translate(exc, doing) from exc
+
+    def _rollback(self) -> None:
+        if self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
 
     @contextmanager
     def reading(self, doing: str = "reading") -> Iterator[sqlite3.Connection]:
@@ -217,3 +345,418 @@ class TradeStore:
                 )
                 applied.append(fn.__name__)
         return applied
+
+    # -- fills: writes ---------------------------------------------------------------------
+
+    def upsert_fills(self, rows: Sequence[FillRow]) -> PageCounts:
+        """Store fills (tuples in ``FILL_COLUMNS`` order) in one transaction; see :func:`upsert_rows`."""
+        with self.write("storing fills") as conn:
+            return upsert_rows(conn, rows)
+
+    def commit_page(
+        self,
+        label: str,
+        product_id: str,
+        rows: Sequence[FillRow],
+        advance: Callable[[SyncState], SyncState | None],
+    ) -> PageCounts:
+        """Store one page of fills and move the sync cursors in the same transaction.
+
+        ``advance`` receives the sync state as it stands *inside* the transaction (another
+        process may have moved it since the page was requested) and returns the new state,
+        or None to leave the cursors alone. The page's counts are added either way. Since
+        rows and cursors commit together, a kill at any instant leaves both or neither.
+        """
+        now = utc_now()
+        with self.write(f"storing fills of {product_id}") as conn:
+            counts = upsert_rows(conn, rows)
+            state = _read_state(conn, label, product_id)
+            moved = advance(state) or state
+            _save_state(
+                conn,
+                moved.model_copy(
+                    update={
+                        "inserted_total": state.inserted_total + counts.inserted,
+                        "updated_total": state.updated_total + counts.updated,
+                        "pages_total": state.pages_total + 1,
+                        "last_page_at": now,
+                    }
+                ),
+            )
+        return counts
+
+    def record_run(
+        self, label: str, product_id: str, *, inserted: int, updated: int, pages: int, complete: bool
+    ) -> SyncState:
+        """Note the end of one product's sync run (its counts, and whether it reached the newest fill)."""
+        now = utc_now()
+        with self.write(f"recording the sync of {product_id}") as conn:
+            state = _read_state(conn, label, product_id)
+            update: dict[str, object] = {
+                "last_run_at": now,
+                "last_run_inserted": inserted,
+                "last_run_updated": updated,
+                "last_run_pages": pages,
+                "last_run_complete": complete,
+            }
+            if complete:
+                update["last_complete_at"] = now
+            state = state.model_copy(update=update)
+            _save_state(conn, state)
+        return state
+
+    # -- sync state and the sync's own reads -------------------------------------------------
+
+    def get_sync_state(self, label: str, product_id: str) -> SyncState | None:
+        """The sync state of one (label, product), or None if it was never synced."""
+        with self.reading("reading the sync state") as conn:
+            row = conn.execute(_STATE_SELECT + " WHERE label = ? AND product_id = ?", (label, product_id)).fetchone()
+        return _state_from_row(row) if row else None
+
+    def sync_states(self, label: str | None = None) -> list[SyncState]:
+        """Every sync state (of one label, if given), by label and product."""
+        sql, params = _STATE_SELECT, ()
+        if label is not None:
+            sql, params = sql + " WHERE label = ?", (label,)
+        with self.reading("reading the sync state") as conn:
+            rows = conn.execute(sql + " ORDER BY label, product_id", params).fetchall()
+        return [_state_from_row(row) for row in rows]
+
+    def unsettled_summary(self, label: str, product_id: str) -> UnsettledSummary | None:
+        """What re-reading this (label, product)'s unsettled fills would cost; None if there are none.
+
+        Served by the partial index ``fills_unsettled``, which holds unsettled fills only.
+        """
+        with self.reading("looking for unsettled fills") as conn:
+            found = conn.execute(
+                "SELECT trade_id, order_id FROM fills WHERE product_id = ? AND label = ? AND settled = 0",
+                (product_id, label),
+            ).fetchall()
+            if not found:
+                return None
+            oldest = min(tid for tid, _ in found)
+            (newer,) = conn.execute(
+                "SELECT count(*) FROM fills WHERE product_id = ? AND trade_id >= ?", (product_id, oldest)
+            ).fetchone()
+        return UnsettledSummary(oldest, sorted({order for _, order in found}), newer)
+
+    # -- fills: queries ----------------------------------------------------------------------
+
+    def fill_products(self, label: str | None = None) -> list[str]:
+        """The products that have fills in the store (of one label, if given), sorted.
+
+        A skip-scan over the primary key: one index seek per product, not a table scan.
+        """
+        sql = (
+            "WITH RECURSIVE p(id) AS ("
+            " SELECT min(product_id) FROM fills"
+            " UNION ALL SELECT (SELECT min(product_id) FROM fills WHERE product_id > p.id) FROM p"
+            " WHERE p.id IS NOT NULL"
+            ") SELECT id FROM p WHERE id IS NOT NULL"
+        )
+        params: tuple[str, ...] = ()
+        if label is not None:
+            sql += " AND EXISTS (SELECT 1 FROM fills WHERE product_id = p.id AND label = ?)"
+            params = (label,)
+        with self.reading("listing the stored products") as conn:
+            return [row[0] for row in conn.execute(sql, params)]
+
+    def count_fills(
+        self,
+        product_id: str | None = None,
+        side: str | None = None,
+        since: str | date | None = None,
+        until: str | date | None = None,
+        label: str | None = None,
+    ) -> int:
+        """How many stored fills match the filters (the same filters as :meth:`query_fills`)."""
+        where, params = _fill_filters(product_id, side, since, until, label)
+        with self.reading("counting fills") as conn:
+            (count,) = conn.execute(f"SELECT count(*) FROM fills{where}", params).fetchone()
+        return int(count)
+
+    def query_fills(
+        self,
+        product_id: str | None = None,
+        side: str | None = None,
+        since: str | date | None = None,
+        until: str | date | None = None,
+        label: str | None = None,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """One page of stored fills, newest first, and the cursor of the next page (None at the end).
+
+        Order: ``created_at``, then ``product_id``, then ``trade_id``, all descending; the
+        cursor is an opaque string holding that key of the page's last row (keyset paging:
+        page N costs the same as page 1, and rows added meanwhile do not shift pages).
+        ``since`` is inclusive; ``until`` is inclusive, and a bare date means that whole day.
+        Money fields are the exact decimal strings the API sent.
+        """
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_QUERY_LIMIT:
+            raise InvalidArgument(f"limit must be a whole number from 1 to {MAX_QUERY_LIMIT}")
+        where, params = _fill_filters(product_id, side, since, until, label)
+        if cursor is not None:
+            created_at, cursor_product, trade_id = decode_cursor(cursor)
+            if product_id is not None:  # the product is fixed: keep the key to what the index holds
+                key, key_params = "(created_at, trade_id) < (?, ?)", [created_at, trade_id]
+            else:
+                key = "(created_at, product_id, trade_id) < (?, ?, ?)"
+                key_params = [created_at, cursor_product, trade_id]
+            where = f"{where} AND {key}" if where else f" WHERE {key}"
+            params = [*params, *key_params]
+        sql = (
+            f"SELECT {', '.join(FILL_COLUMNS)} FROM fills{where}"
+            " ORDER BY created_at DESC, product_id DESC, trade_id DESC LIMIT ?"
+        )
+        with self.reading("querying fills") as conn:
+            found = conn.execute(sql, [*params, limit + 1]).fetchall()
+        rows = [_fill_dict(row) for row in found[:limit]]
+        next_cursor = None
+        if len(found) > limit:
+            last = rows[-1]
+            next_cursor = encode_cursor(last["created_at"], last["product_id"], last["trade_id"])
+        return rows, next_cursor
+
+
+# ---- rows, sync state and query helpers ------------------------------------------------------
+
+#: The columns of ``fills`` in the order a :data:`FillRow` holds them.
+FILL_COLUMNS: tuple[str, ...] = (
+    "product_id", "trade_id", "order_id", "side", "price", "size", "fee", "usd_volume", "liquidity",
+    "settled", "created_at", "profile_id", "user_id", "funding_currency", "market_type", "label",
+)
+#: One fill as stored: a tuple in ``FILL_COLUMNS`` order; money as the API's exact strings,
+#: ``settled`` as 0/1, ``created_at`` as fixed-width ISO UTC text.
+FillRow = tuple[Any, ...]
+MAX_QUERY_LIMIT = 1000
+_IN_CHUNK = 500
+_SIDES = frozenset({"buy", "sell"})
+_PRODUCT_ID = re.compile(r"^[A-Za-z0-9]{1,20}-[A-Za-z0-9]{1,20}$")
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")
+
+_UPSERT_SQL = (
+    f"INSERT INTO fills ({', '.join(FILL_COLUMNS)}) VALUES ({', '.join('?' * len(FILL_COLUMNS))}) "
+    "ON CONFLICT (product_id, trade_id) DO UPDATE SET settled = excluded.settled, fee = excluded.fee "
+    "WHERE fills.settled IS NOT excluded.settled OR fills.fee IS NOT excluded.fee"
+)
+
+
+class PageCounts(NamedTuple):
+    """What storing one batch of fills did."""
+
+    inserted: int
+    updated: int
+    unchanged: int
+
+
+class UnsettledSummary(NamedTuple):
+    """The unsettled fills of one (label, product): where they start and what re-reading costs."""
+
+    oldest_trade_id: int
+    order_ids: list[str]
+    fills_from_oldest: int
+
+
+class SyncState(BaseModel):
+    """One row of ``sync_state``: the fills-sync cursors and counts of one (label, product).
+
+    Invariants (kept by ``sync.py``, each change committed with the fills it covers):
+    every fill with ``trade_id <= newest_synced`` is stored; while a backward walk runs,
+    every fill in ``[backfill_cursor, backfill_top]`` is stored.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    label: str
+    product_id: str
+    newest_synced: int | None = None
+    oldest_reached: int | None = None
+    backfill_top: int | None = None
+    backfill_cursor: int | None = None
+    full_history_complete: bool = False
+    inserted_total: int = 0
+    updated_total: int = 0
+    pages_total: int = 0
+    last_page_at: str | None = None
+    last_run_at: str | None = None
+    last_run_inserted: int | None = None
+    last_run_updated: int | None = None
+    last_run_pages: int | None = None
+    last_run_complete: bool | None = None
+    last_complete_at: str | None = None
+
+
+_STATE_COLUMNS: tuple[str, ...] = tuple(SyncState.model_fields)
+_STATE_SELECT = f"SELECT {', '.join(_STATE_COLUMNS)} FROM sync_state"
+_SAVE_STATE_SQL = (
+    f"INSERT INTO sync_state ({', '.join(_STATE_COLUMNS)}) VALUES ({', '.join('?' * len(_STATE_COLUMNS))}) "
+    "ON CONFLICT (label, product_id) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in _STATE_COLUMNS[2:])
+)
+
+
+def upsert_rows(conn: sqlite3.Connection, rows: Sequence[FillRow]) -> PageCounts:
+    """Insert new fills, update those whose ``settled`` or ``fee`` changed, and leave the rest.
+
+    Runs inside the caller's write transaction. One indexed pre-select of the batch's keys
+    classifies every row, so the counts are exact and unchanged rows cost no write at all;
+    the one ``executemany`` upsert then writes only new and changed rows. Rows with the same
+    (product_id, trade_id) collapse into one (the last wins).
+    """
+    unique: dict[tuple[str, int], FillRow] = {}
+    for row in rows:
+        unique[(row[0], row[1])] = row
+    if not unique:
+        return PageCounts(0, 0, 0)
+    by_product: dict[str, list[int]] = {}
+    for product_id, trade_id in unique:
+        by_product.setdefault(product_id, []).append(trade_id)
+    existing: dict[tuple[str, int], tuple[int, str]] = {}
+    for product_id, trade_ids in by_product.items():
+        for start in range(0, len(trade_ids), _IN_CHUNK):
+            chunk = trade_ids[start : start + _IN_CHUNK]
+            sql = (
+                "SELECT trade_id, settled, fee FROM fills "
+                f"WHERE product_id = ? AND trade_id IN ({', '.join('?' * len(chunk))})"
+            )
+            for trade_id, settled, fee in conn.execute(sql, (product_id, *chunk)):
+                existing[(product_id, trade_id)] = (settled, fee)
+    changed: list[FillRow] = []
+    inserted = updated = 0
+    for key, row in unique.items():
+        old = existing.get(key)
+        if old is None:
+            inserted += 1
+        elif old[0] != row[9] or old[1] != row[6]:
+            updated += 1
+        else:
+            continue
+        changed.append(row)
+    if changed:
+        conn.executemany(_UPSERT_SQL, changed)
+    return PageCounts(inserted, updated, len(unique) - inserted - updated)
+
+
+def _state_from_row(row: Sequence[Any]) -> SyncState:
+    return SyncState.model_validate(dict(zip(_STATE_COLUMNS, row, strict=True)))
+
+
+def _read_state(conn: sqlite3.Connection, label: str, product_id: str) -> SyncState:
+    row = conn.execute(_STATE_SELECT + " WHERE label = ? AND product_id = ?", (label, product_id)).fetchone()
+    return _state_from_row(row) if row else SyncState(label=label, product_id=product_id)
+
+
+def _save_state(conn: sqlite3.Connection, state: SyncState) -> None:
+    conn.execute(_SAVE_STATE_SQL, tuple(getattr(state, c) for c in _STATE_COLUMNS))
+
+
+def _fill_dict(row: Sequence[Any]) -> dict[str, Any]:
+    fill = dict(zip(FILL_COLUMNS, row, strict=True))
+    fill["settled"] = bool(fill["settled"])
+    return fill
+
+
+def _iso(moment: datetime) -> str:
+    """Fixed-width ISO UTC text, the form ``created_at`` is stored in (so text order is time order)."""
+    m = moment.astimezone(UTC) if moment.tzinfo else moment
+    return (
+        f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}."
+        f"{m.microsecond:06d}Z"
+    )
+
+
+def _time_bound(name: str, value: str | date | None, *, upper: bool) -> tuple[str, str] | None:
+    """``since``/``until`` as (SQL operator, ISO text). A bare date covers that whole day."""
+    if value is None:
+        return None
+    day: date | None = None
+    moment: datetime | None = None
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        day = value
+    elif isinstance(value, str):
+        text = value.strip()
+        try:
+            if _DATE_ONLY.match(text):
+                day = date.fromisoformat(text)
+            else:
+                moment = datetime.fromisoformat(text)
+        except ValueError:
+            raise InvalidArgument(
+                f"{name} must be an ISO date (2024-05-01) or date-time (2024-05-01T12:00:00Z); "
+                f"got {text[:40]!r}"
+            ) from None
+    else:
+        raise InvalidArgument(f"{name} must be an ISO date or date-time string")
+    if day is not None:
+        if upper:
+            return "<=", f"{day.isoformat()}T23:59:59.999999Z"
+        return ">=", f"{day.isoformat()}T00:00:00.000000Z"
+    assert moment is not None
+    return ("<=" if upper else ">="), _iso(moment)
+
+
+def _fill_filters(
+    product_id: str | None, side: str | None, since: str | date | None, until: str | date | None,
+    label: str | None,
+) -> tuple[str, list[Any]]:
+    """The WHERE clause (fixed SQL text) and its parameters for the fill queries."""
+    clauses: list[str] = []
+    params: list[Any] = []
+    if product_id is not None:
+        if not isinstance(product_id, str) or not _PRODUCT_ID.match(product_id):
+            raise InvalidArgument(f"product_id must look like BASE-QUOTE, e.g. BTC-USD (got {str(product_id)[:40]!r})")
+        clauses.append("product_id = ?")
+        params.append(product_id.upper())
+    if side is not None:
+        if not isinstance(side, str) or side.lower() not in _SIDES:
+            raise InvalidArgument(f"side must be 'buy' or 'sell' (got {str(side)[:20]!r})")
+        clauses.append("side = ?")
+        params.append(side.lower())
+    lower = _time_bound("since", since, upper=False)
+    upper = _time_bound("until", until, upper=True)
+    if lower and upper and lower[1] > upper[1]:
+        raise InvalidArgument(f"since ({since}) is after until ({until})")
+    for bound in (lower, upper):
+        if bound is not None:
+            clauses.append(f"created_at {bound[0]} ?")
+            params.append(bound[1])
+    if label is not None:
+        clauses.append("label = ?")
+        params.append(label)
+    return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+def encode_cursor(created_at: str, product_id: str, trade_id: int) -> str:
+    """The opaque ``query_fills`` cursor for the row with this key."""
+    raw = json.dumps([created_at, product_id, trade_id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[str, str, int]:
+    """The key inside a cursor from :func:`encode_cursor`; InvalidArgument for anything else."""
+    bad = InvalidArgument(
+        "cursor is not one this store issued: pass back next_cursor unchanged, or omit it to start "
+        "from the newest fill"
+    )
+    if not isinstance(cursor, str) or not 0 < len(cursor) <= 400:
+        raise bad
+    try:
+        value = json.loads(base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_", validate=True))
+    except ValueError:
+        raise bad from None
+    if not (
+        isinstance(value, list)
+        and len(value) == 3
+        and isinstance(value[0], str)
+        and _ISO_UTC.match(value[0])
+        and isinstance(value[1], str)
+        and isinstance(value[2], int)
+        and not isinstance(value[2], bool)
+        and encode_cursor(value[0], value[1], value[2]) == cursor  # canonical: nothing appended or altered
+    ):
+        raise bad
+    return value[0], value[1], value[2]

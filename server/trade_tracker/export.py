@@ -1,0 +1,218 @@
+"""CSV export of the stored fills or of a trade summary, written atomically and privately.
+
+The file is written to a temporary file beside the target (mode 0600), flushed to disk, then
+renamed over the target, so a reader never sees half a file and a crash never leaves one.
+Columns are fixed (:data:`FILL_CSV_COLUMNS`, :data:`SUMMARY_CSV_COLUMNS`): scripts may rely on
+their names and order; new columns are only ever appended. Money is the exact decimal text:
+the API's own strings for fills, canonical decimal strings for summaries. Times are UTC.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from .analytics import GroupBy, Method, Summary, parse_filters, summarize, with_unrealized
+from .errors import InvalidArgument
+from .store import TradeStore
+
+__all__ = [
+    "FILL_CSV_COLUMNS",
+    "SUMMARY_CSV_COLUMNS",
+    "ExportResult",
+    "export_fills_csv",
+    "export_summary_csv",
+    "write_summary_csv",
+]
+
+#: Columns of the fills export, in order: every stored column of ``fills``.
+FILL_CSV_COLUMNS: tuple[str, ...] = (
+    "created_at",
+    "product_id",
+    "trade_id",
+    "order_id",
+    "side",
+    "price",
+    "size",
+    "fee",
+    "usd_volume",
+    "liquidity",
+    "settled",
+    "label",
+    "profile_id",
+    "user_id",
+    "funding_currency",
+    "market_type",
+)
+
+#: Columns of the summary export, in order: one row per product entry (or product and period).
+SUMMARY_CSV_COLUMNS: tuple[str, ...] = (
+    "period",
+    "product_id",
+    "base_currency",
+    "quote_currency",
+    "method",
+    "buy_count",
+    "sell_count",
+    "buy_size",
+    "sell_size",
+    "base_volume",
+    "quote_volume",
+    "fee_currency",
+    "fee_total",
+    "avg_buy_price",
+    "avg_sell_price",
+    "position",
+    "open_size",
+    "cost_basis",
+    "realized_pnl",
+    "net_realized_pnl",
+    "unmatched_sell_size",
+    "first_fill_at",
+    "last_fill_at",
+    "ticker_price",
+    "ticker_time",
+    "unrealized_pnl_at_ticker",
+)
+
+
+class ExportResult(BaseModel):
+    """Where an export went and how many data rows (not counting the header) it holds."""
+
+    model_config = ConfigDict(frozen=True)
+
+    path: str
+    rows: int
+    columns: list[str]
+
+
+def _write_csv(path: str | os.PathLike[str], header: Sequence[str], rows: Iterable[Sequence[Any]]) -> ExportResult:
+    """Write header + rows to ``path`` atomically (temp file, fsync, rename), mode 0600."""
+    target = Path(path).expanduser()
+    if target.is_dir():
+        raise InvalidArgument(f"{target} is a folder; give a file path such as {target / 'trades.csv'}")
+    folder = target.parent
+    if not folder.is_dir():
+        raise InvalidArgument(f"the folder {folder} does not exist; create it first")
+    try:
+        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise InvalidArgument(f"cannot write in {folder}: {exc.strerror}") from exc
+    count = 0
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(header)
+            for row in rows:
+                writer.writerow(row)
+                count += 1
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, target)
+    except BaseException as exc:
+        Path(temp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise InvalidArgument(f"cannot write {target}: {exc.strerror or exc}") from exc
+        raise
+    _sync_folder(folder)
+    return ExportResult(path=str(target.resolve()), rows=count, columns=list(header))
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the rename durable where the platform allows it (best effort)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def export_fills_csv(
+    store: TradeStore,
+    path: str | os.PathLike[str],
+    *,
+    product_id: str | None = None,
+    since: datetime | date | str | None = None,
+    until: datetime | date | str | None = None,
+    label: str | None = None,
+) -> ExportResult:
+    """Write the stored fills matching the filters to a CSV file, oldest first.
+
+    Filters read as in :func:`trade_tracker.analytics.summarize` (since and until inclusive, a bare
+    date is the whole UTC day). Rows are ordered by (created_at, product_id, trade_id), with the
+    exact strings the API sent; NULL is an empty field. One SELECT reads one consistent snapshot.
+
+    Raises:
+        InvalidArgument: bad filters, or the file cannot be written there.
+        StoreError: the store failed.
+    """
+    filters = parse_filters(product_id=product_id, since=since, until=until, label=label)
+    clauses, params = [], []
+    for sql, value in (
+        ("product_id = ?", filters.product_id),
+        ("label = ?", filters.label),
+        ("created_at >= ?", filters.since),
+        ("created_at <= ?", filters.until),
+    ):
+        if value is not None:
+            clauses.append(sql)
+            params.append(value)
+    where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+    query = (
+        f"SELECT {', '.join(FILL_CSV_COLUMNS)} FROM fills{where} ORDER BY created_at, product_id, trade_id"
+    )
+    with store.reading("exporting fills") as conn:
+        return _write_csv(path, FILL_CSV_COLUMNS, conn.execute(query, params))
+
+
+def _summary_rows(summary: Summary) -> Iterable[list[Any]]:
+    for entry in summary.products:
+        values = entry.model_dump()
+        values["method"] = summary.method
+        values["fee_currency"] = entry.quote_currency
+        yield [values[column] for column in SUMMARY_CSV_COLUMNS]
+
+
+def write_summary_csv(summary: Summary, path: str | os.PathLike[str]) -> ExportResult:
+    """Write a summary's product entries to a CSV file, one row each (currency totals are not included)."""
+    return _write_csv(path, SUMMARY_CSV_COLUMNS, _summary_rows(summary))
+
+
+def export_summary_csv(
+    store: TradeStore,
+    path: str | os.PathLike[str],
+    *,
+    product_id: str | None = None,
+    since: datetime | date | str | None = None,
+    until: datetime | date | str | None = None,
+    label: str | None = None,
+    group_by: GroupBy = "product",
+    method: Method = "fifo",
+    prices: Mapping[str, Decimal | str] | None = None,
+    prices_at: datetime | None = None,
+) -> ExportResult:
+    """Summarize (see :func:`trade_tracker.analytics.summarize`) and write the entries to a CSV file.
+
+    With ``prices`` (product_id → ticker price, fetched by the caller), the unrealized columns are
+    filled as :func:`trade_tracker.analytics.with_unrealized` does; otherwise they stay empty.
+    """
+    summary = summarize(
+        store, product_id=product_id, since=since, until=until, label=label, group_by=group_by, method=method
+    )
+    if prices is not None:
+        summary = with_unrealized(summary, prices, prices_at)
+    return write_summary_csv(summary, path)

@@ -8,8 +8,9 @@ filtering), so the two faces stay thin and say the same thing.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from .analytics import Summary
     from .credential_page import OneTimeCredentialPage
     from .credentials import CredentialService
+    from .sync import SyncProgress, SyncResult
 
 __all__ = ["TradeTracker"]
 
@@ -190,6 +192,29 @@ class TradeTracker:
             prices[product_id] = ticker.price
             times.append(ticker.time)
         return prices, max(times) if times else at
+
+    # -- sync ----------------------------------------------------------------------------------
+
+    async def sync_fills(
+        self,
+        label: str | None = None,
+        product_ids: Sequence[str] | None = None,
+        *,
+        full_history: bool = False,
+        progress: Callable[[SyncProgress], Awaitable[None] | None] | None = None,
+        cancel: asyncio.Event | None = None,
+    ) -> SyncResult:
+        """Sync the credential's fills into the store, then bring the analytics cache up to date,
+        so the next summary answers at once instead of building it on the first call."""
+        from .analytics import refresh_cache
+        from .sync import sync_fills
+
+        used, client = self.client_for(label)
+        result = await sync_fills(self.store, client, used, product_ids, full_history=full_history,
+                                  progress=progress, cancel=cancel)
+        if result.inserted or result.updated:
+            refresh_cache(self.store)
+        return result
 
     # -- analytics and export (local store; tickers only when asked) -----------------------------
 

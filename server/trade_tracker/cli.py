@@ -361,9 +361,6 @@ async def _sync(app: TradeTracker, label: str | None, product_ids: list[str] | N
     import asyncio
     import signal
 
-    from .sync import sync_fills
-
-    used, client = app.client_for(label)
     cancel = asyncio.Event()
     loop = asyncio.get_running_loop()
 
@@ -380,8 +377,7 @@ async def _sync(app: TradeTracker, label: str | None, product_ids: list[str] | N
     bar = SyncProgressBar()
     completed = False
     try:
-        result = await sync_fills(app.store, client, used, product_ids, full_history=full, progress=bar,
-                                  cancel=cancel)
+        result = await app.sync_fills(label, product_ids, full_history=full, progress=bar, cancel=cancel)
         completed = not result.cancelled
         return result
     finally:

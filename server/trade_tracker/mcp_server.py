@@ -13,7 +13,7 @@ import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Annotated, Any, Literal, ParamSpec, TypeVar
+from typing import Annotated, Literal, ParamSpec, TypeVar
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
@@ -21,9 +21,11 @@ from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
 
 from . import __version__
+from .analytics import Summary
 from .app import TradeTracker
 from .config import Settings
 from .errors import TradeTrackerError
+from .sync import SyncProgress, SyncResult
 from .tool_models import (
     AccountsOut,
     CredentialOut,
@@ -198,23 +200,18 @@ def build_server(
                                Field(max_length=50, description="products to sync; default: the account's")] = None,
         full_history: Annotated[bool, Field(description="re-read the whole history (slow); default: only new")]
         = False,
-    ) -> Annotated[CallToolResult, BaseModel]:
+    ) -> Annotated[CallToolResult, SyncResult]:
         """Bring the credential's fills from Coinbase into the local store: the whole history the first time,
         then only new fills (and settlement changes). Safe to repeat; a second run inserts nothing.
         Sends progress notifications and can be cancelled (fills already synced are kept). Calls Coinbase and
         can take minutes for a long history (rate limit: 10 requests/s, 100 fills each)."""
-        from .sync import sync_fills as run_sync
+        async def progress(p: SyncProgress) -> None:
+            # MCP progress must only grow: report the run's running total, not the per-product count.
+            message = (f"{p.product_id}: {p.pages} pages, {p.fills} fills (product {p.products_done + 1}/"
+                       f"{p.products_total}, {p.fills_total} fills in all)")
+            await ctx.report_progress(p.fills_total, None, message)
 
-        tracker = _tracker(ctx)
-        label_used, client = tracker.client_for(label)
-
-        async def progress(p: Any) -> None:
-            message = f"{p.product_id}: {p.pages} pages, {p.fills} fills (product {p.products_done + 1}/" \
-                      f"{p.products_total})"
-            await ctx.report_progress(p.fills, None, message)
-
-        result = await run_sync(tracker.store, client, label_used, product_ids, full_history=full_history,
-                                progress=progress)
+        result = await _tracker(ctx).sync_fills(label, product_ids, full_history=full_history, progress=progress)
         return respond(result)
 
     @mcp.tool(title="Query stored trades", annotations=_read_only(open_world=False))
@@ -255,7 +252,7 @@ def build_server(
         method: Annotated[Literal["fifo", "average"], Field(description="cost basis for realized PnL")] = "fifo",
         with_unrealized: Annotated[bool, Field(description="also fetch tickers for unrealized PnL (calls Coinbase)")]
         = False,
-    ) -> Annotated[CallToolResult, BaseModel]:
+    ) -> Annotated[CallToolResult, Summary]:
         """Per product: buy/sell counts, base and quote volume, fees, average prices, net position and realized
         PnL (FIFO by default), plus totals per currency. From the LOCAL store: offline and exact, unless
         with_unrealized asks for live tickers. Run sync_fills first for complete figures."""

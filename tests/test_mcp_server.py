@@ -1,0 +1,330 @@
+"""The MCP face through the SDK's in-memory Client, in both protocol modes, against the simulator."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from mcp import Client, MCPError
+from mcp.types import ElicitResult
+
+from trade_tracker.app import TradeTracker
+from trade_tracker.coinbase.ratelimit import RateLimits
+from trade_tracker.config import load_settings
+from trade_tracker.credentials import CredentialService
+from trade_tracker.mcp_server import build_server
+from trade_tracker.sim import RunningSim
+from trade_tracker.store import TradeStore
+
+MODES = ["legacy", "auto"]
+SNAPSHOT = Path(__file__).parent / "snapshots" / "tools.json"
+
+
+@pytest.fixture
+def settings(sim: RunningSim, isolated_env: Path):
+    return load_settings(ex_base_url=sim.url, trade_tracker_home=isolated_env)
+
+
+@pytest.fixture
+def stored(settings, sim: RunningSim) -> Iterator[None]:
+    """The simulator's key stored (verified against it) under the label 'sim'."""
+    import asyncio
+
+    with TradeStore(settings.db_path) as store:
+        c = sim.credential
+        asyncio.run(CredentialService(store, settings).add("sim", c.key, c.secret, c.passphrase))
+    yield
+
+
+@pytest.fixture
+def server(settings) -> Any:
+    return build_server(settings, tracker_factory=lambda: TradeTracker.open(settings,
+                                                                             rate_limits=RateLimits.disabled()))
+
+
+def _text(result: Any) -> str:
+    return "".join(getattr(c, "text", "") for c in result.content)
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_every_tool_end_to_end(server: Any, stored: None, sim: RunningSim, mode: str) -> None:
+    progress: list[tuple[float, str | None]] = []
+
+    async def on_progress(value: float, total: float | None, message: str | None) -> None:
+        progress.append((value, message))
+
+    async with Client(server, mode=mode) as c:
+        products = await c.call_tool("list_products", {"quote_currency": "USD"})
+        assert not products.is_error, _text(products)
+        ids = [row[0] for row in products.structured_content["rows"]]
+        assert "BTC-USD" in ids and "MATIC-USD" in ids
+        delisted = await c.call_tool("list_products", {"status": "delisted"})
+        assert [r[0] for r in delisted.structured_content["rows"]] == ["MATIC-USD"]
+
+        ticker = await c.call_tool("get_ticker", {"product_id": "btc-usd"})
+        assert not ticker.is_error and ticker.structured_content["product_id"] == "BTC-USD"
+
+        creds = await c.call_tool("list_credentials", {})
+        assert [x["label"] for x in creds.structured_content["credentials"]] == ["sim"]
+
+        accounts = await c.call_tool("list_accounts", {})
+        assert not accounts.is_error, _text(accounts)
+        assert accounts.structured_content["label"] == "sim"
+
+        orders = await c.call_tool("list_orders", {"status": ["done"], "product_id": "BTC-USD"})
+        assert not orders.is_error, _text(orders)
+        assert orders.structured_content["status_filter"] == ["done"]
+
+        fills = await c.call_tool("list_fills", {"product_id": "BTC-USD", "limit": 5})
+        assert not fills.is_error, _text(fills)
+        assert fills.structured_content["count"] == 5
+        older = await c.call_tool("list_fills", {"product_id": "BTC-USD", "limit": 5,
+                                                 "after": fills.structured_content["next_after"]})
+        assert older.structured_content["rows"][0][0] < fills.structured_content["rows"][-1][0]
+
+        synced = await c.call_tool("sync_fills", {"product_ids": ["BTC-USD", "ETH-USD"]},
+                                   progress_callback=on_progress)
+        assert not synced.is_error, _text(synced)
+        history = sim.exchange.history("BTC-USD") + sim.exchange.history("ETH-USD")
+        assert synced.structured_content["inserted"] == len(history)
+        again = await c.call_tool("sync_fills", {"product_ids": ["BTC-USD", "ETH-USD"]})
+        assert again.structured_content["inserted"] == 0 and again.structured_content["updated"] == 0
+
+        trades = await c.call_tool("query_trades", {"product_id": "ETH-USD", "limit": 7})
+        assert not trades.is_error, _text(trades)
+        assert trades.structured_content["count"] == 7 and trades.structured_content["next_cursor"]
+        page2 = await c.call_tool("query_trades", {"product_id": "ETH-USD", "limit": 7,
+                                                   "cursor": trades.structured_content["next_cursor"]})
+        first_ids = {r[0] for r in trades.structured_content["rows"]}
+        assert not first_ids & {r[0] for r in page2.structured_content["rows"]}
+
+        summary = await c.call_tool("trade_summary", {"product_id": "BTC-USD"})
+        assert not summary.is_error, _text(summary)
+        entry = summary.structured_content["products"][0]
+        for key in ("product_id", "buy_count", "sell_count", "base_volume", "quote_volume", "fees", "position",
+                    "realized_pnl"):
+            assert key in entry
+        assert entry["buy_count"] + entry["sell_count"] == len(sim.exchange.history("BTC-USD"))
+
+        unrealized = await c.call_tool("trade_summary", {"product_id": "BTC-USD", "with_unrealized": True})
+        assert not unrealized.is_error, _text(unrealized)
+
+        exported = await c.call_tool("export_trades", {"product_id": "BTC-USD"})
+        assert not exported.is_error, _text(exported)
+        path = Path(exported.structured_content["path"])
+        assert path.is_file() and exported.structured_content["rows"] == len(sim.exchange.history("BTC-USD"))
+
+        no_ui = await c.call_tool("store_credential", {"label": "another"})
+        assert no_ui.structured_content["status"] == "use_cli"
+        assert "trade-tracker credentials add --label=another" in no_ui.structured_content["cli_command"]
+
+    assert progress, "sync_fills sent no progress notification"
+    assert any("BTC-USD" in (m or "") for _, m in progress)
+    values = [v for v, _ in progress]
+    assert values == sorted(values), "MCP progress must only grow"
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_structured_and_text_content_agree(server: Any, mode: str) -> None:
+    async with Client(server, mode=mode) as c:
+        result = await c.call_tool("list_products", {})
+    assert json.loads(_text(result)) == result.structured_content
+
+
+# -- the tool list is a contract ------------------------------------------------------------
+
+
+async def _tool_list(server: Any) -> list[dict[str, Any]]:
+    async with Client(server, mode="legacy") as c:
+        tools = await c.list_tools()
+    return [t.model_dump(mode="json", by_alias=True, exclude_none=True) for t in tools.tools]
+
+
+async def test_every_tool_has_description_annotations_and_output_schema(server: Any) -> None:
+    tools = await _tool_list(server)
+    assert {t["name"] for t in tools} >= {
+        "list_products", "get_ticker", "list_fills", "sync_fills", "store_credential", "list_credentials",
+        "list_accounts", "list_orders", "query_trades", "trade_summary",
+    }
+    for tool in tools:
+        assert len(tool.get("description", "")) > 40, tool["name"]
+        ann = tool.get("annotations", {})
+        for hint in ("readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint"):
+            assert hint in ann, (tool["name"], hint)
+        assert tool.get("outputSchema", {}).get("type") == "object", tool["name"]
+        props = set(tool["inputSchema"].get("properties", {}))
+        assert not props & {"secret", "api_secret", "passphrase", "key", "api_key", "password"}, tool["name"]
+
+
+async def test_tool_list_matches_snapshot(server: Any) -> None:
+    """A change to any tool (name, description, schema, annotations) must update the snapshot on purpose:
+    run ``UPDATE_TOOL_SNAPSHOT=1 pytest tests/test_mcp_server.py -k snapshot`` and review the diff."""
+    import os
+
+    tools = await _tool_list(server)
+    text = json.dumps(tools, indent=2, sort_keys=True) + "\n"
+    if os.environ.get("UPDATE_TOOL_SNAPSHOT") == "1":
+        SNAPSHOT.parent.mkdir(exist_ok=True)
+        SNAPSHOT.write_text(text)
+    assert SNAPSHOT.read_text() == text, "the MCP tool list changed; update tests/snapshots/tools.json on purpose"
+
+
+def test_read_only_annotations_are_truthful() -> None:
+    tools = json.loads(SNAPSHOT.read_text())
+    ann = {t["name"]: t["annotations"] for t in tools}
+    for name in ("list_products", "get_ticker", "list_fills", "list_accounts", "list_orders", "query_trades",
+                 "trade_summary", "list_credentials"):
+        assert ann[name]["readOnlyHint"] is True, name
+    for name in ("sync_fills", "store_credential", "export_trades"):
+        assert ann[name]["readOnlyHint"] is False, name
+    assert ann["query_trades"]["openWorldHint"] is False
+    assert ann["list_fills"]["openWorldHint"] is True
+
+
+# -- bad arguments: an isError that says what to fix, and the server keeps serving ------------------
+
+HUGE = "A" * 1_000_000
+BAD_CALLS: list[tuple[str, dict[str, Any]]] = [
+    ("get_ticker", {}),
+    ("get_ticker", {"product_id": 42}),
+    ("get_ticker", {"product_id": None}),
+    ("get_ticker", {"product_id": "BTCUSD"}),
+    ("get_ticker", {"product_id": "../accounts"}),
+    ("get_ticker", {"product_id": "BTC-USD; DROP TABLE fills"}),
+    ("get_ticker", {"product_id": HUGE}),
+    ("get_ticker", {"product_id": "NOPE-USD"}),
+    ("get_ticker", {"product_id": "BTC-USD\n"}),
+    ("list_products", {"status": "sideways"}),
+    ("list_products", {"quote_currency": "US D"}),
+    ("list_products", {"query": HUGE}),
+    ("list_fills", {}),
+    ("list_fills", {"product_id": "BTC-USD", "limit": 0}),
+    ("list_fills", {"product_id": "BTC-USD", "limit": -5}),
+    ("list_fills", {"product_id": "BTC-USD", "limit": 10**12}),
+    ("list_fills", {"product_id": "BTC-USD", "limit": "many"}),
+    ("list_fills", {"product_id": "BTC-USD", "after": -1}),
+    ("list_fills", {"order_id": "' OR 1=1 --"}),
+    ("list_orders", {"status": ["sideways"]}),
+    ("list_orders", {"status": "open"}),
+    ("list_accounts", {"label": "../../etc/passwd"}),
+    ("list_accounts", {"label": "nobody"}),
+    ("sync_fills", {"product_ids": "BTC-USD"}),
+    ("sync_fills", {"product_ids": ["BTC-USD"] * 51}),
+    ("sync_fills", {"label": HUGE}),
+    ("query_trades", {"side": "long"}),
+    ("query_trades", {"limit": 0}),
+    ("query_trades", {"limit": 1_000_000}),
+    ("query_trades", {"since": "yesterday"}),
+    ("query_trades", {"since": "2024-13-45"}),
+    ("query_trades", {"until": "2024-01-01'; DELETE FROM fills; --"}),
+    ("query_trades", {"cursor": "not-a-cursor"}),
+    ("query_trades", {"cursor": HUGE}),
+    ("query_trades", {"product_id": "' OR ''='"}),
+    ("trade_summary", {"group_by": "year"}),
+    ("trade_summary", {"method": "lifo"}),
+    ("trade_summary", {"since": "2025-02-30"}),
+    ("store_credential", {}),
+    ("store_credential", {"label": "has space"}),
+    ("store_credential", {"label": "env"}),
+    ("store_credential", {"label": "x" * 65}),
+    ("export_trades", {"since": "soon"}),
+    ("no_such_tool", {}),
+]
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_bad_arguments_are_tool_errors_and_the_server_keeps_serving(
+    server: Any, stored: None, mode: str
+) -> None:
+    async with Client(server, mode=mode) as c:
+        for name, args in BAD_CALLS:
+            try:
+                result = await c.call_tool(name, args)
+            except MCPError as exc:  # an unknown tool may be a protocol error in some modes
+                assert name == "no_such_tool", (name, args, exc)
+                continue
+            text = _text(result)
+            assert result.is_error, (name, str(args)[:80], text[:200])
+            assert 0 < len(text) < 4000, (name, len(text))
+            assert "Traceback" not in text
+            assert text != f"Error executing tool {name}", f"{name}{str(args)[:60]}: no hint what to fix"
+        alive = await c.call_tool("list_credentials", {})
+        assert not alive.is_error
+
+
+def test_enough_bad_cases() -> None:
+    assert len(BAD_CALLS) >= 30
+
+
+# -- store_credential: URL elicitation to the one-time page ----------------------------------------
+
+
+def _user_submits(sim: RunningSim, seen: list[str]) -> Callable[..., Any]:
+    """An elicitation callback that plays the user: opens the URL and posts the form."""
+
+    async def callback(context: Any, params: Any) -> ElicitResult:
+        assert params.mode == "url"
+        url = params.url
+        seen.append(url)
+        assert url.startswith("http://127.0.0.1:")
+        c = sim.credential
+        async with httpx.AsyncClient() as http:
+            page = await http.get(url)
+            assert page.status_code == 200
+            origin = url.split("/credential/")[0]
+            posted = await http.post(url, data={"key": c.key, "secret": c.secret, "passphrase": c.passphrase},
+                                     headers={"Origin": origin})
+            assert posted.status_code == 200, posted.text
+            assert c.secret not in posted.text and c.passphrase not in posted.text
+        return ElicitResult(action="accept")
+
+    return callback
+
+
+async def test_store_credential_through_url_elicitation(server: Any, sim: RunningSim) -> None:
+    seen: list[str] = []
+    async with Client(server, mode="legacy", elicitation_callback=_user_submits(sim, seen)) as c:
+        result = await c.call_tool("store_credential", {"label": "viapage"})
+        assert not result.is_error, _text(result)
+        assert result.structured_content["status"] == "stored"
+        assert result.structured_content["fingerprint"].startswith("…")
+        creds = await c.call_tool("list_credentials", {})
+        assert [x["label"] for x in creds.structured_content["credentials"]] == ["viapage"]
+        accounts = await c.call_tool("list_accounts", {"label": "viapage"})
+        assert not accounts.is_error, _text(accounts)
+    assert len(seen) == 1
+    blob = json.dumps(result.model_dump(mode="json"))
+    assert sim.credential.secret not in blob and sim.credential.passphrase not in blob
+
+
+async def test_store_credential_declined_stores_nothing(server: Any) -> None:
+    async def decline(context: Any, params: Any) -> ElicitResult:
+        return ElicitResult(action="decline")
+
+    async with Client(server, mode="legacy", elicitation_callback=decline) as c:
+        result = await c.call_tool("store_credential", {"label": "nope"})
+        assert result.structured_content["status"] == "declined"
+        creds = await c.call_tool("list_credentials", {})
+        assert creds.structured_content["count"] == 0
+
+
+async def test_store_credential_stateless_mode_asks_for_url_then_reports(server: Any, sim: RunningSim) -> None:
+    async def never(context: Any, params: Any) -> ElicitResult:  # declares the capability; never called
+        raise AssertionError("no back-channel in stateless mode")
+
+    async with Client(server, mode="auto", elicitation_callback=never) as c:
+        with pytest.raises(MCPError) as excinfo:
+            await c.call_tool("store_credential", {"label": "stateless"})
+        url = excinfo.value.error.data["elicitations"][0]["url"]
+        cred = sim.credential
+        async with httpx.AsyncClient() as http:
+            posted = await http.post(url, data={"key": cred.key, "secret": cred.secret,
+                                                "passphrase": cred.passphrase},
+                                     headers={"Origin": url.split("/credential/")[0]})
+            assert posted.status_code == 200, posted.text
+        result = await c.call_tool("store_credential", {"label": "stateless"})
+        assert result.structured_content["status"] == "stored", _text(result)

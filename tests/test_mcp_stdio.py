@@ -1,0 +1,87 @@
+"""The real thing over stdio: `trade-tracker serve` as a child process, a credential stored through the CLI,
+the simulator as the exchange. sync_fills sends progress notifications; query_trades returns the synced rows."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from mcp import Client, ClientSession, StdioServerParameters, stdio_client
+
+from trade_tracker.sim import RunningSim
+
+
+def _cli() -> list[str]:
+    exe = shutil.which("trade-tracker", path=str(Path(sys.executable).parent))
+    return [exe] if exe else [sys.executable, "-m", "trade_tracker"]
+
+
+@pytest.fixture
+def server_env(sim: RunningSim, isolated_env: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("EX_", "FIELD_ENCRYPTION"))}
+    env.update(EX_BASE_URL=sim.url, TRADE_TRACKER_HOME=str(isolated_env))
+    c = sim.credential
+    added = subprocess.run([*_cli(), "credentials", "add", "--label", "cli"], env=env, text=True,
+                           input=f"{c.key}\n{c.secret}\n{c.passphrase}\n", capture_output=True, timeout=60)
+    assert added.returncode == 0, added.stderr
+    assert c.secret not in added.stdout + added.stderr and c.passphrase not in added.stdout + added.stderr
+    return env
+
+
+def _params(env: dict[str, str]) -> StdioServerParameters:
+    cmd = _cli()
+    return StdioServerParameters(command=cmd[0], args=[*cmd[1:], "serve"], env=env)
+
+
+async def test_sync_over_stdio_with_progress_then_query(server_env: dict[str, str], sim: RunningSim) -> None:
+    progress: list[tuple[float, str | None]] = []
+
+    async def on_progress(value: float, total: float | None, message: str | None) -> None:
+        progress.append((value, message))
+
+    async with stdio_client(_params(server_env)) as (read, write):
+        async with ClientSession(read, write) as session:
+            init = await session.initialize()
+            assert init.server_info.name == "trade-tracker"
+            assert "sandbox" in (init.instructions or "").lower()
+            synced = await session.call_tool("sync_fills", {"product_ids": ["BTC-USD", "SOL-USD"]},
+                                              progress_callback=on_progress)
+            assert not synced.is_error, synced.content
+            expected = len(sim.exchange.history("BTC-USD")) + len(sim.exchange.history("SOL-USD"))
+            assert synced.structured_content["inserted"] == expected
+            trades = await session.call_tool("query_trades", {"product_id": "SOL-USD", "limit": 200})
+            assert not trades.is_error
+    assert len(progress) >= 2 and any("SOL-USD" in (m or "") for _, m in progress)
+    newest = sorted(sim.exchange.history("SOL-USD"), key=lambda f: f["trade_id"])[-1]
+    rows = trades.structured_content["rows"]
+    assert rows[0][0] == newest["trade_id"] and rows[0][3] == newest["price"]
+    assert len(rows) == min(200, len(sim.exchange.history("SOL-USD")))
+
+
+async def test_auto_mode_over_stdio(server_env: dict[str, str]) -> None:
+    async with Client(_params(server_env)) as client:
+        creds = await client.call_tool("list_credentials", {})
+    assert [c["label"] for c in creds.structured_content["credentials"]] == ["cli"]
+
+
+def test_stdout_carries_only_protocol(server_env: dict[str, str]) -> None:
+    """Nothing but JSON-RPC on stdout, even with debug logging on (logs go to stderr)."""
+    import json
+
+    env = {**server_env, "TRADE_TRACKER_LOG_LEVEL": "DEBUG"}
+    init = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}
+    calls = [init, {"jsonrpc": "2.0", "method": "notifications/initialized"},
+             {"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+              "params": {"name": "list_products", "arguments": {}}}]
+    proc = subprocess.run([*_cli(), "serve"], input="".join(json.dumps(c) + "\n" for c in calls), env=env,
+                          capture_output=True, text=True, timeout=60)
+    lines = [line for line in proc.stdout.splitlines() if line.strip()]
+    assert len(lines) == 2
+    for line in lines:
+        assert json.loads(line)["jsonrpc"] == "2.0"
+    assert "DEBUG" in proc.stderr  # the logs went somewhere: stderr

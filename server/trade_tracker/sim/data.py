@@ -73,6 +73,7 @@ class ProductHistory:
         self._log_price = (self._lo + self._hi) / 2 + self._rng.uniform(-0.2, 0.2) * (self._hi - self._lo)
         self._last_tid = TRADE_ID_START - 1
         self._last_tick = 0
+        self._position = 0  # base units held, so the history never sells what it never bought
 
     def __len__(self) -> int:
         return len(self.trade_ids)
@@ -120,6 +121,7 @@ class ProductHistory:
         usdc_ok = self.spec.quote_currency == "USD"
         lo, hi, logp = self._lo, self._hi, self._log_price
         tid, tick, residue = self._last_tid, self._last_tick, self.index
+        position = self._position
         first = len(tids)
         made = 0
         while made < count:
@@ -130,11 +132,15 @@ class ProductHistory:
             tick += gap
             self.order_created_us.append((tick - 1 - int(rand() * (gap - 1))) * TICK_US + residue)
             self.order_first.append(len(tids))
-            flags = (_SELL if rand() < 0.5 else 0) | (_MAKER if rand() < 0.45 else 0)
+            per_fill = exp(gauss(5.5, 1.3)) / n / usd  # quote notional per fill, median ~ $245
+            # A spot account sells only what it holds: a sell needs the position to cover the order
+            # with room for the price to move between its fills.
+            order_units = n * per_fill / exp(logp) / binc
+            sell = rand() < 0.5 and position >= 1.5 * order_units + n
+            flags = (_SELL if sell else 0) | (_MAKER if rand() < 0.45 else 0)
             if usdc_ok and rand() < 0.15:
                 flags |= _USDC
             self.order_flags.append(flags)
-            per_fill = exp(gauss(5.5, 1.3)) / n / usd  # quote notional per fill, median ~ $245
             for j in range(n):
                 if j:
                     tick += 1 + int(rand() * in_order_max)
@@ -147,10 +153,16 @@ class ProductHistory:
                 tid = tid + 1 + int(rand() * TRADE_ID_MAX_GAP) if tid >= TRADE_ID_START else TRADE_ID_START
                 tids.append(tid)
                 prices.append(max(1, round(price / qinc)))
-                sizes.append(max(1, int(per_fill / price / binc)))
+                size = max(1, int(per_fill / price / binc))
+                if sell:
+                    size = max(1, min(size, position))
+                    position -= size
+                else:
+                    position += size
+                sizes.append(size)
                 created.append(tick * TICK_US + residue)
             made += n
-        self._log_price, self._last_tid, self._last_tick = logp, tid, tick
+        self._log_price, self._last_tid, self._last_tick, self._position = logp, tid, tick, position
         added = len(tids) - first
         self.settled.extend((b"\x01" if settled else b"\x00") * added)
         if not settled:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import importlib.util
 import os
 import secrets
 import sys
@@ -20,12 +19,7 @@ TESTS_DIR = Path(__file__).resolve().parent
 if str(TESTS_DIR) not in sys.path:
     sys.path.insert(0, str(TESTS_DIR))
 
-_SIM_FIXTURES = TESTS_DIR / "sim_fixtures.py"
-pytest_plugins = (
-    ["sim_fixtures"]
-    if _SIM_FIXTURES.is_file() and importlib.util.spec_from_file_location("sim_fixtures", _SIM_FIXTURES)
-    else []
-)
+pytest_plugins = ["sim_fixtures"]
 
 _SECRET_ENV = (
     "EX_API_KEY_READ",

@@ -26,6 +26,7 @@ _SECRET_ENV = (
     "EX_API_SECRET_READ",
     "EX_API_PASSPHRASE_READ",
     "FIELD_ENCRYPTION_KEY",
+    "TRADE_TRACKER_USE_KEYRING",
     "EX_BASE_URL",
 )
 
@@ -34,11 +35,17 @@ _SECRET_ENV = (
 def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Point TRADE_TRACKER_HOME at a temp dir and drop any real credentials from the environment."""
     home = tmp_path / "trade-tracker-home"
-    home.mkdir()
+    home.mkdir(mode=0o700)
     monkeypatch.setenv("TRADE_TRACKER_HOME", str(home))
     for name in _SECRET_ENV:
         monkeypatch.delenv(name, raising=False)
     yield home
+
+
+@pytest.fixture
+def home(isolated_env: Path) -> Path:
+    """The test's TRADE_TRACKER_HOME (0700, empty, no credentials in the environment)."""
+    return isolated_env
 
 
 @pytest.fixture

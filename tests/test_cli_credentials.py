@@ -18,24 +18,15 @@ from trade_tracker.credentials import CredentialService
 from trade_tracker.store import TradeStore
 from trade_tracker.vault import generate_key
 
-ENV_VARS = (
-    "EX_API_KEY_READ", "EX_API_SECRET_READ", "EX_API_PASSPHRASE_READ", "FIELD_ENCRYPTION_KEY",
-    "TRADE_TRACKER_USE_KEYRING", "EX_BASE_URL",
-)
 BASE = "https://exchange.example"
 ACCOUNTS = [{"id": "a1", "currency": "USD", "balance": "1", "hold": "0", "available": "1"}]
 
 
 @pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for var in ENV_VARS:
-        monkeypatch.delenv(var, raising=False)
-    path = tmp_path / "home"
-    path.mkdir(mode=0o700)
-    monkeypatch.setenv("TRADE_TRACKER_HOME", str(path))
+def home(home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("EX_BASE_URL", BASE)
     monkeypatch.setenv("EX_RETRY_ATTEMPTS", "1")
-    return path
+    return home
 
 
 @pytest.fixture

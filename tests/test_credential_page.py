@@ -21,10 +21,6 @@ from trade_tracker.credentials import CredentialService
 from trade_tracker.errors import CredentialExists, InvalidArgument, InvalidCredential
 from trade_tracker.store import TradeStore
 
-ENV_VARS = (
-    "EX_API_KEY_READ", "EX_API_SECRET_READ", "EX_API_PASSPHRASE_READ", "FIELD_ENCRYPTION_KEY",
-    "TRADE_TRACKER_USE_KEYRING", "EX_BASE_URL",
-)
 ACCOUNTS = [{"id": "a1", "currency": "USD", "balance": "1", "hold": "0", "available": "1"}]
 
 
@@ -42,16 +38,6 @@ def exchange(status: int, body: object) -> Callable[[ApiCredential], CoinbaseCli
         return CoinbaseClient("https://api.test", credential, transport=transport,
                               rate_limits=RateLimits.disabled(), retry=RetryPolicy.no_wait(1))
     return factory
-
-
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for var in ENV_VARS:
-        monkeypatch.delenv(var, raising=False)
-    path = tmp_path / "home"
-    path.mkdir(mode=0o700)
-    monkeypatch.setenv("TRADE_TRACKER_HOME", str(path))
-    return path
 
 
 @pytest.fixture

@@ -41,10 +41,6 @@ from trade_tracker.errors import (
 from trade_tracker.store import TradeStore
 from trade_tracker.vault import Vault, generate_key
 
-ENV_VARS = (
-    "EX_API_KEY_READ", "EX_API_SECRET_READ", "EX_API_PASSPHRASE_READ", "FIELD_ENCRYPTION_KEY",
-    "TRADE_TRACKER_USE_KEYRING", "EX_BASE_URL",
-)
 ACCOUNTS = [{"id": "a1", "currency": "USD", "balance": "1.00", "hold": "0", "available": "1.00",
              "profile_id": "p1", "trading_enabled": True}]
 
@@ -68,16 +64,6 @@ class Canary:
 
 def new_canary() -> Canary:
     return Canary(secrets.token_hex(16), base64.b64encode(os.urandom(64)).decode(), "pp-" + secrets.token_urlsafe(12))
-
-
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for var in ENV_VARS:
-        monkeypatch.delenv(var, raising=False)
-    path = tmp_path / "home"
-    path.mkdir(mode=0o700)
-    monkeypatch.setenv("TRADE_TRACKER_HOME", str(path))
-    return path
 
 
 @pytest.fixture

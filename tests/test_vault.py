@@ -18,21 +18,6 @@ from trade_tracker.config import load_settings
 from trade_tracker.errors import InsecurePermissions, VaultKeyError, WrongVaultKey
 from trade_tracker.vault import EnvKeys, KeyFile, KeyringKeys, Vault, generate_key, key_holder, parse_keys
 
-ENV_VARS = (
-    "EX_API_KEY_READ", "EX_API_SECRET_READ", "EX_API_PASSPHRASE_READ", "FIELD_ENCRYPTION_KEY",
-    "TRADE_TRACKER_USE_KEYRING", "EX_BASE_URL",
-)
-
-
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for var in ENV_VARS:
-        monkeypatch.delenv(var, raising=False)
-    path = tmp_path / "home"
-    path.mkdir(mode=0o700)
-    monkeypatch.setenv("TRADE_TRACKER_HOME", str(path))
-    return path
-
 
 def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
@@ -133,8 +118,6 @@ def test_key_file_created_0600_on_first_need_and_reused(home: Path) -> None:
 
 
 def test_key_file_in_missing_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    for var in ENV_VARS:
-        monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("TRADE_TRACKER_HOME", str(tmp_path / "a" / "b"))
     Vault.from_settings(load_settings())
     assert mode(tmp_path / "a" / "b" / "vault.key") == 0o600

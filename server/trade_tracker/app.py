@@ -16,11 +16,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import httpx
-
-from .coinbase.auth import ApiCredential
-from .coinbase.client import CoinbaseClient, RetryPolicy, check_product_id
 from .coinbase.models import Account, FillPage, Order, Product, Stats, Ticker
+from .coinbase.params import check_product_id
 from .coinbase.ratelimit import RateLimits
 from .config import Settings, load_settings
 from .errors import InvalidArgument
@@ -28,7 +25,11 @@ from .store import TradeStore
 from .tool_models import ExportOut
 
 if TYPE_CHECKING:
+    import httpx
+
     from .analytics import Summary
+    from .coinbase.auth import ApiCredential
+    from .coinbase.client import CoinbaseClient
     from .credential_page import OneTimeCredentialPage
     from .credentials import CredentialService
     from .sync import SyncProgress, SyncResult
@@ -92,6 +93,12 @@ class TradeTracker:
         return self._credentials
 
     def _new_client(self, credential: ApiCredential | None) -> CoinbaseClient:
+        # The HTTP stack is imported on the first exchange call, not at start: an editor launches
+        # the server often, and offline tools (query_trades, trade_summary) never need it.
+        import httpx
+
+        from .coinbase.client import CoinbaseClient, RetryPolicy
+
         return CoinbaseClient(
             self.settings.ex_base_url,
             credential,

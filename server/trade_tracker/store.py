@@ -33,12 +33,14 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-import sqlite_utils
 from pydantic import BaseModel, ConfigDict
 
 from .errors import InsecurePermissions, InvalidArgument, StoreBusy, StoreError
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 __all__ = [
     "FILL_COLUMNS",
@@ -258,8 +260,18 @@ class TradeStore:
         except sqlite3.Error as exc:
             raise self._translate(exc, "opening the trade store") from exc
         self.conn = conn
-        self.db = sqlite_utils.Database(conn)
+        self._db: sqlite_utils.Database | None = None
         self.migrate()
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """sqlite-utils' view of the connection, imported on first use (migrations; Datasette-style
+        introspection). Not at start: an editor launches the server often and it costs ~20 ms."""
+        if self._db is None:
+            import sqlite_utils
+
+            self._db = sqlite_utils.Database(self.conn)
+        return self._db
 
     @staticmethod
     def _prepare_file(path: Path, check_permissions: bool) -> None:

@@ -42,14 +42,17 @@ import math
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel
 
-from .coinbase.client import MAX_FILLS_LIMIT, CoinbaseClient, check_product_id
 from .coinbase.models import Fill, FillPage, decimal_text, iso_utc
+from .coinbase.params import MAX_FILLS_LIMIT, check_product_id
 from .errors import BadRequest, ExchangeProtocolError, InvalidArgument, NotFound
 from .store import FillRow, SyncState, TradeStore
+
+if TYPE_CHECKING:
+    from .coinbase.client import CoinbaseClient
 
 __all__ = [
     "ProductSyncResult",

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
@@ -23,7 +22,6 @@ from email.utils import parsedate_to_datetime
 from typing import Any, Literal, Self
 
 import httpx
-import stamina
 from pydantic import TypeAdapter, ValidationError
 
 from .. import __version__
@@ -48,24 +46,21 @@ from ..errors import (
 )
 from .auth import ApiCredential, CoinbaseAuth, ServerClock
 from .models import Account, Fill, FillPage, Order, Product, Profile, ServerTime, Stats, Ticker
+from .params import MAX_FILLS_LIMIT, ORDER_STATUSES, check_cursor, check_order_id, check_product_id
 from .ratelimit import RateLimits, bucket_for_path
 
 __all__ = [
+    "MAX_FILLS_LIMIT",
     "ORDER_STATUSES",
     "CoinbaseClient",
-    "RetryPolicy",
     "RateLimits",
+    "RetryPolicy",
     "check_product_id",
 ]
 
 log = logging.getLogger("trade_tracker.coinbase")
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
-ORDER_STATUSES = frozenset({"open", "pending", "rejected", "done", "active", "received", "all"})
-MAX_FILLS_LIMIT = 100
-_PRODUCT_ID = re.compile(r"[A-Za-z0-9]{1,20}-[A-Za-z0-9]{1,20}")
-_ORDER_ID = re.compile(r"[0-9A-Fa-f-]{32,36}")
-
 @dataclass(frozen=True)
 class RetryPolicy:
     """How hard one request tries: at most ``attempts`` tries within ``timeout`` seconds.
@@ -84,30 +79,6 @@ class RetryPolicy:
     def no_wait(cls, attempts: int = 3) -> RetryPolicy:
         """Retries without sleeping: for tests."""
         return cls(attempts=attempts, timeout=30.0, wait_initial=0.0, wait_max=0.0, wait_jitter=0.0)
-
-
-def check_product_id(product_id: str) -> str:
-    """Validate a ``BASE-QUOTE`` product id before it goes into a URL; return it upper-cased."""
-    if not isinstance(product_id, str) or not _PRODUCT_ID.fullmatch(product_id):
-        raise InvalidArgument(
-            f"product_id must look like BASE-QUOTE, e.g. BTC-USD (got {str(product_id)[:40]!r})"
-        )
-    return product_id.upper()
-
-
-def _check_order_id(order_id: str) -> str:
-    if not isinstance(order_id, str) or not _ORDER_ID.fullmatch(order_id):
-        raise InvalidArgument(f"order_id must be a UUID (got {str(order_id)[:40]!r})")
-    return order_id
-
-
-def _check_cursor(name: str, value: int | str | None) -> str | None:
-    if value is None:
-        return None
-    text = str(value)
-    if not (text.isascii() and text.isdigit()):
-        raise InvalidArgument(f"{name} must be a trade_id (a whole number), got {text[:40]!r}")
-    return text
 
 
 class _RetryableAnswer(Exception):
@@ -269,6 +240,8 @@ class CoinbaseClient:
                 # Honour the server's delay, but never beyond this request's time budget.
                 return delay if time.monotonic() - started + delay <= policy.timeout else False
             return isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+
+        import stamina  # imported on first request: keeps the server's cold start short
 
         try:
             async for attempt in stamina.retry_context(
@@ -483,14 +456,14 @@ class CoinbaseClient:
             )
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_FILLS_LIMIT:
             raise InvalidArgument(f"limit must be a whole number from 1 to {MAX_FILLS_LIMIT}")
-        before_text, after_text = _check_cursor("before", before), _check_cursor("after", after)
+        before_text, after_text = check_cursor("before", before), check_cursor("after", after)
         if before_text is not None and after_text is not None:
             raise InvalidArgument("give before or after, not both")
         params: list[tuple[str, str]] = []
         if product_id is not None:
             params.append(("product_id", check_product_id(product_id)))
         if order_id is not None:
-            params.append(("order_id", _check_order_id(order_id)))
+            params.append(("order_id", check_order_id(order_id)))
         params.append(("limit", str(limit)))
         if before_text is not None:
             params.append(("before", before_text))

@@ -287,7 +287,7 @@ def test_damaged_store_is_a_data_error(isolated_env: Path) -> None:
 def test_home_option_overrides_the_environment(tmp_path: Path, isolated_env: Path) -> None:
     other = tmp_path / "elsewhere"
     data = out_json(run("--home", str(other), "trades"))
-    assert data == {"count": 0, "columns": data["columns"], "rows": [], "next_cursor": None}
+    assert data == {"count": 0, "product_id": None, "columns": data["columns"], "rows": [], "next_cursor": None}
     assert (other / "trades.db").is_file()
     assert not (isolated_env / "trades.db").exists()
 
@@ -440,7 +440,8 @@ def test_trades_filters_and_pages(synced: RunningSim) -> None:
     data = out_json(run("trades", "--product-id", "btc-usd", "--side", "buy", "--limit", "7"))
     cols = data["columns"]
     assert data["count"] == 7 and data["next_cursor"]
-    assert {r[cols.index("product_id")] for r in data["rows"]} == {"BTC-USD"}
+    # one product: the id moves out of the rows to the top level
+    assert data["product_id"] == "BTC-USD" and "product_id" not in cols
     assert {r[cols.index("side")] for r in data["rows"]} == {"buy"}
     assert all(DECIMAL.match(r[cols.index("price")]) for r in data["rows"])
     nxt = out_json(run("trades", "--product-id", "BTC-USD", "--side", "buy", "--limit", "7",

@@ -57,8 +57,10 @@ async def test_sync_over_stdio_with_progress_then_query(server_env: dict[str, st
             assert not trades.is_error
     assert len(progress) >= 2 and any("SOL-USD" in (m or "") for _, m in progress)
     newest = sorted(sim.exchange.history("SOL-USD"), key=lambda f: f["trade_id"])[-1]
-    rows = trades.structured_content["rows"]
-    assert rows[0][0] == newest["trade_id"] and rows[0][3] == newest["price"]
+    table = trades.structured_content
+    assert table["product_id"] == "SOL-USD"
+    rows, price = table["rows"], table["columns"].index("price")
+    assert rows[0][0] == newest["trade_id"] and rows[0][price] == newest["price"]
     assert len(rows) == min(200, len(sim.exchange.history("SOL-USD")))
 
 

@@ -477,11 +477,10 @@ def fills(label: str | None, product_id: str | None, order_id: str | None, limit
     """
     if (product_id is None) == (order_id is None):
         raise click.UsageError("give exactly one of --product-id or --order-id")
-    from .tool_models import FillsOut, fill_row
+    from .tool_models import FillsOut
 
     used, page = run_app(lambda app: app.list_fills(label, product_id, order_id, limit, after))
-    emit(FillsOut(label=used, count=len(page.fills), rows=[fill_row(f) for f in page.fills],
-                  next_after=int(page.after) if page.after and page.fills else None))
+    emit(FillsOut.of(used, page))
 
 
 @main.command("sync-fills")
@@ -513,15 +512,14 @@ def trades(product_id: str | None, since: str | None, until: str | None, label: 
 
     Run sync-fills first. Pass next_cursor as --cursor for the next page.
     """
-    from .tool_models import FILL_COLUMNS, TradesOut
+    from .tool_models import TradesOut
 
     async def job(app: TradeTracker) -> tuple[list[Any], str | None]:
         return app.store.query_fills(product_id=product_id, side=side, since=since, until=until, label=label,
                                      limit=limit, cursor=cursor)
 
     rows, next_cursor = run_app(job)
-    emit(TradesOut(count=len(rows), next_cursor=next_cursor,
-                   rows=[[bool(r[c]) if c == "settled" else r[c] for c in FILL_COLUMNS] for r in rows]))
+    emit(TradesOut.of(rows, next_cursor))
 
 
 @main.command()

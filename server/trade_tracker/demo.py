@@ -179,7 +179,8 @@ def describe(tool: str, data: dict[str, Any]) -> list[str]:
         if tool == "query_trades":
             cols, rows = _pick(data, ["trade_id", "product_id", "side", "price", "size", "fee", "created_at"])
             more = " (more with next_cursor)" if data.get("next_cursor") else ""
-            return [f"      {data.get('count', len(rows))} newest stored fills{more}"] + _table(cols, rows)
+            of = f" of {data['product_id']}" if data.get("product_id") else ""
+            return [f"      {data.get('count', len(rows))} newest stored fills{of}{more}"] + _table(cols, rows)
         if tool == "sync_fills" and isinstance(data.get("products"), list):
             cols = ["product_id", "inserted", "updated", "pages", "complete", "error"]
             cols = [c for c in cols if c != "error" or any(p.get("error") for p in data["products"])]

@@ -37,7 +37,6 @@ from .tool_models import (
     StoreCredentialOut,
     TickerOut,
     TradesOut,
-    fill_row,
 )
 
 __all__ = ["INSTRUCTIONS", "build_server", "run"]
@@ -182,10 +181,7 @@ def build_server(
         """One page of fills (executed trades), newest first, LIVE from Coinbase. Needs product_id or order_id.
         For history, totals or anything offline, prefer sync_fills then query_trades / trade_summary."""
         label_used, page = await _tracker(ctx).list_fills(label, product_id, order_id, limit, after)
-        return respond(FillsOut(
-            label=label_used, count=len(page.fills), rows=[fill_row(f) for f in page.fills],
-            next_after=int(page.after) if page.after and page.fills else None,
-        ))
+        return respond(FillsOut.of(label_used, page))
 
     @mcp.tool(
         title="Sync fills into the local store",
@@ -232,9 +228,7 @@ def build_server(
             product_id=product_id.upper() if product_id else None, side=side, since=since, until=until,
             label=label, limit=limit, cursor=cursor,
         )
-        return respond(TradesOut(count=len(rows), rows=[[r[c] if c != "settled" else bool(r[c]) for c in
-                                                        TradesOut.model_fields["columns"].default_factory()]
-                                                       for r in rows], next_cursor=next_cursor))
+        return respond(TradesOut.of(rows, next_cursor))
 
     @mcp.tool(
         title="Summarise trades: volume, fees, position, PnL",

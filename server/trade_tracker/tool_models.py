@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from .coinbase.models import Account, Fill, Order, Product, Ticker, decimal_text, iso_utc
+from .coinbase.models import Account, Fill, FillPage, Order, Product, Ticker, decimal_text, iso_utc
 
 __all__ = [
     "FILL_COLUMNS",
@@ -25,12 +25,12 @@ __all__ = [
     "StoreCredentialOut",
     "TickerOut",
     "TradesOut",
-    "fill_row",
+    "fill_table",
 ]
 
 Cell = str | int | bool | None
 
-#: Column order for fills, live (list_fills) and stored (query_trades).
+#: Column order for fills, live (list_fills) and stored (query_trades); see fill_table().
 FILL_COLUMNS = ["trade_id", "product_id", "side", "price", "size", "fee", "created_at", "liquidity", "settled",
                 "order_id"]
 PRODUCT_COLUMNS = ["id", "base_currency", "quote_currency", "status", "base_increment", "quote_increment",
@@ -43,9 +43,24 @@ def _dec(value: Any) -> str | None:
     return None if value is None else decimal_text(value)
 
 
-def fill_row(fill: Fill) -> list[Cell]:
-    return [fill.trade_id, fill.product_id, fill.side, decimal_text(fill.price), decimal_text(fill.size),
-            decimal_text(fill.fee), iso_utc(fill.created_at), fill.liquidity, fill.settled, fill.order_id]
+def _fill_cells(fill: Fill) -> dict[str, Cell]:
+    return {"trade_id": fill.trade_id, "product_id": fill.product_id, "side": fill.side,
+            "price": decimal_text(fill.price), "size": decimal_text(fill.size), "fee": decimal_text(fill.fee),
+            "created_at": iso_utc(fill.created_at), "liquidity": fill.liquidity, "settled": fill.settled,
+            "order_id": fill.order_id}
+
+
+def _stored_cells(row: dict[str, Any]) -> dict[str, Cell]:
+    return {c: bool(row[c]) if c == "settled" else row[c] for c in FILL_COLUMNS}
+
+
+def fill_table(cells: list[dict[str, Cell]]) -> dict[str, Any]:
+    """Columnar fills. When every row is one product, ``product_id`` moves out of the rows to the
+    top level (the ``columns`` list always says what a row holds): a page costs the model less."""
+    products = {c["product_id"] for c in cells}
+    single = products.pop() if len(products) == 1 else None
+    columns = [c for c in FILL_COLUMNS if not (single and c == "product_id")]
+    return {"product_id": single, "columns": columns, "rows": [[c[k] for k in columns] for c in cells]}
 
 
 class ProductsOut(BaseModel):
@@ -130,18 +145,30 @@ class FillsOut(BaseModel):
 
     label: str
     count: int
-    columns: list[str] = Field(default_factory=lambda: list(FILL_COLUMNS))
+    product_id: str | None = Field(default=None, description="set when every row is this product")
+    columns: list[str]
     rows: list[list[Cell]]
     next_after: int | None = Field(default=None, description="cursor for the next (older) page, if any")
+
+    @classmethod
+    def of(cls, label: str, page: FillPage) -> FillsOut:
+        next_after = int(page.after) if page.after and page.fills else None
+        return cls(label=label, count=len(page.fills), next_after=next_after,
+                   **fill_table([_fill_cells(f) for f in page.fills]))
 
 
 class TradesOut(BaseModel):
     """Fills from the local store (offline), newest first; pass ``next_cursor`` as ``cursor`` for more."""
 
     count: int
-    columns: list[str] = Field(default_factory=lambda: list(FILL_COLUMNS))
+    product_id: str | None = Field(default=None, description="set when every row is this product")
+    columns: list[str]
     rows: list[list[Cell]]
     next_cursor: str | None = None
+
+    @classmethod
+    def of(cls, rows: list[dict[str, Any]], next_cursor: str | None) -> TradesOut:
+        return cls(count=len(rows), next_cursor=next_cursor, **fill_table([_stored_cells(r) for r in rows]))
 
 
 class CredentialOut(BaseModel):

@@ -516,3 +516,11 @@ async def test_no_secret_in_logs_reprs_or_errors(
     blob = "\n".join(seen) + caplog.text
     for text in canary.texts():
         assert text not in blob
+
+
+def test_partial_env_credential_names_the_missing_variables(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EX_API_KEY_READ", "abc123")
+    with TradeStore(home / "trades.db") as store:
+        service = CredentialService(store, load_settings())
+        with pytest.raises(CredentialError, match="EX_API_SECRET_READ, EX_API_PASSPHRASE_READ are not set"):
+            service.resolve_label(None)

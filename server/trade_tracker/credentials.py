@@ -340,8 +340,21 @@ class CredentialService:
             raise CredentialError(
                 "no credential is configured: add one with `trade-tracker credentials add --label=NAME` "
                 "(or the store_credential tool), or set EX_API_KEY_READ, EX_API_SECRET_READ and EX_API_PASSPHRASE_READ"
+                + self._partial_env_hint()
             )
         raise CredentialError(f"several credentials are stored; name one with label=: {', '.join(stored)}")
+
+    def _partial_env_hint(self) -> str:
+        """Name the EX_API_*_READ variables that are missing when only some are set (a common slip)."""
+        env = {
+            "EX_API_KEY_READ": self.settings.ex_api_key_read,
+            "EX_API_SECRET_READ": self.settings.ex_api_secret_read,
+            "EX_API_PASSPHRASE_READ": self.settings.ex_api_passphrase_read,
+        }
+        missing = [name for name, value in env.items() if value is None or not value.get_secret_value()]
+        if 0 < len(missing) < len(env):
+            return f" ({', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set)"
+        return ""
 
     def check_new_label(self, label: str) -> str:
         """Check a label can be used for a new credential (valid, not reserved, not taken)."""

@@ -349,3 +349,8 @@ def test_models_are_frozen() -> None:
     fill = Fill.model_validate(_FILL)
     with pytest.raises(ValidationError):
         fill.price = Decimal("1")  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("text", ["2024-03-01 04:00", "2024-03-01T04:00Z", "2024-03-01T04:00:00"])
+def test_timestamps_without_seconds_or_zone_are_utc(text: str) -> None:
+    assert iso_utc(parse_timestamp(text)) == "2024-03-01T04:00:00.000000Z"

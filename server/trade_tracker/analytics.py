@@ -41,7 +41,6 @@ The cache is only ever an exact, disposable copy: :func:`rebuild_cache` recomput
 from __future__ import annotations
 
 import json
-import re
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, timedelta
@@ -64,7 +63,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .coinbase.models import iso_utc, parse_timestamp
 from .errors import InvalidArgument, StoreError
-from .store import TradeStore, utc_now
+from .store import TradeStore, time_bound, utc_now
 
 __all__ = [
     "AVERAGE_COST_PLACES",
@@ -98,7 +97,6 @@ EXACT = Context(
 )
 ZERO = Decimal(0)
 _MIDNIGHT = "T00:00:00.000000Z"
-_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def _fmt(value: Decimal) -> str:
@@ -197,22 +195,6 @@ class Summary(_Frozen):
     generated_at: str
 
 
-def _time_text(value: datetime | date | str | None, name: str, *, upper: bool) -> str | None:
-    """A bound as fixed-width ISO UTC text; a bare date means the start of that day, or its end when ``upper``."""
-    if value is None:
-        return None
-    try:
-        if isinstance(value, str) and _DATE_ONLY.match(value.strip()):
-            value = date.fromisoformat(value.strip())
-        if isinstance(value, date) and not isinstance(value, datetime):
-            return value.isoformat() + ("T23:59:59.999999Z" if upper else _MIDNIGHT)
-        return iso_utc(parse_timestamp(value))
-    except (ValueError, TypeError, OverflowError) as exc:
-        raise InvalidArgument(
-            f"{name} must be a UTC time like 2024-01-31T12:00:00Z or a date like 2024-01-31; got {value!r}"
-        ) from exc
-
-
 def parse_filters(
     *,
     product_id: str | None = None,
@@ -224,7 +206,7 @@ def parse_filters(
     become fixed-width ISO UTC text, and a bare date means that whole UTC day (its start for since,
     its end for until). Product ids are upper-cased.
     """
-    start, end = _time_text(since, "since", upper=False), _time_text(until, "until", upper=True)
+    start, end = time_bound(since, "since", upper=False), time_bound(until, "until", upper=True)
     if start is not None and end is not None and start > end:
         raise InvalidArgument(f"since ({start}) is after until ({end})")
     return Filters(product_id=product_id.upper() if product_id else None, label=label or None, since=start, until=end)

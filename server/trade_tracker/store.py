@@ -37,6 +37,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
+from .coinbase.models import iso_utc, parse_timestamp
+from .coinbase.params import check_product_id
 from .errors import InsecurePermissions, InvalidArgument, StoreBusy, StoreError
 
 if TYPE_CHECKING:
@@ -53,6 +55,7 @@ __all__ = [
     "decode_cursor",
     "encode_cursor",
     "migration",
+    "time_bound",
     "upsert_rows",
     "utc_now",
 ]
@@ -544,7 +547,6 @@ FillRow = tuple[Any, ...]
 MAX_QUERY_LIMIT = 1000
 _IN_CHUNK = 500
 _SIDES = frozenset({"buy", "sell"})
-_PRODUCT_ID = re.compile(r"^[A-Za-z0-9]{1,20}-[A-Za-z0-9]{1,20}$")
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ISO_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")
 
@@ -670,45 +672,28 @@ def _fill_dict(row: Sequence[Any]) -> dict[str, Any]:
     return fill
 
 
-def _iso(moment: datetime) -> str:
-    """Fixed-width ISO UTC text, the form ``created_at`` is stored in (so text order is time order)."""
-    m = moment.astimezone(UTC) if moment.tzinfo else moment
-    return (
-        f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}."
-        f"{m.microsecond:06d}Z"
-    )
+def time_bound(value: str | date | datetime | None, name: str, *, upper: bool) -> str | None:
+    """A ``since``/``until`` filter as fixed-width ISO UTC text, the form ``created_at`` is stored in.
 
-
-def _time_bound(name: str, value: str | date | None, *, upper: bool) -> tuple[str, str] | None:
-    """``since``/``until`` as (SQL operator, ISO text). A bare date covers that whole day."""
+    A bare date means that whole UTC day: its start for a lower bound, its last microsecond for an
+    upper one, so both bounds are inclusive. A time without a zone is UTC. Shared by the fill
+    queries here and by ``analytics``, so the two read a window the same way.
+    """
     if value is None:
         return None
-    day: date | None = None
-    moment: datetime | None = None
-    if isinstance(value, datetime):
-        moment = value
-    elif isinstance(value, date):
-        day = value
-    elif isinstance(value, str):
-        text = value.strip()
-        try:
-            if _DATE_ONLY.match(text):
-                day = date.fromisoformat(text)
-            else:
-                moment = datetime.fromisoformat(text)
-        except ValueError:
-            raise InvalidArgument(
-                f"{name} must be an ISO date (2024-05-01) or date-time (2024-05-01T12:00:00Z); "
-                f"got {text[:40]!r}"
-            ) from None
-    else:
-        raise InvalidArgument(f"{name} must be an ISO date or date-time string")
-    if day is not None:
-        if upper:
-            return "<=", f"{day.isoformat()}T23:59:59.999999Z"
-        return ">=", f"{day.isoformat()}T00:00:00.000000Z"
-    assert moment is not None
-    return ("<=" if upper else ">="), _iso(moment)
+    try:
+        if not isinstance(value, str | date):  # datetime is a date; numbers are not times here
+            raise TypeError(name)
+        if isinstance(value, str) and _DATE_ONLY.match(value.strip()):
+            value = date.fromisoformat(value.strip())
+        if isinstance(value, date) and not isinstance(value, datetime):
+            return value.isoformat() + ("T23:59:59.999999Z" if upper else "T00:00:00.000000Z")
+        return iso_utc(parse_timestamp(value))
+    except (ValueError, TypeError, OverflowError):
+        raise InvalidArgument(
+            f"{name} must be an ISO date (2024-05-01) or a UTC date-time (2024-05-01T12:00:00Z); "
+            f"got {str(value)[:40]!r}"
+        ) from None
 
 
 def _fill_filters(
@@ -719,23 +704,23 @@ def _fill_filters(
     clauses: list[str] = []
     params: list[Any] = []
     if product_id is not None:
-        if not isinstance(product_id, str) or not _PRODUCT_ID.match(product_id):
-            raise InvalidArgument(f"product_id must look like BASE-QUOTE, e.g. BTC-USD (got {str(product_id)[:40]!r})")
         clauses.append("product_id = ?")
-        params.append(product_id.upper())
+        params.append(check_product_id(product_id))
     if side is not None:
         if not isinstance(side, str) or side.lower() not in _SIDES:
             raise InvalidArgument(f"side must be 'buy' or 'sell' (got {str(side)[:20]!r})")
         clauses.append("side = ?")
         params.append(side.lower())
-    lower = _time_bound("since", since, upper=False)
-    upper = _time_bound("until", until, upper=True)
-    if lower and upper and lower[1] > upper[1]:
-        raise InvalidArgument(f"since ({since}) is after until ({until})")
-    for bound in (lower, upper):
-        if bound is not None:
-            clauses.append(f"created_at {bound[0]} ?")
-            params.append(bound[1])
+    lower = time_bound(since, "since", upper=False)
+    upper = time_bound(until, "until", upper=True)
+    if lower is not None and upper is not None and lower > upper:
+        raise InvalidArgument(f"since ({lower}) is after until ({upper})")
+    if lower is not None:
+        clauses.append("created_at >= ?")
+        params.append(lower)
+    if upper is not None:
+        clauses.append("created_at <= ?")
+        params.append(upper)
     if label is not None:
         clauses.append("label = ?")
         params.append(label)

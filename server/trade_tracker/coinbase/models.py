@@ -48,7 +48,7 @@ DecimalStr = Annotated[
 ]
 
 _TS = re.compile(
-    r"^(?P<date>\d{4}-\d{2}-\d{2})[T ](?P<time>\d{2}:\d{2}:\d{2})"
+    r"^(?P<date>\d{4}-\d{2}-\d{2})[T ](?P<time>\d{2}:\d{2})(?::(?P<sec>\d{2}))?"
     r"(?:\.(?P<frac>\d+))?\s*(?P<tz>Z|z|[+-]\d{2}(?::?\d{2})?)?$"
 )
 
@@ -57,7 +57,8 @@ def parse_timestamp(value: Any) -> datetime:
     """Parse Coinbase's timestamps into an aware UTC datetime.
 
     Accepts ``2019-11-21T01:38:23.878Z``, any number of fractional digits (truncated
-    to microseconds), a space instead of ``T``, and offsets ``Z``, ``+00``, ``+00:00``.
+    to microseconds), a space instead of ``T``, no seconds (``01:38``), and offsets ``Z``,
+    ``+00``, ``+00:00``.
     A value with no zone is taken as UTC, which is what the API documents.
     """
     if isinstance(value, datetime):
@@ -77,7 +78,7 @@ def parse_timestamp(value: Any) -> datetime:
         tz += ":00"
     elif ":" not in tz:
         tz = f"{tz[:3]}:{tz[3:]}"
-    parsed = datetime.fromisoformat(f"{match['date']}T{match['time']}.{frac}{tz}")
+    parsed = datetime.fromisoformat(f"{match['date']}T{match['time']}:{match['sec'] or '00'}.{frac}{tz}")
     return parsed.astimezone(UTC)
 
 

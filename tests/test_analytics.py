@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from trade_tracker import analytics
+from trade_tracker import analytics_cache
 from trade_tracker.analytics import ProductSummary, Summary, rebuild_cache, refresh_cache, summarize, with_unrealized
 from trade_tracker.errors import InvalidArgument
 from trade_tracker.store import TradeStore
@@ -543,7 +543,7 @@ def test_incremental_cache_equals_full_recomputation(rows: list[tuple], data: st
         window = data.draw(st.none() | st.just(since)), data.draw(st.none() | st.just(until))
         assert_matches_reference(trade_store, *window, data.draw(st.sampled_from(["fifo", "average"])))
 
-    lag, analytics.CHECKPOINT_LAG_DAYS = analytics.CHECKPOINT_LAG_DAYS, data.draw(st.sampled_from([0, 1]))
+    lag, analytics_cache.CHECKPOINT_LAG_DAYS = analytics_cache.CHECKPOINT_LAG_DAYS, data.draw(st.sampled_from([0, 1]))
     try:
         with TradeStore(":memory:") as trade_store:
             for start, end in itertools.pairwise([0, *cuts, len(order)]):
@@ -559,4 +559,4 @@ def test_incremental_cache_equals_full_recomputation(rows: list[tuple], data: st
             assert before.model_dump(exclude={"generated_at"}) == after.model_dump(exclude={"generated_at"})
             assert books == book_states(trade_store)
     finally:
-        analytics.CHECKPOINT_LAG_DAYS = lag
+        analytics_cache.CHECKPOINT_LAG_DAYS = lag

@@ -1,4 +1,4 @@
-"""The SQLite trade store: schema, migrations, connections and transactions.
+"""The SQLite trade store: connections, transactions, migrating the schema, and the fill reads and writes.
 
 One file, ``$TRADE_TRACKER_HOME/trades.db``, that opens in Datasette as it is.
 Money columns hold the exact decimal strings the API sent (TEXT, never REAL).
@@ -9,11 +9,12 @@ upgrade. ``synchronous=NORMAL`` under WAL keeps every committed transaction acro
 an application crash (kill -9); after an OS crash or power loss the last commits
 may roll back, which a sync simply fetches again (the cursor commits with the rows).
 
-Migrations are plain functions registered in order with ``@migration`` and recorded
-in ``_migrations`` (the llm pattern). Add a new one at the end; never edit an old one.
+The schema is the migrations in ``migrations.py``; :meth:`TradeStore.migrate` applies the
+ones a database has not recorded yet.
 
-Besides the schema, this module holds the store's queries (``query_fills`` with keyset
-paging, ``count_fills``, ``fill_products``) and the two writes the fills sync needs:
+Besides that, this module holds the store's queries (``query_fills`` with keyset
+paging, ``count_fills``, ``fill_products``; their filters and cursors are built in
+``store_queries.py``) and the two writes the fills sync needs:
 ``upsert_rows`` (insert new fills, update changed ``settled``/``fee``, count both) and
 ``commit_page`` (a page of fills and its ``sync_state`` cursor in one transaction).
 All SQL takes values as parameters; only fixed column lists are formatted in.
@@ -23,10 +24,7 @@ This module is the boundary where sqlite3 errors become ``StoreError``.
 
 from __future__ import annotations
 
-import base64
-import json
 import os
-import re
 import sqlite3
 import stat
 from collections.abc import Callable, Iterator, Sequence
@@ -37,9 +35,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
-from .coinbase.models import iso_utc, parse_timestamp
-from .coinbase.params import check_product_id
 from .errors import InsecurePermissions, InvalidArgument, StoreBusy, StoreError
+from .migrations import MIGRATIONS, migration
+from .store_queries import decode_cursor, encode_cursor, fill_filter_sql, time_bound
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -62,169 +60,11 @@ __all__ = [
 
 BUSY_TIMEOUT_MS = 15_000
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = []
-
-
-def migration(fn: Callable[[sqlite_utils.Database], None]) -> Callable[[sqlite_utils.Database], None]:
-    """Register a migration; they run once each, in the order they are defined."""
-    MIGRATIONS.append(fn)
-    return fn
-
 
 def utc_now() -> str:
     """Now as fixed-width ISO UTC text (sorts as time)."""
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
-
-@migration
-def m001_fills(db: sqlite_utils.Database) -> None:
-    """One row per fill, unique on (product_id, trade_id): trade_id is unique only per product."""
-    db.execute(
-        """
-        CREATE TABLE fills (
-            product_id       TEXT NOT NULL,
-            trade_id         INTEGER NOT NULL,
-            order_id         TEXT NOT NULL,
-            side             TEXT NOT NULL,
-            price            TEXT NOT NULL,
-            size             TEXT NOT NULL,
-            fee              TEXT NOT NULL,
-            usd_volume       TEXT,
-            liquidity        TEXT,
-            settled          INTEGER NOT NULL DEFAULT 0,
-            created_at       TEXT NOT NULL,
-            profile_id       TEXT,
-            user_id          TEXT,
-            funding_currency TEXT,
-            market_type      TEXT,
-            label            TEXT NOT NULL,
-            PRIMARY KEY (product_id, trade_id)
-        )
-        """
-    )
-    db.execute("CREATE INDEX fills_by_product_time ON fills (product_id, created_at)")
-    db.execute("CREATE INDEX fills_by_time ON fills (created_at)")
-    db.execute("CREATE INDEX fills_by_order ON fills (order_id)")
-
-
-@migration
-def m002_credentials(db: sqlite_utils.Database) -> None:
-    """Encrypted API credentials by label. Only Fernet ciphertext of key, secret and passphrase."""
-    db.execute(
-        """
-        CREATE TABLE credentials (
-            label             TEXT PRIMARY KEY,
-            exchange          TEXT NOT NULL DEFAULT 'coinbase-exchange',
-            base_url          TEXT,
-            key_fingerprint   TEXT NOT NULL,
-            key_ct            TEXT NOT NULL,
-            secret_ct         TEXT NOT NULL,
-            passphrase_ct     TEXT NOT NULL,
-            created_at        TEXT NOT NULL,
-            last_verified_at  TEXT,
-            verify_status     TEXT,
-            permissions       TEXT
-        )
-        """
-    )
-
-
-@migration
-def m003_sync_state(db: sqlite_utils.Database) -> None:
-    """Fills-sync progress per (credential label, product); see ``sync.py`` for the invariants.
-
-    ``newest_synced``: every fill with a trade_id at or below it is stored (NULL until the
-    first backward walk has reached the oldest fill). ``backfill_top``/``backfill_cursor``:
-    a backward walk in progress has stored every fill in [cursor, top]; NULL when none is.
-    """
-    db.execute(
-        """
-        CREATE TABLE sync_state (
-            label                 TEXT NOT NULL,
-            product_id            TEXT NOT NULL,
-            newest_synced         INTEGER,
-            oldest_reached        INTEGER,
-            backfill_top          INTEGER,
-            backfill_cursor       INTEGER,
-            full_history_complete INTEGER NOT NULL DEFAULT 0,
-            inserted_total        INTEGER NOT NULL DEFAULT 0,
-            updated_total         INTEGER NOT NULL DEFAULT 0,
-            pages_total           INTEGER NOT NULL DEFAULT 0,
-            last_page_at          TEXT,
-            last_run_at           TEXT,
-            last_run_inserted     INTEGER,
-            last_run_updated      INTEGER,
-            last_run_pages        INTEGER,
-            last_run_complete     INTEGER,
-            last_complete_at      TEXT,
-            PRIMARY KEY (label, product_id)
-        )
-        """
-    )
-
-
-@migration
-def m004_fill_query_indexes(db: sqlite_utils.Database) -> None:
-    """Indexes that match the store's keyset order exactly, plus a small one for unsettled fills.
-
-    ``query_fills`` orders by (created_at, product_id, trade_id) descending; m001's
-    indexes end at created_at, which left SQLite a sort for the tie-breakers. The partial
-    index holds only unsettled fills (few), so a sync finds the oldest one without a scan.
-    """
-    db.execute("DROP INDEX IF EXISTS fills_by_product_time")
-    db.execute("DROP INDEX IF EXISTS fills_by_time")
-    db.execute("CREATE INDEX fills_by_product_time_id ON fills (product_id, created_at, trade_id)")
-    db.execute("CREATE INDEX fills_by_time_key ON fills (created_at, product_id, trade_id)")
-    db.execute("CREATE INDEX fills_unsettled ON fills (product_id, label, trade_id) WHERE settled = 0")
-
-
-@migration
-def m005_analytics_cache(db: sqlite_utils.Database) -> None:
-    """Analytics-owned derived data (see ``analytics.py``): disposable, rebuilt from ``fills`` on demand.
-
-    Triggers on ``fills`` record, per (label, product), the oldest ``created_at`` whose fill was
-    inserted, deleted or changed in a way analytics sees (``settled`` alone does not count), so
-    the cache is brought up to date before any read and never serves stale figures.
-    ``analytics_book``: open lots at the last fill and at a checkpoint; ``analytics_day``: exact
-    per-UTC-day sums as decimal text; ``analytics_sell``: each sell's matched cost and PnL.
-    """
-    db.execute(
-        "CREATE TABLE analytics_dirty (label TEXT NOT NULL, product_id TEXT NOT NULL, from_at TEXT NOT NULL, "
-        "PRIMARY KEY (label, product_id)) WITHOUT ROWID"
-    )
-    db.execute(
-        "CREATE TABLE analytics_book (label TEXT NOT NULL, product_id TEXT NOT NULL, last_at TEXT NOT NULL, "
-        "state TEXT NOT NULL, checkpoint_at TEXT, checkpoint TEXT, PRIMARY KEY (label, product_id)) WITHOUT ROWID"
-    )
-    db.execute(
-        "CREATE TABLE analytics_day (label TEXT NOT NULL, product_id TEXT NOT NULL, day TEXT NOT NULL, "
-        "buy_count INTEGER NOT NULL, sell_count INTEGER NOT NULL, buy_size TEXT NOT NULL, sell_size TEXT NOT NULL, "
-        "buy_quote TEXT NOT NULL, sell_quote TEXT NOT NULL, fees TEXT NOT NULL, unmatched TEXT NOT NULL, "
-        "fifo_realized TEXT NOT NULL, fifo_cost TEXT NOT NULL, avg_realized TEXT NOT NULL, avg_cost TEXT NOT NULL, "
-        "first_at TEXT, last_at TEXT, PRIMARY KEY (label, product_id, day)) WITHOUT ROWID"
-    )
-    db.execute(
-        "CREATE TABLE analytics_sell (label TEXT NOT NULL, product_id TEXT NOT NULL, created_at TEXT NOT NULL, "
-        "trade_id INTEGER NOT NULL, unmatched TEXT NOT NULL, fifo_realized TEXT NOT NULL, fifo_cost TEXT NOT NULL, "
-        "avg_realized TEXT NOT NULL, avg_cost TEXT NOT NULL, "
-        "PRIMARY KEY (label, product_id, created_at, trade_id)) WITHOUT ROWID"
-    )
-    mark = (
-        "INSERT INTO analytics_dirty (label, product_id, from_at) VALUES ({0}.label, {0}.product_id, {0}.created_at) "
-        "ON CONFLICT (label, product_id) DO UPDATE SET from_at = min(from_at, excluded.from_at);"
-    )
-    seen = ("label", "product_id", "trade_id", "created_at", "side", "price", "size", "fee")
-    changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in seen)
-    db.execute(f"CREATE TRIGGER analytics_fill_inserted AFTER INSERT ON fills BEGIN {mark.format('NEW')} END")
-    db.execute(f"CREATE TRIGGER analytics_fill_deleted AFTER DELETE ON fills BEGIN {mark.format('OLD')} END")
-    db.execute(
-        f"CREATE TRIGGER analytics_fill_changed AFTER UPDATE ON fills WHEN {changed} "
-        f"BEGIN {mark.format('OLD')} {mark.format('NEW')} END"
-    )
-    db.execute(
-        "INSERT INTO analytics_dirty (label, product_id, from_at) "
-        "SELECT label, product_id, min(created_at) FROM fills GROUP BY label, product_id"
-    )
 
 def _check_private(path: Path) -> None:
     mode = path.stat().st_mode
@@ -485,7 +325,7 @@ class TradeStore:
         label: str | None = None,
     ) -> int:
         """How many stored fills match the filters (the same filters as :meth:`query_fills`)."""
-        where, params = _fill_filters(product_id, side, since, until, label)
+        where, params = fill_filter_sql(product_id, side, since, until, label)
         with self.reading("counting fills") as conn:
             (count,) = conn.execute(f"SELECT count(*) FROM fills{where}", params).fetchone()
         return int(count)
@@ -510,7 +350,7 @@ class TradeStore:
         """
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_QUERY_LIMIT:
             raise InvalidArgument(f"limit must be a whole number from 1 to {MAX_QUERY_LIMIT}")
-        where, params = _fill_filters(product_id, side, since, until, label)
+        where, params = fill_filter_sql(product_id, side, since, until, label)
         if cursor is not None:
             created_at, cursor_product, trade_id = decode_cursor(cursor)
             if product_id is not None:  # the product is fixed: keep the key to what the index holds
@@ -534,7 +374,7 @@ class TradeStore:
         return rows, next_cursor
 
 
-# ---- rows, sync state and query helpers ------------------------------------------------------
+# ---- rows and sync state ------------------------------------------------------------------------
 
 #: The columns of ``fills`` in the order a :data:`FillRow` holds them.
 FILL_COLUMNS: tuple[str, ...] = (
@@ -546,9 +386,6 @@ FILL_COLUMNS: tuple[str, ...] = (
 FillRow = tuple[Any, ...]
 MAX_QUERY_LIMIT = 1000
 _IN_CHUNK = 500
-_SIDES = frozenset({"buy", "sell"})
-_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_ISO_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")
 
 _UPSERT_SQL = (
     f"INSERT INTO fills ({', '.join(FILL_COLUMNS)}) VALUES ({', '.join('?' * len(FILL_COLUMNS))}) "
@@ -670,90 +507,3 @@ def _fill_dict(row: Sequence[Any]) -> dict[str, Any]:
     fill = dict(zip(FILL_COLUMNS, row, strict=True))
     fill["settled"] = bool(fill["settled"])
     return fill
-
-
-def time_bound(value: str | date | datetime | None, name: str, *, upper: bool) -> str | None:
-    """A ``since``/``until`` filter as fixed-width ISO UTC text, the form ``created_at`` is stored in.
-
-    A bare date means that whole UTC day: its start for a lower bound, its last microsecond for an
-    upper one, so both bounds are inclusive. A time without a zone is UTC. Shared by the fill
-    queries here and by ``analytics``, so the two read a window the same way.
-    """
-    if value is None:
-        return None
-    try:
-        if not isinstance(value, str | date):  # datetime is a date; numbers are not times here
-            raise TypeError(name)
-        if isinstance(value, str) and _DATE_ONLY.match(value.strip()):
-            value = date.fromisoformat(value.strip())
-        if isinstance(value, date) and not isinstance(value, datetime):
-            return value.isoformat() + ("T23:59:59.999999Z" if upper else "T00:00:00.000000Z")
-        return iso_utc(parse_timestamp(value))
-    except (ValueError, TypeError, OverflowError):
-        raise InvalidArgument(
-            f"{name} must be an ISO date (2024-05-01) or a UTC date-time (2024-05-01T12:00:00Z); "
-            f"got {str(value)[:40]!r}"
-        ) from None
-
-
-def _fill_filters(
-    product_id: str | None, side: str | None, since: str | date | None, until: str | date | None,
-    label: str | None,
-) -> tuple[str, list[Any]]:
-    """The WHERE clause (fixed SQL text) and its parameters for the fill queries."""
-    clauses: list[str] = []
-    params: list[Any] = []
-    if product_id is not None:
-        clauses.append("product_id = ?")
-        params.append(check_product_id(product_id))
-    if side is not None:
-        if not isinstance(side, str) or side.lower() not in _SIDES:
-            raise InvalidArgument(f"side must be 'buy' or 'sell' (got {str(side)[:20]!r})")
-        clauses.append("side = ?")
-        params.append(side.lower())
-    lower = time_bound(since, "since", upper=False)
-    upper = time_bound(until, "until", upper=True)
-    if lower is not None and upper is not None and lower > upper:
-        raise InvalidArgument(f"since ({lower}) is after until ({upper})")
-    if lower is not None:
-        clauses.append("created_at >= ?")
-        params.append(lower)
-    if upper is not None:
-        clauses.append("created_at <= ?")
-        params.append(upper)
-    if label is not None:
-        clauses.append("label = ?")
-        params.append(label)
-    return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
-
-
-def encode_cursor(created_at: str, product_id: str, trade_id: int) -> str:
-    """The opaque ``query_fills`` cursor for the row with this key."""
-    raw = json.dumps([created_at, product_id, trade_id], separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[str, str, int]:
-    """The key inside a cursor from :func:`encode_cursor`; InvalidArgument for anything else."""
-    bad = InvalidArgument(
-        "cursor is not one this store issued: pass back next_cursor unchanged, or omit it to start "
-        "from the newest fill"
-    )
-    if not isinstance(cursor, str) or not 0 < len(cursor) <= 400:
-        raise bad
-    try:
-        value = json.loads(base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_", validate=True))
-    except ValueError:
-        raise bad from None
-    if not (
-        isinstance(value, list)
-        and len(value) == 3
-        and isinstance(value[0], str)
-        and _ISO_UTC.match(value[0])
-        and isinstance(value[1], str)
-        and isinstance(value[2], int)
-        and not isinstance(value[2], bool)
-        and encode_cursor(value[0], value[1], value[2]) == cursor  # canonical: nothing appended or altered
-    ):
-        raise bad
-    return value[0], value[1], value[2]

@@ -1,0 +1,183 @@
+"""The trade store's schema, as migrations: plain functions registered in order with ``@migration``.
+
+The llm pattern: ``TradeStore.migrate`` applies each one not yet recorded in ``_migrations``, by
+name, in the order defined here. Users' databases record those names, so add a new migration at
+the end and never rename or edit an old one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import sqlite_utils  # only for annotations: the store imports it on first use
+
+__all__ = [
+    "MIGRATIONS",
+    "m001_fills",
+    "m002_credentials",
+    "m003_sync_state",
+    "m004_fill_query_indexes",
+    "m005_analytics_cache",
+    "migration",
+]
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = []
+
+
+def migration(fn: Callable[[sqlite_utils.Database], None]) -> Callable[[sqlite_utils.Database], None]:
+    """Register a migration; they run once each, in the order they are defined."""
+    MIGRATIONS.append(fn)
+    return fn
+
+
+@migration
+def m001_fills(db: sqlite_utils.Database) -> None:
+    """One row per fill, unique on (product_id, trade_id): trade_id is unique only per product."""
+    db.execute(
+        """
+        CREATE TABLE fills (
+            product_id       TEXT NOT NULL,
+            trade_id         INTEGER NOT NULL,
+            order_id         TEXT NOT NULL,
+            side             TEXT NOT NULL,
+            price            TEXT NOT NULL,
+            size             TEXT NOT NULL,
+            fee              TEXT NOT NULL,
+            usd_volume       TEXT,
+            liquidity        TEXT,
+            settled          INTEGER NOT NULL DEFAULT 0,
+            created_at       TEXT NOT NULL,
+            profile_id       TEXT,
+            user_id          TEXT,
+            funding_currency TEXT,
+            market_type      TEXT,
+            label            TEXT NOT NULL,
+            PRIMARY KEY (product_id, trade_id)
+        )
+        """
+    )
+    db.execute("CREATE INDEX fills_by_product_time ON fills (product_id, created_at)")
+    db.execute("CREATE INDEX fills_by_time ON fills (created_at)")
+    db.execute("CREATE INDEX fills_by_order ON fills (order_id)")
+
+
+@migration
+def m002_credentials(db: sqlite_utils.Database) -> None:
+    """Encrypted API credentials by label. Only Fernet ciphertext of key, secret and passphrase."""
+    db.execute(
+        """
+        CREATE TABLE credentials (
+            label             TEXT PRIMARY KEY,
+            exchange          TEXT NOT NULL DEFAULT 'coinbase-exchange',
+            base_url          TEXT,
+            key_fingerprint   TEXT NOT NULL,
+            key_ct            TEXT NOT NULL,
+            secret_ct         TEXT NOT NULL,
+            passphrase_ct     TEXT NOT NULL,
+            created_at        TEXT NOT NULL,
+            last_verified_at  TEXT,
+            verify_status     TEXT,
+            permissions       TEXT
+        )
+        """
+    )
+
+
+@migration
+def m003_sync_state(db: sqlite_utils.Database) -> None:
+    """Fills-sync progress per (credential label, product); see ``sync.py`` for the invariants.
+
+    ``newest_synced``: every fill with a trade_id at or below it is stored (NULL until the
+    first backward walk has reached the oldest fill). ``backfill_top``/``backfill_cursor``:
+    a backward walk in progress has stored every fill in [cursor, top]; NULL when none is.
+    """
+    db.execute(
+        """
+        CREATE TABLE sync_state (
+            label                 TEXT NOT NULL,
+            product_id            TEXT NOT NULL,
+            newest_synced         INTEGER,
+            oldest_reached        INTEGER,
+            backfill_top          INTEGER,
+            backfill_cursor       INTEGER,
+            full_history_complete INTEGER NOT NULL DEFAULT 0,
+            inserted_total        INTEGER NOT NULL DEFAULT 0,
+            updated_total         INTEGER NOT NULL DEFAULT 0,
+            pages_total           INTEGER NOT NULL DEFAULT 0,
+            last_page_at          TEXT,
+            last_run_at           TEXT,
+            last_run_inserted     INTEGER,
+            last_run_updated      INTEGER,
+            last_run_pages        INTEGER,
+            last_run_complete     INTEGER,
+            last_complete_at      TEXT,
+            PRIMARY KEY (label, product_id)
+        )
+        """
+    )
+
+
+@migration
+def m004_fill_query_indexes(db: sqlite_utils.Database) -> None:
+    """Indexes that match the store's keyset order exactly, plus a small one for unsettled fills.
+
+    ``query_fills`` orders by (created_at, product_id, trade_id) descending; m001's
+    indexes end at created_at, which left SQLite a sort for the tie-breakers. The partial
+    index holds only unsettled fills (few), so a sync finds the oldest one without a scan.
+    """
+    db.execute("DROP INDEX IF EXISTS fills_by_product_time")
+    db.execute("DROP INDEX IF EXISTS fills_by_time")
+    db.execute("CREATE INDEX fills_by_product_time_id ON fills (product_id, created_at, trade_id)")
+    db.execute("CREATE INDEX fills_by_time_key ON fills (created_at, product_id, trade_id)")
+    db.execute("CREATE INDEX fills_unsettled ON fills (product_id, label, trade_id) WHERE settled = 0")
+
+
+@migration
+def m005_analytics_cache(db: sqlite_utils.Database) -> None:
+    """Analytics-owned derived data (see ``analytics.py``): disposable, rebuilt from ``fills`` on demand.
+
+    Triggers on ``fills`` record, per (label, product), the oldest ``created_at`` whose fill was
+    inserted, deleted or changed in a way analytics sees (``settled`` alone does not count), so
+    the cache is brought up to date before any read and never serves stale figures.
+    ``analytics_book``: open lots at the last fill and at a checkpoint; ``analytics_day``: exact
+    per-UTC-day sums as decimal text; ``analytics_sell``: each sell's matched cost and PnL.
+    """
+    db.execute(
+        "CREATE TABLE analytics_dirty (label TEXT NOT NULL, product_id TEXT NOT NULL, from_at TEXT NOT NULL, "
+        "PRIMARY KEY (label, product_id)) WITHOUT ROWID"
+    )
+    db.execute(
+        "CREATE TABLE analytics_book (label TEXT NOT NULL, product_id TEXT NOT NULL, last_at TEXT NOT NULL, "
+        "state TEXT NOT NULL, checkpoint_at TEXT, checkpoint TEXT, PRIMARY KEY (label, product_id)) WITHOUT ROWID"
+    )
+    db.execute(
+        "CREATE TABLE analytics_day (label TEXT NOT NULL, product_id TEXT NOT NULL, day TEXT NOT NULL, "
+        "buy_count INTEGER NOT NULL, sell_count INTEGER NOT NULL, buy_size TEXT NOT NULL, sell_size TEXT NOT NULL, "
+        "buy_quote TEXT NOT NULL, sell_quote TEXT NOT NULL, fees TEXT NOT NULL, unmatched TEXT NOT NULL, "
+        "fifo_realized TEXT NOT NULL, fifo_cost TEXT NOT NULL, avg_realized TEXT NOT NULL, avg_cost TEXT NOT NULL, "
+        "first_at TEXT, last_at TEXT, PRIMARY KEY (label, product_id, day)) WITHOUT ROWID"
+    )
+    db.execute(
+        "CREATE TABLE analytics_sell (label TEXT NOT NULL, product_id TEXT NOT NULL, created_at TEXT NOT NULL, "
+        "trade_id INTEGER NOT NULL, unmatched TEXT NOT NULL, fifo_realized TEXT NOT NULL, fifo_cost TEXT NOT NULL, "
+        "avg_realized TEXT NOT NULL, avg_cost TEXT NOT NULL, "
+        "PRIMARY KEY (label, product_id, created_at, trade_id)) WITHOUT ROWID"
+    )
+    mark = (
+        "INSERT INTO analytics_dirty (label, product_id, from_at) VALUES ({0}.label, {0}.product_id, {0}.created_at) "
+        "ON CONFLICT (label, product_id) DO UPDATE SET from_at = min(from_at, excluded.from_at);"
+    )
+    seen = ("label", "product_id", "trade_id", "created_at", "side", "price", "size", "fee")
+    changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in seen)
+    db.execute(f"CREATE TRIGGER analytics_fill_inserted AFTER INSERT ON fills BEGIN {mark.format('NEW')} END")
+    db.execute(f"CREATE TRIGGER analytics_fill_deleted AFTER DELETE ON fills BEGIN {mark.format('OLD')} END")
+    db.execute(
+        f"CREATE TRIGGER analytics_fill_changed AFTER UPDATE ON fills WHEN {changed} "
+        f"BEGIN {mark.format('OLD')} {mark.format('NEW')} END"
+    )
+    db.execute(
+        "INSERT INTO analytics_dirty (label, product_id, from_at) "
+        "SELECT label, product_id, min(created_at) FROM fills GROUP BY label, product_id"
+    )

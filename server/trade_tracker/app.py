@@ -27,7 +27,7 @@ from .tool_models import ExportOut
 if TYPE_CHECKING:
     import httpx
 
-    from .analytics import Summary
+    from .analytics_models import Summary
     from .coinbase.auth import ApiCredential
     from .coinbase.client import CoinbaseClient
     from .credential_page import OneTimeCredentialPage

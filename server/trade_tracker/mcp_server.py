@@ -21,7 +21,7 @@ from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
 
 from . import __version__
-from .analytics import Summary
+from .analytics_models import Summary
 from .app import TradeTracker
 from .config import Settings
 from .errors import TradeTrackerError

@@ -328,3 +328,40 @@ async def test_store_credential_stateless_mode_asks_for_url_then_reports(server:
             assert posted.status_code == 200, posted.text
         result = await c.call_tool("store_credential", {"label": "stateless"})
         assert result.structured_content["status"] == "stored", _text(result)
+
+
+async def test_cancelling_sync_fills_keeps_what_was_synced_and_the_server_serving(
+    server: Any, stored: None, sim: RunningSim
+) -> None:
+    """The client abandons sync_fills mid-way (notifications/cancelled): pages already stored stay,
+    nothing is half-written, the server keeps serving, and the next sync completes the history."""
+    import anyio
+
+    sim.exchange.configure(latency_ms=80)
+    first_page = anyio.Event()
+
+    async def on_progress(value: float, total: float | None, message: str | None) -> None:
+        first_page.set()
+
+    async with Client(server, mode="legacy") as c:
+        async with anyio.create_task_group() as tg:
+            async def run_sync() -> None:
+                await c.call_tool("sync_fills", {"product_ids": ["BTC-USD"]}, progress_callback=on_progress)
+
+            tg.start_soon(run_sync)
+            with anyio.fail_after(30):
+                await first_page.wait()
+            tg.cancel_scope.cancel()
+
+        total = len(sim.exchange.history("BTC-USD"))
+        partial = await c.call_tool("query_trades", {"product_id": "BTC-USD", "limit": 200})
+        assert not partial.is_error
+        assert 0 < partial.structured_content["count"] < total  # some pages landed, not all
+
+        sim.exchange.configure(latency_ms=0)
+        resumed = await c.call_tool("sync_fills", {"product_ids": ["BTC-USD"]})
+        assert not resumed.is_error, _text(resumed)
+        everything = await c.call_tool("query_trades", {"product_id": "BTC-USD", "limit": 200})
+    stored_ids = [r[0] for r in everything.structured_content["rows"]]
+    expected = sorted((f["trade_id"] for f in sim.exchange.history("BTC-USD")), reverse=True)[:200]
+    assert stored_ids == expected

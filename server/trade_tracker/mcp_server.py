@@ -80,6 +80,8 @@ def translate_errors(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]
             raise ToolError(str(exc)) from None
 
     wrapper.__signature__ = inspect.signature(fn)  # type: ignore[attr-defined]
+    # The docstring is the tool's description: hand the model clean text, not source indentation.
+    wrapper.__doc__ = inspect.cleandoc(fn.__doc__ or "")
     return wrapper
 
 

@@ -9,7 +9,6 @@ filtering), so the two faces stay thin and say the same thing.
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -35,9 +34,6 @@ if TYPE_CHECKING:
     from .sync import SyncProgress, SyncResult
 
 __all__ = ["TradeTracker"]
-
-log = logging.getLogger("trade_tracker")
-
 
 class TradeTracker:
     """Everything a face needs, opened once per process and closed at exit.

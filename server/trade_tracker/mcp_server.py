@@ -10,7 +10,6 @@ as a bare "Error executing tool X" with the detail only in the server's stderr l
 import functools
 import inspect
 import json
-import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, Literal, ParamSpec, TypeVar
@@ -40,8 +39,6 @@ from .tool_models import (
 )
 
 __all__ = ["INSTRUCTIONS", "build_server", "run"]
-
-log = logging.getLogger("trade_tracker.mcp")
 
 INSTRUCTIONS = """\
 trade-tracker reads one trader's Coinbase Exchange account and keeps every fill in a local SQLite store.

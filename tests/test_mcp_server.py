@@ -365,3 +365,34 @@ async def test_cancelling_sync_fills_keeps_what_was_synced_and_the_server_servin
     stored_ids = [r[0] for r in everything.structured_content["rows"]]
     expected = sorted((f["trade_id"] for f in sim.exchange.history("BTC-USD")), reverse=True)[:200]
     assert stored_ids == expected
+
+
+async def test_trade_summary_by_day_is_bounded_and_keeps_the_newest(server: Any, stored: None,
+                                                                    settings: Any) -> None:
+    from trade_tracker.analytics import summarize
+    from trade_tracker.tool_models import MAX_SUMMARY_ENTRIES
+
+    async with Client(server, mode="legacy") as c:
+        await c.call_tool("sync_fills", {"product_ids": ["BTC-USD", "ETH-USD"]})
+        result = await c.call_tool("trade_summary", {"group_by": "day"})
+    assert not result.is_error, _text(result)
+    data = result.structured_content
+    with TradeStore(settings.db_path) as store:
+        full = summarize(store, group_by="day")
+    assert len(full.products) > MAX_SUMMARY_ENTRIES  # the case worth testing
+    assert len(data["products"]) == MAX_SUMMARY_ENTRIES
+    assert data["omitted_entries"] == len(full.products) - MAX_SUMMARY_ENTRIES
+    newest = sorted((p.period for p in full.products), reverse=True)[:MAX_SUMMARY_ENTRIES]
+    assert sorted((p["period"] for p in data["products"]), reverse=True) == newest
+    assert data["currencies"] == full.model_dump(mode="json")["currencies"]  # totals cover everything
+    assert len(_text(result)) < 60_000
+
+
+def test_products_are_bounded() -> None:
+    from trade_tracker.coinbase.models import Product
+    from trade_tracker.tool_models import ProductsOut
+
+    products = [Product(id=f"C{i}-USD", base_currency=f"C{i}", quote_currency="USD", quote_increment="0.01",
+                        base_increment="0.001") for i in range(350)]
+    out = ProductsOut.of(products, limit=300)
+    assert out.count == 300 and out.omitted == 50 and out.rows[0][0] == "C0-USD"

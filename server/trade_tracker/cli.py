@@ -425,7 +425,7 @@ def products(quote_currency: str | None, status: str | None, query: str | None) 
     from .tool_models import ProductsOut
 
     found = run_app(lambda app: app.list_products(quote_currency, status, query))
-    emit(ProductsOut.of(found))
+    emit(ProductsOut.of(found, limit=len(found)))  # a script gets every product; only the model is bounded
 
 
 @main.command()

@@ -20,7 +20,6 @@ from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
 
 from . import __version__
-from .analytics_models import Summary
 from .app import TradeTracker
 from .config import Settings
 from .errors import TradeTrackerError
@@ -34,6 +33,7 @@ from .tool_models import (
     OrdersOut,
     ProductsOut,
     StoreCredentialOut,
+    SummaryOut,
     TickerOut,
     TradesOut,
 )
@@ -245,7 +245,7 @@ def build_server(
         method: Annotated[Literal["fifo", "average"], Field(description="cost basis for realized PnL")] = "fifo",
         with_unrealized: Annotated[bool, Field(description="also fetch tickers for unrealized PnL (calls Coinbase)")]
         = False,
-    ) -> Annotated[CallToolResult, Summary]:
+    ) -> Annotated[CallToolResult, SummaryOut]:
         """Per product: buy/sell counts, base and quote volume, fees, average prices, net position and realized
         PnL (FIFO by default), plus totals per currency. From the LOCAL store: offline and exact, unless
         with_unrealized asks for live tickers. Run sync_fills first for complete figures."""
@@ -253,7 +253,7 @@ def build_server(
             product_id=product_id.upper() if product_id else None, since=since, until=until, label=label,
             group_by=group_by, method=method, with_unrealized=with_unrealized,
         )
-        return respond(summary)
+        return respond(SummaryOut.of(summary))
 
     @mcp.tool(
         title="Store a Coinbase API credential (out of band)",

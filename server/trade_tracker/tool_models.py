@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from .analytics_models import Summary
 from .coinbase.models import Account, Fill, FillPage, Order, Product, Ticker, decimal_text, iso_utc
 
 __all__ = [
@@ -23,12 +24,17 @@ __all__ = [
     "OrdersOut",
     "ProductsOut",
     "StoreCredentialOut",
+    "SummaryOut",
     "TickerOut",
     "TradesOut",
     "fill_table",
 ]
 
 Cell = str | int | bool | None
+
+#: Bounds that keep one answer far under ~25k tokens (each row is sent twice: structured and as text).
+MAX_PRODUCT_ROWS = 300
+MAX_SUMMARY_ENTRIES = 50
 
 #: Column order for fills, live (list_fills) and stored (query_trades); see fill_table().
 FILL_COLUMNS = ["trade_id", "product_id", "side", "price", "size", "fee", "created_at", "liquidity", "settled",
@@ -69,17 +75,39 @@ class ProductsOut(BaseModel):
     count: int
     columns: list[str] = Field(default_factory=lambda: list(PRODUCT_COLUMNS))
     rows: list[list[Cell]]
+    omitted: int = Field(default=0, description="products left out to keep the answer small; filter to see them")
 
     @classmethod
-    def of(cls, products: list[Product]) -> ProductsOut:
+    def of(cls, products: list[Product], limit: int = MAX_PRODUCT_ROWS) -> ProductsOut:
+        shown = products[:limit]
         return cls(
-            count=len(products),
+            count=len(shown),
+            omitted=len(products) - len(shown),
             rows=[
                 [p.id, p.base_currency, p.quote_currency, p.status, _dec(p.base_increment), _dec(p.quote_increment),
                  _dec(p.min_market_funds), p.trading_disabled]
-                for p in products
+                for p in shown
             ],
         )
+
+
+class SummaryOut(Summary):
+    """A trade summary bounded for the model: at most ``MAX_SUMMARY_ENTRIES`` product entries (the newest
+    periods when grouped by month or day). Currency totals always cover everything."""
+
+    omitted_entries: int = Field(
+        default=0, description="older entries left out to keep the answer small; narrow since/until to see them"
+    )
+
+    @classmethod
+    def of(cls, summary: Summary, limit: int = MAX_SUMMARY_ENTRIES) -> SummaryOut:
+        entries = summary.products
+        if len(entries) > limit:
+            newest = sorted(range(len(entries)), key=lambda i: (entries[i].period or "", i), reverse=True)[:limit]
+            entries = [entries[i] for i in sorted(newest)]
+        data = summary.model_dump()
+        data["products"] = [e.model_dump() for e in entries]
+        return cls.model_validate({**data, "omitted_entries": len(summary.products) - len(entries)})
 
 
 class TickerOut(BaseModel):

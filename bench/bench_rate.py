@@ -63,7 +63,8 @@ async def _sync(url: str, key: str, secret: str, passphrase: str, db: Path,
     transport = CountingTransport()
     async with httpx.AsyncClient(base_url=url, timeout=10) as public:  # outside the client: not counted
         products = [p["id"] for p in (await public.get("/products")).json()]
-    limits = RateLimits.shared()
+    # What the product uses (app.TradeTracker): the buckets shared across processes through files.
+    limits = RateLimits.across_processes(db.parent / "ratelimit-state", url)
     if client_burst is not None:  # an experiment: the client's /fills bucket smaller than the documented one
         limits = RateLimits({**DOCUMENTED, "fills": BucketSpec(rate=DOCUMENTED["fills"].rate, burst=client_burst)})
     credential = ApiCredential(key, secret, passphrase, label="bench")

@@ -52,7 +52,10 @@ class TradeTracker:
     ) -> None:
         self.settings = settings
         self.store = store
-        self.rate_limits = rate_limits or RateLimits.shared()
+        # Shared through $TRADE_TRACKER_HOME, so every trade-tracker process on this machine talking to
+        # the same exchange stays under its limits together (two editor windows, a cron sync...).
+        self.rate_limits = rate_limits or RateLimits.across_processes(settings.trade_tracker_home,
+                                                                      settings.ex_base_url)
         self._transport = transport
         self._clients: dict[str, CoinbaseClient] = {}
         self._credentials: CredentialService | None = None

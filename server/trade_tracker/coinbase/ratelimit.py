@@ -5,8 +5,10 @@ Coinbase documents a lazy-fill token bucket per limit: public endpoints 10 req/s
 ``/fills`` 10 req/s (bursts of 20). aiolimiter's ``AsyncLimiter(burst, burst / rate)``
 is exactly that bucket: it holds ``burst`` and drains at ``rate`` per second.
 
-One :class:`RateLimits` is meant to be shared by every client in a process
-(``RateLimits.shared()``), so two tools running at once still stay under the limit.
+One :class:`RateLimits` is meant to be shared by every client in a process, so two tools
+running at once still stay under the limit; ``RateLimits.across_processes(dir, scope)``
+also shares the buckets with other processes through small files (``shared_bucket.py``),
+so two editor windows' servers stay under it together.
 
 The shared buckets run with a little headroom (``HEADROOM``: 97% of the documented rate,
 one token less of burst). Running exactly at the limit, network jitter alone makes two
@@ -18,13 +20,20 @@ headroom none (``bench/bench_rate.py``).
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import logging
 import weakref
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 from aiolimiter import AsyncLimiter
 
+from .shared_bucket import FileTokenBucket, file_buckets_supported
+
 __all__ = ["Bucket", "BucketSpec", "RateLimits", "bucket_for_path"]
+
+log = logging.getLogger("trade_tracker.coinbase")
 
 Bucket = Literal["public", "private", "fills"]
 
@@ -69,7 +78,13 @@ class RateLimits:
     _shared: RateLimits | None = None
 
     def __init__(
-        self, specs: dict[Bucket, BucketSpec] | None = None, *, enabled: bool = True, headroom: bool = True
+        self,
+        specs: dict[Bucket, BucketSpec] | None = None,
+        *,
+        enabled: bool = True,
+        headroom: bool = True,
+        state_dir: Path | None = None,
+        scope: str = "",
     ) -> None:
         self.specs = dict(specs or DOCUMENTED)
         self.enabled = enabled
@@ -77,6 +92,20 @@ class RateLimits:
         self._per_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[Bucket, AsyncLimiter]] = (
             weakref.WeakKeyDictionary()
         )
+        #: Buckets shared with other processes through files in ``state_dir`` (one set per ``scope``,
+        #: e.g. the exchange URL), so two servers on one machine stay under the limit together.
+        self._across_processes: dict[Bucket, FileTokenBucket] = {}
+        if state_dir is not None and enabled and file_buckets_supported():
+            state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            tag = hashlib.sha256(scope.encode()).hexdigest()[:12]
+            for name, spec in self.specs.items():
+                rate, burst = self._effective(spec)
+                self._across_processes[name] = FileTokenBucket(state_dir / f"ratelimit-{tag}-{name}", rate, burst)
+
+    @classmethod
+    def across_processes(cls, state_dir: Path, scope: str) -> RateLimits:
+        """The documented buckets, shared by every process that uses ``state_dir`` and ``scope``."""
+        return cls(state_dir=state_dir, scope=scope)
 
     @classmethod
     def shared(cls) -> RateLimits:
@@ -98,16 +127,28 @@ class RateLimits:
             self._per_loop[loop] = limiters
         return limiters
 
-    def _limiter(self, spec: BucketSpec) -> AsyncLimiter:
-        rate, burst = spec.rate, spec.burst
+    def _effective(self, spec: BucketSpec) -> tuple[float, int]:
         if self.headroom:
-            rate, burst = rate * HEADROOM, max(1, burst - BURST_RESERVE)
+            return spec.rate * HEADROOM, max(1, spec.burst - BURST_RESERVE)
+        return spec.rate, spec.burst
+
+    def _limiter(self, spec: BucketSpec) -> AsyncLimiter:
+        rate, burst = self._effective(spec)
         return AsyncLimiter(burst, burst / rate)
 
     async def acquire(self, bucket: Bucket) -> None:
-        """Take one token from ``bucket``, waiting for it if the bucket is empty."""
+        """Take one token from ``bucket``, waiting for it if the bucket is empty: first this
+        process's bucket (fair between its tasks), then the one shared with other processes."""
         if self.enabled:
             await self._limiters()[bucket].acquire()
+            shared = self._across_processes.get(bucket)
+            if shared is not None:
+                try:
+                    await shared.acquire()
+                except OSError as exc:  # an unwritable home must not stop reads: keep the in-process limit
+                    log.warning("rate limits: cannot share %s (%s); limiting this process only", shared.path,
+                                type(exc).__name__)
+                    self._across_processes.pop(bucket, None)
 
     def __repr__(self) -> str:
         state = ", ".join(f"{k}={v.rate:g}/s burst {v.burst}" for k, v in self.specs.items())

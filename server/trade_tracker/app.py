@@ -19,7 +19,7 @@ from .coinbase.models import Account, FillPage, Order, Product, Stats, Ticker
 from .coinbase.params import check_product_id
 from .coinbase.ratelimit import RateLimits
 from .config import Settings, load_settings
-from .errors import InvalidArgument
+from .errors import InvalidArgument, NotFound
 from .store import TradeStore
 from .tool_models import ExportOut
 
@@ -188,16 +188,22 @@ class TradeTracker:
         return resolved, await client.list_fills(product_id=product_id, order_id=order_id, limit=limit, after=after)
 
     async def ticker_prices(self, product_ids: Sequence[str]) -> tuple[dict[str, Decimal], datetime]:
-        """Live price per product (calls Coinbase), and the newest ticker time among them."""
+        """Live price per product (calls Coinbase), and the newest ticker time among them.
+
+        A product the exchange no longer knows (delisted, 404) is left out rather than failing the
+        whole answer; the summary then leaves it unpriced.
+        """
         client = self.public_client()
         prices: dict[str, Decimal] = {}
-        at = datetime.now(UTC)
         times: list[datetime] = []
         for product_id in product_ids:
-            ticker = await client.get_ticker(product_id)
+            try:
+                ticker = await client.get_ticker(product_id)
+            except NotFound:
+                continue
             prices[product_id] = ticker.price
             times.append(ticker.time)
-        return prices, max(times) if times else at
+        return prices, max(times, default=datetime.now(UTC))
 
     # -- sync ----------------------------------------------------------------------------------
 

@@ -1,0 +1,94 @@
+"""The core's one door: filtering, label resolution, ticker pricing and exports, face-independent."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import respx
+
+from trade_tracker.app import TradeTracker
+from trade_tracker.coinbase.ratelimit import RateLimits
+from trade_tracker.config import SANDBOX_URL, load_settings
+from trade_tracker.errors import InvalidArgument
+
+PRODUCTS = [
+    {"id": "BTC-USD", "base_currency": "BTC", "quote_currency": "USD", "quote_increment": "0.01",
+     "base_increment": "0.00000001", "display_name": "BTC/USD", "status": "online"},
+    {"id": "ETH-EUR", "base_currency": "ETH", "quote_currency": "EUR", "quote_increment": "0.01",
+     "base_increment": "0.00000001", "display_name": "ETH/EUR", "status": "online"},
+    {"id": "MATIC-USD", "base_currency": "MATIC", "quote_currency": "USD", "quote_increment": "0.0001",
+     "base_increment": "0.1", "display_name": "MATIC/USD", "status": "delisted"},
+]
+TICKER = {"trade_id": 5, "price": "43210.12000000", "size": "0.1", "time": "2026-11-26T10:00:00.123456Z",
+          "bid": "43210.11", "ask": "43210.13", "volume": "1.5"}
+
+
+@pytest.fixture
+def tracker(home: Path):
+    app = TradeTracker.open(load_settings(), rate_limits=RateLimits.disabled())
+    yield app
+    app.store.close()
+
+
+async def test_products_filtered_by_quote_status_and_query(tracker: TradeTracker) -> None:
+    with respx.mock(base_url=SANDBOX_URL) as router:
+        router.get("/products").respond(json=PRODUCTS)
+        assert [p.id for p in await tracker.list_products(quote_currency="usd")] == ["BTC-USD", "MATIC-USD"]
+        assert [p.id for p in await tracker.list_products(status="delisted")] == ["MATIC-USD"]
+        assert [p.id for p in await tracker.list_products(query="eth/")] == ["ETH-EUR"]
+    await tracker.aclose()
+
+
+async def test_ticker_prices_leave_out_products_the_exchange_no_longer_knows(tracker: TradeTracker) -> None:
+    with respx.mock(base_url=SANDBOX_URL) as router:
+        router.get("/products/BTC-USD/ticker").respond(json=TICKER)
+        router.get("/products/GONE-USD/ticker").respond(404, json={"message": "NotFound"})
+        prices, at = await tracker.ticker_prices(["BTC-USD", "GONE-USD"])
+    assert prices == {"BTC-USD": Decimal("43210.12000000")}
+    assert at.isoformat() == "2026-11-26T10:00:00.123456+00:00"
+    await tracker.aclose()
+
+
+async def test_list_fills_needs_an_id_before_any_request(tracker: TradeTracker) -> None:
+    with respx.mock(base_url=SANDBOX_URL, assert_all_called=False) as router:
+        route = router.get("/fills")
+        with pytest.raises(InvalidArgument, match="product_id or order_id"):
+            await tracker.list_fills()
+        assert not route.called
+    await tracker.aclose()
+
+
+def test_exports_default_to_a_new_file_under_home(tracker: TradeTracker, home: Path) -> None:
+    first = tracker.default_export_path("fills")
+    assert first.parent == home / "exports" and first.name.startswith("fills-") and first.suffix == ".csv"
+
+
+def test_rate_limits_are_shared_across_processes_by_default(home: Path) -> None:
+    app = TradeTracker.open(load_settings())
+    try:
+        shared = app.rate_limits._across_processes
+        assert set(shared) == {"public", "private", "fills"}
+        assert all(bucket.path.parent == home for bucket in shared.values())
+    finally:
+        app.store.close()
+
+
+def test_repr_shows_no_secret(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FIELD_ENCRYPTION_KEY", "x" * 43 + "=")
+    app = TradeTracker.open(load_settings(), rate_limits=RateLimits.disabled())
+    try:
+        assert "x" * 20 not in repr(app)
+    finally:
+        app.store.close()
+
+
+def test_http_transport_is_not_imported_for_offline_work() -> None:
+    """The server starts without httpx's client stack; it loads on the first exchange call."""
+    import subprocess
+    import sys
+
+    code = "import sys, trade_tracker.mcp_server; print('trade_tracker.coinbase.client' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"

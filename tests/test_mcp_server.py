@@ -396,3 +396,19 @@ def test_products_are_bounded() -> None:
                         base_increment="0.001") for i in range(350)]
     out = ProductsOut.of(products, limit=300)
     assert out.count == 300 and out.omitted == 50 and out.rows[0][0] == "C0-USD"
+
+
+async def test_a_junk_cursor_header_is_a_clear_tool_error(settings: Any, stored: None) -> None:
+    """The exchange's junk CB-AFTER must not crash the tool (it is the exchange's fault, said once)."""
+    import respx as respx_mod
+
+    server = build_server(settings, tracker_factory=lambda: TradeTracker.open(settings,
+                                                                              rate_limits=RateLimits.disabled()))
+    fill = {"trade_id": 7, "product_id": "BTC-USD", "order_id": "41473628-db2c-464e-b9f4-82df7e4fb4f4",
+            "side": "buy", "price": "1.00", "size": "1.0", "fee": "0.01", "created_at": "2024-01-01T00:00:00Z",
+            "settled": True, "liquidity": "T"}
+    with respx_mod.mock(base_url=settings.ex_base_url) as router:
+        router.get("/fills").respond(json=[fill], headers={"CB-BEFORE": "7", "CB-AFTER": "abc"})
+        async with Client(server, mode="legacy") as c:
+            result = await c.call_tool("list_fills", {"product_id": "BTC-USD"})
+    assert result.is_error and "CB-AFTER header is not a trade_id" in _text(result)

@@ -88,24 +88,17 @@ class TradeTracker:
         if self._credentials is None:
             from .credentials import CredentialService
 
-            self._credentials = CredentialService(self.store, self.settings)
+            self._credentials = CredentialService(self.store, self.settings, rate_limits=self.rate_limits,
+                                                  transport=self._transport)
         return self._credentials
 
     def _new_client(self, credential: ApiCredential | None) -> CoinbaseClient:
         # The HTTP stack is imported on the first exchange call, not at start: an editor launches
         # the server often, and offline tools (query_trades, trade_summary) never need it.
-        import httpx
+        from .coinbase.client import CoinbaseClient
 
-        from .coinbase.client import CoinbaseClient, RetryPolicy
-
-        return CoinbaseClient(
-            self.settings.ex_base_url,
-            credential,
-            timeout=httpx.Timeout(self.settings.http_timeout, connect=self.settings.connect_timeout),
-            retry=RetryPolicy(attempts=self.settings.retry_attempts, timeout=self.settings.retry_timeout),
-            rate_limits=self.rate_limits,
-            transport=self._transport,
-        )
+        return CoinbaseClient.from_settings(self.settings, credential, rate_limits=self.rate_limits,
+                                            transport=self._transport)
 
     def public_client(self) -> CoinbaseClient:
         """The client for public endpoints (no credential needed)."""

@@ -26,10 +26,12 @@ import sqlite3
 from collections.abc import Callable
 from typing import Any, Literal
 
+import httpx
 from pydantic import BaseModel, ConfigDict
 
 from .coinbase.auth import ApiCredential, decode_secret, key_fingerprint
 from .coinbase.client import CoinbaseClient, RetryPolicy
+from .coinbase.ratelimit import RateLimits
 from .config import Settings
 from .errors import (
     AuthenticationError,
@@ -172,6 +174,8 @@ class CredentialService:
         vault_factory: opens the vault, called lazily on first need. The default opens it from
             settings, and refuses to invent a new key when encrypted rows already exist.
         client_factory: builds the client used to verify a key (tests pass one with a mock transport).
+        rate_limits, transport: for the default client, so a check shares the caller's buckets
+            (and, in tests, its transport).
     """
 
     def __init__(
@@ -181,9 +185,13 @@ class CredentialService:
         vault_factory: Callable[[], Vault] | None = None,
         *,
         client_factory: ClientFactory | None = None,
+        rate_limits: RateLimits | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.store = store
         self.settings = settings
+        self._rate_limits = rate_limits
+        self._transport = transport
         self._vault_factory = vault_factory or self._open_vault
         self._vault: Vault | None = None
         self._client_factory = client_factory or self._default_client
@@ -205,12 +213,10 @@ class CredentialService:
 
     def _default_client(self, credential: ApiCredential) -> CoinbaseClient:
         s = self.settings
-        return CoinbaseClient(
-            s.ex_base_url,
-            credential,
-            timeout=s.http_timeout,
-            retry=RetryPolicy(attempts=min(s.retry_attempts, 3), timeout=min(s.retry_timeout, 30.0)),
-        )
+        # A check is interactive (someone waits at a prompt or a page): retry less than a sync does.
+        retry = RetryPolicy(attempts=min(s.retry_attempts, 3), timeout=min(s.retry_timeout, 30.0))
+        return CoinbaseClient.from_settings(s, credential, rate_limits=self._rate_limits, transport=self._transport,
+                                            retry=retry)
 
     def _stored_labels(self) -> list[str]:
         with self.store.reading("listing credentials"):

@@ -25,6 +25,7 @@ import httpx
 from pydantic import TypeAdapter, ValidationError
 
 from .. import __version__
+from ..config import Settings
 from ..errors import (
     AuthenticationError,
     BadRequest,
@@ -194,6 +195,27 @@ class CoinbaseClient:
             transport=transport,
             headers={"User-Agent": f"trade-tracker/{__version__}", "Accept": "application/json"},
             follow_redirects=False,
+        )
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        credential: ApiCredential | None = None,
+        *,
+        rate_limits: RateLimits | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> CoinbaseClient:
+        """The client as trade-tracker runs it: ``EX_BASE_URL``, the timeouts and retry bounds from the
+        settings, and rate limits shared with every process using the same ``TRADE_TRACKER_HOME``."""
+        return cls(
+            settings.ex_base_url,
+            credential,
+            timeout=httpx.Timeout(settings.http_timeout, connect=settings.connect_timeout),
+            retry=retry or RetryPolicy(attempts=settings.retry_attempts, timeout=settings.retry_timeout),
+            rate_limits=rate_limits or RateLimits.across_processes(settings.trade_tracker_home, settings.ex_base_url),
+            transport=transport,
         )
 
     def __repr__(self) -> str:
@@ -439,11 +461,8 @@ class CoinbaseClient:
         params = self._fill_params(product_id, order_id, limit, before, after)
         response = await self._request("GET", "/fills", params, private=True)
         fills = self._parse(response, _adapter(list[Fill]), "GET /fills")
-        return FillPage(
-            fills=fills,
-            before=response.headers.get("CB-BEFORE") or None,
-            after=response.headers.get("CB-AFTER") or None,
-        )
+        return FillPage(fills=fills, before=_cursor_header(response, "CB-BEFORE"),
+                        after=_cursor_header(response, "CB-AFTER"))
 
     @staticmethod
     def _fill_params(
@@ -503,17 +522,22 @@ class CoinbaseClient:
             header = page.before if newer else page.after
             if header is None:
                 return
-            if not (header.isascii() and header.isdigit()):
-                raise ExchangeProtocolError(
-                    f"/fills answered a cursor header that is not a trade_id ({header[:40]!r}); stopping"
-                )
-            next_cursor = int(header)
+            next_cursor = int(header)  # list_fills checked it is a trade_id
             # The cursor must move strictly in the walk's direction, or paging could loop forever.
             if cursor is not None and (next_cursor <= int(cursor) if newer else next_cursor >= int(cursor)):
                 raise ExchangeProtocolError(
                     f"/fills paging did not advance (cursor {cursor} then {next_cursor}); stopping to avoid a loop"
                 )
             cursor = next_cursor
+
+
+def _cursor_header(response: httpx.Response, name: str) -> str | None:
+    """A ``CB-BEFORE``/``CB-AFTER`` cursor: a trade_id, or None when absent; anything else is the
+    exchange's fault, said once here so no caller turns a junk header into a crash or a loop."""
+    value = response.headers.get(name) or None
+    if value is not None and not (value.isascii() and value.isdigit()):
+        raise ExchangeProtocolError(f"/fills answered a {name} header that is not a trade_id ({value[:40]!r})")
+    return value
 
 
 _ADAPTERS: dict[Any, TypeAdapter[Any]] = {}

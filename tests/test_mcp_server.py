@@ -411,4 +411,4 @@ async def test_a_junk_cursor_header_is_a_clear_tool_error(settings: Any, stored:
         router.get("/fills").respond(json=[fill], headers={"CB-BEFORE": "7", "CB-AFTER": "abc"})
         async with Client(server, mode="legacy") as c:
             result = await c.call_tool("list_fills", {"product_id": "BTC-USD"})
-    assert result.is_error and "CB-AFTER header is not a trade_id" in _text(result)
+    assert result.is_error and "CB-AFTER header that is not a trade_id" in _text(result)

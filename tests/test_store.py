@@ -247,7 +247,8 @@ def test_unsettled_summary(store: TradeStore) -> None:
     store.upsert_fills([row(4, settled=0), row(8, settled=0), row(9, settled=0)])
     summary = store.unsettled_summary("main", "BTC-USD")
     assert summary is not None
-    assert (summary.oldest_trade_id, summary.order_ids, summary.fills_from_oldest) == (4, ["a", "b"], 7)
+    # fills 4..10 of this label only: fill 9 belongs to "other" and is neither counted nor re-read
+    assert (summary.oldest_trade_id, summary.order_ids, summary.fills_from_oldest) == (4, ["a", "b"], 6)
 
 
 # ---- queries ----------------------------------------------------------------------------------
@@ -382,3 +383,23 @@ def test_query_plans_use_the_key_indexes(filled: TradeStore, product_id: str | N
     (sql,) = [s for s in statements if s.startswith("SELECT")]
     plan = " ".join(r[3] for r in filled.conn.execute("EXPLAIN QUERY PLAN " + sql))
     assert "TEMP B-TREE" not in plan and index in plan
+
+
+def test_opening_an_up_to_date_store_does_not_wait_for_the_write_lock(tmp_path: Path) -> None:
+    """A sync in another process holds the write lock; a reader (the MCP server starting, `trades`)
+    must still open the store at once instead of waiting out the busy timeout."""
+    import sqlite3
+    import time
+
+    path = tmp_path / "trades.db"
+    TradeStore(path).close()
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        started = time.monotonic()
+        with TradeStore(path) as reader:
+            assert reader.count_fills() == 0
+        assert time.monotonic() - started < 1.0
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()

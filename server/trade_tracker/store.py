@@ -104,7 +104,11 @@ class TradeStore:
             raise self._translate(exc, "opening the trade store") from exc
         self.conn = conn
         self._db: sqlite_utils.Database | None = None
-        self.migrate()
+        try:
+            self.migrate()
+        except BaseException:
+            conn.close()
+            raise
 
     @property
     def db(self) -> sqlite_utils.Database:
@@ -113,7 +117,8 @@ class TradeStore:
         if self._db is None:
             import sqlite_utils
 
-            self._db = sqlite_utils.Database(self.conn)
+            # Leave the connection as we set it up: no recursive triggers, no plugins.
+            self._db = sqlite_utils.Database(self.conn, recursive_triggers=False, execute_plugins=False)
         return self._db
 
     @staticmethod
@@ -183,9 +188,21 @@ class TradeStore:
         except sqlite3.Error as exc:
             raise self._translate(exc, doing) from exc
 
+    def _pending_migrations(self) -> bool:
+        """Whether any migration is unrecorded: a plain read, so opening an up-to-date store never
+        waits behind another process's write (a sync in progress)."""
+        try:
+            with self.reading("checking the trade store's schema") as conn:
+                done = {row[0] for row in conn.execute("SELECT name FROM _migrations")}
+        except StoreError:
+            return True  # no _migrations table yet: a new store
+        return any(fn.__name__ not in done for fn in MIGRATIONS)
+
     def migrate(self) -> list[str]:
         """Apply every migration not yet recorded; return the names applied."""
         applied: list[str] = []
+        if not self._pending_migrations():
+            return applied
         with self.write("migrating the trade store"):
             self.conn.execute(
                 "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
@@ -291,7 +308,8 @@ class TradeStore:
                 return None
             oldest = min(tid for tid, _ in found)
             (newer,) = conn.execute(
-                "SELECT count(*) FROM fills WHERE product_id = ? AND trade_id >= ?", (product_id, oldest)
+                "SELECT count(*) FROM fills WHERE product_id = ? AND label = ? AND trade_id >= ?",
+                (product_id, label, oldest),
             ).fetchone()
         return UnsettledSummary(oldest, sorted({order for _, order in found}), newer)
 

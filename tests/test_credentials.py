@@ -35,6 +35,7 @@ from trade_tracker.errors import (
     InvalidPassphrase,
     InvalidSignature,
     PermissionDenied,
+    StoreBusy,
     VaultKeyError,
     WrongVaultKey,
 )
@@ -524,3 +525,27 @@ def test_partial_env_credential_names_the_missing_variables(home: Path, monkeypa
         service = CredentialService(store, load_settings())
         with pytest.raises(CredentialError, match="EX_API_SECRET_READ, EX_API_PASSPHRASE_READ are not set"):
             service.resolve_label(None)
+
+
+async def test_two_rotations_at_once_cannot_strand_the_rows(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rotation B checks the rows, writes its key and re-encrypts under one write lock, so rotation A
+    (another process) cannot run in between and leave the rows under a key no longer on disk."""
+    rotating, racing = service(), service()  # B and A: two processes on one store and key file
+    canaries = await add_two(rotating)
+    assert racing.vault.key_count == 1  # A opened its vault before any rotation
+    racing.store.conn.execute("PRAGMA busy_timeout = 100")  # so A gives up fast instead of waiting
+    tried: list[type[BaseException]] = []
+    real_begin = Vault.begin_rotation
+
+    def begin_then_race(self: Vault) -> None:
+        if self is rotating.vault and not tried:
+            try:
+                racing.rotate_key()  # A, while B holds the lock between its check and its new key
+            except BaseException as exc:  # noqa: BLE001 - record what A ran into
+                tried.append(type(exc))
+        real_begin(self)
+
+    monkeypatch.setattr(Vault, "begin_rotation", begin_then_race)
+    rotating.rotate_key()
+    assert tried == [StoreBusy]
+    assert_all_read(service(), canaries)

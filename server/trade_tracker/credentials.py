@@ -510,16 +510,17 @@ class CredentialService:
         and drop the old one after.
         """
         vault = self.vault
-        vault.refresh()
-        rows = self._all_tokens()
-        for label, *tokens in rows:
-            for token in tokens:
-                self._decrypt(label, token)
-
-        vault.begin_rotation()
         columns = ("key_ct", "secret_ct", "passphrase_ct")
+        # Steps 1-3 under one write lock: no other rotation (or add) can change the key source or
+        # the rows between the check, the new key on disk and the re-encryption. A rollback leaves
+        # ``new,old`` on disk, which still opens every row.
         with self.store.write("re-encrypting credentials") as conn:
+            vault.refresh()
             rows = conn.execute("SELECT label, key_ct, secret_ct, passphrase_ct FROM credentials").fetchall()
+            for label, *tokens in rows:
+                for token in tokens:
+                    self._decrypt(label, token)
+            vault.begin_rotation()
             for label, *tokens in rows:
                 try:
                     fresh = [vault.rotate(token) for token in tokens]
@@ -529,11 +530,12 @@ class CredentialService:
                     f"UPDATE credentials SET {', '.join(c + ' = ?' for c in columns)} WHERE label = ?",
                     (*fresh, label),
                 )
-            for label, *tokens in conn.execute("SELECT label, key_ct, secret_ct, passphrase_ct FROM credentials"):
-                if not all(vault.is_current(t) for t in tokens):
-                    raise WrongVaultKey(f"credential '{label}' did not re-encrypt under the new key; nothing changed")
 
+        # Step 4 only after the commit (a crash before it must still find the old key on disk), again
+        # under the lock, and against the key source as it is now: if another process rotated in
+        # between, its newest key is the one every row must open with.
         with self.store.write("finishing key rotation"):
+            vault.refresh()
             current = all(vault.is_current(t) for _, *tokens in self._all_tokens() for t in tokens)
             dropped = vault.finish_rotation() if current else False
 

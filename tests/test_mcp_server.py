@@ -299,6 +299,7 @@ async def test_store_credential_through_url_elicitation(server: Any, sim: Runnin
     assert len(seen) == 1
     blob = json.dumps(result.model_dump(mode="json"))
     assert sim.credential.secret not in blob and sim.credential.passphrase not in blob
+    assert seen[0].rsplit("/", 1)[1] not in blob  # the page's token never reaches the model
 
 
 async def test_store_credential_declined_stores_nothing(server: Any) -> None:

@@ -12,9 +12,9 @@ So the tool starts a one-time page on 127.0.0.1 (``credential_page.py``) and:
 - when the client declares no URL elicitation at all, answers with the exact CLI
   command to run instead.
 
-The tool's arguments and results never hold a secret: only the label, the URL of
-the one-time page (a single-use token, useless once spent or after 10 minutes) and
-the key's fingerprint.
+The tool's arguments and results never hold a secret, nor the one-time page's URL
+(its token goes to the client, for the user, never into the model's transcript):
+only the label, a status and the key's fingerprint.
 """
 
 from __future__ import annotations
@@ -54,7 +54,14 @@ def _message(label: str) -> str:
     )
 
 
-def _from_outcome(label: str, outcome: PageOutcome, url: str | None, cli: str) -> StoreCredentialOut:
+async def _close(tracker: TradeTracker, label: str, page: OneTimeCredentialPage) -> None:
+    """The page is done with: stop serving it, and drop any client cached for a label it may have replaced."""
+    tracker.credential_pages.pop(label, None)
+    await page.stop()
+    await tracker.forget_client(label)
+
+
+def _from_outcome(label: str, outcome: PageOutcome, cli: str) -> StoreCredentialOut:
     if outcome.status == "stored" and outcome.info is not None:
         note = " ".join(outcome.warnings)
         return StoreCredentialOut(label=label, status="stored", fingerprint=outcome.info.fingerprint,
@@ -63,7 +70,7 @@ def _from_outcome(label: str, outcome: PageOutcome, url: str | None, cli: str) -
     if outcome.status == "failed":
         return StoreCredentialOut(label=label, status="failed", cli_command=cli,
                                   message=f"The key was not stored: {outcome.error}. Call store_credential again.")
-    return StoreCredentialOut(label=label, status=outcome.status, cli_command=cli, url=None,
+    return StoreCredentialOut(label=label, status=outcome.status, cli_command=cli,
                               message=f"The one-time page {outcome.status}; call store_credential again to retry, "
                                       f"or run `{cli}` in a terminal.")
 
@@ -77,10 +84,9 @@ async def request_credential(ctx: Context, tracker: TradeTracker, label: str) ->
     page = pages.get(label)
     if page is not None and page.done:
         # The stateless flow's second call: report what the page did, once.
-        pages.pop(label, None)
-        await page.stop()
+        await _close(tracker, label, page)
         assert page.outcome is not None
-        return _from_outcome(label, page.outcome, None, cli)
+        return _from_outcome(label, page.outcome, cli)
 
     if not _supports_url_elicitation(ctx):
         tracker.credentials.check_new_label(label)
@@ -91,9 +97,8 @@ async def request_credential(ctx: Context, tracker: TradeTracker, label: str) ->
         )
 
     if page is None:
-        tracker.credentials.check_new_label(label)
         page = OneTimeCredentialPage(tracker.credentials)
-        await page.start(label)
+        await page.start(label)  # checks the label is valid and free before anything listens
         pages[label] = page
     url, elicitation_id = page.url, page.elicitation_id
 
@@ -106,22 +111,20 @@ async def request_credential(ctx: Context, tracker: TradeTracker, label: str) ->
         ) from None
 
     if answer.action != "accept":
-        pages.pop(label, None)
-        await page.stop()
+        await _close(tracker, label, page)
         return StoreCredentialOut(label=label, status="declined" if answer.action == "decline" else "cancelled",
                                   cli_command=cli, message="The user did not open the page; nothing was stored.")
     try:
         outcome = await page.wait(timeout=WAIT_SECONDS)
     except TimeoutError:
-        return StoreCredentialOut(label=label, status="waiting", url=url, cli_command=cli,
+        # No URL here: the result reaches the model and the transcript, and the link holds a token.
+        return StoreCredentialOut(label=label, status="waiting", cli_command=cli,
                                   message="The page is still open and waiting for the key; call store_credential "
                                           "again after the user submits it.")
-    pages.pop(label, None)
-    await page.stop()
+    await _close(tracker, label, page)
     if outcome.status == "stored":
         try:
             await ctx.session.send_elicit_complete(elicitation_id, related_request_id=ctx.request_id)
         except Exception:  # the notification is a courtesy; the credential is stored either way
             log.debug("could not send elicitation/complete", exc_info=True)
-    await tracker.forget_client(label)
-    return _from_outcome(label, outcome, url, cli)
+    return _from_outcome(label, outcome, cli)

@@ -223,7 +223,6 @@ class StoreCredentialOut(BaseModel):
     status: str = Field(description="stored | waiting | declined | cancelled | expired | use_cli")
     message: str
     fingerprint: str | None = None
-    url: str | None = None
     cli_command: str
 
 

@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from trade_tracker.coinbase.auth import ApiCredential, CoinbaseAuth, ServerClock, key_fingerprint, sign
+from trade_tracker.errors import InvalidCredential
 
 BASE = "https://api.test.example"
 
@@ -212,3 +213,12 @@ def test_different_secrets_give_different_signatures() -> None:
     a = base64.b64encode(os.urandom(64)).decode()
     b = base64.b64encode(os.urandom(64)).decode()
     assert sign(a, "1", "GET", "/accounts") != sign(b, "1", "GET", "/accounts")
+
+
+@pytest.mark.parametrize("field", ["key", "passphrase"])
+@pytest.mark.parametrize("bad", ["abc\n", "ab\tc", "abc\r"])
+def test_control_characters_in_header_values_are_refused(field: str, bad: str) -> None:
+    good = {"key": "k" * 32, "secret": base64.b64encode(os.urandom(64)).decode(), "passphrase": "p" * 12}
+    with pytest.raises(InvalidCredential, match="control character") as excinfo:
+        ApiCredential(**{**good, field: bad})
+    assert bad.strip() not in str(excinfo.value)

@@ -122,3 +122,19 @@ def test_logging_goes_to_stderr(capsys) -> None:
     assert "hello-stderr" in captured.err
     assert "hello-stderr" not in captured.out
 
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "[::]"])
+def test_wildcard_binds_are_refused_even_with_allow_remote(tmp_path, host: str) -> None:
+    settings = load_settings(trade_tracker_home=tmp_path)
+    with pytest.raises(ConfigError, match="wildcard"):
+        run_http(settings, host=host, port=_free_port(), allow_remote=True)
+
+
+def test_ipv6_hosts_are_bracketed_in_the_allowed_host_list() -> None:
+    from trade_tracker.serve import _allowed
+
+    hosts, origins = _allowed("fe80::1", 8765)
+    assert hosts == ["[fe80::1]:8765"] and origins == ["http://[fe80::1]:8765"]
+    hosts, _ = _allowed("::1", 8765)
+    assert set(hosts) == {"[::1]:8765", "127.0.0.1:8765", "localhost:8765"}

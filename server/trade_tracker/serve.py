@@ -44,6 +44,7 @@ def configure_logging(level: str = "WARNING") -> None:
 
 
 def is_loopback(host: str) -> bool:
+    host = host.lower()
     if host in LOOPBACK_NAMES:
         return True
     try:
@@ -93,10 +94,16 @@ async def _reject(send: Callable[[Any], Awaitable[None]], status: int, message: 
     await send({"type": "http.response.body", "body": body})
 
 
+def _host_header_name(host: str) -> str:
+    """How a host appears in a Host header: IPv6 literals in brackets."""
+    bare = host.strip("[]")
+    return f"[{bare}]" if ":" in bare else bare
+
+
 def _allowed(host: str, port: int) -> tuple[list[str], list[str]]:
-    names = {host, "127.0.0.1", "localhost"} if is_loopback(host) else {host}
-    if host in ("::1", "[::1]"):
-        names.add("[::1]")
+    names = {_host_header_name(host)}
+    if is_loopback(host):
+        names |= {"127.0.0.1", "localhost"}
     hosts = [f"{n}:{port}" for n in names]
     origins = [f"http://{n}:{port}" for n in names]
     return hosts, origins
@@ -130,6 +137,11 @@ def run_http(settings: Settings, host: str = "127.0.0.1", port: int = 8765, allo
         raise ConfigError(
             f"refusing to serve on {host}: only loopback binds are allowed; pass --allow-remote if you really "
             "mean to expose your Coinbase data to the network (and put TLS in front)"
+        )
+    if host.strip("[]") in ("0.0.0.0", "::", ""):
+        raise ConfigError(
+            f"refusing to serve on the wildcard address {host!r}: requests are only accepted for the Host they "
+            "were sent to, so bind the one address clients will use (e.g. --host 192.168.1.5)"
         )
     token = settings.mcp_http_token.get_secret_value() if settings.mcp_http_token else secrets.token_urlsafe(32)
     if settings.mcp_http_token is None:

@@ -48,7 +48,10 @@ def sign(secret_b64: str, timestamp: str, method: str, request_path: str, body: 
         request_path: path plus ``?query`` exactly as sent, e.g. ``/fills?product_id=BTC-USD``.
         body: the exact request body, or ``""`` when there is none.
     """
-    key = base64.b64decode(secret_b64)
+    return _hmac_b64(base64.b64decode(secret_b64), timestamp, method, request_path, body)
+
+
+def _hmac_b64(key: bytes, timestamp: str, method: str, request_path: str, body: str) -> str:
     message = (timestamp + method.upper() + request_path + body).encode("utf-8")
     return base64.b64encode(hmac.new(key, message, hashlib.sha256).digest()).decode("ascii")
 
@@ -104,6 +107,11 @@ class ApiCredential:
             raise InvalidCredential("the API key is empty")
         if not self.passphrase:
             raise InvalidCredential("the API passphrase is empty")
+        # Both travel as HTTP header values: a stray newline or tab (a paste from a file) would
+        # otherwise surface as a confusing network error on the first request.
+        for name, value in (("API key", self.key), ("API passphrase", self.passphrase)):
+            if not value.isprintable():
+                raise InvalidCredential(f"the {name} contains a control character (a newline or tab?); re-enter it")
         object.__setattr__(self, "_secret_bytes", decode_secret(self.secret))
 
     @property
@@ -111,8 +119,8 @@ class ApiCredential:
         return key_fingerprint(self.key)
 
     def signature(self, timestamp: str, method: str, request_path: str, body: str = "") -> str:
-        message = (timestamp + method.upper() + request_path + body).encode("utf-8")
-        return base64.b64encode(hmac.new(self._secret_bytes, message, hashlib.sha256).digest()).decode()
+        """``sign()`` with the secret decoded once, at construction."""
+        return _hmac_b64(self._secret_bytes, timestamp, method, request_path, body)
 
     def __repr__(self) -> str:
         return f"ApiCredential(label={self.label!r}, key={self.fingerprint!r})"

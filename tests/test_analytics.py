@@ -560,3 +560,18 @@ def test_incremental_cache_equals_full_recomputation(rows: list[tuple], data: st
             assert books == book_states(trade_store)
     finally:
         analytics_cache.CHECKPOINT_LAG_DAYS = lag
+
+
+def test_a_damaged_cache_is_rebuilt_from_the_fills(store: TradeStore) -> None:
+    """The cache is a disposable copy: if a sell's row goes missing, summarize rebuilds it, same answer."""
+    insert(
+        store,
+        fill("BTC-USD", "buy", "100", "2", "2024-01-01 10:00", fee="1"),
+        fill("BTC-USD", "sell", "300", "1", "2024-01-05 12:00", fee="3"),
+    )
+    expected = summarize(store, since="2024-01-05T11:00:00Z").model_dump(exclude={"generated_at"})
+    with store.write("damaging the cache") as conn:
+        conn.execute("DELETE FROM analytics_sell")
+    again = summarize(store, since="2024-01-05T11:00:00Z").model_dump(exclude={"generated_at"})
+    assert again == expected
+    assert one(summarize(store)).realized_pnl == "200"

@@ -184,12 +184,16 @@ def _collect(conn: Connection, filters: Filters, group_by: GroupBy) -> dict[tupl
         )
         for label, product, at, side, price, size, fee, *sell in raw:
             if side == "sell" and sell[0] is None:
-                raise StoreError(f"the analytics cache misses sell {product} at {at}; run rebuild_cache")
+                raise _StaleCache(f"the analytics cache misses the sell of {product} at {at}")
             slot = slots[(label, product)]
             target = slot.prefix if since is not None and at < since else slot.period(period(at[:10]))
             derived = tuple(map(Decimal, sell)) if side == "sell" else None
             target.add_fill(at, side, Decimal(price), Decimal(size), Decimal(fee), derived)
     return slots
+
+
+class _StaleCache(Exception):
+    """Internal: the cache disagrees with the fills (it should never); summarize rebuilds it once."""
 
 
 def _entry(product_id: str, period: str | None, flow: FillSums, stock: FillSums, method: Method) -> ProductSummary:
@@ -308,8 +312,8 @@ def summarize(
     Args:
         store: the trade store.
         product_id: only this product (e.g. ``BTC-USD``).
-        since: only fills at or after this UTC time (a bare date means its midnight).
-        until: only fills before this UTC time.
+        since: only fills at or after this UTC time (inclusive; a bare date means from its start).
+        until: only fills at or before this UTC time (inclusive; a bare date means to its end).
         label: only fills synced under this credential label.
         group_by: ``product`` (one entry per product), or ``month`` / ``day`` (one per product and UTC period).
         method: ``fifo`` or ``average`` cost for realized PnL and the open cost basis.
@@ -328,7 +332,15 @@ def summarize(
         with localcontext(EXACT):
             return _build(_collect(conn, filters, group_by), filters, group_by, method)
 
-    return _consistent_read(store, read)
+    try:
+        return _consistent_read(store, read)
+    except _StaleCache:
+        # The cache is a disposable copy of what the fills imply: rebuild it from them, once.
+        rebuild_cache(store)
+    try:
+        return _consistent_read(store, read)
+    except _StaleCache as exc:
+        raise StoreError(f"{exc}, even after rebuilding it from the stored fills") from None
 
 
 def _price(value: Decimal | str | int, product_id: str) -> Decimal:

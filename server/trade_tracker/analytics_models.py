@@ -12,8 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .errors import InvalidArgument
-from .store_queries import time_bound
+from .coinbase.params import check_product_id
+from .store_queries import time_window
 
 __all__ = ["CurrencyTotal", "Filters", "GroupBy", "Method", "ProductSummary", "Summary", "parse_filters"]
 
@@ -100,11 +100,10 @@ def parse_filters(
     until: datetime | date | str | None = None,
     label: str | None = None,
 ) -> Filters:
-    """Validate filters, as ``query_fills`` reads them: since and until are both inclusive, times
-    become fixed-width ISO UTC text, and a bare date means that whole UTC day (its start for since,
-    its end for until). Product ids are upper-cased.
+    """Validate filters exactly as ``query_fills`` reads them (the same helpers): since and until are
+    both inclusive, times become fixed-width ISO UTC text, a bare date means that whole UTC day, and
+    a product id must be BASE-QUOTE (upper-cased).
     """
-    start, end = time_bound(since, "since", upper=False), time_bound(until, "until", upper=True)
-    if start is not None and end is not None and start > end:
-        raise InvalidArgument(f"since ({start}) is after until ({end})")
-    return Filters(product_id=product_id.upper() if product_id else None, label=label or None, since=start, until=end)
+    start, end = time_window(since, until)
+    product = check_product_id(product_id) if product_id is not None else None
+    return Filters(product_id=product, label=label or None, since=start, until=end)

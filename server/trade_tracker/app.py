@@ -263,7 +263,10 @@ class TradeTracker:
         target = path
         if target is None:
             target = self.default_export_path(kind)
-            target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            except OSError as exc:
+                raise InvalidArgument(f"cannot create the exports folder {target.parent}: {exc.strerror}") from None
         if summary:
             result = await self.summary(group_by=group_by, method=method, with_unrealized=with_unrealized,
                                         **filters)

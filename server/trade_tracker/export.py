@@ -20,9 +20,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from .analytics import GroupBy, Method, Summary, parse_filters, summarize, with_unrealized
+from .analytics import GroupBy, Method, Summary, summarize, with_unrealized
 from .errors import InvalidArgument
 from .store import TradeStore
+from .store_queries import fill_filter_sql
 
 __all__ = [
     "FILL_CSV_COLUMNS",
@@ -160,18 +161,8 @@ def export_fills_csv(
         InvalidArgument: bad filters, or the file cannot be written there.
         StoreError: the store failed.
     """
-    filters = parse_filters(product_id=product_id, since=since, until=until, label=label)
-    clauses, params = [], []
-    for sql, value in (
-        ("product_id = ?", filters.product_id),
-        ("label = ?", filters.label),
-        ("created_at >= ?", filters.since),
-        ("created_at <= ?", filters.until),
-    ):
-        if value is not None:
-            clauses.append(sql)
-            params.append(value)
-    where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+    # The store's own filter builder: an export selects exactly what query_trades would show.
+    where, params = fill_filter_sql(product_id, None, since, until, label or None)
     query = (
         f"SELECT {', '.join(FILL_CSV_COLUMNS)} FROM fills{where} ORDER BY created_at, product_id, trade_id"
     )

@@ -17,7 +17,7 @@ from .coinbase.models import iso_utc, parse_timestamp
 from .coinbase.params import check_product_id
 from .errors import InvalidArgument
 
-__all__ = ["decode_cursor", "encode_cursor", "fill_filter_sql", "time_bound"]
+__all__ = ["decode_cursor", "encode_cursor", "fill_filter_sql", "time_bound", "time_window"]
 
 _SIDES = frozenset({"buy", "sell"})
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -48,6 +48,17 @@ def time_bound(value: str | date | datetime | None, name: str, *, upper: bool) -
         ) from None
 
 
+def time_window(
+    since: str | date | datetime | None, until: str | date | datetime | None
+) -> tuple[str | None, str | None]:
+    """Both bounds of a window as stored-form text (see :func:`time_bound`), checked to be in order."""
+    lower = time_bound(since, "since", upper=False)
+    upper = time_bound(until, "until", upper=True)
+    if lower is not None and upper is not None and lower > upper:
+        raise InvalidArgument(f"since ({lower}) is after until ({upper})")
+    return lower, upper
+
+
 def fill_filter_sql(
     product_id: str | None, side: str | None, since: str | date | None, until: str | date | None,
     label: str | None,
@@ -63,10 +74,7 @@ def fill_filter_sql(
             raise InvalidArgument(f"side must be 'buy' or 'sell' (got {str(side)[:20]!r})")
         clauses.append("side = ?")
         params.append(side.lower())
-    lower = time_bound(since, "since", upper=False)
-    upper = time_bound(until, "until", upper=True)
-    if lower is not None and upper is not None and lower > upper:
-        raise InvalidArgument(f"since ({lower}) is after until ({upper})")
+    lower, upper = time_window(since, until)
     if lower is not None:
         clauses.append("created_at >= ?")
         params.append(lower)

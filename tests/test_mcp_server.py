@@ -413,3 +413,12 @@ async def test_a_junk_cursor_header_is_a_clear_tool_error(settings: Any, stored:
         async with Client(server, mode="legacy") as c:
             result = await c.call_tool("list_fills", {"product_id": "BTC-USD"})
     assert result.is_error and "CB-AFTER header that is not a trade_id" in _text(result)
+
+
+def test_the_order_status_schema_matches_the_client() -> None:
+    from typing import get_args
+
+    from trade_tracker.coinbase.params import ORDER_STATUSES
+    from trade_tracker.mcp_server import OrderStatus
+
+    assert set(get_args(OrderStatus)) == ORDER_STATUSES

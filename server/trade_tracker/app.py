@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .coinbase.models import Account, FillPage, Order, Product, Stats, Ticker
+from .coinbase.models import Account, FillPage, Order, Product, Ticker
 from .coinbase.params import check_product_id
 from .coinbase.ratelimit import RateLimits
 from .config import Settings, load_settings
@@ -142,9 +142,6 @@ class TradeTracker:
     async def get_ticker(self, product_id: str) -> Ticker:
         return await self.public_client().get_ticker(product_id)
 
-    async def get_stats(self, product_id: str) -> Stats:
-        return await self.public_client().get_stats(product_id)
-
     # -- account data (private) ---------------------------------------------------------------
 
     async def list_accounts(self, label: str | None = None, hide_zero: bool = True) -> tuple[str, list[Account]]:
@@ -187,16 +184,18 @@ class TradeTracker:
         whole answer; the summary then leaves it unpriced.
         """
         client = self.public_client()
-        prices: dict[str, Decimal] = {}
-        times: list[datetime] = []
-        for product_id in product_ids:
+
+        async def one(product_id: str) -> Ticker | None:
             try:
-                ticker = await client.get_ticker(product_id)
+                return await client.get_ticker(product_id)
             except NotFound:
-                continue
-            prices[product_id] = ticker.price
-            times.append(ticker.time)
-        return prices, max(times, default=datetime.now(UTC))
+                return None
+
+        # Concurrently: the shared public bucket paces them (burst 15), so N products are not N round trips.
+        tickers = await asyncio.gather(*(one(p) for p in product_ids))
+        found = {p: t for p, t in zip(product_ids, tickers, strict=True) if t is not None}
+        prices = {p: t.price for p, t in found.items()}
+        return prices, max((t.time for t in found.values()), default=datetime.now(UTC))
 
     # -- sync ----------------------------------------------------------------------------------
 

@@ -280,18 +280,20 @@ class DateText(click.ParamType):
 
 
 DATE = DateText()
-_product_id = re.compile(r"^[A-Za-z0-9]{1,20}-[A-Za-z0-9]{1,20}$")
 
 
 def _check_product(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
     """Upper-case BASE-QUOTE ids (one or several) and refuse anything else as a usage error."""
     if value is None:
         return None
+    from .coinbase.params import check_product_id  # light: no HTTP stack
+    from .errors import InvalidArgument
+
     values = [value] if isinstance(value, str) else list(value)
-    for item in values:
-        if not _product_id.match(item):
-            raise click.BadParameter(f"{item[:40]!r} is not a product id such as BTC-USD", ctx, param)
-    upper = [v.upper() for v in values]
+    try:
+        upper = [check_product_id(item) for item in values]
+    except InvalidArgument as exc:
+        raise click.BadParameter(str(exc), ctx, param) from None
     return upper[0] if isinstance(value, str) else tuple(upper)
 
 

@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 
 from . import __version__
 from .app import TradeTracker
+from .coinbase.params import ORDER_ID_PATTERN, PRODUCT_ID_PATTERN
 from .config import Settings
 from .errors import TradeTrackerError
 from .sync import SyncProgress, SyncResult
@@ -50,12 +51,13 @@ list_fills, list_orders, list_accounts, list_products and get_ticker call Coinba
 The exchange is the Coinbase Exchange SANDBOX unless EX_BASE_URL says otherwise; sandbox data is not real.
 """
 
-ProductId = Annotated[str, Field(pattern=r"^[A-Za-z0-9]{1,20}-[A-Za-z0-9]{1,20}$", max_length=41,
+ProductId = Annotated[str, Field(pattern=f"^{PRODUCT_ID_PATTERN}$", max_length=41,
                                  description="a product id BASE-QUOTE, e.g. BTC-USD")]
 Label = Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]{1,64}$", max_length=64,
                              description="credential label; omit to use the default credential")]
 DateText = Annotated[str, Field(max_length=40, pattern=r"^\d{4}-\d{2}-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?$",
                                 description="ISO date or datetime (UTC if no zone), e.g. 2025-01-31")]
+#: The schema needs a Literal; tests check it names exactly coinbase.params.ORDER_STATUSES.
 OrderStatus = Literal["open", "pending", "rejected", "done", "active", "received", "all"]
 
 P = ParamSpec("P")
@@ -171,7 +173,7 @@ def build_server(
     async def list_fills(
         ctx: Context,
         product_id: ProductId | None = None,
-        order_id: Annotated[str | None, Field(pattern=r"^[0-9A-Fa-f-]{32,36}$", description="an order UUID")] = None,
+        order_id: Annotated[str | None, Field(pattern=f"^{ORDER_ID_PATTERN}$", description="an order UUID")] = None,
         limit: Annotated[int, Field(ge=1, le=100, description="fills per page")] = 25,
         label: Label | None = None,
         after: Annotated[int | None, Field(ge=1, description="next_after from the previous page, for older fills")]

@@ -10,12 +10,23 @@ import re
 
 from ..errors import InvalidArgument
 
-__all__ = ["MAX_FILLS_LIMIT", "ORDER_STATUSES", "check_cursor", "check_order_id", "check_product_id"]
+__all__ = [
+    "MAX_FILLS_LIMIT",
+    "ORDER_ID_PATTERN",
+    "ORDER_STATUSES",
+    "PRODUCT_ID_PATTERN",
+    "check_cursor",
+    "check_order_id",
+    "check_product_id",
+]
 
 ORDER_STATUSES = frozenset({"open", "pending", "rejected", "done", "active", "received", "all"})
 MAX_FILLS_LIMIT = 100
-_PRODUCT_ID = re.compile(r"[A-Za-z0-9]{1,20}-[A-Za-z0-9]{1,20}")
-_ORDER_ID = re.compile(r"[0-9A-Fa-f-]{32,36}")
+#: What a product id and an order id look like (the MCP tools' input schemas use the same text).
+PRODUCT_ID_PATTERN = r"[A-Za-z0-9]{1,20}-[A-Za-z0-9]{1,20}"
+ORDER_ID_PATTERN = r"[0-9A-Fa-f-]{32,36}"
+_PRODUCT_ID = re.compile(PRODUCT_ID_PATTERN)
+_ORDER_ID = re.compile(ORDER_ID_PATTERN)
 
 
 def check_product_id(product_id: str) -> str:

@@ -20,36 +20,27 @@ import getpass
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 
-from .cli import emit, report_error
+from .cli import TrackerGroup, emit
 from .config import load_settings
 from .credentials import CredentialInfo, CredentialService
 from .errors import (
     InvalidArgument,
-    TradeTrackerError,
 )
 from .store import TradeStore
 
 __all__ = ["credentials"]
 
 
-def _fail(exc: TradeTrackerError) -> NoReturn:
-    """One line on stderr and the CLI's exit code for ``exc`` (the table lives in ``cli.py``)."""
-    sys.exit(report_error(exc))
-
-
 @contextmanager
 def _service() -> Iterator[CredentialService]:
-    """Settings, store and service for one command; trade-tracker errors become a clean exit."""
-    try:
-        settings = load_settings()
-        with TradeStore(settings.db_path) as store:
-            yield CredentialService(store, settings)
-    except TradeTrackerError as exc:
-        _fail(exc)
+    """Settings, store and service for one command (errors go to the CLI's one boundary)."""
+    settings = load_settings()
+    with TradeStore(settings.db_path) as store:
+        yield CredentialService(store, settings)
 
 
 def _run(coro_fn: Callable[[], Any]) -> Any:
@@ -90,7 +81,7 @@ def _read_secrets() -> tuple[str, str, str]:
     return key, secret, passphrase
 
 
-@click.group("credentials")
+@click.group("credentials", cls=TrackerGroup)
 def credentials() -> None:
     """Store, list, verify and remove encrypted Coinbase Exchange API keys, and re-key the vault."""
 

@@ -131,8 +131,8 @@ def test_prepare_home_resets_its_own_directory_only(tmp_path: Path) -> None:
 def test_demo_refuses_a_foreign_directory(tmp_path: Path) -> None:
     (tmp_path / "precious.txt").write_text("keep me")
     result = CliRunner().invoke(main, ["demo", "--demo-home", str(tmp_path)], catch_exceptions=False)
-    assert result.exit_code == 1
-    assert "demo failed:" in result.stdout and "not empty" in result.stdout
+    assert result.exit_code == 2  # a usage error: one line on stderr, nothing on stdout
+    assert "not empty" in result.stderr and result.stdout == ""
     assert (tmp_path / "precious.txt").exists()
 
 

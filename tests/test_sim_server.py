@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import signal
+import socket
 import subprocess
 from collections.abc import Callable
 from typing import Any
@@ -97,3 +98,16 @@ def test_argument_parsing() -> None:
         ["A-USD", "B-USD"], False, "abc", 0, 10_000)
     with pytest.raises(SystemExit):
         parse_args(["--rate-limits", "maybe"])
+
+
+def test_a_taken_port_is_a_network_error_with_the_cli_s_exit_code() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [__import__("sys").executable, "-m", "trade_tracker.sim", "--port", str(port), "--fills", "10"],
+            capture_output=True, text=True, env=sim_env(), timeout=30,
+        )
+    assert result.returncode == 4 and result.stdout == ""
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr

@@ -10,7 +10,7 @@ line on stderr, ``error: ...``, with the same exit codes as the rest of the CLI:
     4  network: the exchange could not be reached or failed
     5  data: the vault key, the key file's permissions, the trade store, an unexpected answer
 
-``cli.py`` mounts the group with ``main.add_command(credentials)``.
+``cli.py`` loads this group lazily (its imports would slow ``trade-tracker --help``).
 """
 
 from __future__ import annotations

@@ -33,6 +33,8 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
+from .errors import InvalidArgument
+
 __all__ = ["DEMO_LABEL", "DemoError", "prepare_home", "run_demo", "start_simulator"]
 
 DEMO_LABEL = "demo"
@@ -344,6 +346,9 @@ def _run_demo(home: Path, *, fills: int, seed: str, say: Printer) -> int:
     sim_proc: subprocess.Popen[str] | None = None
     try:
         home = prepare_home(home)
+    except DemoError as exc:  # a bad --demo-home is the caller's to fix: a usage error (exit 2, stderr)
+        raise InvalidArgument(str(exc)) from None
+    try:
         say("trade-tracker demo: no Coinbase key and no network needed; everything runs on this machine.")
         say(f"      demo data directory: {home} (emptied at every run)")
         with _private_log(home / "simulator.log") as sim_log, _private_log(home / "mcp-server.log") as server_log:

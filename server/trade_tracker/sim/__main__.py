@@ -59,9 +59,12 @@ def main(argv: list[str] | None = None) -> int:
             auth_failure_status=args.auth_failure_status,
             clock_offset=args.clock_offset,
         )
-    except (ValueError, OSError) as exc:
+    except ValueError as exc:  # a bad option: usage (2), as `trade-tracker sim` says it
         print(f"trade_tracker.sim: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # cannot listen (port taken): network (4), as `trade-tracker sim` says it
+        print(f"trade_tracker.sim: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        return 4
 
 
 if __name__ == "__main__":

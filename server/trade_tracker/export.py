@@ -11,17 +11,17 @@ from __future__ import annotations
 
 import csv
 import os
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from pydantic import BaseModel, ConfigDict
 
 from .analytics import GroupBy, Method, Summary, summarize, with_unrealized
 from .errors import InvalidArgument
+from .private_files import replace_atomically
 from .store import TradeStore
 from .store_queries import fill_filter_sql
 
@@ -103,43 +103,21 @@ def _write_csv(path: str | os.PathLike[str], header: Sequence[str], rows: Iterab
     folder = target.parent
     if not folder.is_dir():
         raise InvalidArgument(f"the folder {folder} does not exist; create it first")
+
+    def write(handle: IO[str]) -> int:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        count = 0
+        for row in rows:
+            writer.writerow(row)
+            count += 1
+        return count
+
     try:
-        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+        count = replace_atomically(target, write)
     except OSError as exc:
-        raise InvalidArgument(f"cannot write in {folder}: {exc.strerror}") from exc
-    count = 0
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(header)
-            for row in rows:
-                writer.writerow(row)
-                count += 1
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, target)
-    except BaseException as exc:
-        Path(temp).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise InvalidArgument(f"cannot write {target}: {exc.strerror or exc}") from exc
-        raise
-    _sync_folder(folder)
+        raise InvalidArgument(f"cannot write {target}: {exc.strerror or exc}") from exc
     return ExportResult(path=str(target.resolve()), rows=count, columns=list(header))
-
-
-def _sync_folder(folder: Path) -> None:
-    """Make the rename durable where the platform allows it (best effort)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def export_fills_csv(

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import stat
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -35,8 +34,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
-from .errors import InsecurePermissions, InvalidArgument, StoreBusy, StoreError
+from .errors import InvalidArgument, StoreBusy, StoreError
 from .migrations import MIGRATIONS, migration
+from .private_files import check_private
 from .store_queries import decode_cursor, encode_cursor, fill_filter_sql, time_bound
 
 if TYPE_CHECKING:
@@ -64,15 +64,6 @@ BUSY_TIMEOUT_MS = 15_000
 def utc_now() -> str:
     """Now as fixed-width ISO UTC text (sorts as time)."""
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _check_private(path: Path) -> None:
-    mode = path.stat().st_mode
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise InsecurePermissions(
-            f"{path} can be read by other users (mode {stat.filemode(mode)}); "
-            f"fix it with: chmod 600 {path}"
-        )
 
 
 class TradeStore:
@@ -129,7 +120,7 @@ class TradeStore:
             fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600)
             os.close(fd)
         elif check_permissions:
-            _check_private(path)
+            check_private(path)
 
     def __repr__(self) -> str:
         return f"TradeStore({str(self.path) if self.path else ':memory:'!r})"

@@ -29,13 +29,11 @@ knows nothing of Coinbase or of the store.
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 import logging
 import os
 import re
 import stat
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
@@ -43,7 +41,8 @@ from typing import TYPE_CHECKING, Protocol
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
-from .errors import InsecurePermissions, VaultKeyError, WrongVaultKey
+from .errors import VaultKeyError, WrongVaultKey
+from .private_files import check_private, fsync_dir, replace_atomically, write_private_temp
 
 if TYPE_CHECKING:
     from .config import Settings
@@ -139,31 +138,6 @@ class EnvKeys:
         return self.load()
 
 
-def _fsync_dir(directory: Path) -> None:
-    with contextlib.suppress(OSError):  # not every platform/filesystem can fsync a directory
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def _write_temp(path: Path, text: str) -> str:
-    """Write ``text`` to a 0600 temp file beside ``path``, fsynced; return its name."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o600)
-        os.write(fd, text.encode("ascii"))
-        os.fsync(fd)
-    except BaseException:
-        os.close(fd)
-        os.unlink(tmp)
-        raise
-    os.close(fd)
-    return tmp
-
-
 class KeyFile:
     """``$TRADE_TRACKER_HOME/vault.key``: keys on one line, comma separated, newest first, mode 0600."""
 
@@ -178,14 +152,9 @@ class KeyFile:
 
     def check_permissions(self) -> None:
         """Refuse a key file that group or others can read or write."""
-        mode = self.path.stat().st_mode
-        if not stat.S_ISREG(mode):
+        if not stat.S_ISREG(self.path.stat().st_mode):
             raise VaultKeyError(f"{self.path} is not a regular file; move it away so a key file can be created")
-        if mode & (stat.S_IRWXG | stat.S_IRWXO):
-            raise InsecurePermissions(
-                f"{self.path} is open to other users (mode {stat.filemode(mode)}); "
-                f"fix it with: chmod 600 {self.path}"
-            )
+        check_private(self.path)
 
     def load(self) -> list[str] | None:
         try:
@@ -198,22 +167,19 @@ class KeyFile:
         return parse_keys(text, str(self.path))
 
     def save(self, keys: Sequence[str]) -> None:
+        text = ",".join(keys) + "\n"
         try:
-            tmp = _write_temp(self.path, ",".join(keys) + "\n")
-            try:
-                os.replace(tmp, self.path)
-            except BaseException:
-                os.unlink(tmp)
-                raise
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            replace_atomically(self.path, lambda f: f.write(text))
         except OSError as exc:
             raise VaultKeyError(f"cannot write the vault key file {self.path}: {_reason(exc)}") from None
-        _fsync_dir(self.path.parent)
 
     def create(self, keys: Sequence[str]) -> list[str]:
         """Create the file only if absent (a hard link never replaces), so two processes agree on one key."""
         text = ",".join(keys) + "\n"
         try:
-            tmp = _write_temp(self.path, text)
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            tmp, _ = write_private_temp(self.path, lambda f: f.write(text))
             try:
                 os.link(tmp, self.path)
             except FileExistsError:
@@ -224,7 +190,7 @@ class KeyFile:
                 os.unlink(tmp)
         except OSError as exc:
             raise VaultKeyError(f"cannot create the vault key file {self.path}: {_reason(exc)}") from None
-        _fsync_dir(self.path.parent)
+        fsync_dir(self.path.parent)
         stored = self.load()
         if stored is None:
             raise VaultKeyError(f"the vault key file {self.path} vanished while it was being created")

@@ -12,17 +12,21 @@ from trade_tracker.private_files import check_private, replace_atomically
 
 
 def test_replace_atomically_writes_a_private_file(tmp_path: Path) -> None:
-    target = tmp_path / "f.txt"
+    folder = tmp_path / "files"  # its own folder: conftest puts a home dir in tmp_path
+    folder.mkdir()
+    target = folder / "f.txt"
     target.write_text("old")
     target.chmod(0o644)
     assert replace_atomically(target, lambda f: f.write("new")) == 3
     assert target.read_text() == "new"
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
-    assert [p.name for p in tmp_path.iterdir()] == ["f.txt"]
+    assert [p.name for p in folder.iterdir()] == ["f.txt"]
 
 
 def test_a_failed_write_keeps_the_old_file_and_leaves_no_temp(tmp_path: Path) -> None:
-    target = tmp_path / "f.txt"
+    folder = tmp_path / "files"  # its own folder: conftest puts a home dir in tmp_path
+    folder.mkdir()
+    target = folder / "f.txt"
     target.write_text("old")
 
     def boom(handle: object) -> None:
@@ -31,7 +35,7 @@ def test_a_failed_write_keeps_the_old_file_and_leaves_no_temp(tmp_path: Path) ->
     with pytest.raises(RuntimeError):
         replace_atomically(target, boom)
     assert target.read_text() == "old"
-    assert [p.name for p in tmp_path.iterdir()] == ["f.txt"]
+    assert [p.name for p in folder.iterdir()] == ["f.txt"]
 
 
 @pytest.mark.parametrize("mode", [0o640, 0o604, 0o660, 0o644])

@@ -44,7 +44,7 @@ from typing import TypeVar
 from .analytics_books import AVERAGE_COST_PLACES, DAY_COLUMNS, EXACT, ZERO, FillSums, divide_half_even
 from .analytics_cache import MIDNIGHT, dirty_books, rebuild_cache, refresh_book, refresh_cache
 from .analytics_models import CurrencyTotal, Filters, GroupBy, Method, ProductSummary, Summary, parse_filters
-from .coinbase.models import iso_utc, parse_timestamp
+from .coinbase.formats import iso_utc, parse_timestamp
 from .errors import InvalidArgument, StoreError
 from .store import TradeStore, utc_now
 

@@ -15,7 +15,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .coinbase.models import Account, FillPage, Order, Product, Ticker
 from .coinbase.params import check_product_id
 from .coinbase.ratelimit import RateLimits
 from .config import Settings, load_settings
@@ -29,6 +28,7 @@ if TYPE_CHECKING:
     from .analytics_models import Summary
     from .coinbase.auth import ApiCredential
     from .coinbase.client import CoinbaseClient
+    from .coinbase.models import Account, FillPage, Order, Product, Ticker
     from .credential_page import OneTimeCredentialPage
     from .credentials import CredentialService
     from .sync import SyncProgress, SyncResult

@@ -13,7 +13,7 @@ import re
 from datetime import date, datetime
 from typing import Any
 
-from .coinbase.models import iso_utc, parse_timestamp
+from .coinbase.formats import iso_utc, parse_timestamp
 from .coinbase.params import check_product_id
 from .errors import InvalidArgument
 

@@ -46,13 +46,14 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel
 
-from .coinbase.models import Fill, FillPage, decimal_text, iso_utc
+from .coinbase.formats import decimal_text, iso_utc
 from .coinbase.params import MAX_FILLS_LIMIT, check_product_id
 from .errors import BadRequest, ExchangeProtocolError, InvalidArgument, NotFound
 from .store import FillRow, SyncState, TradeStore
 
 if TYPE_CHECKING:
     from .coinbase.client import CoinbaseClient
+    from .coinbase.models import Fill, FillPage
 
 __all__ = [
     "ProductSyncResult",

@@ -7,12 +7,15 @@ Decimal fields are the exact strings the API sent, never floats.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
 from .analytics_models import Summary
-from .coinbase.models import Account, Fill, FillPage, Order, Product, Ticker, decimal_text, iso_utc
+from .coinbase.formats import decimal_text, iso_utc
+
+if TYPE_CHECKING:
+    from .coinbase.models import Account, Fill, FillPage, Order, Product, Ticker
 
 __all__ = [
     "FILL_COLUMNS",

@@ -1,0 +1,60 @@
+"""Coinbase's text formats, exactly: decimal strings and ISO timestamps.
+
+Plain functions with no pydantic, so the store, the sync and the analytics can use them
+without building the exchange's models (the MCP server starts faster that way; the models
+load with the HTTP client, on the first exchange call).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+__all__ = ["decimal_text", "iso_utc", "parse_timestamp"]
+
+
+def decimal_text(value: Decimal) -> str:
+    """The exact fixed-point text of a Decimal (no exponent), e.g. ``0.00000010``."""
+    return format(value, "f")
+
+
+_TS = re.compile(
+    r"^(?P<date>\d{4}-\d{2}-\d{2})[T ](?P<time>\d{2}:\d{2})(?::(?P<sec>\d{2}))?"
+    r"(?:\.(?P<frac>\d+))?\s*(?P<tz>Z|z|[+-]\d{2}(?::?\d{2})?)?$"
+)
+
+
+def parse_timestamp(value: Any) -> datetime:
+    """Parse Coinbase's timestamps into an aware UTC datetime.
+
+    Accepts ``2019-11-21T01:38:23.878Z``, any number of fractional digits (truncated
+    to microseconds), a space instead of ``T``, no seconds (``01:38``), and offsets ``Z``,
+    ``+00``, ``+00:00``.
+    A value with no zone is taken as UTC, which is what the API documents.
+    """
+    if isinstance(value, datetime):
+        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value, tz=UTC)
+    if not isinstance(value, str):
+        raise ValueError("expected an ISO 8601 timestamp")
+    match = _TS.match(value.strip())
+    if not match:
+        raise ValueError(f"not an ISO 8601 timestamp: {value[:40]!r}")
+    frac = (match["frac"] or "")[:6].ljust(6, "0")
+    tz = match["tz"] or "Z"
+    if tz in ("Z", "z"):
+        tz = "+00:00"
+    elif len(tz) == 3:
+        tz += ":00"
+    elif ":" not in tz:
+        tz = f"{tz[:3]}:{tz[3:]}"
+    parsed = datetime.fromisoformat(f"{match['date']}T{match['time']}:{match['sec'] or '00'}.{frac}{tz}")
+    return parsed.astimezone(UTC)
+
+
+def iso_utc(value: datetime) -> str:
+    """Fixed-width ISO UTC text with microseconds, so that text order is time order."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -257,13 +257,14 @@ class TradeTracker:
     ) -> ExportOut:
         """Write the fills (or the summary) as CSV; return where and how many rows, never the data."""
         from .export import export_fills_csv, write_summary_csv
+        from .private_files import ensure_private_dir
 
         kind = "summary" if summary else "fills"
         target = path
         if target is None:
             target = self.default_export_path(kind)
             try:
-                target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+                ensure_private_dir(target.parent)  # 0700, and never a link planted in the data folder
             except OSError as exc:
                 raise InvalidArgument(f"cannot create the exports folder {target.parent}: {exc.strerror}") from None
         if summary:

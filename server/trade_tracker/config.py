@@ -14,7 +14,8 @@ import platformdirs
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from .errors import ConfigError
+from .errors import ConfigError, InsecurePermissions
+from .private_files import check_private_dir
 
 __all__ = ["PRODUCTION_URL", "SANDBOX_URL", "Settings", "load_settings"]
 
@@ -102,6 +103,21 @@ class Settings(BaseSettings):
     @classmethod
     def _expand_home(cls, value: Path) -> Path:
         return value.expanduser()
+
+    @field_validator("trade_tracker_home")
+    @classmethod
+    def _check_home(cls, value: Path) -> Path:
+        """An existing data folder must be the user's and writable by no one else (else: the fix).
+
+        Whoever can write it could plant links there (to a key of theirs, or over a file of yours).
+        A missing folder is created 0700 by the store. A settings error: exit 2.
+        """
+        if value.exists():
+            try:
+                check_private_dir(value)
+            except InsecurePermissions as exc:
+                raise ValueError(f"TRADE_TRACKER_HOME: {exc}") from None
+        return value
 
     @property
     def db_path(self) -> Path:

@@ -24,7 +24,6 @@ This module is the boundary where sqlite3 errors become ``StoreError``.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -36,7 +35,7 @@ from pydantic import BaseModel, ConfigDict
 
 from .errors import InvalidArgument, StoreBusy, StoreError
 from .migrations import MIGRATIONS, migration
-from .private_files import check_private
+from .private_files import prepare_store_file
 from .store_queries import decode_cursor, encode_cursor, fill_filter_sql, time_bound
 
 if TYPE_CHECKING:
@@ -114,13 +113,8 @@ class TradeStore:
 
     @staticmethod
     def _prepare_file(path: Path, check_permissions: bool) -> None:
-        if not path.parent.exists():
-            path.parent.mkdir(parents=True, mode=0o700)
-        if not path.exists():
-            fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600)
-            os.close(fd)
-        elif check_permissions:
-            check_private(path)
+        # Created 0600; refused when it (or its -wal/-shm/-journal) is a link: SQLite would follow it.
+        prepare_store_file(path, check_permissions)
 
     def __repr__(self) -> str:
         return f"TradeStore({str(self.path) if self.path else ':memory:'!r})"

@@ -11,12 +11,15 @@ The key comes from the first of these that applies:
 2. The OS keyring, only when ``TRADE_TRACKER_USE_KEYRING`` is set *and* the ``keyring``
    package is installed (service ``trade-tracker``, one entry per data directory).
 3. ``$TRADE_TRACKER_HOME/vault.key``, created 0600 on first need, and refused when
-   group or others can read it.
+   group or others can read it or when it is a symbolic link (it is read through a
+   descriptor opened with ``O_NOFOLLOW``: a planted link must not hand us someone's key).
 
 Nothing here ever overwrites data: a key that does not open a token is reported as
 :class:`WrongVaultKey` and the token is left as it was. Key files are replaced only
 atomically (temp file, fsync, rename, fsync of the directory), so a crash leaves
-either the old or the new file, never half of one.
+either the old or the new file, never half of one; the temp file a killed writer leaves
+behind is removed by the next start (``private_files.remove_stale_temps``, run when the
+store opens), while one a live writer holds locked is kept.
 
 Rotation with a writable key source (file or keyring) is two key writes around one
 database transaction: :meth:`Vault.begin_rotation` stores ``new,old``; the caller
@@ -42,7 +45,7 @@ from typing import TYPE_CHECKING, Protocol
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from .errors import VaultKeyError, WrongVaultKey
-from .private_files import check_private, fsync_dir, replace_atomically, write_private_temp
+from .private_files import NOFOLLOW, check_private, fsync_dir, private_temp, read_private_text, replace_atomically
 
 if TYPE_CHECKING:
     from .config import Settings
@@ -151,15 +154,18 @@ class KeyFile:
         return f"KeyFile({str(self.path)!r})"
 
     def check_permissions(self) -> None:
-        """Refuse a key file that group or others can read or write."""
-        if not stat.S_ISREG(self.path.stat().st_mode):
-            raise VaultKeyError(f"{self.path} is not a regular file; move it away so a key file can be created")
+        """Refuse a key file that group or others can read or write, or that is a link."""
+        if not stat.S_ISREG(self.path.lstat().st_mode):
+            raise VaultKeyError(
+                f"{self.path} is not a regular file (a link or a folder?); move it away so a key file can be created"
+            )
         check_private(self.path)
 
     def load(self) -> list[str] | None:
+        """The keys in the file, read through a descriptor opened without following a link."""
         try:
             self.check_permissions()
-            text = self.path.read_text(encoding="ascii")
+            text = read_private_text(self.path)
         except FileNotFoundError:
             return None
         except (OSError, UnicodeDecodeError) as exc:
@@ -179,15 +185,13 @@ class KeyFile:
         text = ",".join(keys) + "\n"
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            tmp, _ = write_private_temp(self.path, lambda f: f.write(text))
-            try:
-                os.link(tmp, self.path)
-            except FileExistsError:
-                pass
-            except OSError:  # no hard links on this filesystem: exclusive create instead
-                self._create_exclusive(text)
-            finally:
-                os.unlink(tmp)
+            with private_temp(self.path, lambda f: f.write(text)) as (tmp, _):
+                try:
+                    os.link(tmp, self.path)  # never through a link: an existing name is FileExistsError
+                except FileExistsError:
+                    pass
+                except OSError:  # no hard links on this filesystem: exclusive create instead
+                    self._create_exclusive(text)
         except OSError as exc:
             raise VaultKeyError(f"cannot create the vault key file {self.path}: {_reason(exc)}") from None
         fsync_dir(self.path.parent)
@@ -198,7 +202,7 @@ class KeyFile:
 
     def _create_exclusive(self, text: str) -> None:
         try:
-            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | NOFOLLOW, 0o600)
         except FileExistsError:
             return
         try:

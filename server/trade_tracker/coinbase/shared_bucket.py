@@ -8,6 +8,10 @@ also kept in ``$TRADE_TRACKER_HOME``: each request takes a token under an exclus
 Coinbase documents: ``level = max(0, level - elapsed * rate)``, and a request may go when
 ``level + 1 <= burst``.
 
+The file is opened with ``O_NOFOLLOW`` and must be a regular file: a link planted in the
+data folder is refused (an OSError, on which the caller keeps the in-process buckets
+alone), so the bucket never truncates and rewrites the file the link points at.
+
 POSIX only (``fcntl``); elsewhere :func:`file_buckets_supported` is False and the caller
 keeps the in-process buckets alone.
 """
@@ -15,7 +19,9 @@ keeps the in-process buckets alone.
 from __future__ import annotations
 
 import asyncio
+import errno
 import os
+import stat
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -48,7 +54,7 @@ class FileTokenBucket:
 
     def try_take(self) -> float:
         """Take a token if one is free and return 0; otherwise return the seconds to wait."""
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        fd = self._open()
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             now = self._clock()
@@ -63,6 +69,20 @@ class FileTokenBucket:
             return wait
         finally:
             os.close(fd)  # closing releases the lock
+
+    def _open(self) -> int:
+        """The bucket's file, created 0600, never through a link, and only if it is a regular file."""
+        flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+        try:
+            fd = os.open(self.path, flags, 0o600)
+        except OSError as exc:
+            if exc.errno in (errno.ELOOP, errno.EMLINK):
+                raise OSError(exc.errno, "a symbolic link, not followed", str(self.path)) from None
+            raise
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise OSError(errno.EINVAL, "not a regular file", str(self.path))
+        return fd
 
     @staticmethod
     def _read(fd: int, now: float) -> tuple[float, float]:

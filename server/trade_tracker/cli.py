@@ -41,7 +41,7 @@ from .errors import (
 if TYPE_CHECKING:
     from .app import TradeTracker
 
-__all__ = ["EXIT_CODES", "ExitCode", "exit_code_for", "main"]
+__all__ = ["EXIT_CODES", "ExitCode", "check_label_option", "exit_code_for", "main"]
 
 T = TypeVar("T")
 
@@ -297,8 +297,20 @@ def _check_product(ctx: click.Context, param: click.Parameter, value: Any) -> An
     return upper[0] if isinstance(value, str) else tuple(upper)
 
 
+def check_label_option(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """``--label``: the same check as the MCP tools' ``label`` (``labels.check_label``); a usage error."""
+    if value is None:
+        return None
+    from .labels import check_label  # light: re and errors only
+
+    try:
+        return check_label(value, allow_env=True)
+    except InvalidArgument as exc:
+        raise click.BadParameter(str(exc), ctx, param) from None
+
+
 def label_option(fn: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("--label", metavar="LABEL", help=LABEL_HELP)(fn)
+    return click.option("--label", metavar="LABEL", callback=check_label_option, help=LABEL_HELP)(fn)
 
 
 def store_filters(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -307,7 +319,8 @@ def store_filters(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--product-id", callback=_check_product, metavar="BASE-QUOTE", help="only this product"),
         click.option("--since", type=DATE, help="only fills at or after this date (UTC)"),
         click.option("--until", type=DATE, help="only fills up to this date (UTC)"),
-        click.option("--label", metavar="LABEL", help="only fills synced with this credential (default: all)"),
+        click.option("--label", metavar="LABEL", callback=check_label_option,
+                     help="only fills synced with this credential (default: all)"),
     ]):
         fn = option(fn)
     return fn

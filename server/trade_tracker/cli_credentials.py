@@ -24,7 +24,7 @@ from typing import Any
 
 import click
 
-from .cli import TrackerGroup, emit
+from .cli import TrackerGroup, check_label_option, emit
 from .config import load_settings
 from .credentials import CredentialInfo, CredentialService
 from .errors import (
@@ -87,7 +87,8 @@ def credentials() -> None:
 
 
 @credentials.command("add")
-@click.option("--label", required=True, help="A name for the key: 1-64 of A-Z a-z 0-9 . _ -")
+@click.option("--label", required=True, callback=check_label_option,
+              help="A name for the key: 1-64 of A-Z a-z 0-9 . _ -")
 @click.option("--no-verify", is_flag=True, help="Store without checking the key with the exchange (offline).")
 def add_cmd(label: str, no_verify: bool) -> None:
     """Add a key. Prompts without echo; from a pipe, reads key, secret and passphrase, one per line."""
@@ -108,7 +109,8 @@ def list_cmd() -> None:
 
 
 @credentials.command("verify")
-@click.option("--label", default=None, help="The credential to check (default: the only one, or env).")
+@click.option("--label", default=None, callback=check_label_option,
+              help="The credential to check (default: the only one, or env).")
 def verify_cmd(label: str | None) -> None:
     """Check a key with an authenticated GET /accounts and record the result."""
     with _service() as service:
@@ -117,7 +119,7 @@ def verify_cmd(label: str | None) -> None:
 
 
 @credentials.command("remove")
-@click.option("--label", required=True)
+@click.option("--label", required=True, callback=check_label_option)
 def remove_cmd(label: str) -> None:
     """Delete a stored key."""
     with _service() as service:

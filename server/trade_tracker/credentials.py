@@ -39,11 +39,11 @@ from .errors import (
     CredentialExists,
     CredentialNotFound,
     ExchangeError,
-    InvalidArgument,
     InvalidCredential,
     PermissionDenied,
     WrongVaultKey,
 )
+from .labels import ENV_LABEL, check_label
 from .store import TradeStore, utc_now
 from .vault import Vault
 
@@ -63,9 +63,7 @@ __all__ = [
 
 log = logging.getLogger("trade_tracker.credentials")
 
-ENV_LABEL = "env"
 EXCHANGE = "coinbase-exchange"
-_LABEL = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _API_KEY = re.compile(r"^[A-Za-z0-9._-]{1,256}$")  # Exchange keys are 32 hex digits; allow a little more
 
 VIEW_ONLY_WARNING = (
@@ -77,21 +75,6 @@ VIEW_ONLY_WARNING = (
 ClientFactory = Callable[[ApiCredential], CoinbaseClient]
 
 VerifyStatus = Literal["verified", "unverified", "skipped", "rejected"]
-
-
-def check_label(label: object, *, allow_env: bool = False) -> str:
-    """A label is 1-64 characters of ``[A-Za-z0-9._-]``; ``env`` is reserved for the environment credential."""
-    if not isinstance(label, str) or not _LABEL.match(label):
-        shown = repr(label[:70]) if isinstance(label, str) else type(label).__name__
-        raise InvalidArgument(
-            f"a label must be 1-64 characters of letters, digits, '.', '_' or '-' (got {shown})"
-        )
-    if label.lower() == ENV_LABEL and not allow_env:
-        raise InvalidArgument(
-            "the label 'env' is reserved for the credential in EX_API_KEY_READ / EX_API_SECRET_READ / "
-            "EX_API_PASSPHRASE_READ; choose another label"
-        )
-    return label
 
 
 def add_command_hint(label: str) -> str:

@@ -5,12 +5,16 @@ renamed over the target, so a reader never sees half a file and a crash never le
 Columns are fixed (:data:`FILL_CSV_COLUMNS`, :data:`SUMMARY_CSV_COLUMNS`): scripts may rely on
 their names and order; new columns are only ever appended. Money is the exact decimal text:
 the API's own strings for fills, canonical decimal strings for summaries. Times are UTC.
+A text cell that a spreadsheet would read as a formula (it starts with ``=``, ``+``, ``-``,
+``@``, a tab or a CR, and is not a number) is written with a leading ``'`` (:func:`safe_cell`):
+an order id or a profile name from the exchange must not run in Excel or LibreOffice.
 """
 
 from __future__ import annotations
 
 import csv
 import os
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -31,6 +35,7 @@ __all__ = [
     "ExportResult",
     "export_fills_csv",
     "export_summary_csv",
+    "safe_cell",
     "write_summary_csv",
 ]
 
@@ -85,6 +90,23 @@ SUMMARY_CSV_COLUMNS: tuple[str, ...] = (
 )
 
 
+#: What a spreadsheet reads as the start of a formula (OWASP "CSV injection"): = + - @, tab, CR.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: A plain decimal number, sign included: left as it is, so ``-12.5`` stays a number.
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def safe_cell(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula, prefixed with ``'`` so it shows as text.
+
+    Numbers (ints, Decimals, and decimal strings such as the API's ``"-12.5"``) are left alone:
+    a number is never a formula, and a fee or PnL must stay a number in the sheet.
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
 class ExportResult(BaseModel):
     """Where an export went and how many data rows (not counting the header) it holds."""
 
@@ -109,7 +131,7 @@ def _write_csv(path: str | os.PathLike[str], header: Sequence[str], rows: Iterab
         writer.writerow(header)
         count = 0
         for row in rows:
-            writer.writerow(row)
+            writer.writerow([safe_cell(cell) for cell in row])
             count += 1
         return count
 

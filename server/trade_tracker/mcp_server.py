@@ -17,13 +17,14 @@ from typing import Annotated, Literal, ParamSpec, TypeVar
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from . import __version__
 from .app import TradeTracker
 from .coinbase.params import ORDER_ID_PATTERN, PRODUCT_ID_PATTERN
 from .config import Settings
-from .errors import TradeTrackerError
+from .errors import InvalidArgument, TradeTrackerError
+from .labels import LABEL_PATTERN, check_label
 from .sync import SyncProgress, SyncResult
 from .tool_models import (
     AccountsOut,
@@ -53,8 +54,20 @@ The exchange is the Coinbase Exchange SANDBOX unless EX_BASE_URL says otherwise;
 
 ProductId = Annotated[str, Field(pattern=f"^{PRODUCT_ID_PATTERN}$", max_length=41,
                                  description="a product id BASE-QUOTE, e.g. BTC-USD")]
-Label = Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]{1,64}$", max_length=64,
-                             description="credential label; omit to use the default credential")]
+
+
+def _label(value: str) -> str:
+    """The CLI's label check (``labels.check_label``), as pydantic wants it: a ValueError."""
+    try:
+        return check_label(value, allow_env=True)
+    except InvalidArgument as exc:
+        raise ValueError(str(exc)) from None
+
+
+#: Checked by ``check_label`` alone (as in the CLI); the pattern is shown in the schema for clients.
+Label = Annotated[str, Field(description="credential label; omit to use the default credential",
+                             json_schema_extra={"pattern": LABEL_PATTERN, "maxLength": 64}),
+                  AfterValidator(_label)]
 DateText = Annotated[str, Field(max_length=40, pattern=r"^\d{4}-\d{2}-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?$",
                                 description="ISO date or datetime (UTC if no zone), e.g. 2025-01-31")]
 #: The schema needs a Literal; tests check it names exactly coinbase.params.ORDER_STATUSES.

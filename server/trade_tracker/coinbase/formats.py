@@ -37,7 +37,10 @@ def parse_timestamp(value: Any) -> datetime:
     if isinstance(value, datetime):
         return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value, tz=UTC)
+        try:
+            return datetime.fromtimestamp(value, tz=UTC)
+        except (OverflowError, OSError):
+            raise ValueError(f"timestamp out of range: {value!r:.40}") from None
     if not isinstance(value, str):
         raise ValueError("expected an ISO 8601 timestamp")
     match = _TS.match(value.strip())
@@ -52,9 +55,16 @@ def parse_timestamp(value: Any) -> datetime:
     elif ":" not in tz:
         tz = f"{tz[:3]}:{tz[3:]}"
     parsed = datetime.fromisoformat(f"{match['date']}T{match['time']}:{match['sec'] or '00'}.{frac}{tz}")
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+01:00 is before the first UTC instant Python has
+        raise ValueError(f"timestamp out of range: {value[:40]!r}") from None
 
 
 def iso_utc(value: datetime) -> str:
-    """Fixed-width ISO UTC text with microseconds, so that text order is time order."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """Fixed-width ISO UTC text with microseconds, so that text order is time order.
+
+    The year is always 4 digits, zero-padded (``0999-01-01T...``): ``strftime("%Y")`` writes
+    ``999`` on glibc, which would sort after ``2024`` and turn a ``since`` into "nothing".
+    """
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"

@@ -11,7 +11,7 @@ import respx
 from trade_tracker.app import TradeTracker
 from trade_tracker.coinbase.ratelimit import RateLimits
 from trade_tracker.config import SANDBOX_URL, load_settings
-from trade_tracker.errors import InvalidArgument
+from trade_tracker.errors import InsecurePermissions, InvalidArgument
 
 PRODUCTS = [
     {"id": "BTC-USD", "base_currency": "BTC", "quote_currency": "USD", "quote_increment": "0.01",
@@ -63,6 +63,27 @@ async def test_list_fills_needs_an_id_before_any_request(tracker: TradeTracker) 
 def test_exports_default_to_a_new_file_under_home(tracker: TradeTracker, home: Path) -> None:
     first = tracker.default_export_path("fills")
     assert first.parent == home / "exports" and first.name.startswith("fills-") and first.suffix == ".csv"
+
+
+async def test_an_exports_folder_planted_as_a_link_is_refused(tracker: TradeTracker, home: Path,
+                                                              tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir(mode=0o700)
+    (home / "exports").symlink_to(elsewhere)
+    with pytest.raises(InsecurePermissions, match=f"{home / 'exports'} is a symbolic link"):
+        await tracker.export_csv()
+    assert list(elsewhere.iterdir()) == []
+
+
+async def test_an_export_replaces_a_planted_link_and_never_writes_through_it(tracker: TradeTracker,
+                                                                             tmp_path: Path) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    link = tmp_path / "fills.csv"
+    link.symlink_to(victim)
+    out = await tracker.export_csv(link)
+    assert out.rows == 0 and not link.is_symlink() and link.read_text().startswith("created_at,")
+    assert victim.read_text() == "precious"
 
 
 def test_rate_limits_are_shared_across_processes_by_default(home: Path) -> None:

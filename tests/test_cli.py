@@ -277,6 +277,29 @@ def test_bad_setting_is_a_usage_error(monkeypatch: pytest.MonkeyPatch) -> None:
     assert_error(run("products"), ExitCode.USAGE, "EX_BASE_URL")
 
 
+def test_a_home_others_can_write_is_refused_as_a_setting_with_the_chmod(isolated_env: Path) -> None:
+    """TRADE_TRACKER_HOME is a setting (exit 2), refused before any file in it is opened."""
+    isolated_env.chmod(0o777)
+    line = assert_error(run("trades"), ExitCode.USAGE, "TRADE_TRACKER_HOME", f"chmod 700 {isolated_env}")
+    assert "other users" in line
+    assert list(isolated_env.iterdir()) == []  # no trades.db was created in it
+    isolated_env.chmod(0o700)
+    assert out_json(run("trades"))["count"] == 0
+
+
+@pytest.mark.parametrize("args", [["trades"], ["summary"], ["export", "--csv", "x.csv"], ["accounts"],
+                                  ["sync-fills"], ["credentials", "add"], ["credentials", "verify"],
+                                  ["credentials", "remove"]])
+@pytest.mark.parametrize("label", ["main\n", "main\r\n", "\nmain", "ma in"])
+def test_every_label_option_refuses_a_label_with_a_newline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          args: list[str], label: str) -> None:
+    """The same check as the MCP tools' ``label`` (labels.check_label): a usage error, nothing done."""
+    monkeypatch.chdir(tmp_path)
+    line = assert_error(run(*args, "--label", label), ExitCode.USAGE, "--label", "a label must be 1-64 characters")
+    assert repr(label) in line
+    assert not (tmp_path / "x.csv").exists()
+
+
 def test_damaged_store_is_a_data_error(isolated_env: Path) -> None:
     db = isolated_env / "trades.db"
     db.write_bytes(b"this is not sqlite" * 100)

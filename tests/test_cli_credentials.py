@@ -6,6 +6,10 @@ import base64
 import json
 import os
 import secrets
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -214,3 +218,53 @@ def test_malformed_env_credential_still_listed(home: Path, monkeypatch: pytest.M
     verify = run("verify", "--label", "env")
     assert verify.exit_code == 3 and "EX_API_SECRET_READ" in verify.stderr
     assert "not-base64-secret-value" not in verify.stderr
+
+
+# A rotate-key that stops at its n-th key-file write, with the temp file written and fsynced: the parent
+# SIGKILLs it there (a kill -9, or a power cut, at the worst moment for leftovers).
+ROTATE_CHILD = r"""
+import os, sys, time
+from pathlib import Path
+step, marker = int(sys.argv[1]), Path(sys.argv[2])
+real_replace, seen = os.replace, []
+def replace(src, dst, *args, **kwargs):
+    if Path(dst).name == "vault.key":
+        seen.append(src)
+        if len(seen) == step:
+            marker.write_text(str(src))
+            time.sleep(120)
+    return real_replace(src, dst, *args, **kwargs)
+os.replace = replace
+from trade_tracker.cli import main
+main(["credentials", "rotate-key"])
+"""
+
+
+@pytest.mark.parametrize("step", [1, 2], ids=["storing-new-and-old", "dropping-old"])
+def test_a_rotation_killed_midway_leaves_no_temp_key_file_after_the_next_start(
+    home: Path, creds: tuple[str, str, str], tmp_path: Path, step: int
+) -> None:
+    assert run("add", "--label", "main", "--no-verify", stdin="\n".join(creds) + "\n").exit_code == 0
+    marker = tmp_path / "at-the-temp-file"
+    child = subprocess.Popen([sys.executable, "-c", ROTATE_CHILD, str(step), str(marker)],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while not marker.exists() and child.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert marker.exists(), child.stderr.read() if child.poll() is not None else "timed out"
+        os.kill(child.pid, signal.SIGKILL)
+    finally:
+        child.kill()
+        child.wait(timeout=30)
+    leftovers = [p for p in home.iterdir() if p.name.startswith(".vault.key.")]
+    assert [p.name for p in leftovers] == [Path(marker.read_text()).name]  # the kill left a key file behind
+    assert leftovers[0].read_text().count(",") == (1 if step == 1 else 0)  # new,old - or new alone
+
+    listed = run("list")  # the next start, any command
+    assert listed.exit_code == 0, listed.stderr
+    assert [p.name for p in home.iterdir() if p.name.startswith(".")] == []
+    assert stored(home).get("main").secret == creds[1]  # and nothing was lost
+    again = run("rotate-key")
+    assert again.exit_code == 0, again.stderr
+    assert json.loads(again.stdout)["old_keys_dropped"] is True

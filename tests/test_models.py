@@ -314,6 +314,20 @@ def test_iso_utc_is_fixed_width() -> None:
     assert len(iso_utc(parse_timestamp("2022-12-21 00:48:45.4+00"))) == 27
 
 
+def test_iso_utc_zero_pads_years_before_1000() -> None:
+    """Stored times sort as text: year 999 must be '0999', never '999' (glibc's strftime)."""
+    assert iso_utc(datetime(999, 1, 2, 3, 4, 5, 6, tzinfo=UTC)) == "0999-01-02T03:04:05.000006Z"
+    assert iso_utc(datetime(5, 1, 1, tzinfo=UTC)) == "0005-01-01T00:00:00.000000Z"
+    assert iso_utc(parse_timestamp("0999-12-31T23:00:00-02:00")) == "1000-01-01T01:00:00.000000Z"
+    assert sorted([iso_utc(datetime(y, 1, 1, tzinfo=UTC)) for y in (2024, 999, 5)])[0].startswith("0005")
+
+
+@pytest.mark.parametrize("bad", ["0001-01-01T00:30:00+01:00", "9999-12-31T23:59:59-01:00"])
+def test_timestamps_outside_the_utc_calendar_are_refused_not_a_crash(bad: str) -> None:
+    with pytest.raises(ValidationError, match="out of range"):
+        Fill.model_validate(_FILL | {"created_at": bad})
+
+
 # -- tolerance -------------------------------------------------------------------------------
 
 

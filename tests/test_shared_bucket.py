@@ -71,6 +71,35 @@ async def test_rate_limits_fall_back_to_in_process_when_the_state_file_cannot_be
     assert "fills" not in limits._across_processes
 
 
+def test_a_linked_state_file_is_not_followed(tmp_path: Path) -> None:
+    target = tmp_path / "victim"
+    target.write_text("precious")
+    link = tmp_path / "ratelimit-abc-fills"
+    link.symlink_to(target)
+    with pytest.raises(OSError, match="symbolic link, not followed"):
+        FileTokenBucket(link, rate=1, burst=1).try_take()
+    assert target.read_text() == "precious"
+
+
+async def test_links_planted_for_the_shared_buckets_leave_their_targets_untouched(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Each request rewrites the bucket's file: through a planted link it would truncate someone's file."""
+    home = tmp_path / "home"
+    spec = BucketSpec(100, 5)
+    limits = RateLimits({"public": spec, "private": spec, "fills": spec}, headroom=False, state_dir=home, scope="x")
+    victims = {}
+    for name, bucket in limits._across_processes.items():
+        victims[name] = tmp_path / f"victim-{name}"
+        victims[name].write_text(f"precious {name}")
+        bucket.path.symlink_to(victims[name])
+    for name in ("public", "private", "fills"):
+        await limits.acquire(name)  # type: ignore[arg-type]
+    assert {n: v.read_text() for n, v in victims.items()} == {n: f"precious {n}" for n in victims}
+    assert "limiting this process only" in caplog.text
+    assert limits._across_processes == {}
+
+
 CHILD = """
 import asyncio, sys, time
 from pathlib import Path

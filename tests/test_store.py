@@ -21,6 +21,7 @@ from trade_tracker.store import (
     TradeStore,
     decode_cursor,
     encode_cursor,
+    time_bound,
 )
 
 
@@ -403,3 +404,43 @@ def test_opening_an_up_to_date_store_does_not_wait_for_the_write_lock(tmp_path: 
     finally:
         writer.execute("ROLLBACK")
         writer.close()
+
+
+@pytest.mark.parametrize("name", ["trades.db", "trades.db-wal", "trades.db-shm"])
+def test_a_link_planted_for_the_store_is_not_followed(tmp_path: Path, name: str) -> None:
+    """SQLite follows links, so a link at trades.db (or its WAL / shared-memory file) would make a sync
+    write into whatever it points at: it is refused before SQLite opens anything, the target untouched."""
+    home = tmp_path / "home"
+    home.mkdir(mode=0o700)
+    TradeStore(home / "trades.db").close()  # the user's store, closed cleanly (no -wal/-shm left)
+    if name == "trades.db":
+        (home / name).unlink()
+        TradeStore(tmp_path / "victim").close()  # somebody's database
+    else:
+        (tmp_path / "victim").write_bytes(b"precious bytes that are not ours " * 200)
+    victim = tmp_path / "victim"
+    victim.chmod(0o600)
+    before = victim.read_bytes()
+    (home / name).symlink_to(victim)
+    with pytest.raises(InsecurePermissions, match=f"{home / name} is a symbolic link"):
+        with TradeStore(home / "trades.db") as store:
+            store.upsert_fills([row(1)])
+    assert victim.read_bytes() == before
+    assert (home / name).is_symlink()
+
+
+@pytest.mark.parametrize("since", ["0999-01-01", "0999-01-01T00:00:00Z", "0500-06-01T12:00:00+00:00", "0001-01-02"])
+def test_dates_before_year_1000_keep_four_digit_years(filled: TradeStore, since: str) -> None:
+    """created_at sorts as text, so a bound must be 4-digit years too: '999-...' would sort after '2024-...'."""
+    lower = time_bound(since, "since", upper=False)
+    assert lower is not None and len(lower) == len("2024-03-01T00:00:00.000000Z") and lower < "1000"
+    assert filled.count_fills(since=since) == 45
+    assert filled.count_fills(until=since) == 0
+    assert time_bound("0999-01-01", "until", upper=True) == "0999-01-01T23:59:59.999999Z"
+    assert time_bound("0999-01-01T23:59:59.999999Z", "until", upper=True) == "0999-01-01T23:59:59.999999Z"
+
+
+@pytest.mark.parametrize("value", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00", "0000-01-01"])
+def test_times_outside_the_calendar_are_a_clear_error(value: str) -> None:
+    with pytest.raises(InvalidArgument, match="since must be an ISO date"):
+        time_bound(value, "since", upper=False)

@@ -135,6 +135,28 @@ def test_readable_key_file_is_refused_with_chmod_hint(home: Path, bad_mode: int)
     assert path.read_bytes() == before and mode(path) == bad_mode
 
 
+def test_a_linked_key_file_is_never_read_nor_written_through(home: Path, tmp_path: Path) -> None:
+    """A link planted as vault.key would hand us a key its planter knows: it is refused, its target untouched."""
+    theirs = tmp_path / "planted.key"
+    theirs.write_text(generate_key() + "\n")
+    theirs.chmod(0o600)
+    before = theirs.read_bytes()
+    (home / "vault.key").symlink_to(theirs)
+    with pytest.raises(VaultKeyError, match="not a regular file"):
+        Vault.from_settings(load_settings())
+    with pytest.raises(VaultKeyError, match="not a regular file"):
+        KeyFile(home / "vault.key").load()
+    dangling = tmp_path / "not-yet"
+    (home / "vault.key").unlink()
+    (home / "vault.key").symlink_to(dangling)
+    with pytest.raises(VaultKeyError):
+        Vault.from_settings(load_settings())
+    assert not dangling.exists()  # no key file was created at the link's target
+    KeyFile(home / "vault.key").save([generate_key()])  # a rotation replaces the link itself
+    assert not (home / "vault.key").is_symlink() and mode(home / "vault.key") == 0o600
+    assert theirs.read_bytes() == before and not dangling.exists()
+
+
 def test_no_key_and_create_false_refuses(home: Path) -> None:
     with pytest.raises(VaultKeyError, match="would not open them"):
         Vault.from_settings(load_settings(), create=False)

@@ -31,7 +31,7 @@ Our exception hierarchy::
       + VaultError                      the encryption key or the encrypted data
         - VaultKeyError                 no usable key, or a malformed one
         - WrongVaultKey                 data was encrypted with a different key
-        - InsecurePermissions           a key file or trades.db readable by group or others, or a link in the data folder
+        - InsecurePermissions           key file or trades.db open to others, or a link in the data folder
       + CredentialError                 stored API credentials
         - CredentialNotFound            no credential with that label
         - InvalidCredential             the key, secret or passphrase is malformed

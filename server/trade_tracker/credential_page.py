@@ -49,10 +49,10 @@ import uvicorn
 from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from .credentials import VIEW_ONLY_WARNING, CredentialInfo, CredentialService
 from .errors import TradeTrackerError
+from .listener_limits import PAGE_LIMITS, LimitedH11Protocol, uvicorn_options
 
 __all__ = ["DEFAULT_TTL", "OneTimeCredentialPage", "PageOutcome"]
 
@@ -91,14 +91,16 @@ class _Server(uvicorn.Server):
         yield
 
 
-class _QuietH11(H11Protocol):
-    """h11 without the access log, for this server only.
+class _QuietH11(LimitedH11Protocol):
+    """h11 without the access log, with the page's connection limits, for this server only.
 
     uvicorn turns its access log on whenever the ``uvicorn.access`` logger has a handler
     anywhere up the tree (the root logger counts), and ``Config(access_log=False)`` works by
     detaching that logger process-wide. Switching it off per connection touches no one else's
     logging, and the tokenised URL is never written anywhere.
     """
+
+    limits = PAGE_LIMITS
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -190,8 +192,8 @@ class OneTimeCredentialPage:
         sock.bind((self.host, 0))
         self.port = sock.getsockname()[1]
         config = uvicorn.Config(
-            self._asgi, http=_QuietH11, interface="asgi3", lifespan="off", log_config=None, log_level=None,
-            proxy_headers=False, server_header=False, date_header=False, timeout_graceful_shutdown=2,
+            self._asgi, interface="asgi3", lifespan="off", log_config=None, log_level=None,
+            proxy_headers=False, server_header=False, date_header=False, **uvicorn_options(_QuietH11),
         )
         self._server = _Server(config)
         self._started_at = self._clock()

@@ -21,10 +21,11 @@ from trade_tracker.coinbase.auth import ApiCredential
 from trade_tracker.coinbase.client import CoinbaseClient, RetryPolicy
 from trade_tracker.coinbase.ratelimit import RateLimits
 from trade_tracker.config import load_settings
-from trade_tracker.credential_page import OneTimeCredentialPage, PageOutcome, _QuietH11
+from trade_tracker.credential_page import OneTimeCredentialPage, PageOutcome
 from trade_tracker.credentials import CredentialService
 from trade_tracker.errors import CredentialExists, InvalidArgument, InvalidCredential
 from trade_tracker.listener_limits import PAGE_LIMITS
+from trade_tracker.page_server import _QuietH11
 from trade_tracker.store import TradeStore
 
 ACCOUNTS = [{"id": "a1", "currency": "USD", "balance": "1", "hold": "0", "available": "1"}]

@@ -28,7 +28,6 @@ from typing import Any
 
 from .config import Settings, load_settings
 from .errors import ConfigError
-from .listener_limits import HTTP_LIMITS, HttpTransportProtocol, uvicorn_options
 
 __all__ = ["BearerAndOriginGuard", "bind_listener", "build_http_app", "configure_logging", "is_loopback", "run",
            "run_http", "run_stdio"]
@@ -138,7 +137,9 @@ def run_stdio(settings: Settings) -> None:
 
 
 def run_http(settings: Settings, host: str = "127.0.0.1", port: int = 8765, allow_remote: bool = False) -> None:
-    import uvicorn
+    import uvicorn  # here, not at the top: stdio never loads the HTTP stack
+
+    from .listener_limits import HttpTransportProtocol, uvicorn_options
 
     if not is_loopback(host) and not allow_remote:
         raise ConfigError(
@@ -166,6 +167,8 @@ def run_http(settings: Settings, host: str = "127.0.0.1", port: int = 8765, allo
 
 def bind_listener(host: str, port: int) -> socket.socket:
     """A listening TCP socket on ``host:port`` (IPv4 first when a name resolves to both)."""
+    from .listener_limits import HTTP_LIMITS
+
     bare = host.strip("[]")
     try:
         infos = socket.getaddrinfo(bare, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)

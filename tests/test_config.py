@@ -85,7 +85,7 @@ def test_secrets_are_secretstr_and_never_shown(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("EX_API_SECRET_READ", "secret-canary-9a8b7c")
     monkeypatch.setenv("EX_API_PASSPHRASE_READ", "pass-canary-4d5e6f")
     monkeypatch.setenv("FIELD_ENCRYPTION_KEY", "fernet-canary-0a0b0c")
-    monkeypatch.setenv("TRADE_TRACKER_HTTP_TOKEN", "token-canary-777")
+    monkeypatch.setenv("TRADE_TRACKER_HTTP_TOKEN", "token-canary-777-" + "k" * 20)
     settings = load_settings()
     for field in (
         settings.ex_api_key_read,
@@ -167,3 +167,23 @@ def test_settings_are_frozen() -> None:
 def test_env_names_are_case_insensitive(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ex_base_url", "http://localhost:9999")
     assert load_settings().ex_base_url == "http://localhost:9999"
+
+
+@pytest.mark.parametrize("token", ["", "s3cr3t-tok", "x" * 31, " " * 40, "has space " + "x" * 30])
+def test_a_short_or_blank_http_token_is_refused_with_how_to_make_one(
+    monkeypatch: pytest.MonkeyPatch, token: str
+) -> None:
+    monkeypatch.setenv("TRADE_TRACKER_HTTP_TOKEN", token)
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    message = str(info.value)
+    assert "TRADE_TRACKER_HTTP_TOKEN" in message and "at least 32" in message
+    assert "secrets.token_urlsafe(32)" in message
+    if token.strip():
+        assert token not in message
+
+
+def test_a_32_character_http_token_is_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRADE_TRACKER_HTTP_TOKEN", "t" * 32)
+    token = load_settings().mcp_http_token
+    assert token is not None and token.get_secret_value() == "t" * 32

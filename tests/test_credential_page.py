@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import dataclasses
 import logging
 import os
 import secrets
+import socket
+import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import httpx
 import pytest
 
+from idle_sockets import IDLE_SOCKETS, close_all, fd_headroom, open_fds, open_idle
 from trade_tracker.coinbase.auth import ApiCredential
 from trade_tracker.coinbase.client import CoinbaseClient, RetryPolicy
 from trade_tracker.coinbase.ratelimit import RateLimits
@@ -19,6 +24,8 @@ from trade_tracker.config import load_settings
 from trade_tracker.credential_page import OneTimeCredentialPage, PageOutcome
 from trade_tracker.credentials import CredentialService
 from trade_tracker.errors import CredentialExists, InvalidArgument, InvalidCredential
+from trade_tracker.listener_limits import PAGE_LIMITS
+from trade_tracker.page_server import _QuietH11
 from trade_tracker.store import TradeStore
 
 ACCOUNTS = [{"id": "a1", "currency": "USD", "balance": "1", "hold": "0", "available": "1"}]
@@ -268,3 +275,47 @@ async def test_unexpected_failure_ends_the_page_without_details(
     assert response.status_code == 400 and form["secret"] not in response.text
     assert outcome.status == "failed" and "nothing was stored" in (outcome.error or "")
     assert form["secret"] not in (outcome.error or "")
+
+
+# -- listener limits ---------------------------------------------------------------------------------
+
+
+async def test_1100_idle_sockets_do_not_starve_the_page(
+    page: OneTimeCredentialPage, http: httpx.AsyncClient, form: dict[str, str]
+) -> None:
+    """The page lives in the MCP server's process: its idle connections must not use up that process's files.
+
+    This process gets just enough descriptors for the test's own 1,100 sockets plus 250, so a page that
+    kept every connection would run out of them.
+    """
+    held: list[socket.socket] = []
+    with fd_headroom(IDLE_SOCKETS + 250, exact=True):
+        try:
+            await asyncio.to_thread(open_idle, page.port or 0, into=held)
+            assert len(held) >= 1000, f"only {len(held)} connections opened"
+            started = time.monotonic()
+            shown = await http.get(page.url)
+            elapsed = time.monotonic() - started
+            stored = await submit(http, page, form)
+            in_use = open_fds()
+        finally:
+            close_all(held)
+    assert shown.status_code == 200 and stored.status_code == 200, stored.text
+    assert elapsed < 5, f"the page took {elapsed:.1f} s to answer behind {IDLE_SOCKETS} idle sockets"
+    assert (await page.wait(timeout=5)).status == "stored"
+    assert in_use < IDLE_SOCKETS + 200
+
+
+async def test_a_silent_connection_is_closed_after_the_head_timeout(
+    service: CredentialService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_QuietH11, "limits", dataclasses.replace(PAGE_LIMITS, head_timeout=0.3))
+    async with OneTimeCredentialPage(service) as page:
+        await page.start("main")
+        reader, writer = await asyncio.open_connection("127.0.0.1", page.port)
+        writer.write(b"GET / HTTP/1.1\r\nHost: 127.0.0.1")  # a head that never ends
+        await writer.drain()
+        started = time.monotonic()
+        assert await asyncio.wait_for(reader.read(), 5) == b""  # closed by the page
+        assert time.monotonic() - started < 3
+        writer.close()

@@ -17,11 +17,13 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from .errors import ConfigError, InsecurePermissions
 from .private_files import check_private_dir
 
-__all__ = ["PRODUCTION_URL", "SANDBOX_URL", "Settings", "load_settings"]
+__all__ = ["MIN_HTTP_TOKEN_LENGTH", "PRODUCTION_URL", "SANDBOX_URL", "Settings", "load_settings"]
 
 #: The Coinbase Exchange sandbox: the default, so nothing touches a real account by accident.
 SANDBOX_URL = "https://api-public.sandbox.exchange.coinbase.com"
 PRODUCTION_URL = "https://api.exchange.coinbase.com"
+#: The shortest TRADE_TRACKER_HTTP_TOKEN accepted (``secrets.token_urlsafe(32)`` gives 43).
+MIN_HTTP_TOKEN_LENGTH = 32
 
 
 def default_home() -> Path:
@@ -81,7 +83,7 @@ class Settings(BaseSettings):
     )
     mcp_http_token: SecretStr | None = Field(
         default=None, validation_alias="TRADE_TRACKER_HTTP_TOKEN",
-        description="Bearer token for the streamable HTTP transport; generated when unset.",
+        description="Bearer token for the streamable HTTP transport (32+ characters); generated when unset.",
     )
     log_level: str = Field(default="WARNING", validation_alias="TRADE_TRACKER_LOG_LEVEL")
 
@@ -97,6 +99,22 @@ class Settings(BaseSettings):
             )
         if parts.query or parts.fragment:
             raise ValueError("EX_BASE_URL must not contain a query string or fragment")
+        return value
+
+    @field_validator("mcp_http_token")
+    @classmethod
+    def _check_http_token(cls, value: SecretStr | None) -> SecretStr | None:
+        """A bearer token someone could guess is worse than none: refuse short or blank ones."""
+        if value is None:
+            return None
+        token = value.get_secret_value()
+        if len(token) < MIN_HTTP_TOKEN_LENGTH or any(c.isspace() or not c.isprintable() for c in token):
+            raise ValueError(
+                f"too short or has spaces: a bearer token needs at least {MIN_HTTP_TOKEN_LENGTH} printable "
+                "characters and no spaces; make one with "
+                "`python -c \"import secrets; print(secrets.token_urlsafe(32))\"`, "
+                "or unset it to get a new token printed at each start"
+            )
         return value
 
     @field_validator("trade_tracker_home")

@@ -56,9 +56,37 @@ def _message(label: str) -> str:
 
 async def _close(tracker: TradeTracker, label: str, page: OneTimeCredentialPage) -> None:
     """The page is done with: stop serving it, and drop any client cached for a label it may have replaced."""
-    tracker.credential_pages.pop(label, None)
+    if tracker.credential_pages.get(label) is page:  # not a newer page that replaced it
+        del tracker.credential_pages[label]
     await page.stop()
     await tracker.forget_client(label)
+
+
+async def _open_page(tracker: TradeTracker, label: str) -> OneTimeCredentialPage:
+    """A new one-time page for ``label``, replacing the one still open for it (whose URL then stops working).
+
+    At most one page per label is open: the new page takes the label's slot before anything is awaited,
+    so of two concurrent calls the later one replaces the earlier one's page, never leaves it running.
+    """
+    pages: dict[str, OneTimeCredentialPage] = tracker.credential_pages
+    old = pages.get(label)
+    page = OneTimeCredentialPage(tracker.credentials)
+    pages[label] = page
+    if old is not None:
+        await old.stop()
+    try:
+        await page.start(label)  # checks the label is valid and free before anything listens
+    except BaseException:
+        if pages.get(label) is page:
+            del pages[label]
+        raise
+    return page
+
+
+def _replaced(label: str, cli: str) -> StoreCredentialOut:
+    return StoreCredentialOut(label=label, status="cancelled", cli_command=cli,
+                              message="A newer store_credential call for this label opened a new page; the earlier "
+                                      "link no longer works.")
 
 
 def _from_outcome(label: str, outcome: PageOutcome, cli: str) -> StoreCredentialOut:
@@ -96,10 +124,9 @@ async def request_credential(ctx: Context, tracker: TradeTracker, label: str) ->
                     "(it prompts for the key, secret and passphrase without echo), then call list_credentials.",
         )
 
-    if page is None:
-        page = OneTimeCredentialPage(tracker.credentials)
-        await page.start(label)  # checks the label is valid and free before anything listens
-        pages[label] = page
+    page = await _open_page(tracker, label)
+    if page.done:  # an even newer call replaced it while it started
+        return _replaced(label, cli)
     url, elicitation_id = page.url, page.elicitation_id
 
     try:
@@ -121,7 +148,10 @@ async def request_credential(ctx: Context, tracker: TradeTracker, label: str) ->
         return StoreCredentialOut(label=label, status="waiting", cli_command=cli,
                                   message="The page is still open and waiting for the key; call store_credential "
                                           "again after the user submits it.")
+    replaced = outcome.status == "cancelled" and pages.get(label) not in (None, page)
     await _close(tracker, label, page)
+    if replaced:
+        return _replaced(label, cli)
     if outcome.status == "stored":
         try:
             await ctx.session.send_elicit_complete(elicitation_id, related_request_id=ctx.request_id)

@@ -16,9 +16,12 @@ How the page protects itself:
   ``Sec-Fetch-Site``, when sent, must be ``same-origin`` (403 otherwise);
 - one submission spends the link, whatever its outcome; it expires after ``ttl``
   seconds (10 minutes by default) and the server then stops itself;
-- nothing is logged: uvicorn's access log is off for this server (see :class:`_QuietH11`)
-  and uvicorn's logging config is left untouched; the handler logs nothing about requests;
-  every shown value is HTML-escaped.
+- nothing is logged, at any level: uvicorn's access log is off for this server (see
+  ``page_server.py``), so is its TRACE-level ASGI message log, and uvicorn's logging config
+  is left untouched; the handler logs nothing about requests;
+  every shown value is HTML-escaped;
+- at most 16 connections, idle ones closed (``listener_limits.PAGE_LIMITS``): the page shares
+  the MCP server's process and its file descriptors.
 
 Usage (what the MCP tool does)::
 
@@ -32,7 +35,6 @@ Usage (what the MCP tool does)::
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hmac
 import html
 import inspect
@@ -40,7 +42,7 @@ import logging
 import secrets
 import socket
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import parse_qs
@@ -49,10 +51,10 @@ import uvicorn
 from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from .credentials import VIEW_ONLY_WARNING, CredentialInfo, CredentialService
 from .errors import TradeTrackerError
+from .page_server import quiet_server
 
 __all__ = ["DEFAULT_TTL", "OneTimeCredentialPage", "PageOutcome"]
 
@@ -81,28 +83,6 @@ class PageOutcome:
     warnings: tuple[str, ...] = ()
     error: str | None = None
     error_type: str | None = None
-
-
-class _Server(uvicorn.Server):
-    """uvicorn without signal capture: the page lives inside another program's event loop."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
-class _QuietH11(H11Protocol):
-    """h11 without the access log, for this server only.
-
-    uvicorn turns its access log on whenever the ``uvicorn.access`` logger has a handler
-    anywhere up the tree (the root logger counts), and ``Config(access_log=False)`` works by
-    detaching that logger process-wide. Switching it off per connection touches no one else's
-    logging, and the tokenised URL is never written anywhere.
-    """
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.access_log = False
 
 
 OnComplete = Callable[[PageOutcome], Awaitable[None] | None]
@@ -146,7 +126,7 @@ class OneTimeCredentialPage:
         self._spent = False
         self._outcome: PageOutcome | None = None
         self._done = asyncio.Event()
-        self._server: _Server | None = None
+        self._server: uvicorn.Server | None = None
         self._serve_task: asyncio.Task[None] | None = None
         self._timers: set[asyncio.Task[None]] = set()
 
@@ -181,7 +161,8 @@ class OneTimeCredentialPage:
     async def start(self, label: str) -> tuple[str, str]:
         """Check the label, serve the page; return ``(url, elicitation_id)``.
 
-        Raises ``InvalidArgument`` / ``CredentialExists`` before anything listens.
+        Raises ``InvalidArgument`` / ``CredentialExists`` before anything listens. A page stopped while
+        it starts returns at once, already ``done`` (``cancelled``), and serves nothing.
         """
         if self._serve_task is not None:
             raise RuntimeError("a one-time page can be started once")
@@ -189,20 +170,17 @@ class OneTimeCredentialPage:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.bind((self.host, 0))
         self.port = sock.getsockname()[1]
-        config = uvicorn.Config(
-            self._asgi, http=_QuietH11, interface="asgi3", lifespan="off", log_config=None, log_level=None,
-            proxy_headers=False, server_header=False, date_header=False, timeout_graceful_shutdown=2,
-        )
-        self._server = _Server(config)
+        self._server = quiet_server(self._asgi)
         self._started_at = self._clock()
         self._serve_task = asyncio.create_task(self._server.serve(sockets=[sock]))
         self._serve_task.add_done_callback(lambda _t: sock.close())
-        while not self._server.started:
+        while not self._server.started and not self.done:  # done: stopped (replaced) while starting
             if self._serve_task.done():
                 self._serve_task.result()  # re-raise why it could not start
                 raise RuntimeError("the credential page server stopped before it started")
             await asyncio.sleep(0.005)
-        self._later(self._ttl, self._expire)
+        if not self.done:
+            self._later(self._ttl, self._expire)
         return self.url, self.elicitation_id
 
     async def wait(self, timeout: float | None = None) -> PageOutcome:

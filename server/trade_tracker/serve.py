@@ -6,8 +6,12 @@ HTTP: binds 127.0.0.1 by default and refuses a non-loopback bind unless explicit
 allowed. Every request passes three checks before it reaches MCP, in this order:
 ``Host`` must be this server's own (else 421, against DNS rebinding), a present
 ``Origin`` must be a loopback origin (else 403), and ``Authorization: Bearer <token>``
-must match (else 401). The token comes from ``TRADE_TRACKER_HTTP_TOKEN`` or is
-generated at start and printed to stderr once.
+must match (else 401). The token comes from ``TRADE_TRACKER_HTTP_TOKEN`` (at least 32
+characters, checked in ``config.py``) or is generated at start and printed to stderr once.
+
+The socket is bound before the app is built, so ``--port 0`` works: the Host/Origin checks and
+the endpoint line printed on stderr use the port actually bound. Connections are capped and idle
+ones closed (``listener_limits.py``).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import ipaddress
 import json
 import logging
 import secrets
+import socket
 import sys
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -24,7 +29,8 @@ from typing import Any
 from .config import Settings, load_settings
 from .errors import ConfigError
 
-__all__ = ["BearerAndOriginGuard", "configure_logging", "run", "run_http", "run_stdio"]
+__all__ = ["BearerAndOriginGuard", "bind_listener", "build_http_app", "configure_logging", "is_loopback", "run",
+           "run_http", "run_stdio"]
 
 Scope = MutableMapping[str, Any]
 ASGIApp = Callable[[Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]]
@@ -131,7 +137,9 @@ def run_stdio(settings: Settings) -> None:
 
 
 def run_http(settings: Settings, host: str = "127.0.0.1", port: int = 8765, allow_remote: bool = False) -> None:
-    import uvicorn
+    import uvicorn  # here, not at the top: stdio never loads the HTTP stack
+
+    from .listener_limits import HttpTransportProtocol, uvicorn_options
 
     if not is_loopback(host) and not allow_remote:
         raise ConfigError(
@@ -144,13 +152,35 @@ def run_http(settings: Settings, host: str = "127.0.0.1", port: int = 8765, allo
             "were sent to, so bind the one address clients will use (e.g. --host 192.168.1.5)"
         )
     token = settings.mcp_http_token.get_secret_value() if settings.mcp_http_token else secrets.token_urlsafe(32)
+    sock = bind_listener(host, port)
+    port = sock.getsockname()[1]  # the port actually bound (``--port 0`` picks a free one)
     if settings.mcp_http_token is None:
         print(f"trade-tracker: HTTP bearer token for this run: {token}", file=sys.stderr, flush=True)
-    display_host = f"[{host}]" if ":" in host and not host.startswith("[") else host
-    print(f"trade-tracker: MCP endpoint http://{display_host}:{port}/mcp", file=sys.stderr, flush=True)
+    print(f"trade-tracker: MCP endpoint http://{_host_header_name(host)}:{port}/mcp", file=sys.stderr, flush=True)
     app = build_http_app(settings, host, port, token)
-    config = uvicorn.Config(app, host=host.strip("[]"), port=port, log_level="warning", access_log=False)
-    uvicorn.Server(config).run()
+    config = uvicorn.Config(app, log_level="warning", access_log=False, **uvicorn_options(HttpTransportProtocol))
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        sock.close()
+
+
+def bind_listener(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on ``host:port`` (IPv4 first when a name resolves to both)."""
+    from .listener_limits import HTTP_LIMITS
+
+    bare = host.strip("[]")
+    try:
+        infos = socket.getaddrinfo(bare, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
+    except socket.gaierror as exc:
+        raise ConfigError(f"cannot bind {host!r}: {exc.strerror}; pass --host with an address of this machine") \
+            from None
+    family, *_, address = sorted(infos, key=lambda info: info[0] != socket.AF_INET)[0]
+    try:
+        return socket.create_server(address[:2], family=family, backlog=HTTP_LIMITS.backlog)
+    except OSError as exc:
+        raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror}; choose another --port "
+                          "(0 picks a free one)") from None
 
 
 def run(transport: str = "stdio", host: str = "127.0.0.1", port: int = 8765, allow_remote: bool = False,

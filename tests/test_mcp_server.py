@@ -386,6 +386,9 @@ async def test_trade_summary_by_day_is_bounded_and_keeps_the_newest(server: Any,
     newest = sorted((p.period for p in full.products), reverse=True)[:MAX_SUMMARY_ENTRIES]
     assert sorted((p["period"] for p in data["products"]), reverse=True) == newest
     assert data["currencies"] == full.model_dump(mode="json")["currencies"]  # totals cover everything
+    # Per-period totals: the newest, bounded the same way, cumulative still from the window's start.
+    assert data["periods"] == full.model_dump(mode="json")["periods"][-MAX_SUMMARY_ENTRIES:]
+    assert data["omitted_periods"] == len(full.periods) - MAX_SUMMARY_ENTRIES
     assert len(_text(result)) < 60_000
 
 

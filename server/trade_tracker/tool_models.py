@@ -95,12 +95,14 @@ class ProductsOut(BaseModel):
 
 
 class SummaryOut(Summary):
-    """A trade summary bounded for the model: at most ``MAX_SUMMARY_ENTRIES`` product entries (the newest
-    periods when grouped by month or day). Currency totals always cover everything."""
+    """A trade summary bounded for the model: at most ``MAX_SUMMARY_ENTRIES`` product entries and as many
+    period totals (the newest periods when grouped by month or day). Currency totals always cover
+    everything, and ``cumulative_realized_pnl`` runs from the start of the window."""
 
     omitted_entries: int = Field(
         default=0, description="older entries left out to keep the answer small; narrow since/until to see them"
     )
+    omitted_periods: int = Field(default=0, description="older period totals left out, as omitted_entries")
 
     @classmethod
     def of(cls, summary: Summary, limit: int = MAX_SUMMARY_ENTRIES) -> SummaryOut:
@@ -108,9 +110,12 @@ class SummaryOut(Summary):
         if len(entries) > limit:
             newest = sorted(range(len(entries)), key=lambda i: (entries[i].period or "", i), reverse=True)[:limit]
             entries = [entries[i] for i in sorted(newest)]
+        periods = summary.periods[-limit:] if limit else []  # oldest first: the tail is the newest
         data = summary.model_dump()
         data["products"] = [e.model_dump() for e in entries]
-        return cls.model_validate({**data, "omitted_entries": len(summary.products) - len(entries)})
+        data["periods"] = [p.model_dump() for p in periods]
+        return cls.model_validate({**data, "omitted_entries": len(summary.products) - len(entries),
+                                   "omitted_periods": len(summary.periods) - len(periods)})
 
 
 class TickerOut(BaseModel):

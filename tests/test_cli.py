@@ -440,14 +440,56 @@ def test_trades_filters_and_pages(synced: RunningSim) -> None:
     data = out_json(run("trades", "--product-id", "btc-usd", "--side", "buy", "--limit", "7"))
     cols = data["columns"]
     assert data["count"] == 7 and data["next_cursor"]
-    # one product: the id moves out of the rows to the top level
-    assert data["product_id"] == "BTC-USD" and "product_id" not in cols
+    # stable columns for scripts: product_id stays in every row even when all rows share one product
+    assert cols == ["trade_id", "product_id", "side", "price", "size", "fee", "created_at", "liquidity",
+                    "settled", "order_id"]
+    assert {r[cols.index("product_id")] for r in data["rows"]} == {"BTC-USD"} and data["product_id"] is None
     assert {r[cols.index("side")] for r in data["rows"]} == {"buy"}
     assert all(DECIMAL.match(r[cols.index("price")]) for r in data["rows"])
     nxt = out_json(run("trades", "--product-id", "BTC-USD", "--side", "buy", "--limit", "7",
                        "--cursor", data["next_cursor"]))
     assert not {r[0] for r in nxt["rows"]} & {r[0] for r in data["rows"]}
     assert_error(run("trades", "--since", "2025-02-01", "--until", "2025-01-01"), ExitCode.USAGE)
+
+
+def test_list_verbs_print_a_table_on_a_terminal_and_json_when_piped(
+    synced: RunningSim, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    piped = out_json(run("trades", "--limit", "3"))
+    monkeypatch.setattr(cli, "_stdout_is_tty", lambda: True)
+    table = run("trades", "--limit", "3")
+    assert table.exit_code == 0, table.stderr
+    lines = table.stdout.splitlines()
+    assert lines[0] == "count: 3" and lines[1].startswith("next_cursor: ")
+    header = lines[3].split()
+    assert header == ["trade_id", "product_id", "side", "price", "size", "fee", "created_at", "liquidity", "settled"]
+    cols = piped["columns"]
+    for row, line in zip(piped["rows"], lines[5:], strict=True):  # the exact text of every cell
+        assert line.split() == [str(row[cols.index(c)]) if c != "settled" else ("yes" if row[cols.index(c)] else "no")
+                                for c in header]
+    # --format json (on the group or the verb) and --pretty/--compact ask for JSON on a terminal.
+    assert out_json(run("trades", "--limit", "3", "--format", "json")) == piped
+    assert out_json(run("--format", "json", "trades", "--limit", "3")) == piped
+    assert out_json(run("--compact", "trades", "--limit", "3")) == piped
+    summary = run("summary", "--group-by", "month", "--product-id", "BTC-USD")
+    assert "periods:" in summary.stdout and "cumulative_realized_pnl" in summary.stdout
+    assert "products:" in summary.stdout and "currencies:" in summary.stdout
+    assert "periods:" not in run("summary").stdout  # grouped by product: no period totals
+    for verb in (["products"], ["accounts"], ["orders", "--status", "all"], ["credentials", "list"],
+                 ["fills", "--product-id", "BTC-USD", "--limit", "2"]):
+        shown = run(*verb)
+        assert shown.exit_code == 0 and "---" in shown.stdout and not shown.stdout.startswith(("{", "[")), verb
+    # Not list-like: a terminal still gets JSON, unless --format table asks.
+    assert run("ticker", "--product", "BTC-USD").stdout.startswith("{")
+    assert run("--format", "table", "ticker", "--product", "BTC-USD").stdout.startswith("product_id: BTC-USD")
+    monkeypatch.setattr(cli, "_stdout_is_tty", lambda: False)
+    assert run("trades", "--limit", "3", "--format", "table").stdout.startswith("count: 3\n")
+
+
+def test_summary_json_carries_period_totals(synced: RunningSim) -> None:
+    data = out_json(run("summary", "--group-by", "month"))
+    assert data["periods"] and {"period", "currency", "cumulative_realized_pnl"} <= set(data["periods"][0])
+    assert out_json(run("summary"))["periods"] == []
 
 
 def test_summary(synced: RunningSim) -> None:

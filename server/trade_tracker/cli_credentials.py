@@ -24,7 +24,7 @@ from typing import Any
 
 import click
 
-from .cli import TrackerGroup, emit
+from .cli import TrackerGroup, emit, format_option
 from .config import load_settings
 from .credentials import CredentialInfo, CredentialService
 from .errors import (
@@ -101,10 +101,11 @@ def add_cmd(label: str, no_verify: bool) -> None:
 
 
 @credentials.command("list")
+@format_option
 def list_cmd() -> None:
     """List labels and fingerprints (never a secret)."""
     with _service() as service:
-        emit([_public(info) for info in service.list()])
+        emit([_public(info) for info in service.list()], table=True)
 
 
 @credentials.command("verify")

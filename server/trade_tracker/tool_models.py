@@ -63,11 +63,12 @@ def _stored_cells(row: dict[str, Any]) -> dict[str, Cell]:
     return {c: bool(row[c]) if c == "settled" else row[c] for c in FILL_COLUMNS}
 
 
-def fill_table(cells: list[dict[str, Cell]]) -> dict[str, Any]:
+def fill_table(cells: list[dict[str, Cell]], hoist_product: bool = True) -> dict[str, Any]:
     """Columnar fills. When every row is one product, ``product_id`` moves out of the rows to the
-    top level (the ``columns`` list always says what a row holds): a page costs the model less."""
+    top level (the ``columns`` list always says what a row holds): a page costs the model less.
+    ``hoist_product=False`` (the CLI's JSON, for scripts) keeps it in every row, always."""
     products = {c["product_id"] for c in cells}
-    single = products.pop() if len(products) == 1 else None
+    single = products.pop() if len(products) == 1 and hoist_product else None
     columns = [c for c in FILL_COLUMNS if not (single and c == "product_id")]
     return {"product_id": single, "columns": columns, "rows": [[c[k] for k in columns] for c in cells]}
 
@@ -187,10 +188,10 @@ class FillsOut(BaseModel):
     next_after: int | None = Field(default=None, description="cursor for the next (older) page, if any")
 
     @classmethod
-    def of(cls, label: str, page: FillPage) -> FillsOut:
+    def of(cls, label: str, page: FillPage, hoist_product: bool = True) -> FillsOut:
         next_after = int(page.after) if page.after and page.fills else None
         return cls(label=label, count=len(page.fills), next_after=next_after,
-                   **fill_table([_fill_cells(f) for f in page.fills]))
+                   **fill_table([_fill_cells(f) for f in page.fills], hoist_product))
 
 
 class TradesOut(BaseModel):
@@ -203,8 +204,9 @@ class TradesOut(BaseModel):
     next_cursor: str | None = None
 
     @classmethod
-    def of(cls, rows: list[dict[str, Any]], next_cursor: str | None) -> TradesOut:
-        return cls(count=len(rows), next_cursor=next_cursor, **fill_table([_stored_cells(r) for r in rows]))
+    def of(cls, rows: list[dict[str, Any]], next_cursor: str | None, hoist_product: bool = True) -> TradesOut:
+        return cls(count=len(rows), next_cursor=next_cursor,
+                   **fill_table([_stored_cells(r) for r in rows], hoist_product))
 
 
 class CredentialOut(BaseModel):

@@ -93,6 +93,26 @@ async def test_a_fills_export_refuses_summary_options(server: Any) -> None:
     assert result.is_error and "group_by and method go with summary=true" in text
 
 
+def test_a_custom_validator_keeps_its_own_message() -> None:
+    from typing import Annotated
+
+    from pydantic import AfterValidator
+
+    def even(value: int) -> int:
+        if value % 2:
+            raise ValueError("size must be even, e.g. 2 or 4")
+        return value
+
+    class Args(BaseModel):
+        size: Annotated[int, AfterValidator(even)]
+        label: Annotated[str, AfterValidator(lambda v: (_ for _ in ()).throw(ValueError("unknown name")))]
+
+    try:
+        Args.model_validate({"size": 3, "label": "x"})
+    except ValidationError as exc:
+        assert plain_sentence(exc, Args.model_json_schema()) == "size must be even, e.g. 2 or 4; label: unknown name."
+
+
 def test_plain_sentence_falls_back_to_the_description_and_caps_the_list() -> None:
     class Args(BaseModel):
         a: int = Field(ge=0)

@@ -103,6 +103,10 @@ def _problem(error: Mapping[str, Any], schema: Mapping[str, Any], formats: Mappi
         return f"{name} must be at least {ctx.get('min_length', prop.get('minLength'))} characters"
     if kind in ("string_type", "string_pattern_mismatch"):
         return _text_form(name, prop, formats)
+    if kind in ("value_error", "assertion_error") and ctx.get("error") is not None:
+        # A custom validator's own message (one of ours, from errors.py): it already says what to fix.
+        message = str(ctx["error"]).rstrip(".")
+        return message if name in message else f"{name}: {message}"
     if kind == "extra_forbidden":
         return f"{name} is not an argument of this tool"
     kind_words = {"integer": "a whole number", "number": "a number", "boolean": "true or false",

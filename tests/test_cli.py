@@ -415,8 +415,38 @@ async def test_progress_bar_draws_only_on_a_terminal() -> None:
             await bar(step)
         bar.close(completed=True)
     assert "ETH-USD: 100 fills" in tty.getvalue() and "2/2" in tty.getvalue()
-    assert max(len(line) for line in tty.getvalue().replace("\r", "\n").splitlines()) < 80
+    # What the terminal shows (the cursor hide/show escapes take no column) fits 80 columns.
+    shown = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", tty.getvalue())
+    assert max(len(line) for line in shown.replace("\r", "\n").splitlines()) < 80
     assert pipe.getvalue() == ""
+
+
+async def test_progress_bar_labels_its_estimate() -> None:
+    from types import SimpleNamespace
+
+    now = [0.0]
+    tty = _Tty()
+    bar = SyncProgressBar(tty, clock=lambda: now[0])
+    # 3 products; the first takes 60 s for 600 pages (10 req/s): about 2 min left for the other two.
+    await bar(SimpleNamespace(product_id="BTC-USD", pages=1, fills=100, products_done=0, products_total=3))
+    now[0] = 60.0
+    await bar(SimpleNamespace(product_id="BTC-USD", pages=600, fills=60_000, products_done=1, products_total=3))
+    # A sync that reports its own estimate (seconds_left) is taken at its word.
+    now[0] = 70.0
+    await bar(SimpleNamespace(product_id="ETH-USD", pages=100, fills=10_000, products_done=1, products_total=3,
+                              seconds_left=2 * 3600 + 10 * 60))
+    bar.close()
+    text = tty.getvalue()
+    assert "BTC-USD: 100 fills" in text and "left" not in text.split("BTC-USD: 100 fills")[1].split("\r")[0]
+    assert "BTC-USD: 60000 fills, about 2 min left at 10 req/s" in text
+    assert "ETH-USD: 10000 fills, about 2 h 10 min left at 10 req/s" in text
+
+
+def test_say_duration() -> None:
+    from trade_tracker.cli_progress import say_duration
+
+    assert [say_duration(s) for s in (1, 42, 54, 55, 190, 3599, 3600, 5400)] == [
+        "5 s", "40 s", "55 s", "1 min", "3 min", "1 h", "1 h", "1 h 30 min"]
 
 
 @pytest.fixture

@@ -643,6 +643,10 @@ def serve(transport: str, host: str, port: int, allow_remote: bool) -> None:
     """
     from .mcp_server import run
 
+    if transport == "stdio":
+        from .cli_serve import prepare_stdio_terminal
+
+        prepare_stdio_terminal()
     run(transport=transport, host=host, port=port, allow_remote=allow_remote)
 
 

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from . import __version__
+from .cli_progress import SyncProgressBar
 from .errors import (
     AuthenticationError,
     ConfigError,
@@ -43,7 +44,7 @@ from .errors import (
 if TYPE_CHECKING:
     from .app import TradeTracker
 
-__all__ = ["EXIT_CODES", "ExitCode", "exit_code_for", "main"]
+__all__ = ["EXIT_CODES", "ExitCode", "SyncProgressBar", "exit_code_for", "main"]
 
 T = TypeVar("T")
 
@@ -346,65 +347,7 @@ def store_filters(fn: Callable[..., Any]) -> Callable[..., Any]:
     return fn
 
 
-# -- sync with a progress bar, and export ----------------------------------------------------------
-
-
-class SyncProgressBar:
-    """Draws sync progress on stderr with ``click.progressbar`` (one step per product), on a terminal only.
-
-    Called (async) with each ``sync.SyncProgress``; the bar counts products, the text names the current
-    one's fills and a labelled estimate, "about 3 min left at 10 req/s" (``cli_progress``): the rate is
-    the one measured so far (one request per page), the time left the progress's own ``seconds_left``
-    when it has one, else the time per finished product so far times the products left.
-    """
-
-    def __init__(self, file: Any = None, clock: Callable[[], float] | None = None) -> None:
-        import time
-
-        self.file = file if file is not None else sys.stderr
-        self.enabled = _isatty(self.file)
-        self._bar: Any = None
-        self._clock = clock or time.monotonic
-        self._started: float | None = None
-        self._pages: dict[str, int] = {}
-
-    def describe(self, p: Any) -> str | None:
-        if p is None:
-            return None
-        from .cli_progress import estimate_text
-
-        elapsed = self._clock() - (self._started if self._started is not None else self._clock())
-        estimate = estimate_text(p, elapsed, sum(self._pages.values()))
-        return f"{p.product_id}: {p.fills} fills" + (f", {estimate}" if estimate else "")
-
-    async def __call__(self, p: Any) -> None:
-        if not self.enabled:
-            return
-        if self._started is None:
-            self._started = self._clock()
-        self._pages[p.product_id] = int(p.pages)
-        if self._bar is None:
-            # Narrow enough for an 80-column terminal: a wrapped bar cannot redraw itself in place.
-            self._bar = click.progressbar(length=max(int(p.products_total), 1), label="sync", width=10,
-                                          file=self.file, item_show_func=self.describe, update_min_steps=0,
-                                          show_pos=True, show_eta=False)
-            self._bar.__enter__()
-        self._bar.update(max(int(p.products_done) - self._bar.pos, 0), p)
-
-    def close(self, *, completed: bool = False) -> None:
-        """End the bar's line; ``completed`` first fills it to the last product."""
-        if self._bar is not None:
-            if completed:
-                self._bar.update(max(self._bar.length - self._bar.pos, 0))
-            self._bar.__exit__(None, None, None)
-            self._bar = None
-
-
-def _isatty(stream: Any) -> bool:
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError):
-        return False
+# -- sync with a progress bar (cli_progress.SyncProgressBar), and export ------------------------
 
 
 async def _sync(app: TradeTracker, label: str | None, product_ids: list[str] | None, full: bool) -> Any:

@@ -438,8 +438,38 @@ async def test_progress_bar_draws_only_on_a_terminal() -> None:
             await bar(step)
         bar.close(completed=True)
     assert "ETH-USD: 100 fills" in tty.getvalue() and "2/2" in tty.getvalue()
-    assert max(len(line) for line in tty.getvalue().replace("\r", "\n").splitlines()) < 80
+    # What the terminal shows (the cursor hide/show escapes take no column) fits 80 columns.
+    shown = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", tty.getvalue())
+    assert max(len(line) for line in shown.replace("\r", "\n").splitlines()) < 80
     assert pipe.getvalue() == ""
+
+
+async def test_progress_bar_labels_its_estimate() -> None:
+    from types import SimpleNamespace
+
+    now = [0.0]
+    tty = _Tty()
+    bar = SyncProgressBar(tty, clock=lambda: now[0])
+    # 3 products; the first takes 60 s for 600 pages (10 req/s): about 2 min left for the other two.
+    await bar(SimpleNamespace(product_id="BTC-USD", pages=1, fills=100, products_done=0, products_total=3))
+    now[0] = 60.0
+    await bar(SimpleNamespace(product_id="BTC-USD", pages=600, fills=60_000, products_done=1, products_total=3))
+    # A sync that reports its own estimate (seconds_left) is taken at its word.
+    now[0] = 70.0
+    await bar(SimpleNamespace(product_id="ETH-USD", pages=100, fills=10_000, products_done=1, products_total=3,
+                              seconds_left=2 * 3600 + 10 * 60))
+    bar.close()
+    text = tty.getvalue()
+    assert "BTC-USD: 100 fills" in text and "left" not in text.split("BTC-USD: 100 fills")[1].split("\r")[0]
+    assert "BTC-USD: 60000 fills, about 2 min left at 10 req/s" in text
+    assert "ETH-USD: 10000 fills, about 2 h 10 min left at 10 req/s" in text
+
+
+def test_say_duration() -> None:
+    from trade_tracker.cli_progress import say_duration
+
+    assert [say_duration(s) for s in (1, 42, 54, 55, 190, 3599, 3600, 5400)] == [
+        "5 s", "40 s", "55 s", "1 min", "3 min", "1 h", "1 h", "1 h 30 min"]
 
 
 @pytest.fixture
@@ -463,14 +493,56 @@ def test_trades_filters_and_pages(synced: RunningSim) -> None:
     data = out_json(run("trades", "--product-id", "btc-usd", "--side", "buy", "--limit", "7"))
     cols = data["columns"]
     assert data["count"] == 7 and data["next_cursor"]
-    # one product: the id moves out of the rows to the top level
-    assert data["product_id"] == "BTC-USD" and "product_id" not in cols
+    # stable columns for scripts: product_id stays in every row even when all rows share one product
+    assert cols == ["trade_id", "product_id", "side", "price", "size", "fee", "created_at", "liquidity",
+                    "settled", "order_id"]
+    assert {r[cols.index("product_id")] for r in data["rows"]} == {"BTC-USD"} and data["product_id"] is None
     assert {r[cols.index("side")] for r in data["rows"]} == {"buy"}
     assert all(DECIMAL.match(r[cols.index("price")]) for r in data["rows"])
     nxt = out_json(run("trades", "--product-id", "BTC-USD", "--side", "buy", "--limit", "7",
                        "--cursor", data["next_cursor"]))
     assert not {r[0] for r in nxt["rows"]} & {r[0] for r in data["rows"]}
     assert_error(run("trades", "--since", "2025-02-01", "--until", "2025-01-01"), ExitCode.USAGE)
+
+
+def test_list_verbs_print_a_table_on_a_terminal_and_json_when_piped(
+    synced: RunningSim, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    piped = out_json(run("trades", "--limit", "3"))
+    monkeypatch.setattr(cli, "_stdout_is_tty", lambda: True)
+    table = run("trades", "--limit", "3")
+    assert table.exit_code == 0, table.stderr
+    lines = table.stdout.splitlines()
+    assert lines[0] == "count: 3" and lines[1].startswith("next_cursor: ")
+    header = lines[3].split()
+    assert header == ["trade_id", "product_id", "side", "price", "size", "fee", "created_at", "liquidity", "settled"]
+    cols = piped["columns"]
+    for row, line in zip(piped["rows"], lines[5:], strict=True):  # the exact text of every cell
+        assert line.split() == [str(row[cols.index(c)]) if c != "settled" else ("yes" if row[cols.index(c)] else "no")
+                                for c in header]
+    # --format json (on the group or the verb) and --pretty/--compact ask for JSON on a terminal.
+    assert out_json(run("trades", "--limit", "3", "--format", "json")) == piped
+    assert out_json(run("--format", "json", "trades", "--limit", "3")) == piped
+    assert out_json(run("--compact", "trades", "--limit", "3")) == piped
+    summary = run("summary", "--group-by", "month", "--product-id", "BTC-USD")
+    assert "periods:" in summary.stdout and "cumulative_realized_pnl" in summary.stdout
+    assert "products:" in summary.stdout and "currencies:" in summary.stdout
+    assert "periods:" not in run("summary").stdout  # grouped by product: no period totals
+    for verb in (["products"], ["accounts"], ["orders", "--status", "all"], ["credentials", "list"],
+                 ["fills", "--product-id", "BTC-USD", "--limit", "2"]):
+        shown = run(*verb)
+        assert shown.exit_code == 0 and "---" in shown.stdout and not shown.stdout.startswith(("{", "[")), verb
+    # Not list-like: a terminal still gets JSON, unless --format table asks.
+    assert run("ticker", "--product", "BTC-USD").stdout.startswith("{")
+    assert run("--format", "table", "ticker", "--product", "BTC-USD").stdout.startswith("product_id: BTC-USD")
+    monkeypatch.setattr(cli, "_stdout_is_tty", lambda: False)
+    assert run("trades", "--limit", "3", "--format", "table").stdout.startswith("count: 3\n")
+
+
+def test_summary_json_carries_period_totals(synced: RunningSim) -> None:
+    data = out_json(run("summary", "--group-by", "month"))
+    assert data["periods"] and {"period", "currency", "cumulative_realized_pnl"} <= set(data["periods"][0])
+    assert out_json(run("summary"))["periods"] == []
 
 
 def test_summary(synced: RunningSim) -> None:

@@ -268,3 +268,73 @@ def test_a_rotation_killed_midway_leaves_no_temp_key_file_after_the_next_start(
     again = run("rotate-key")
     assert again.exit_code == 0, again.stderr
     assert json.loads(again.stdout)["old_keys_dropped"] is True
+
+
+# -- add --replace: a label's key replaced in one step, only by a key that verified ---------------------
+
+
+def _new_creds() -> tuple[str, str, str]:
+    return secrets.token_hex(16), base64.b64encode(os.urandom(64)).decode(), "pp-" + secrets.token_urlsafe(12)
+
+
+def _stored_main(home: Path, creds: tuple[str, str, str]) -> str:
+    added = run("add", "--label", "main", "--no-verify", stdin="\n".join(creds) + "\n")
+    assert added.exit_code == 0, added.stderr
+    return json.loads(added.stdout)["fingerprint"]
+
+
+def test_add_again_without_replace_says_how_to_replace(home: Path, creds: tuple[str, str, str]) -> None:
+    _stored_main(home, creds)
+    again = run("add", "--label", "main", "--no-verify", stdin="\n".join(_new_creds()) + "\n")
+    assert again.exit_code == 3 and "--label=main --replace" in again.stderr
+    assert stored(home).get("main").key == creds[0]
+
+
+def test_replace_swaps_in_a_verified_key(home: Path, creds: tuple[str, str, str]) -> None:
+    old_fingerprint = _stored_main(home, creds)
+    new = _new_creds()
+    with respx.mock(assert_all_called=True) as mock:
+        route = mock.get(f"{BASE}/accounts").respond(200, json=ACCOUNTS)
+        result = run("add", "--label", "main", "--replace", stdin="\n".join(new) + "\n")
+    assert result.exit_code == 0, result.stderr
+    assert route.calls.last.request.headers["CB-ACCESS-KEY"] == new[0]  # the NEW key was verified
+    out = json.loads(result.stdout)
+    assert out["label"] == "main" and out["verify_status"] == "verified" and out["fingerprint"] != old_fingerprint
+    assert_clean(result, new)
+    service = stored(home)
+    assert (service.get("main").key, service.get("main").secret, service.get("main").passphrase) == new
+    assert [i.label for i in service.list()] == ["main"]
+
+
+@pytest.mark.parametrize(("answer", "code", "message"), [
+    ("401", 3, "passphrase is wrong"),
+    ("unreachable", 4, "the stored key for 'main' was kept"),
+])
+def test_replace_keeps_the_old_key_when_the_new_one_fails(home: Path, creds: tuple[str, str, str], answer: str,
+                                                          code: int, message: str) -> None:
+    import httpx
+
+    old_fingerprint = _stored_main(home, creds)
+    with respx.mock() as mock:
+        accounts = mock.get(f"{BASE}/accounts")
+        if answer == "401":
+            accounts.respond(401, json={"message": "Invalid Passphrase"})
+        else:
+            accounts.mock(side_effect=httpx.ConnectError("refused"))
+        result = run("add", "--label", "main", "--replace", stdin="\n".join(_new_creds()) + "\n")
+    assert result.exit_code == code, result.stderr
+    assert result.stdout == "" and message in result.stderr
+    service = stored(home)
+    assert service.get("main").key == creds[0] and service.info("main").fingerprint == old_fingerprint
+
+
+def test_replace_without_verify_and_on_a_new_label(home: Path, creds: tuple[str, str, str]) -> None:
+    _stored_main(home, creds)
+    new = _new_creds()
+    swapped = run("add", "--label", "main", "--replace", "--no-verify", stdin="\n".join(new) + "\n")
+    assert swapped.exit_code == 0, swapped.stderr
+    assert stored(home).get("main").key == new[0]
+    fresh = run("add", "--label", "other", "--replace", "--no-verify", stdin="\n".join(_new_creds()) + "\n")
+    assert fresh.exit_code == 0, fresh.stderr  # nothing to replace: it is simply added
+    assert sorted(i.label for i in stored(home).list()) == ["main", "other"]
+    assert run("add", "--label", "env", "--replace", stdin="\n".join(new) + "\n").exit_code == 2

@@ -57,6 +57,30 @@ def _processes_in(home: Path) -> list[psutil.Process]:
     return found
 
 
+def _check_fees_this_year(out: str, home: Path) -> None:
+    """The transcript answers "fees on ETH this year" with the store's exact figure, non-zero when the
+    simulated history reaches into this year."""
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from trade_tracker.analytics import summarize
+    from trade_tracker.store import TradeStore
+
+    since = f"{datetime.now(UTC).year}-01-01"
+    assert '"What did I pay in fees on ETH this year?"' in out
+    assert f'-> trade_summary {{"product_id": "ETH-USD", "since": "{since}"}}' in out
+    found = re.search(rf"=> fees on ETH-USD since {since}: (\S+) USD, over (\d+) fills", out)
+    assert found, out
+    with TradeStore(home / "trades.db") as store:
+        entries = summarize(store, product_id="ETH-USD", since=since).products
+        this_year = store.conn.execute("SELECT COUNT(*) FROM fills WHERE product_id = 'ETH-USD' AND created_at >= ?",
+                                       (since,)).fetchone()[0]
+    expected = entries[0].fee_total if entries else "0"
+    assert (found.group(1), int(found.group(2))) == (expected, this_year)
+    if this_year:  # the simulator's history ends now (issue 13 item 3): then the answer is a real figure
+        assert Decimal(found.group(1)) > 0
+
+
 def test_demo_end_to_end(tmp_path: Path) -> None:
     proc = subprocess.run([*COMMAND, "demo"], cwd=tmp_path, env=_demo_env(tmp_path), capture_output=True,
                           text=True, timeout=120)
@@ -76,6 +100,7 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
 
     home = tmp_path / ".demo-home"
     assert (home / "trades.db").is_file()
+    _check_fees_this_year(out, home)
     assert (home / "vault.key").stat().st_mode & 0o077 == 0
     assert not (tmp_path / "users-own-home").exists()
 

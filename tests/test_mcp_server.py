@@ -120,7 +120,7 @@ async def test_every_tool_end_to_end(server: Any, stored: None, sim: RunningSim,
 
         no_ui = await c.call_tool("store_credential", {"label": "another"})
         assert no_ui.structured_content["status"] == "use_cli"
-        assert "trade-tracker credentials add --label=another" in no_ui.structured_content["cli_command"]
+        assert no_ui.structured_content["cli_command"].endswith(" credentials add --label=another")
 
     assert progress, "sync_fills sent no progress notification"
     assert any("BTC-USD" in (m or "") for _, m in progress)
@@ -406,6 +406,9 @@ async def test_trade_summary_by_day_is_bounded_and_keeps_the_newest(server: Any,
     newest = sorted((p.period for p in full.products), reverse=True)[:MAX_SUMMARY_ENTRIES]
     assert sorted((p["period"] for p in data["products"]), reverse=True) == newest
     assert data["currencies"] == full.model_dump(mode="json")["currencies"]  # totals cover everything
+    # Per-period totals: the newest, bounded the same way, cumulative still from the window's start.
+    assert data["periods"] == full.model_dump(mode="json")["periods"][-MAX_SUMMARY_ENTRIES:]
+    assert data["omitted_periods"] == len(full.periods) - MAX_SUMMARY_ENTRIES
     assert len(_text(result)) < 60_000
 
 
@@ -442,3 +445,34 @@ def test_the_order_status_schema_matches_the_client() -> None:
     from trade_tracker.mcp_server import OrderStatus
 
     assert set(get_args(OrderStatus)) == ORDER_STATUSES
+
+
+async def test_store_tools_without_label_read_every_label(server: Any, settings: Any) -> None:
+    """query_trades, trade_summary and export_trades: omitting label means all labels (as described)."""
+    insert = ("INSERT INTO fills (product_id, trade_id, order_id, side, price, size, fee, created_at, label) "
+              "VALUES (?, ?, 'o', ?, ?, ?, ?, ?, ?)")
+    with TradeStore(settings.db_path) as store, store.write() as conn:
+        conn.executemany(insert, [
+            ("ETH-USD", 1, "buy", "100", "1", "0.5", "2025-01-05T10:00:00.000000Z", "main"),
+            ("ETH-USD", 2, "buy", "110", "1", "0.25", "2025-02-05T10:00:00.000000Z", "other"),
+        ])
+    async with Client(server, mode="legacy") as c:
+        trades = (await c.call_tool("query_trades", {})).structured_content
+        assert trades["count"] == 2
+        only = (await c.call_tool("query_trades", {"label": "other"})).structured_content
+        assert only["count"] == 1
+        summary = (await c.call_tool("trade_summary", {"group_by": "month"})).structured_content
+        assert [p["fee_total"] for p in summary["products"]] == ["0.5", "0.25"]
+        assert [(p["period"], p["fees"]) for p in summary["periods"]] == [("2025-01", "0.5"), ("2025-02", "0.25")]
+        exported = await c.call_tool("export_trades", {"summary": True, "group_by": "month", "method": "average"})
+        assert not exported.is_error, _text(exported)
+        assert exported.structured_content["kind"] == "summary" and exported.structured_content["rows"] == 2
+        text = Path(exported.structured_content["path"]).read_text()
+        assert "2025-01" in text and "2025-02" in text
+    tools = {t.name: t.model_dump(mode="json", by_alias=True, exclude_none=True)
+             for t in await server.list_tools()}
+    for name in ("query_trades", "trade_summary", "export_trades"):
+        assert "every stored label" in " ".join(tools[name]["description"].split())
+        assert "all labels" in tools[name]["inputSchema"]["properties"]["label"]["anyOf"][0]["description"]
+    assert {"group_by", "method"} <= set(tools["export_trades"]["inputSchema"]["properties"])
+

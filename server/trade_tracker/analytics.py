@@ -24,7 +24,9 @@ Conventions (users' scripts and the README rely on them):
   ``position`` (bought − sold, signed), ``open_size`` (the matched lots still open) and
   ``cost_basis`` (their cost) are holdings as of the end of the window, or of each period.
   A product appears when it has fills in the window.
-* ``group_by="month"|"day"`` uses UTC calendar periods, clipped to the window.
+* ``group_by="month"|"day"`` uses UTC calendar periods, clipped to the window, and adds ``periods``:
+  totals per period and quote currency across products (``analytics_periods``), with a running
+  ``cumulative_realized_pnl`` from the start of the window.
 * Unrealized PnL never comes from the store alone: :func:`with_unrealized` values ``open_size`` at
   ticker prices the caller fetched, ``unrealized_pnl_at_ticker = open_size × ticker_price − cost_basis``.
 
@@ -44,6 +46,7 @@ from typing import TypeVar
 from .analytics_books import AVERAGE_COST_PLACES, DAY_COLUMNS, EXACT, ZERO, FillSums, divide_half_even
 from .analytics_cache import MIDNIGHT, dirty_books, rebuild_cache, refresh_book, refresh_cache
 from .analytics_models import CurrencyTotal, Filters, GroupBy, Method, ProductSummary, Summary, parse_filters
+from .analytics_periods import period_totals
 from .coinbase.formats import iso_utc, parse_timestamp
 from .errors import InvalidArgument, StoreError
 from .store import TradeStore, utc_now
@@ -293,6 +296,7 @@ def _build(slots: dict[tuple[str, str], _Slot], filters: Filters, group_by: Grou
         fill_count=fill_count,
         products=entries,
         currencies=[sums[c].total(c) for c in sorted(sums)],
+        periods=period_totals(entries) if group_by != "product" else [],
         generated_at=utc_now(),
     )
 

@@ -15,7 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from .coinbase.params import check_product_id
 from .store_queries import time_window
 
-__all__ = ["CurrencyTotal", "Filters", "GroupBy", "Method", "ProductSummary", "Summary", "parse_filters"]
+__all__ = ["CurrencyTotal", "Filters", "GroupBy", "Method", "PeriodTotal", "ProductSummary", "Summary",
+           "parse_filters"]
 
 GroupBy = Literal["product", "month", "day"]
 Method = Literal["fifo", "average"]
@@ -81,8 +82,23 @@ class CurrencyTotal(_Frozen):
     )
 
 
+class PeriodTotal(_Frozen):
+    """One UTC period's figures across every product quoted in one currency (group_by month or day only)."""
+
+    period: str = Field(description="YYYY-MM or YYYY-MM-DD (UTC)")
+    currency: str = Field(description="the quote currency these amounts are in")
+    fill_count: int
+    quote_volume: str
+    fees: str
+    realized_pnl: str
+    net_realized_pnl: str = Field(description="realized_pnl − fees")
+    cumulative_realized_pnl: str = Field(description="Σ realized_pnl of this currency's periods up to this one, "
+                                                     "from the start of the window")
+
+
 class Summary(_Frozen):
-    """A trade summary: product entries (by product, or by product and period) and currency totals."""
+    """A trade summary: product entries (by product, or by product and period), currency totals and, when
+    grouped by month or day, per-period totals across products."""
 
     method: Method
     group_by: GroupBy
@@ -90,6 +106,8 @@ class Summary(_Frozen):
     fill_count: int
     products: list[ProductSummary]
     currencies: list[CurrencyTotal]
+    periods: list[PeriodTotal] = Field(default_factory=list,
+                                       description="per period and quote currency, oldest first (month/day only)")
     generated_at: str
 
 

@@ -58,6 +58,10 @@ class TradeTracker:
                                                                       settings.ex_base_url)
         self._transport = transport
         self._clients: dict[str, CoinbaseClient] = {}
+        #: What each cached client was built from (fingerprint, created_at): a key replaced meanwhile, by
+        #: another process too (`credentials add --replace`), gets a new client on the next call.
+        self._client_keys: dict[str, tuple[str, str | None]] = {}
+        self._retired: list[CoinbaseClient] = []
         self._credentials: CredentialService | None = None
         #: One-time credential pages still open, by label (store_credential's out-of-band flow).
         self.credential_pages: dict[str, OneTimeCredentialPage] = {}
@@ -75,7 +79,8 @@ class TradeTracker:
         pages, self.credential_pages = list(self.credential_pages.values()), {}
         for page in pages:
             await page.stop()
-        clients, self._clients = list(self._clients.values()), {}
+        clients, self._clients = [*self._clients.values(), *self._retired], {}
+        self._retired = []
         for client in clients:
             await client.aclose()
         self.store.close()
@@ -110,9 +115,15 @@ class TradeTracker:
     def client_for(self, label: str | None) -> tuple[str, CoinbaseClient]:
         """Resolve ``label`` (None → the default credential) and return its client."""
         resolved = self.credentials.resolve_label(label)
+        info = self.credentials.info(resolved)
+        built_from = (info.fingerprint, info.created_at)
         client = self._clients.get(resolved)
+        if client is not None and self._client_keys.get(resolved) != built_from:
+            self._retired.append(self._clients.pop(resolved))  # closed at exit: a call may still be using it
+            client = None
         if client is None:
             client = self._clients[resolved] = self._new_client(self.credentials.get(resolved))
+            self._client_keys[resolved] = built_from
         return resolved, client
 
     async def forget_client(self, label: str) -> None:

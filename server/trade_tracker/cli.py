@@ -1,8 +1,10 @@
 """The ``trade-tracker`` command line: the CLI face of the core (``app.TradeTracker``).
 
-Every verb prints JSON on stdout (the same shapes as the MCP tools, from ``tool_models``):
-indented on a terminal, one compact line when piped or with ``--compact``, so ``| jq``
-always works and money stays an exact decimal string. Errors are one line on stderr and
+Every verb prints JSON on stdout (the same shapes as the MCP tools, from ``tool_models``, except
+that fills always carry ``product_id`` in their rows): indented on a terminal, one compact line when
+piped or with ``--compact``, so ``| jq`` always works and money stays an exact decimal string.
+On a terminal the list-like verbs print a plain-text table instead (``cli_table``); ``--format
+table|json`` chooses either way. Errors are one line on stderr and
 a distinct exit code (:data:`EXIT_CODES`, mapped in :func:`exit_code_for`, the one place).
 
 ``trade-tracker --help`` must stay fast, so this module imports only click and the
@@ -24,6 +26,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from . import __version__
+from .cli_progress import SyncProgressBar
 from .errors import (
     AuthenticationError,
     ConfigError,
@@ -41,7 +44,7 @@ from .errors import (
 if TYPE_CHECKING:
     from .app import TradeTracker
 
-__all__ = ["EXIT_CODES", "ExitCode", "check_label_option", "exit_code_for", "main"]
+__all__ = ["EXIT_CODES", "ExitCode", "SyncProgressBar", "check_label_option", "exit_code_for", "main"]
 
 T = TypeVar("T")
 
@@ -197,6 +200,7 @@ class CliState:
     """Global options, kept on the click context."""
 
     pretty: bool | None = None
+    format: str | None = None  # "table" | "json"; None: table for list-like verbs on a terminal
 
 
 def _stdout_is_tty() -> bool:
@@ -230,12 +234,28 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
-def emit(data: Any) -> None:
-    """Print ``data`` as JSON on stdout: indented on a terminal (or --pretty), else one line."""
+def _wants_table(state: CliState | None, table: bool) -> bool:
+    """--format wins; else a list-like verb on a terminal gets a table, unless --pretty/--compact asked for JSON."""
+    if state is not None and state.format is not None:
+        return state.format == "table"
+    return table and _stdout_is_tty() and (state is None or state.pretty is None)
+
+
+def emit(data: Any, *, table: bool = False, hide: tuple[str, ...] = (),
+         columns: dict[str, list[str]] | None = None) -> None:
+    """Print ``data`` on stdout: JSON, indented on a terminal (or --pretty), else one line; or, for a
+    list-like verb (``table``) on a terminal or with ``--format table``, as plain-text tables (``hide``
+    and ``columns``: what the tables leave out or show, see ``cli_table``; the JSON keeps everything)."""
     import json
 
     ctx = click.get_current_context(silent=True)
     state = ctx.find_object(CliState) if ctx else None
+    if _wants_table(state, table):
+        from .cli_table import render_table
+
+        plain = json.loads(json.dumps(to_jsonable(data), default=_json_default))
+        click.echo(render_table(plain, columns=columns, hide=hide))
+        return
     pretty = state.pretty if state is not None and state.pretty is not None else _stdout_is_tty()
     text = json.dumps(
         to_jsonable(data),
@@ -309,6 +329,20 @@ def check_label_option(ctx: click.Context, param: click.Parameter, value: Any) -
         raise click.BadParameter(str(exc), ctx, param) from None
 
 
+def _set_format(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        ctx.ensure_object(CliState).format = value
+
+
+#: ``--format`` on the main group and on each list-like verb (``trade-tracker trades --format json``).
+FORMAT_HELP = "table or JSON on stdout (default: a table on a terminal, JSON when piped)."
+
+
+def format_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--format", "output_format", type=click.Choice(["table", "json"]), default=None,
+                        expose_value=False, callback=_set_format, is_eager=False, help=FORMAT_HELP)(fn)
+
+
 def label_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--label", metavar="LABEL", callback=check_label_option, help=LABEL_HELP)(fn)
 
@@ -326,49 +360,7 @@ def store_filters(fn: Callable[..., Any]) -> Callable[..., Any]:
     return fn
 
 
-# -- sync with a progress bar, and export ----------------------------------------------------------
-
-
-class SyncProgressBar:
-    """Draws sync progress on stderr with ``click.progressbar`` (one step per product), on a terminal only.
-
-    Called (async) with each ``sync.SyncProgress``; the bar counts products, the text the current one's fills.
-    """
-
-    def __init__(self, file: Any = None) -> None:
-        self.file = file if file is not None else sys.stderr
-        self.enabled = _isatty(self.file)
-        self._bar: Any = None
-
-    @staticmethod
-    def describe(p: Any) -> str | None:
-        return f"{p.product_id}: {p.fills} fills" if p is not None else None
-
-    async def __call__(self, p: Any) -> None:
-        if not self.enabled:
-            return
-        if self._bar is None:
-            # Narrow enough for an 80-column terminal: a wrapped bar cannot redraw itself in place.
-            self._bar = click.progressbar(length=max(int(p.products_total), 1), label="syncing", width=20,
-                                          file=self.file, item_show_func=self.describe, update_min_steps=0,
-                                          show_pos=True)
-            self._bar.__enter__()
-        self._bar.update(max(int(p.products_done) - self._bar.pos, 0), p)
-
-    def close(self, *, completed: bool = False) -> None:
-        """End the bar's line; ``completed`` first fills it to the last product."""
-        if self._bar is not None:
-            if completed:
-                self._bar.update(max(self._bar.length - self._bar.pos, 0))
-            self._bar.__exit__(None, None, None)
-            self._bar = None
-
-
-def _isatty(stream: Any) -> bool:
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError):
-        return False
+# -- sync with a progress bar (cli_progress.SyncProgressBar), and export ------------------------
 
 
 async def _sync(app: TradeTracker, label: str | None, product_ids: list[str] | None, full: bool) -> Any:
@@ -412,15 +404,17 @@ async def _sync(app: TradeTracker, label: str | None, product_ids: list[str] | N
 )
 @click.option("--pretty/--compact", default=None,
               help="JSON layout: indented (default on a terminal) or one compact line (default when piped).")
+@click.option("--format", "output_format", type=click.Choice(["table", "json"]), default=None, help=FORMAT_HELP)
 @click.option("--home", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
               help="data directory (trades.db, vault.key); overrides TRADE_TRACKER_HOME.")
 @click.version_option(__version__, "-V", "--version", prog_name="trade-tracker")
 @click.pass_context
-def main(ctx: click.Context, pretty: bool | None, home: Path | None) -> None:
+def main(ctx: click.Context, pretty: bool | None, output_format: str | None, home: Path | None) -> None:
     """trade-tracker: your Coinbase Exchange fills in a local SQLite store, for you and your editor's agent.
 
     Live verbs (products, ticker, accounts, orders, fills) call the exchange (EX_BASE_URL, the sandbox by
-    default); trades, summary and export read the local store only. Output is JSON on stdout.
+    default); trades, summary and export read the local store only. Output is JSON on stdout (a table
+    on a terminal for the list-like verbs; --format chooses).
 
     Exit codes: 0 ok, 1 internal error, 2 usage or settings, 3 auth or credential, 4 network or exchange,
     5 data (store, vault, unexpected answer), 130 interrupted.
@@ -428,10 +422,11 @@ def main(ctx: click.Context, pretty: bool | None, home: Path | None) -> None:
     if home is not None:
         # The environment, not a parameter, so every layer (and `serve`'s child processes) sees it.
         os.environ["TRADE_TRACKER_HOME"] = str(home.expanduser())
-    ctx.obj = CliState(pretty=pretty)
+    ctx.obj = CliState(pretty=pretty, format=output_format)
 
 
 @main.command()
+@format_option
 @click.option("--quote-currency", metavar="CUR", help="only products quoted in this, e.g. USD")
 @click.option("--status", type=click.Choice(["online", "offline", "internal", "delisted"]), help="only this status")
 @click.option("--query", "-q", metavar="TEXT", help="substring of the id or name, e.g. ETH")
@@ -440,7 +435,7 @@ def products(quote_currency: str | None, status: str | None, query: str | None) 
     from .tool_models import ProductsOut
 
     found = run_app(lambda app: app.list_products(quote_currency, status, query))
-    emit(ProductsOut.of(found, limit=len(found)))  # a script gets every product; only the model is bounded
+    emit(ProductsOut.of(found, limit=len(found)), table=True)  # a script gets every product; the model is bounded
 
 
 @main.command()
@@ -454,6 +449,7 @@ def ticker(product_id: str) -> None:
 
 
 @main.command()
+@format_option
 @label_option
 @click.option("--all", "show_all", is_flag=True, help="include currencies with zero balance")
 def accounts(label: str | None, show_all: bool) -> None:
@@ -461,10 +457,11 @@ def accounts(label: str | None, show_all: bool) -> None:
     from .tool_models import AccountsOut
 
     used, found = run_app(lambda app: app.list_accounts(label, hide_zero=not show_all))
-    emit(AccountsOut.of(used, found))
+    emit(AccountsOut.of(used, found), table=True)
 
 
 @main.command()
+@format_option
 @label_option
 @click.option("--status", "statuses", multiple=True, type=click.Choice(ORDER_STATUSES),
               help="repeatable; default: open orders only (use done or all for history)")
@@ -476,10 +473,11 @@ def orders(label: str | None, statuses: tuple[str, ...], product_id: str | None,
 
     wanted = list(dict.fromkeys(statuses))
     used, found = run_app(lambda app: app.list_orders(label, wanted or None, product_id, limit))
-    emit(OrdersOut.of(used, wanted, found))
+    emit(OrdersOut.of(used, wanted, found), table=True)
 
 
 @main.command()
+@format_option
 @label_option
 @click.option("--product-id", callback=_check_product, metavar="BASE-QUOTE", help="fills of this product")
 @click.option("--order-id", metavar="UUID", help="fills of this order")
@@ -495,10 +493,11 @@ def fills(label: str | None, product_id: str | None, order_id: str | None, limit
     from .tool_models import FillsOut
 
     used, page = run_app(lambda app: app.list_fills(label, product_id, order_id, limit, after))
-    emit(FillsOut.of(used, page))
+    emit(FillsOut.of(used, page, hoist_product=False), table=True, hide=("order_id",))
 
 
 @main.command("sync-fills")
+@format_option
 @label_option
 @click.option("--product-id", "product_ids", multiple=True, callback=_check_product, metavar="BASE-QUOTE",
               help="repeatable; default: every product the account traded")
@@ -510,13 +509,14 @@ def sync_fills_cmd(label: str | None, product_ids: tuple[str, ...], full: bool) 
     page and keeps everything synced so far. A progress bar shows on stderr when it is a terminal.
     """
     result = run_app(lambda app: _sync(app, label, list(product_ids) or None, full))
-    emit(result)
+    emit(result, table=True)
     if getattr(result, "cancelled", False):
         _say_error("interrupted: the sync stopped early; every fill synced so far is kept (run it again to go on)")
         sys.exit(ExitCode.INTERRUPTED)
 
 
 @main.command()
+@format_option
 @store_filters
 @click.option("--side", type=click.Choice(["buy", "sell"]), help="only buys or only sells")
 @click.option("--limit", type=click.IntRange(1, 1000), default=50, show_default=True, help="rows per page")
@@ -534,10 +534,11 @@ def trades(product_id: str | None, since: str | None, until: str | None, label: 
                                      limit=limit, cursor=cursor)
 
     rows, next_cursor = run_app(job)
-    emit(TradesOut.of(rows, next_cursor))
+    emit(TradesOut.of(rows, next_cursor, hoist_product=False), table=True, hide=("order_id",))
 
 
 @main.command()
+@format_option
 @store_filters
 @click.option("--group-by", type=click.Choice(["product", "month", "day"]), default="product", show_default=True)
 @click.option("--method", type=click.Choice(["fifo", "average"]), default="fifo", show_default=True,
@@ -548,14 +549,18 @@ def summary(product_id: str | None, since: str | None, until: str | None, label:
             method: str, with_unrealized: bool) -> None:
     """Volume, fees, position and PnL, from the local store.
 
-    Grouped per product (or month, day). Offline and exact unless --with-unrealized fetches tickers.
+    Grouped per product (or month, day: then also totals per period across products, with the
+    cumulative realized PnL). Offline and exact unless --with-unrealized fetches tickers.
     """
 
     async def job(app: TradeTracker) -> Any:
         return await app.summary(product_id=product_id, since=since, until=until, label=label,
                                  group_by=group_by, method=method, with_unrealized=with_unrealized)
 
-    emit(run_app(job))
+    from .cli_table import SUMMARY_COLUMNS
+
+    hide = ("generated_at",) if group_by != "product" else ("generated_at", "periods")
+    emit(run_app(job), table=True, hide=hide, columns=SUMMARY_COLUMNS)
 
 
 @main.command()
@@ -594,6 +599,10 @@ def serve(transport: str, host: str, port: int, allow_remote: bool) -> None:
     """
     from .mcp_server import run
 
+    if transport == "stdio":
+        from .cli_serve import prepare_stdio_terminal
+
+        prepare_stdio_terminal()
     run(transport=transport, host=host, port=port, allow_remote=allow_remote)
 
 

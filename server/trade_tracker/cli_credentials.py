@@ -24,7 +24,7 @@ from typing import Any
 
 import click
 
-from .cli import TrackerGroup, check_label_option, emit
+from .cli import TrackerGroup, check_label_option, emit, format_option
 from .config import load_settings
 from .credentials import CredentialInfo, CredentialService
 from .errors import (
@@ -90,22 +90,27 @@ def credentials() -> None:
 @click.option("--label", required=True, callback=check_label_option,
               help="A name for the key: 1-64 of A-Z a-z 0-9 . _ -")
 @click.option("--no-verify", is_flag=True, help="Store without checking the key with the exchange (offline).")
-def add_cmd(label: str, no_verify: bool) -> None:
+@click.option("--replace", is_flag=True,
+              help="Replace the key stored under LABEL in one step: the new key is verified first and swapped in "
+                   "one transaction; the old one stays if verification fails.")
+def add_cmd(label: str, no_verify: bool, replace: bool) -> None:
     """Add a key. Prompts without echo; from a pipe, reads key, secret and passphrase, one per line."""
     with _service() as service:
-        service.check_new_label(label)
+        if not replace:
+            service.check_new_label(label)
         key, secret, passphrase = _read_secrets()
-        result = _run(lambda: service.add(label, key, secret, passphrase, verify=not no_verify))
+        result = _run(lambda: service.add(label, key, secret, passphrase, verify=not no_verify, replace=replace))
         for warning in result.warnings:
             click.echo("warning: " + warning, err=True)
         emit({**_public(result.info), "warnings": result.warnings})
 
 
 @credentials.command("list")
+@format_option
 def list_cmd() -> None:
     """List labels and fingerprints (never a secret)."""
     with _service() as service:
-        emit([_public(info) for info in service.list()])
+        emit([_public(info) for info in service.list()], table=True)
 
 
 @credentials.command("verify")

@@ -10,7 +10,8 @@ So the tool starts a one-time page on 127.0.0.1 (``credential_page.py``) and:
   ``URLElicitationRequired`` error carrying the URL; the client shows it and calls
   the tool again, which then reports the page's outcome;
 - when the client declares no URL elicitation at all, answers with the exact CLI
-  command to run instead.
+  command to run instead, complete for this server's setup (``credential_command``:
+  the install's absolute path, ``--home``, ``EX_BASE_URL``, and a note on the vault key).
 
 The tool's arguments and results never hold a secret, nor the one-time page's URL
 (its token goes to the client, for the user, never into the model's transcript):
@@ -25,8 +26,9 @@ from typing import TYPE_CHECKING, Any
 from mcp.shared.exceptions import NoBackChannelError, UrlElicitationRequiredError
 from mcp.types import ElicitRequestURLParams
 
+from .credential_command import setup_command, setup_notes
 from .credential_page import OneTimeCredentialPage, PageOutcome
-from .credentials import VIEW_ONLY_WARNING, add_command_hint, check_label
+from .credentials import VIEW_ONLY_WARNING, check_label
 from .tool_models import StoreCredentialOut
 
 if TYPE_CHECKING:
@@ -106,7 +108,7 @@ def _from_outcome(label: str, outcome: PageOutcome, cli: str) -> StoreCredential
 async def request_credential(ctx: Context, tracker: TradeTracker, label: str) -> StoreCredentialOut:
     """Run the out-of-band flow for ``label``; see the module docstring."""
     label = check_label(label)
-    cli = add_command_hint(label)
+    cli = setup_command(tracker.settings, label)
     pages: dict[str, OneTimeCredentialPage] = tracker.credential_pages
 
     page = pages.get(label)
@@ -121,7 +123,8 @@ async def request_credential(ctx: Context, tracker: TradeTracker, label: str) ->
         return StoreCredentialOut(
             label=label, status="use_cli", cli_command=cli,
             message=f"This client cannot open a URL for secure entry. Ask the user to run `{cli}` in a terminal "
-                    "(it prompts for the key, secret and passphrase without echo), then call list_credentials.",
+                    "(it prompts for the key, secret and passphrase without echo; the key is usable at once), then "
+                    f"call list_credentials. {setup_notes(tracker.settings)}".rstrip(),
         )
 
     page = await _open_page(tracker, label)

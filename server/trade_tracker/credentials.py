@@ -350,8 +350,8 @@ class CredentialService:
         check_label(label)
         if label in self._stored_labels():
             raise CredentialExists(
-                f"a credential labelled {label!r} is already stored; remove it first "
-                f"(`trade-tracker credentials remove --label={label}`) or choose another label"
+                f"a credential labelled {label!r} is already stored; replace its key with "
+                f"`trade-tracker credentials add --label={label} --replace`, or choose another label"
             )
         return label
 
@@ -366,14 +366,22 @@ class CredentialService:
         *,
         verify: bool = True,
         client_factory: ClientFactory | None = None,
+        replace: bool = False,
     ) -> AddResult:
         """Validate, verify with the exchange, then store only ciphertext.
 
         A 401 (or 403) from the exchange raises its specific error and stores nothing. When
         the exchange cannot be reached or answers oddly, the credential is stored as
         ``unverified`` with a warning.
+
+        ``replace``: the label may already hold a key, which the new one replaces in one
+        transaction, only after the new key passed verification (a 401, 403 or an exchange
+        that cannot be reached keeps the old key and raises); ``verify=False`` replaces unchecked.
         """
-        self.check_new_label(label)
+        if replace:
+            check_label(label)
+        else:
+            self.check_new_label(label)
         if not isinstance(secret, str) or not isinstance(passphrase, str):
             raise InvalidCredential("the API secret and passphrase must be text")
         key = check_api_key(key)
@@ -388,6 +396,9 @@ class CredentialService:
         verified_at: str | None = None
         if verify:
             status, permissions, verified_at, warning = await self._verify(credential, client_factory)
+            if warning and replace:
+                raise ExchangeError(f"{warning.removesuffix('; stored as unverified')}; the stored key for "
+                                    f"{label!r} was kept (pass --no-verify to replace it unchecked)")
             if warning:
                 warnings.append(warning)
         else:
@@ -400,7 +411,9 @@ class CredentialService:
 
         created = utc_now()
         with self.store.write("storing a credential") as conn:
-            if conn.execute("SELECT 1 FROM credentials WHERE label = ?", (label,)).fetchone():
+            if replace:
+                conn.execute("DELETE FROM credentials WHERE label = ?", (label,))  # same transaction as the insert
+            elif conn.execute("SELECT 1 FROM credentials WHERE label = ?", (label,)).fetchone():
                 raise CredentialExists(f"a credential labelled {label!r} was stored meanwhile; nothing was changed")
             vault = self.vault
             vault.refresh()  # inside the write lock: never encrypt under a key a rotation just retired
@@ -414,7 +427,8 @@ class CredentialService:
                     vault.encrypt(credential.passphrase), created, verified_at, status, json.dumps(permissions),
                 ),
             )
-        log.info("stored credential %r (%s), %s", label, credential.fingerprint, status)
+        log.info("%s credential %r (%s), %s", "replaced" if replace else "stored", label, credential.fingerprint,
+                 status)
         return AddResult(info=self.info(label), warnings=warnings)
 
     async def _verify(

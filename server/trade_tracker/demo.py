@@ -10,7 +10,8 @@ It runs on a fresh machine with no Coinbase key and no network:
 3. starts the MCP server over stdio (``python -m trade_tracker serve``) pointed at the
    simulator and the demo directory;
 4. drives it with the MCP SDK's own client: list_products, get_ticker, sync_fills (with
-   progress), query_trades and trade_summary;
+   progress), query_trades and trade_summary, then answers the README's question "what did
+   I pay in fees on ETH this year?" with one more trade_summary (ETH-USD since January 1);
 5. prints a short transcript. Both child processes are stopped on every way out,
    Ctrl-C included.
 
@@ -29,7 +30,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -216,7 +217,8 @@ _SUMMARY_COLUMNS = ("product_id", "buy_count", "sell_count", "quote_volume", "fe
 def _summary_lines(data: dict[str, Any]) -> list[str]:
     products = [p for p in data["products"] if isinstance(p, dict)]
     columns = [c for c in _SUMMARY_COLUMNS if any(c in p for p in products)]
-    lines = _table(columns, [[p.get(c) for c in columns] for p in products])
+    lines = _table(columns, [[p.get(c) for c in columns] for p in products]) if products else [
+        "      no fills in this window"]
     method = f", cost basis {data['method']}" if data.get("method") else ""
     lines.append(f"      {data.get('fill_count', '?')} fills summarised{method}; money in the quote currency, "
                  "exact decimal strings")
@@ -296,6 +298,20 @@ async def drive_server(home: Path, sim_url: str, server_log: IO[str], say: Print
 
         await call("query_trades", {"limit": 5})
         await call("trade_summary", {})
+        await answer_fees_this_year(call, say)
+
+
+async def answer_fees_this_year(call: Callable[..., Awaitable[dict[str, Any]]], say: Printer) -> None:
+    """The README's own question, asked as a model would: trade_summary for ETH-USD since January 1 (UTC)."""
+    from datetime import UTC, datetime
+
+    since = f"{datetime.now(UTC).year}-01-01"
+    say('  "What did I pay in fees on ETH this year?"')
+    data = await call("trade_summary", {"product_id": "ETH-USD", "since": since})
+    entries = [p for p in data.get("products") or [] if p.get("product_id") == "ETH-USD"]
+    fees = entries[0]["fee_total"] if entries else "0"
+    count = sum(int(p.get("buy_count", 0)) + int(p.get("sell_count", 0)) for p in entries)
+    say(f"      => fees on ETH-USD since {since}: {fees} USD, over {count} fills")
 
 
 def _private_log(path: Path) -> IO[str]:

@@ -21,6 +21,7 @@ from pydantic import AfterValidator, BaseModel, Field
 
 from . import __version__
 from .app import TradeTracker
+from .argument_errors import PlainArgumentsServer
 from .coinbase.params import ORDER_ID_PATTERN, PRODUCT_ID_PATTERN
 from .config import Settings
 from .errors import InvalidArgument, TradeTrackerError
@@ -52,9 +53,20 @@ list_fills, list_orders, list_accounts, list_products and get_ticker call Coinba
 The exchange is the Coinbase Exchange SANDBOX unless EX_BASE_URL says otherwise; sandbox data is not real.
 """
 
+DATE_PATTERN = r"\d{4}-\d{2}-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?"
+QUOTE_CURRENCY_PATTERN = r"[A-Za-z0-9]{2,10}"
+#: What each argument pattern means, in words: a bad argument's error names this (argument_errors.py).
+ARGUMENT_FORMATS = {
+    PRODUCT_ID_PATTERN: "a product id BASE-QUOTE such as BTC-USD",
+    ORDER_ID_PATTERN: "an order id (a UUID)",
+    LABEL_PATTERN.removeprefix("^").removesuffix("$"):
+        "a credential label of 1 to 64 letters, digits, dots, dashes or underscores",
+    DATE_PATTERN: "an ISO date such as 2025-01-31 or a date-time such as 2025-01-31T12:00:00Z (UTC if no zone)",
+    QUOTE_CURRENCY_PATTERN: "a currency code of 2 to 10 letters or digits, such as USD",
+}
+
 ProductId = Annotated[str, Field(pattern=f"^{PRODUCT_ID_PATTERN}$", max_length=41,
                                  description="a product id BASE-QUOTE, e.g. BTC-USD")]
-
 
 def _label(value: str) -> str:
     """The CLI's label check (``labels.check_label``), as pydantic wants it: a ValueError."""
@@ -68,7 +80,11 @@ def _label(value: str) -> str:
 Label = Annotated[str, Field(description="credential label; omit to use the default credential",
                              json_schema_extra={"pattern": LABEL_PATTERN, "maxLength": 64}),
                   AfterValidator(_label)]
-DateText = Annotated[str, Field(max_length=40, pattern=r"^\d{4}-\d{2}-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?$",
+#: The store's tools read every label unless one is named: a different description, the same check.
+StoreLabel = Annotated[str, Field(description="only fills synced with this credential label; omit for all labels",
+                                  json_schema_extra={"pattern": LABEL_PATTERN, "maxLength": 64}),
+                       AfterValidator(_label)]
+DateText = Annotated[str, Field(max_length=40, pattern=f"^{DATE_PATTERN}$",
                                 description="ISO date or datetime (UTC if no zone), e.g. 2025-01-31")]
 #: The schema needs a Literal; tests check it names exactly coinbase.params.ORDER_STATUSES.
 OrderStatus = Literal["open", "pending", "rejected", "done", "active", "received", "all"]
@@ -128,15 +144,16 @@ def build_server(
         finally:
             await opened.aclose()
 
-    mcp: MCPServer[TradeTracker] = MCPServer(
-        "trade-tracker", version=__version__, instructions=INSTRUCTIONS, lifespan=lifespan
+    mcp: MCPServer[TradeTracker] = PlainArgumentsServer(
+        "trade-tracker", version=__version__, instructions=INSTRUCTIONS, lifespan=lifespan,
+        argument_formats=ARGUMENT_FORMATS,
     )
 
     @mcp.tool(title="List Coinbase products", annotations=_read_only(open_world=True))
     @translate_errors
     async def list_products(
         ctx: Context,
-        quote_currency: Annotated[str | None, Field(pattern=r"^[A-Za-z0-9]{2,10}$",
+        quote_currency: Annotated[str | None, Field(pattern=f"^{QUOTE_CURRENCY_PATTERN}$",
                                                     description="only products quoted in this, e.g. USD")] = None,
         status: Annotated[Literal["online", "offline", "internal", "delisted"] | None,
                           Field(description="only products with this status")] = None,
@@ -235,9 +252,10 @@ def build_server(
         limit: Annotated[int, Field(ge=1, le=200, description="rows per page")] = 50,
         cursor: Annotated[str | None, Field(max_length=200, description="next_cursor from the previous page")]
         = None,
-        label: Label | None = None,
+        label: StoreLabel | None = None,
     ) -> Annotated[CallToolResult, TradesOut]:
-        """Fills from the LOCAL store (run sync_fills first), newest first, filtered. Offline, exact, paged."""
+        """Fills from the LOCAL store (run sync_fills first), newest first, filtered. Offline, exact, paged.
+        Without label: the fills of every stored label."""
         rows, next_cursor = _tracker(ctx).store.query_fills(
             product_id=product_id.upper() if product_id else None, side=side, since=since, until=until,
             label=label, limit=limit, cursor=cursor,
@@ -255,15 +273,18 @@ def build_server(
         product_id: ProductId | None = None,
         since: DateText | None = None,
         until: DateText | None = None,
-        label: Label | None = None,
-        group_by: Literal["product", "month", "day"] = "product",
+        label: StoreLabel | None = None,
+        group_by: Annotated[Literal["product", "month", "day"],
+                            Field(description="one entry per product, or per product and UTC month/day")] = "product",
         method: Annotated[Literal["fifo", "average"], Field(description="cost basis for realized PnL")] = "fifo",
         with_unrealized: Annotated[bool, Field(description="also fetch tickers for unrealized PnL (calls Coinbase)")]
         = False,
     ) -> Annotated[CallToolResult, SummaryOut]:
         """Per product: buy/sell counts, base and quote volume, fees, average prices, net position and realized
-        PnL (FIFO by default), plus totals per currency. From the LOCAL store: offline and exact, unless
-        with_unrealized asks for live tickers. Run sync_fills first for complete figures."""
+        PnL (FIFO by default), plus totals per currency. With group_by month or day, also per-period totals
+        across products per quote currency (volume, fees, realized and cumulative realized PnL). Without label:
+        every stored label, each its own book. From the LOCAL store: offline and exact, unless with_unrealized
+        asks for live tickers. Run sync_fills first for complete figures."""
         summary = await _tracker(ctx).summary(
             product_id=product_id.upper() if product_id else None, since=since, until=until, label=label,
             group_by=group_by, method=method, with_unrealized=with_unrealized,
@@ -309,14 +330,22 @@ def build_server(
         product_id: ProductId | None = None,
         since: DateText | None = None,
         until: DateText | None = None,
-        label: Label | None = None,
-        summary: Annotated[bool, Field(description="export the per-product summary instead of the fills")] = False,
+        label: StoreLabel | None = None,
+        summary: Annotated[bool, Field(description="export the summary instead of the fills")] = False,
+        group_by: Annotated[Literal["product", "month", "day"],
+                            Field(description="with summary: one row per product, or per product and UTC month/day")]
+        = "product",
+        method: Annotated[Literal["fifo", "average"],
+                          Field(description="with summary: cost basis for realized PnL")] = "fifo",
     ) -> Annotated[CallToolResult, ExportOut]:
-        """Write the stored fills (or the summary) to a new CSV file under $TRADE_TRACKER_HOME/exports and return
-        its path, not the data. Offline."""
+        """Write the stored fills (or, with summary, the trade summary grouped by group_by) to a new CSV file
+        under $TRADE_TRACKER_HOME/exports and return its path, not the data. Without label: every stored
+        label. Offline."""
+        if not summary and (group_by != "product" or method != "fifo"):
+            raise InvalidArgument("group_by and method go with summary=true (a fills export has one row per fill).")
         out = await _tracker(ctx).export_csv(
-            summary=summary, product_id=product_id.upper() if product_id else None, since=since, until=until,
-            label=label,
+            summary=summary, group_by=group_by, method=method,
+            product_id=product_id.upper() if product_id else None, since=since, until=until, label=label,
         )
         return respond(out)
 

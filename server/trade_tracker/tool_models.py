@@ -63,11 +63,12 @@ def _stored_cells(row: dict[str, Any]) -> dict[str, Cell]:
     return {c: bool(row[c]) if c == "settled" else row[c] for c in FILL_COLUMNS}
 
 
-def fill_table(cells: list[dict[str, Cell]]) -> dict[str, Any]:
+def fill_table(cells: list[dict[str, Cell]], hoist_product: bool = True) -> dict[str, Any]:
     """Columnar fills. When every row is one product, ``product_id`` moves out of the rows to the
-    top level (the ``columns`` list always says what a row holds): a page costs the model less."""
+    top level (the ``columns`` list always says what a row holds): a page costs the model less.
+    ``hoist_product=False`` (the CLI's JSON, for scripts) keeps it in every row, always."""
     products = {c["product_id"] for c in cells}
-    single = products.pop() if len(products) == 1 else None
+    single = products.pop() if len(products) == 1 and hoist_product else None
     columns = [c for c in FILL_COLUMNS if not (single and c == "product_id")]
     return {"product_id": single, "columns": columns, "rows": [[c[k] for k in columns] for c in cells]}
 
@@ -95,12 +96,14 @@ class ProductsOut(BaseModel):
 
 
 class SummaryOut(Summary):
-    """A trade summary bounded for the model: at most ``MAX_SUMMARY_ENTRIES`` product entries (the newest
-    periods when grouped by month or day). Currency totals always cover everything."""
+    """A trade summary bounded for the model: at most ``MAX_SUMMARY_ENTRIES`` product entries and as many
+    period totals (the newest periods when grouped by month or day). Currency totals always cover
+    everything, and ``cumulative_realized_pnl`` runs from the start of the window."""
 
     omitted_entries: int = Field(
         default=0, description="older entries left out to keep the answer small; narrow since/until to see them"
     )
+    omitted_periods: int = Field(default=0, description="older period totals left out, as omitted_entries")
 
     @classmethod
     def of(cls, summary: Summary, limit: int = MAX_SUMMARY_ENTRIES) -> SummaryOut:
@@ -108,9 +111,12 @@ class SummaryOut(Summary):
         if len(entries) > limit:
             newest = sorted(range(len(entries)), key=lambda i: (entries[i].period or "", i), reverse=True)[:limit]
             entries = [entries[i] for i in sorted(newest)]
+        periods = summary.periods[-limit:] if limit else []  # oldest first: the tail is the newest
         data = summary.model_dump()
         data["products"] = [e.model_dump() for e in entries]
-        return cls.model_validate({**data, "omitted_entries": len(summary.products) - len(entries)})
+        data["periods"] = [p.model_dump() for p in periods]
+        return cls.model_validate({**data, "omitted_entries": len(summary.products) - len(entries),
+                                   "omitted_periods": len(summary.periods) - len(periods)})
 
 
 class TickerOut(BaseModel):
@@ -182,10 +188,10 @@ class FillsOut(BaseModel):
     next_after: int | None = Field(default=None, description="cursor for the next (older) page, if any")
 
     @classmethod
-    def of(cls, label: str, page: FillPage) -> FillsOut:
+    def of(cls, label: str, page: FillPage, hoist_product: bool = True) -> FillsOut:
         next_after = int(page.after) if page.after and page.fills else None
         return cls(label=label, count=len(page.fills), next_after=next_after,
-                   **fill_table([_fill_cells(f) for f in page.fills]))
+                   **fill_table([_fill_cells(f) for f in page.fills], hoist_product))
 
 
 class TradesOut(BaseModel):
@@ -198,8 +204,9 @@ class TradesOut(BaseModel):
     next_cursor: str | None = None
 
     @classmethod
-    def of(cls, rows: list[dict[str, Any]], next_cursor: str | None) -> TradesOut:
-        return cls(count=len(rows), next_cursor=next_cursor, **fill_table([_stored_cells(r) for r in rows]))
+    def of(cls, rows: list[dict[str, Any]], next_cursor: str | None, hoist_product: bool = True) -> TradesOut:
+        return cls(count=len(rows), next_cursor=next_cursor,
+                   **fill_table([_stored_cells(r) for r in rows], hoist_product))
 
 
 class CredentialOut(BaseModel):

@@ -382,6 +382,14 @@ async def _sync(app: TradeTracker, label: str | None, product_ids: list[str] | N
         result = await app.sync_fills(label, product_ids, full_history=full, progress=bar, cancel=cancel)
         completed = not result.cancelled
         return result
+    except Exception as exc:
+        from .sync import partial_result
+
+        stored = partial_result(exc)
+        if stored is not None:  # what was stored before the error, on stdout; the error on stderr
+            bar.close(completed=False)
+            emit(stored)
+        raise
     finally:
         bar.close(completed=completed)
         if handler_installed:
@@ -501,6 +509,9 @@ def sync_fills_cmd(label: str | None, product_ids: tuple[str, ...], full: bool) 
     if getattr(result, "cancelled", False):
         _say_error("interrupted: the sync stopped early; every fill synced so far is kept (run it again to go on)")
         sys.exit(ExitCode.INTERRUPTED)
+    if getattr(result, "failed", False):
+        _say_error("error: every product failed; each product's error is in the result on stdout")
+        sys.exit(ExitCode.NETWORK)
 
 
 @main.command()

@@ -611,8 +611,11 @@ def serve(transport: str, host: str, port: int, allow_remote: bool) -> None:
               help="status of a rejected signature (older deployments used 400)")
 @click.option("--clock-offset", type=float, default=0.0, show_default=True, help="server clock minus real clock, s")
 @click.option("--allow-non-loopback", is_flag=True, help="allow a non-loopback --host")
+@click.option("--key-file", type=click.Path(dir_okay=False, path_type=Path), metavar="PATH",
+              help="keep the demo key in PATH across restarts (created 0600 on first run)")
 def sim(host: str, port: int, fills: int, products: str, seed: str, rate_limits: str, fail_rate: float,
-        latency_ms: float, auth_failure_status: str, clock_offset: float, allow_non_loopback: bool) -> None:
+        latency_ms: float, auth_failure_status: str, clock_offset: float, allow_non_loopback: bool,
+        key_file: Path | None) -> None:
     """Run the local Coinbase Exchange simulator until Ctrl-C.
 
     Prints one JSON line {url, key, secret, passphrase} once listening: a throwaway demo key, not a real one.
@@ -624,7 +627,7 @@ def sim(host: str, port: int, fills: int, products: str, seed: str, rate_limits:
             host=host, port=port, fills=fills, products=[p.strip() for p in products.split(",") if p.strip()],
             seed=int(seed) if seed.lstrip("-").isdigit() else seed, rate_limits=rate_limits == "on",
             fail_rate=fail_rate, latency_ms=latency_ms, auth_failure_status=int(auth_failure_status),
-            clock_offset=clock_offset, allow_non_loopback=allow_non_loopback,
+            clock_offset=clock_offset, allow_non_loopback=allow_non_loopback, key_file=key_file,
         )
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None

@@ -55,11 +55,10 @@ ORDERS_PAGE = 1000
 class DiscoveryResult(BaseModel):
     """What product discovery did in one sync (part of the sync result).
 
-    ``mode``: ``full`` (every order, the label's first discovery) or ``incremental`` (orders
-    created since ``since``). ``requests``: exchange requests it made. ``orders_seen``: orders
-    read. ``products_found``: products of those orders; ``new_products``: those not followed
-    before. ``followed``: how many products the sync covers. ``watermark``: the newest order
-    ``created_at`` seen by a complete walk (the next one starts after it).
+    mode: full (every order: the label's first discovery) or incremental (orders created since
+    `since`). requests: exchange requests it made. orders_seen: orders read. products_found: the
+    products of those orders; new_products: those not followed before. followed: how many products
+    the sync covers. watermark: the newest order created_at seen (the next discovery starts after it).
     """
 
     method: Literal["orders"] = "orders"

@@ -57,6 +57,11 @@ def test_balances_follow_exactly_from_the_fills(sim: RunningSim, sim_http: Signe
     assert newest_sol["side"] == "sell"  # the closing sale ends SOL's history
     sim.exchange.add_fills(20, "BTC-USD")  # balances move with new fills
     assert Decimal(sim.exchange.account(accounts["BTC"]["id"])["balance"]) == expected_balances(sim.exchange)["BTC"]
+    old = sim.exchange.history("ETH-USD")[40]
+    sim.exchange.set_fee("ETH-USD", old["trade_id"], "1.2345")  # and with a changed fee
+    usd = sim.exchange.account(accounts["USD"]["id"])["balance"]
+    assert Decimal(usd) == expected_balances(sim.exchange)["USD"]
+    assert whole_ledger(sim_http, accounts["USD"]["id"], limit=1000)[0]["balance"] == usd
 
 
 def test_holds_come_from_open_orders_and_never_exceed_the_balance(sim: RunningSim, sim_http: SignedHttp) -> None:

@@ -103,9 +103,29 @@ class Money:
         if sums is None or sums.fee_version != h.fee_version:
             sums = self._sums[h.spec.id] = _Sums(h.fee_version)
         base, quote = sums.base, sums.quote
-        for i in range(len(base) - 1, len(h)):  # appended fills extend the sums
-            base.append(base[-1] + self._base(h, i))
-            quote.append(quote[-1] + self._quote_match(h, i) - self._fee(h, i))
+        start = len(base) - 1
+        if start >= len(h):
+            return sums
+        spec = h.spec
+        base_scale = 10 ** (_PLACES - spec.base_places)
+        quote_scale = 10 ** (_PLACES - spec.quote_places - spec.base_places)
+        exponent = 13 - spec.quote_places - spec.base_places
+        exact = exponent >= 0
+        fee_scale = 10 ** max(exponent, 0)
+        prices, sizes, overrides = h.price_units, h.size_units, h.fee_overrides
+        b, q = base[-1], quote[-1]
+        for order in range(h.order_of(start), len(h.order_first)):  # appended fills extend the sums
+            first, end = h.order_span(order)
+            sign = -1 if h.is_sell(order) else 1
+            rate = (4 if h.is_maker(order) else 6) * fee_scale
+            for i in range(max(first, start), end):
+                size = sizes[i]
+                notional = prices[i] * size
+                fee = notional * rate if exact and i not in overrides else self._fee(h, i)
+                b += sign * size * base_scale
+                q -= sign * notional * quote_scale + fee
+                base.append(b)
+                quote.append(q)
         return sums
 
     def _sources(self, currency: str) -> list[tuple[ProductHistory, str]]:

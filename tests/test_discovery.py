@@ -113,3 +113,11 @@ async def test_discovery_cut_short_keeps_its_products_and_redoes_the_walk(store,
     result = await sync_fills(store, client, LABEL)
     assert result.discovery is not None and result.discovery.mode == "full"
     assert result.inserted == closed_sim.exchange.fill_count()
+
+
+async def test_a_full_sync_discovers_from_every_order_again(store, client, closed_sim):
+    await sync_fills(store, client, LABEL)
+    again = await sync_fills(store, client, LABEL, full_history=True)
+    assert again.discovery is not None and again.discovery.mode == "full"
+    assert again.discovery.products_found == sorted(closed_sim.exchange.product_ids())
+    assert again.discovery.new_products == [] and again.inserted == 0

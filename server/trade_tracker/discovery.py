@@ -33,20 +33,24 @@ fills stored for the label (named once with ``--product-id``, or synced by an ol
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel
 
 from .coinbase.formats import iso_utc, parse_timestamp
+from .coinbase.params import check_product_id
 from .discovery_state import add_discovered, discovered_products, discovery_state, save_discovery_run
-from .errors import ExchangeProtocolError
+from .errors import ExchangeProtocolError, InvalidArgument
 
 if TYPE_CHECKING:
     from .coinbase.client import CoinbaseClient
     from .store import TradeStore
 
 __all__ = ["ORDERS_PAGE", "DiscoveryResult", "discover_products"]
+
+log = logging.getLogger("trade_tracker.discovery")
 
 #: Orders per discovery request (the documented maximum).
 ORDERS_PAGE = 1000
@@ -73,12 +77,15 @@ class DiscoveryResult(BaseModel):
 
 
 async def discover_products(
-    store: TradeStore, client: CoinbaseClient, label: str
+    store: TradeStore, client: CoinbaseClient, label: str, *, full: bool = False
 ) -> tuple[list[str], DiscoveryResult]:
-    """The products a default sync of ``label`` covers, sorted, and how discovery found them."""
+    """The products a default sync of ``label`` covers, sorted, and how discovery found them.
+
+    ``full``: walk every order again (``sync --full``), not only those after the watermark.
+    """
     state = discovery_state(store, label)
     watermark = state.watermark if state is not None else None
-    since = None if watermark is None else parse_timestamp(watermark) + timedelta(microseconds=1)
+    since = None if watermark is None or full else parse_timestamp(watermark) + timedelta(microseconds=1)
     result = DiscoveryResult(mode="full" if since is None else "incremental",
                              since=None if since is None else iso_utc(since), watermark=watermark)
     sent = client.requests_sent
@@ -91,7 +98,7 @@ async def discover_products(
             if not page.orders:
                 break
             result.orders_seen += len(page.orders)
-            products = {order.product_id.upper() for order in page.orders}
+            products = {p for p in (order.product_id.upper() for order in page.orders) if _usable(p)}
             result.new_products += add_discovered(store, label, products - found)
             found |= products
             top = iso_utc(max(order.created_at for order in page.orders))
@@ -113,3 +120,13 @@ async def discover_products(
     followed = sorted(set(discovered_products(store, label)) | set(store.fill_products(label)))
     result.followed = len(followed)
     return followed, result
+
+
+def _usable(product_id: str) -> bool:
+    """Whether ``/fills`` can be asked for this product id; an id it cannot is logged and left out."""
+    try:
+        check_product_id(product_id)
+    except InvalidArgument:
+        log.warning("discovery: /orders named a product id /fills cannot take (%r); left out", product_id[:40])
+        return False
+    return True

@@ -461,7 +461,8 @@ async def sync_fills(
 
     Args:
         product_ids: the products to sync; None means :func:`products_to_sync`.
-        full_history: re-walk every product's whole history (updates changed rows).
+        full_history: re-walk every product's whole history (updates changed rows), and discover
+            products from every order again.
         progress: called (sync or async) after every page.
         cancel: when set, the sync stops after the page being stored; ``cancelled`` is True.
         limit: fills per request (at most 100).
@@ -477,7 +478,7 @@ async def sync_fills(
     result = SyncResult(label=label, products=[])
     try:
         if product_ids is None:
-            products, result.discovery = await discover_products(store, client, label)
+            products, result.discovery = await discover_products(store, client, label, full=full_history)
         else:
             products = list(dict.fromkeys(check_product_id(p) for p in product_ids))
         await _sync_products(store, client, label, products, result, full_history, progress, cancel, limit)

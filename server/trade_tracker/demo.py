@@ -30,6 +30,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -296,6 +297,9 @@ async def drive_server(home: Path, sim_url: str, server_log: IO[str], say: Print
 
         await call("query_trades", {"limit": 5})
         await call("trade_summary", {})
+        say("      what did I pay in fees on ETH this year?")
+        year = datetime.now(UTC).year  # the simulator's history ends now, so this year has fills
+        await call("trade_summary", {"product_id": "ETH-USD", "since": f"{year}-01-01"})
 
 
 def _private_log(path: Path) -> IO[str]:

@@ -518,8 +518,8 @@ class CoinbaseClient:
         path = f"/accounts/{account_id}/ledger"
         response = await self._request("GET", path, params, private=True)
         entries = self._parse(response, _adapter(list[LedgerEntry]), f"GET {path}")
-        return LedgerPage(entries=entries, before=_cursor_header(response, "CB-BEFORE"),
-                          after=_cursor_header(response, "CB-AFTER"))
+        return LedgerPage(entries=entries, before=_ledger_cursor(response, "CB-BEFORE"),
+                          after=_ledger_cursor(response, "CB-AFTER"))
 
     async def list_fills(
         self,
@@ -627,6 +627,14 @@ def _date_cursor(path: str, name: str, value: str) -> str:
         parse_timestamp(value)
     except (TypeError, ValueError):
         raise InvalidArgument(f"{path} {name} must be a created_at date, got {str(value)[:40]!r}") from None
+    return value
+
+
+def _ledger_cursor(response: httpx.Response, name: str) -> str | None:
+    """A ledger ``CB-BEFORE``/``CB-AFTER`` cursor: an entry id (digits), or None; junk is a protocol error."""
+    value = response.headers.get(name) or None
+    if value is not None and not (value.isascii() and value.isdigit()):
+        raise ExchangeProtocolError(f"the ledger answered a {name} header that is not an entry id ({value[:40]!r})")
     return value
 
 

@@ -639,3 +639,28 @@ def test_wrong_vault_key_is_a_data_error(exchange_env: RunningSim, monkeypatch: 
     result = run("accounts")
     assert_error(result, ExitCode.DATA, "main")
     assert_no_secret(result, exchange_env)
+
+
+def test_sync_where_every_product_fails_prints_the_result_and_exits_4(env_credential: RunningSim) -> None:
+    pytest.importorskip("trade_tracker.sync")
+    result = run("sync-fills", "--product-id", "NOPE-USD", "--product-id", "GONE-USD")
+    assert result.exit_code == ExitCode.NETWORK, result.stderr
+    data = json.loads(result.stdout)
+    assert data["failed"] is True and all(p["error"] for p in data["products"])
+    assert result.stderr.startswith("error: every product failed")
+    partial = run("sync-fills", "--product-id", "NOPE-USD", "--product-id", "BTC-USD")
+    data = out_json(partial)  # a partial failure keeps its per-product error and exits 0
+    assert data["failed"] is False and data["products"][0]["error"] and data["inserted"] > 0
+
+
+def test_sync_stopped_by_an_error_still_prints_what_was_stored(env_credential: RunningSim) -> None:
+    pytest.importorskip("trade_tracker.sync")
+    env_credential.exchange.fail_next(503, 5, path="/fills")
+    try:
+        result = run("sync-fills", "--product-id", "BTC-USD")
+    finally:
+        env_credential.exchange.faults.clear()
+    assert result.exit_code == ExitCode.NETWORK
+    data = json.loads(result.stdout)
+    assert data["products"][0]["product_id"] == "BTC-USD" and data["products"][0]["error"]
+    assert result.stderr.startswith("error:") and len(result.stderr.strip().splitlines()) == 1

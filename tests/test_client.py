@@ -780,3 +780,35 @@ def test_default_retry_policy_is_bounded() -> None:
     assert 1 <= policy.attempts <= 10
     assert 0 < policy.timeout <= 120
     assert policy.wait_max <= 30
+
+
+# -- ledger and order pages (product discovery) --------------------------------------------------------
+
+
+async def test_ledger_and_order_pages_against_the_simulator(sim_factory: Any) -> None:
+    sim = sim_factory(fills=400)
+    c = sim.credential
+    async with CoinbaseClient(sim.url, ApiCredential(c.key, c.secret, c.passphrase, label="sim"),
+                              rate_limits=RateLimits.disabled()) as client:
+        usd = next(a for a in await client.list_accounts() if a.currency == "USD")
+        recent = await client.list_ledger(usd.id)  # no dates: the past day only, as Coinbase answers
+        everything = await client.list_ledger(usd.id, start_date=datetime(2000, 1, 1, tzinfo=UTC), limit=1000)
+        assert len(everything.entries) > len(recent.entries)
+        assert everything.entries[0].balance == usd.balance and everything.after == everything.entries[-1].id
+        match = next(e for e in everything.entries if e.type == "match")
+        assert match.details.product_id in sim.exchange.product_ids() and match.details.order_id
+        older = await client.list_ledger(usd.id, start_date=datetime(2000, 1, 1, tzinfo=UTC), limit=5,
+                                         after=everything.entries[4].id)
+        assert [e.id for e in older.entries] == [e.id for e in everything.entries[5:10]]
+        first = await client.list_order_page(limit=50)
+        assert len(first.orders) == 50 and first.after == sim.exchange.orders(statuses=["all"], limit=50)[-1][1][
+            "created_at"]
+        second = await client.list_order_page(limit=50, after=first.after)
+        assert second.orders and second.orders[0].created_at < first.orders[-1].created_at
+        newest = first.orders[0].created_at
+        assert (await client.list_order_page(start_date=newest)).orders[-1].created_at == newest
+        with pytest.raises(InvalidArgument):
+            await client.list_ledger("not-an-account")
+        with pytest.raises(InvalidArgument):
+            await client.list_order_page(after="yesterday")
+        assert client.requests_sent == 7

@@ -77,7 +77,11 @@ def _check_fees_this_year(out: str, home: Path) -> None:
                                        (since,)).fetchone()[0]
     expected = entries[0].fee_total if entries else "0"
     assert (found.group(1), int(found.group(2))) == (expected, this_year)
-    if this_year:  # the simulator's history ends now (issue 13 item 3): then the answer is a real figure
+    # The simulator's history ends now (issue 13 item 3), so from March on ETH (it trades every few days)
+    # always has fills this year; in January and February the year may be too young.
+    if datetime.now(UTC).month >= 3:
+        assert this_year > 0
+    if this_year:
         assert Decimal(found.group(1)) > 0
 
 

@@ -26,7 +26,7 @@ from trade_tracker.coinbase.client import CoinbaseClient, RetryPolicy
 from trade_tracker.coinbase.ratelimit import RateLimits
 from trade_tracker.errors import ExchangeProtocolError, ExchangeUnreachable, InvalidArgument
 from trade_tracker.store import FILL_COLUMNS, TradeStore
-from trade_tracker.sync import SyncProgress, products_to_sync, sync_fills
+from trade_tracker.sync import SyncProgress, partial_result, products_to_sync, sync_fills
 
 BASE = "https://api.sync.test"
 LABEL = "main"
@@ -128,11 +128,33 @@ class FakeExchange:
         return httpx.Response(200, json=body, headers=headers)
 
 
+    def handle_orders(self, request: httpx.Request) -> httpx.Response:
+        """``/orders?status=all``: one done order per order_id of the fills (enough for discovery)."""
+        params = request.url.params
+        self.calls.append(dict(params))
+        orders: dict[str, dict[str, Any]] = {}
+        for product_id, book in self.fills.items():
+            for fill in book.values():
+                orders.setdefault(fill["order_id"], {
+                    "id": fill["order_id"], "product_id": product_id, "side": fill["side"], "status": "done",
+                    "created_at": fill["created_at"],
+                })
+        rows = sorted(orders.values(), key=lambda o: o["created_at"], reverse=True)
+        if "start_date" in params:
+            rows = [o for o in rows if o["created_at"].replace("Z", "000Z") >= params["start_date"]]
+        if "after" in params:
+            rows = [o for o in rows if o["created_at"] < params["after"]]
+        rows = rows[: int(params.get("limit", 100))]
+        headers = {"CB-BEFORE": rows[0]["created_at"], "CB-AFTER": rows[-1]["created_at"]} if rows else {}
+        return httpx.Response(200, json=rows, headers=headers)
+
+
 @pytest.fixture
 def exchange() -> Iterator[FakeExchange]:
     fake = FakeExchange()
     with respx.mock(base_url=BASE, assert_all_called=False) as router:
         router.get("/fills").mock(side_effect=fake.handle_fills)
+        router.get("/orders").mock(side_effect=fake.handle_orders)
         router.get("/accounts").mock(side_effect=lambda r: httpx.Response(200, json=fake.accounts))
         router.get("/products").mock(side_effect=lambda r: httpx.Response(200, json=fake.products))
         yield fake
@@ -444,25 +466,38 @@ def product(base: str, quote: str, status: str = "online") -> dict[str, Any]:
     }
 
 
-async def test_products_to_sync_uses_held_bases_and_stored_products(store, client, exchange):
-    exchange.accounts = [
-        account("BTC", "0.5"), account("USD", "0"), account("ETH", "0"), account("EUR", "0"), account("USDC", "0"),
-    ]
-    exchange.products = [
-        product("BTC", "USD"), product("BTC", "EUR"), product("BTC", "GBP"), product("ETH", "USD"),
-        product("USD", "BTC"), product("BTC", "USDC", status="delisted"),
-    ]
-    # held base BTC, quotes the profile has accounts for (GBP has none); ETH is at zero
-    chosen = ["BTC-EUR", "BTC-USD", "BTC-USDC"]
-    assert await products_to_sync(store, client, LABEL) == chosen
+async def test_products_to_sync_are_the_traded_and_the_stored_products(store, client, exchange):
+    exchange.accounts = [account("BTC", "0.5"), account("USD", "0"), account("SOL", "0")]
+    exchange.add("ETH-USD", 4)  # traded, nothing held: found from its orders, not from balances
+    assert await products_to_sync(store, client, LABEL) == ["ETH-USD"]
     exchange.add("SOL-USD", 3)
     await sync_fills(store, client, LABEL, ["SOL-USD"])
-    assert await products_to_sync(store, client, LABEL) == [*chosen, "SOL-USD"]
-    assert await products_to_sync(store, client, "other") == chosen
-    exchange.fills.update({"BTC-EUR": {}, "BTC-USD": {}, "BTC-USDC": {}})
+    exchange.calls.clear()
+    assert await products_to_sync(store, client, LABEL) == ["ETH-USD", "SOL-USD"]
+    assert [c.get("status") for c in exchange.calls] == ["all"]  # incremental: one request
+    assert await products_to_sync(store, client, "other") == ["ETH-USD", "SOL-USD"]  # its own full walk
     result = await sync_fills(store, client, LABEL)
-    assert [p.product_id for p in result.products] == [*chosen, "SOL-USD"]
-    assert all(p.complete for p in result.products)
+    assert [p.product_id for p in result.products] == ["ETH-USD", "SOL-USD"]
+    assert all(p.complete for p in result.products) and not result.failed
+
+
+async def test_every_product_failing_is_a_failed_sync(store, client, exchange):
+    exchange.add("BTC-USD", 5)
+    result = await sync_fills(store, client, LABEL, ["NOPE-USD", "GONE-USD"])
+    assert result.failed and all(p.error for p in result.products)
+    partial = await sync_fills(store, client, LABEL, ["NOPE-USD", "BTC-USD"])
+    assert not partial.failed and partial.products[0].error and partial.inserted == 5
+
+
+async def test_an_error_that_stops_the_sync_carries_the_result_so_far(store, client, exchange):
+    exchange.add("BTC-USD", 250)
+    exchange.add("ETH-USD", 50)
+    exchange.fail_from = 3
+    with pytest.raises(ExchangeUnreachable) as caught:
+        await sync_fills(store, client, LABEL, ["BTC-USD", "ETH-USD"])
+    partial = partial_result(caught.value)
+    assert partial is not None and partial.inserted == 200 == store.count_fills()
+    assert [p.product_id for p in partial.products] == ["BTC-USD"] and partial.products[0].error
 
 
 async def test_unknown_product_is_reported_and_the_rest_synced(store, client, exchange):

@@ -387,6 +387,14 @@ async def _sync(app: TradeTracker, label: str | None, product_ids: list[str] | N
         result = await app.sync_fills(label, product_ids, full_history=full, progress=bar, cancel=cancel)
         completed = not result.cancelled
         return result
+    except Exception as exc:
+        from .sync import partial_result
+
+        stored = partial_result(exc)
+        if stored is not None:  # what was stored before the error, on stdout; the error on stderr
+            bar.close(completed=False)
+            emit(stored)
+        raise
     finally:
         bar.close(completed=completed)
         if handler_installed:
@@ -513,6 +521,9 @@ def sync_fills_cmd(label: str | None, product_ids: tuple[str, ...], full: bool) 
     if getattr(result, "cancelled", False):
         _say_error("interrupted: the sync stopped early; every fill synced so far is kept (run it again to go on)")
         sys.exit(ExitCode.INTERRUPTED)
+    if getattr(result, "failed", False):
+        _say_error("error: every product failed; each product's error is in the result on stdout")
+        sys.exit(ExitCode.NETWORK)
 
 
 @main.command()
@@ -622,8 +633,11 @@ def serve(transport: str, host: str, port: int, allow_remote: bool) -> None:
               help="status of a rejected signature (older deployments used 400)")
 @click.option("--clock-offset", type=float, default=0.0, show_default=True, help="server clock minus real clock, s")
 @click.option("--allow-non-loopback", is_flag=True, help="allow a non-loopback --host")
+@click.option("--key-file", type=click.Path(dir_okay=False, path_type=Path), metavar="PATH",
+              help="keep the demo key in PATH across restarts (created 0600 on first run)")
 def sim(host: str, port: int, fills: int, products: str, seed: str, rate_limits: str, fail_rate: float,
-        latency_ms: float, auth_failure_status: str, clock_offset: float, allow_non_loopback: bool) -> None:
+        latency_ms: float, auth_failure_status: str, clock_offset: float, allow_non_loopback: bool,
+        key_file: Path | None) -> None:
     """Run the local Coinbase Exchange simulator until Ctrl-C.
 
     Prints one JSON line {url, key, secret, passphrase} once listening: a throwaway demo key, not a real one.
@@ -635,7 +649,7 @@ def sim(host: str, port: int, fills: int, products: str, seed: str, rate_limits:
             host=host, port=port, fills=fills, products=[p.strip() for p in products.split(",") if p.strip()],
             seed=int(seed) if seed.lstrip("-").isdigit() else seed, rate_limits=rate_limits == "on",
             fail_rate=fail_rate, latency_ms=latency_ms, auth_failure_status=int(auth_failure_status),
-            clock_offset=clock_offset, allow_non_loopback=allow_non_loopback,
+            clock_offset=clock_offset, allow_non_loopback=allow_non_loopback, key_file=key_file,
         )
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None

@@ -20,6 +20,7 @@ __all__ = [
     "m003_sync_state",
     "m004_fill_query_indexes",
     "m005_analytics_cache",
+    "m007_discovery_state",
     "migration",
 ]
 
@@ -181,3 +182,15 @@ def m005_analytics_cache(db: sqlite_utils.Database) -> None:
         "INSERT INTO analytics_dirty (label, product_id, from_at) "
         "SELECT label, product_id, min(created_at) FROM fills GROUP BY label, product_id"
     )
+
+
+@migration
+def m007_discovery_state(db: sqlite_utils.Database) -> None:
+    """Product discovery per label (``discovery.py``): every product found, and the newest order seen.
+
+    The SQL lives with the queries that use it, in ``discovery_state.py``.
+    """
+    from .discovery_state import DISCOVERY_SCHEMA
+
+    for statement in DISCOVERY_SCHEMA:
+        db.execute(statement)

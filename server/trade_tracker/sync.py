@@ -48,6 +48,7 @@ from pydantic import BaseModel
 
 from .coinbase.formats import decimal_text, iso_utc
 from .coinbase.params import MAX_FILLS_LIMIT, check_product_id
+from .discovery import DiscoveryResult, discover_products
 from .errors import BadRequest, ExchangeProtocolError, InvalidArgument, NotFound
 from .store import FillRow, SyncState, TradeStore
 
@@ -61,6 +62,7 @@ __all__ = [
     "SyncProgress",
     "SyncResult",
     "fill_row",
+    "partial_result",
     "products_to_sync",
     "sync_fills",
 ]
@@ -107,7 +109,13 @@ class ProductSyncResult(BaseModel):
 
 
 class SyncResult(BaseModel):
-    """What a sync did: per product, and totals."""
+    """What a sync did: per product, and totals.
+
+    ``failed``: every requested product failed (each has its ``error``), so nothing of the sync
+    worked: the CLI exits non-zero and the MCP tool answers ``isError``. A partial failure
+    (some products failed, others synced) is not ``failed``. ``discovery``: how the products
+    were chosen, when no product list was given (see ``discovery.py``).
+    """
 
     label: str
     products: list[ProductSyncResult]
@@ -118,6 +126,8 @@ class SyncResult(BaseModel):
     requests: int = 0
     seconds: float = 0.0
     cancelled: bool = False
+    failed: bool = False
+    discovery: DiscoveryResult | None = None
 
 
 ProgressCallback = Callable[[SyncProgress], Awaitable[None] | None]
@@ -146,33 +156,22 @@ def fill_row(fill: Fill, label: str) -> FillRow:
 
 
 async def products_to_sync(store: TradeStore, client: CoinbaseClient, label: str) -> list[str]:
-    """The products a sync without an explicit list covers, sorted.
-
-    ``/fills`` needs a product_id and Coinbase lists hundreds of products, so asking each
-    one is too slow (at 10 requests/s) and mostly wasted. The choice, in two requests:
-
-    - products whose **base currency has a nonzero balance or hold** in ``/accounts``,
-      and whose quote currency is one the profile has an account for. Not "any account":
-      Coinbase keeps an account for every currency, even at zero, so that would mean
-      every product again. All quotes of a held base are kept (BTC-USD, BTC-EUR,
-      BTC-USDC, ...): a handful each, and delisted products too, since their history stays.
-    - plus every product that already has fills in the store for this label, so a
-      position that went to zero keeps syncing.
-
-    The trade-off: a first sync misses products whose base currency the account no
-    longer holds at all (bought and fully sold before the first sync). Name those
-    explicitly (``--product-id``); after one sync they are in the store and followed
-    from then on. Cost: 2 requests plus at least 1 per product per run.
+    """The products a sync without an explicit list covers, sorted: every product the account ever
+    traded (found from its orders, closed positions included) and every product with fills stored
+    for ``label``. See ``discovery.py`` for how, and what it costs (one request when nothing is new).
     """
-    accounts = await client.list_accounts()
-    held = {a.currency.upper() for a in accounts if a.balance != 0 or a.hold != 0}
-    known = {a.currency.upper() for a in accounts}
-    chosen = set(store.fill_products(label))
-    if held:
-        for product in await client.list_products():
-            if product.base_currency.upper() in held and product.quote_currency.upper() in known:
-                chosen.add(product.id.upper())
-    return sorted(chosen)
+    products, _ = await discover_products(store, client, label)
+    return products
+
+
+def partial_result(exc: BaseException) -> SyncResult | None:
+    """The result of what a sync stored before ``exc`` stopped it, or None (not a sync's error).
+
+    A credential, network or exchange failure that is not one product's own stops the sync
+    and propagates; every page stored so far is kept, and this says which and how many.
+    """
+    found = getattr(exc, "sync_result", None)
+    return found if isinstance(found, SyncResult) else None
 
 
 class _Stop(Exception):
@@ -462,23 +461,40 @@ async def sync_fills(
 
     Args:
         product_ids: the products to sync; None means :func:`products_to_sync`.
-        full_history: re-walk every product's whole history (updates changed rows).
+        full_history: re-walk every product's whole history (updates changed rows), and discover
+            products from every order again.
         progress: called (sync or async) after every page.
         cancel: when set, the sync stops after the page being stored; ``cancelled`` is True.
         limit: fills per request (at most 100).
 
     A product the exchange does not know (404) or refuses (400) is reported in its
-    ``error`` and the sync goes on; any other error propagates, with every page stored
-    so far kept and the cursors consistent.
+    ``error`` and the sync goes on; when every product failed so, ``failed`` is True. Any
+    other error propagates, with every page stored so far kept and the cursors consistent;
+    :func:`partial_result` of that exception is the result up to it.
     """
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_FILLS_LIMIT:
         raise InvalidArgument(f"limit must be a whole number from 1 to {MAX_FILLS_LIMIT}")
     started, sent = time.monotonic(), client.requests_sent
-    if product_ids is None:
-        products = await products_to_sync(store, client, label)
-    else:
-        products = list(dict.fromkeys(check_product_id(p) for p in product_ids))
     result = SyncResult(label=label, products=[])
+    try:
+        if product_ids is None:
+            products, result.discovery = await discover_products(store, client, label, full=full_history)
+        else:
+            products = list(dict.fromkeys(check_product_id(p) for p in product_ids))
+        await _sync_products(store, client, label, products, result, full_history, progress, cancel, limit)
+    except Exception as exc:
+        if not isinstance(exc, InvalidArgument):
+            _finish(result, client, sent, started)
+            exc.sync_result = result  # type: ignore[attr-defined]  # read by partial_result()
+        raise
+    return _finish(result, client, sent, started)
+
+
+async def _sync_products(
+    store: TradeStore, client: CoinbaseClient, label: str, products: list[str], result: SyncResult,
+    full_history: bool, progress: ProgressCallback | None, cancel: asyncio.Event | None, limit: int,
+) -> None:
+    """Sync each product in turn into ``result`` (a product's own 404/400 is its ``error``)."""
     fills_before = 0
 
     async def report(product_id: str, phase: Phase, pages: int, fills: int) -> None:
@@ -505,6 +521,11 @@ async def sync_fills(
         except (NotFound, BadRequest) as exc:
             product = worker.result
             product.error = str(exc)
+        except BaseException as exc:
+            if isinstance(exc, Exception):
+                worker.result.error = str(exc)
+            result.products.append(worker.result)
+            raise
         fills_before += worker.fills_seen
         result.products.append(product)
         if product.error is None or product.pages:
@@ -514,11 +535,17 @@ async def sync_fills(
             )
         if result.cancelled:
             break
+
+
+def _finish(result: SyncResult, client: CoinbaseClient, sent: int, started: float) -> SyncResult:
+    """Totals, and whether every requested product failed."""
+    result.inserted = result.updated = result.unchanged = result.pages = 0
     for p in result.products:
         result.inserted += p.inserted
         result.updated += p.updated
         result.unchanged += p.unchanged
         result.pages += p.pages
+    result.failed = bool(result.products) and all(p.error is not None for p in result.products)
     result.requests = client.requests_sent - sent
     result.seconds = round(time.monotonic() - started, 3)
     return result

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
@@ -45,9 +46,18 @@ from ..errors import (
     RateLimited,
     TimestampExpired,
 )
+from .activity import LedgerEntry, LedgerPage, OrderPage
 from .auth import ApiCredential, CoinbaseAuth, ServerClock
+from .formats import iso_utc, parse_timestamp
 from .models import Account, Fill, FillPage, Order, Product, Profile, ServerTime, Stats, Ticker
-from .params import MAX_FILLS_LIMIT, ORDER_STATUSES, check_cursor, check_order_id, check_product_id
+from .params import (
+    MAX_FILLS_LIMIT,
+    ORDER_ID_PATTERN,
+    ORDER_STATUSES,
+    check_cursor,
+    check_order_id,
+    check_product_id,
+)
 from .ratelimit import RateLimits, bucket_for_path
 
 __all__ = [
@@ -444,6 +454,73 @@ class CoinbaseClient:
             params.append(("after", after))
         return await self._get_model("/orders", list[Order], private=True, params=params)
 
+    async def list_order_page(
+        self,
+        status: Sequence[str] = ("all",),
+        *,
+        product_id: str | None = None,
+        limit: int = 1000,
+        after: str | None = None,
+        start_date: datetime | None = None,
+        end_date: datetime | None = None,
+    ) -> OrderPage:
+        """``GET /orders``, one page with its ``created_at`` cursors: for walking order history.
+
+        ``status`` defaults to ``all`` (open, pending, active, done...): the default of the API
+        itself is open orders only. ``after=<CB-AFTER>`` pages older; ``start_date`` /
+        ``end_date`` (inclusive) bound ``created_at``, sent as ISO UTC with microseconds.
+        """
+        params: list[tuple[str, str]] = []
+        for s in status:
+            if s not in ORDER_STATUSES:
+                raise InvalidArgument(f"unknown order status {s!r}; use one of {', '.join(sorted(ORDER_STATUSES))}")
+            params.append(("status", s))
+        if product_id is not None:
+            params.append(("product_id", check_product_id(product_id)))
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 1000:
+            raise InvalidArgument("limit must be a whole number from 1 to 1000")
+        params.append(("limit", str(limit)))
+        params += _date_params(start_date, end_date)
+        if after is not None:
+            params.append(("after", _date_cursor("/orders", "after", after)))
+        response = await self._request("GET", "/orders", params, private=True)
+        orders = self._parse(response, _adapter(list[Order]), "GET /orders")
+        return OrderPage(orders=orders, before=_header_date(response, "CB-BEFORE"),
+                         after=_header_date(response, "CB-AFTER"))
+
+    async def list_ledger(
+        self,
+        account_id: str,
+        *,
+        start_date: datetime | None = None,
+        end_date: datetime | None = None,
+        before: str | None = None,
+        after: str | None = None,
+        limit: int = 1000,
+    ) -> LedgerPage:
+        """``GET /accounts/{id}/ledger``: one page of an account's movements, newest first.
+
+        Careful: with neither ``start_date`` nor ``end_date`` Coinbase answers **only the past
+        day**; pass ``start_date`` for history. ``after=<CB-AFTER>`` pages older (entry ids).
+        """
+        if not isinstance(account_id, str) or not _ACCOUNT_ID.fullmatch(account_id):
+            raise InvalidArgument(f"account_id must be a UUID (got {str(account_id)[:40]!r})")
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 1000:
+            raise InvalidArgument("limit must be a whole number from 1 to 1000")
+        params = [("limit", str(limit)), *_date_params(start_date, end_date)]
+        before_text, after_text = check_cursor("before", before), check_cursor("after", after)
+        if before_text is not None and after_text is not None:
+            raise InvalidArgument("give before or after, not both")
+        if before_text is not None:
+            params.append(("before", before_text))
+        if after_text is not None:
+            params.append(("after", after_text))
+        path = f"/accounts/{account_id}/ledger"
+        response = await self._request("GET", path, params, private=True)
+        entries = self._parse(response, _adapter(list[LedgerEntry]), f"GET {path}")
+        return LedgerPage(entries=entries, before=_ledger_cursor(response, "CB-BEFORE"),
+                          after=_ledger_cursor(response, "CB-AFTER"))
+
     async def list_fills(
         self,
         product_id: str | None = None,
@@ -529,6 +606,49 @@ class CoinbaseClient:
                     f"/fills paging did not advance (cursor {cursor} then {next_cursor}); stopping to avoid a loop"
                 )
             cursor = next_cursor
+
+
+_ACCOUNT_ID = re.compile(ORDER_ID_PATTERN)
+
+
+def _date_params(start: datetime | None, end: datetime | None) -> list[tuple[str, str]]:
+    params = []
+    for name, value in (("start_date", start), ("end_date", end)):
+        if value is not None:
+            if not isinstance(value, datetime):
+                raise InvalidArgument(f"{name} must be a datetime")
+            params.append((name, iso_utc(value)))
+    return params
+
+
+def _date_cursor(path: str, name: str, value: str) -> str:
+    """A ``/orders`` cursor is a ``created_at`` text as the exchange sent it; check it reads as one."""
+    try:
+        parse_timestamp(value)
+    except (TypeError, ValueError):
+        raise InvalidArgument(f"{path} {name} must be a created_at date, got {str(value)[:40]!r}") from None
+    return value
+
+
+def _ledger_cursor(response: httpx.Response, name: str) -> str | None:
+    """A ledger ``CB-BEFORE``/``CB-AFTER`` cursor: an entry id (digits), or None; junk is a protocol error."""
+    value = response.headers.get(name) or None
+    if value is not None and not (value.isascii() and value.isdigit()):
+        raise ExchangeProtocolError(f"the ledger answered a {name} header that is not an entry id ({value[:40]!r})")
+    return value
+
+
+def _header_date(response: httpx.Response, name: str) -> str | None:
+    """A ``CB-BEFORE``/``CB-AFTER`` date cursor of ``/orders``, or None; junk is a protocol error."""
+    value = response.headers.get(name) or None
+    if value is not None:
+        try:
+            parse_timestamp(value)
+        except (TypeError, ValueError):
+            raise ExchangeProtocolError(
+                f"/orders answered a {name} header that is not a date ({value[:40]!r})"
+            ) from None
+    return value
 
 
 def _cursor_header(response: httpx.Response, name: str) -> str | None:

@@ -11,9 +11,11 @@ Public API::
     serve_main(host=, port=0, fills=, products=, seed=, ...) -> int    the CLI entry point
 
 Layout: ``catalog`` products, ``data`` compact synthetic fills, ``market`` ticker/stats,
-``orders`` /orders, ``paging`` cursors, ``auth`` signature checks, ``ratelimit`` buckets,
-``faults`` injected failures, ``exchange`` the state, ``app`` / ``admin`` routes,
-``server`` uvicorn runners.
+``orders`` /orders, ``account`` accounts, profiles and open orders, ``ledger`` balances that
+follow from the fills and each account's ledger, ``paging`` cursors, ``auth`` signature
+checks, ``ratelimit`` buckets, ``faults`` injected failures, ``exchange`` the state,
+``control`` what tests change while it runs, ``errors`` API error answers, ``app`` /
+``admin`` routes, ``server`` uvicorn runners, ``keyfile`` a demo key kept across restarts.
 """
 
 from __future__ import annotations

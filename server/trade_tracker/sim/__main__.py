@@ -39,6 +39,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--auth-failure-status", type=int, default=401, choices=(400, 401))
     parser.add_argument("--clock-offset", type=float, default=0.0, help="server clock minus real clock, s")
     parser.add_argument("--allow-non-loopback", action="store_true")
+    parser.add_argument("--key-file", metavar="PATH",
+                        help="keep the demo key in PATH across restarts (created 0600 on first run)")
     return parser.parse_args(argv)
 
 
@@ -58,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
             allow_non_loopback=args.allow_non_loopback,
             auth_failure_status=args.auth_failure_status,
             clock_offset=args.clock_offset,
+            key_file=args.key_file,
         )
     except ValueError as exc:  # a bad option: usage (2), as `trade-tracker sim` says it
         print(f"trade_tracker.sim: {exc}", file=sys.stderr)

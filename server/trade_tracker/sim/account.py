@@ -13,26 +13,38 @@ from typing import Any
 from .data import TICK_US, ProductHistory
 from .formats import fixed, iso_us
 from .ids import stable_uuid
+from .ledger import Money
 from .orders import OpenOrder
 
-__all__ = ["build_accounts", "build_open_orders", "build_profiles"]
+__all__ = ["account_currencies", "build_accounts", "build_open_orders", "build_profiles", "holds"]
 
-_FIAT = frozenset({"USD", "USDC", "EUR", "GBP"})
+#: Open-order statuses whose funds are on hold.
+_HOLDING = frozenset({"open", "pending", "active"})
 
 
-def build_accounts(seed: object, histories: Sequence[ProductHistory], profile_id: str) -> list[dict[str, Any]]:
-    """``GET /accounts``: USD, USDC and every currency of the products, 16-place balances."""
-    rng = random.Random(f"trade-tracker-sim-accounts:{seed}")
-    currencies = ["USD", "USDC"]
-    for h in histories:
-        currencies += [h.spec.base_currency, h.spec.quote_currency]
+def holds(open_orders: Sequence[OpenOrder]) -> dict[str, Decimal]:
+    """Funds on hold per currency: a buy holds price × size of the quote, a sell its size of the base."""
+    held: dict[str, Decimal] = {}
+    for order in open_orders:
+        if order.status not in _HOLDING:
+            continue
+        spec = order.spec
+        currency = spec.quote_currency if order.side == "buy" else spec.base_currency
+        amount = order.price * order.size if order.side == "buy" else order.size
+        held[currency] = held.get(currency, Decimal(0)) + amount
+    return held
+
+
+def build_accounts(money: Money, open_orders: Sequence[OpenOrder], profile_id: str) -> list[dict[str, Any]]:
+    """``GET /accounts``: USD, USDC and every currency of the products, 16-place balances that follow
+    from the fills (see ``ledger.Money``), holds from the open orders."""
+    held = holds(open_orders)
     accounts = []
-    for currency in dict.fromkeys(currencies):
-        fiat = currency in _FIAT
-        balance = Decimal(rng.randint(0, 5_000_000 if fiat else 300_000_000)).scaleb(-2 if fiat else -8)
-        hold = (balance / 10).quantize(Decimal("0.01")) if currency == "USD" else Decimal(0)
+    for currency in money.currencies:
+        balance = money.balance(currency)
+        hold = held.get(currency, Decimal(0))
         accounts.append({
-            "id": stable_uuid(seed, "account", currency),
+            "id": money.account_ids[currency],
             "currency": currency,
             "balance": fixed(balance, 16),
             "hold": fixed(hold, 16),
@@ -41,6 +53,14 @@ def build_accounts(seed: object, histories: Sequence[ProductHistory], profile_id
             "trading_enabled": True,
         })
     return accounts
+
+
+def account_currencies(histories: Sequence[ProductHistory]) -> list[str]:
+    """USD and USDC first, then every base and quote currency of the products, in order."""
+    currencies = ["USD", "USDC"]
+    for h in histories:
+        currencies += [h.spec.base_currency, h.spec.quote_currency]
+    return list(dict.fromkeys(currencies))
 
 
 def build_profiles(seed: object, user_id: str, profile_id: str, created_us: int) -> list[dict[str, Any]]:
@@ -55,7 +75,8 @@ def build_profiles(seed: object, user_id: str, profile_id: str, created_us: int)
 
 def build_open_orders(seed: object, histories: Sequence[ProductHistory], profile_id: str) -> list[OpenOrder]:
     """Two open limit orders per online product near its last price, plus one pending, one
-    active (stop) and one rejected order on the first products: every status ``/orders`` knows."""
+    active (stop) and one rejected order on the first products: every status ``/orders`` knows.
+    A sell never offers more than the product's fills left the account holding (none, once closed)."""
     rng = random.Random(f"trade-tracker-sim-orders:{seed}")
     extra_statuses = ["pending", "active", "rejected"]
     orders: list[OpenOrder] = []
@@ -69,6 +90,10 @@ def build_open_orders(seed: object, histories: Sequence[ProductHistory], profile
             price = (last_price * Decimal("0.97" if side == "buy" else "1.03")).quantize(h.spec.quote_increment)
             size = (Decimal(rng.randint(1, 50)) / last_price * 100).quantize(h.spec.base_increment)
             size = max(size, h.spec.base_increment)
+            if side == "sell":
+                size = min(size, (h.spec.base_increment * h.position_units / 2).quantize(h.spec.base_increment))
+                if size <= 0:
+                    continue
             created = h.created_us[-1] + TICK_US * rng.randint(1_000, 10_000_000)
             stop = (price * Decimal("0.99")).quantize(h.spec.quote_increment) if status == "active" else None
             orders.append(OpenOrder(stable_uuid(seed, "open", h.spec.id, n), h.spec, profile_id, side, price,

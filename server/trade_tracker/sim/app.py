@@ -34,6 +34,7 @@ READ = frozenset({"view", "trade"})
 TRADE = frozenset({"trade"})
 FILLS_MAX_LIMIT = 100
 ORDERS_MAX_LIMIT = 1000
+LEDGER_MAX_LIMIT = 1000
 
 PublicHandler = Callable[[Request, SimExchange], Response]
 PrivateHandler = Callable[[Request, SimExchange, KeyRecord, bytes], Response]
@@ -114,10 +115,10 @@ def _int_param(request: Request, name: str, message: str) -> int | None:
         raise SimError(400, message) from None
 
 
-def _limit(request: Request, cap: int) -> int:
+def _limit(request: Request, cap: int, default: int = 100) -> int:
     limit = _int_param(request, "limit", "Invalid limit")
     if limit is None:
-        return 100
+        return default
     if limit < 1:
         raise SimError(400, "Invalid limit")
     return min(limit, cap)
@@ -188,6 +189,27 @@ def get_accounts(request: Request, exchange: SimExchange, key: KeyRecord, body: 
     return json_response(exchange.accounts())
 
 
+@private(READ, bucket="accounts")
+def get_account(request: Request, exchange: SimExchange, key: KeyRecord, body: bytes) -> Response:
+    return json_response(exchange.account(request.path_params["account_id"]))
+
+
+@private(READ)
+def get_ledger(request: Request, exchange: SimExchange, key: KeyRecord, body: bytes) -> Response:
+    """``GET /accounts/{id}/ledger``: entry-id cursors; without start_date/end_date, the past day only."""
+    entries = exchange.ledger(
+        request.path_params["account_id"],
+        limit=_limit(request, LEDGER_MAX_LIMIT, default=LEDGER_MAX_LIMIT),
+        before=_int_param(request, "before", "before cursor value is not valid"),
+        after=_int_param(request, "after", "after cursor value is not valid"),
+        start_us=_date_param(request, "start_date"),
+        end_us=_date_param(request, "end_date", end_of_day=True),
+    )
+    first = entries[0]["id"] if entries else None
+    last = entries[-1]["id"] if entries else None
+    return json_response(entries, headers=_page_headers(first, last))
+
+
 @private(READ)
 def get_profiles(request: Request, exchange: SimExchange, key: KeyRecord, body: bytes) -> Response:
     raw = request.query_params.get("active")
@@ -232,6 +254,8 @@ def get_orders(request: Request, exchange: SimExchange, key: KeyRecord, body: by
         limit=_limit(request, ORDERS_MAX_LIMIT),
         before_us=_cursor_date(request, "before"),
         after_us=_cursor_date(request, "after"),
+        start_us=_date_param(request, "start_date"),
+        end_us=_date_param(request, "end_date", end_of_day=True),
     )
     orders = [order for _, order in rows]
     first = orders[0]["created_at"] if orders else None
@@ -310,6 +334,8 @@ def build_app(exchange: SimExchange) -> ASGIApp:
         Route("/products/{product_id}/ticker", get_ticker, methods=["GET"]),
         Route("/products/{product_id}/stats", get_stats, methods=["GET"]),
         Route("/accounts", get_accounts, methods=["GET"]),
+        Route("/accounts/{account_id}", get_account, methods=["GET"]),
+        Route("/accounts/{account_id}/ledger", get_ledger, methods=["GET"]),
         Route("/profiles", get_profiles, methods=["GET"]),
         Route("/fills", get_fills, methods=["GET"]),
         Route("/orders", get_orders, methods=["GET"]),

@@ -13,10 +13,12 @@ from typing import Any
 
 from .formats import places_of
 
-__all__ = ["DEFAULT_DELISTED", "DEFAULT_PRODUCTS", "ProductSpec", "spec_for", "usd_rate"]
+__all__ = ["DEFAULT_CLOSED", "DEFAULT_DELISTED", "DEFAULT_PRODUCTS", "ProductSpec", "spec_for", "usd_rate"]
 
 DEFAULT_PRODUCTS: tuple[str, ...] = ("BTC-USD", "ETH-USD", "SOL-USD")
 DEFAULT_DELISTED: tuple[str, ...] = ("MATIC-USD",)
+#: Products the default account closed: their history ends selling the whole position, to exactly 0.
+DEFAULT_CLOSED: tuple[str, ...] = ("SOL-USD",)
 
 #: Fixed conversion of quote currencies to USD, for ``usd_volume`` (exact decimals).
 _USD_RATES: dict[str, Decimal] = {

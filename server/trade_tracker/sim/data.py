@@ -74,21 +74,30 @@ class ProductHistory:
         self._last_tid = TRADE_ID_START - 1
         self._last_tick = 0
         self._position = 0  # base units held, so the history never sells what it never bought
+        #: Bumped whenever a fill's amount can have changed (a fee override); balances cache on it.
+        self.fee_version = 0
 
     def __len__(self) -> int:
         return len(self.trade_ids)
 
     # ---- generation -------------------------------------------------------------------------
 
-    def generate(self, count: int, start_us: int, end_us: int, unsettled: int) -> None:
+    def generate(self, count: int, start_us: int, end_us: int, unsettled: int, *, close: bool = False) -> None:
         """Create the initial ``count`` fills spread over [start_us, end_us]; the newest
-        ``unsettled`` ones stay unsettled (delisted products are fully settled)."""
+        ``unsettled`` ones stay unsettled (delisted products are fully settled).
+
+        ``close``: the last of the ``count`` fills is one sell of the whole position, so the
+        product's base currency ends at exactly 0 (a position the trader closed).
+        """
         if count <= 0:
             return
         span_ticks = max(2, (end_us - start_us) // TICK_US * 97 // 100)  # aim a little short of the end
         mean_gap = max(2.0, span_ticks / max(1.0, count / _AVG_FILLS_PER_ORDER))
         self._last_tick = start_us // TICK_US
-        self._grow(count, mean_gap, settled=True)
+        closing = close and count >= 2
+        self._grow(count - 1 if closing else count, mean_gap, settled=True)
+        if closing:
+            self._close_out(max(2, int(mean_gap)))
         overshoot = (self._last_tick * TICK_US - end_us) // TICK_US
         if overshoot > 0:  # random gaps ran past the end: shift everything back, order kept
             self._shift_ticks(-overshoot - 1 - int(self._rng.random() * 1_000_000))
@@ -168,12 +177,37 @@ class ProductHistory:
         if not settled:
             self.unsettled.update(range(first, first + added))
 
+    def _close_out(self, gap: int) -> None:
+        """Append one taker sell order, one fill, of the whole position at the last price.
+
+        If nothing is held (rare: random sells can end at exactly 0), nothing is appended.
+        """
+        held = self._position
+        if held <= 0 or not len(self):
+            return
+        tick = self._last_tick + gap
+        self.order_created_us.append((tick - 1) * TICK_US + self.index)
+        self.order_first.append(len(self.trade_ids))
+        self.order_flags.append(_SELL)
+        tid = self._last_tid + 1 + int(self._rng.random() * TRADE_ID_MAX_GAP)
+        self.trade_ids.append(tid)
+        self.price_units.append(self.price_units[-1])
+        self.size_units.append(held)
+        self.created_us.append(tick * TICK_US + self.index)
+        self.settled.append(1)
+        self._last_tid, self._last_tick, self._position = tid, tick, 0
+
     def _shift_ticks(self, ticks: int) -> None:
         delta = ticks * TICK_US
         for column in (self.created_us, self.order_created_us):
-            for i in range(len(column)):
-                column[i] += delta
+            column[:] = array("q", map(delta.__add__, column))
         self._last_tick += ticks
+
+    def shift_us(self, us: int) -> None:
+        """Move every timestamp by ``us`` microseconds (a multiple of ``TICK_US``, so residues stay)."""
+        if us % TICK_US:
+            raise ValueError(f"a shift must be a multiple of {TICK_US} us")
+        self._shift_ticks(us // TICK_US)
 
     # ---- mutation ---------------------------------------------------------------------------
 
@@ -192,6 +226,18 @@ class ProductHistory:
 
     def set_fee(self, index: int, fee: Decimal) -> None:
         self.fee_overrides[index] = fee.quantize(Q16)
+        self.fee_version += 1
+
+    @property
+    def position_units(self) -> int:
+        """Base units the account holds from this product's fills (never negative)."""
+        return self._position
+
+    def is_sell(self, order_index: int) -> bool:
+        return bool(self.order_flags[order_index] & _SELL)
+
+    def is_maker(self, order_index: int) -> bool:
+        return bool(self.order_flags[order_index] & _MAKER)
 
     # ---- lookup -----------------------------------------------------------------------------
 

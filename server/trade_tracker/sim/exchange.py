@@ -12,17 +12,20 @@ import os
 import threading
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from .account import build_accounts, build_open_orders, build_profiles
+from .account import account_currencies, build_accounts, build_open_orders, build_profiles
 from .auth import KeyRecord, SimCredential, new_credential
-from .catalog import DEFAULT_DELISTED, DEFAULT_PRODUCTS, spec_for
+from .catalog import DEFAULT_CLOSED, DEFAULT_DELISTED, DEFAULT_PRODUCTS, spec_for
+from .control import SimControl, allocate
 from .data import TICK_US, ProductHistory
+from .errors import SimError
 from .faults import RANDOM_STATUSES, FaultInjector
 from .ids import OrderIdCodec, stable_hex, stable_uuid
+from .ledger import Money
 from .market import stats, ticker
 from .orders import DEFAULT_ORDER_STATUSES, ORDER_STATUSES, OpenOrder, orders_page
 from .paging import window
@@ -31,15 +34,10 @@ from .ratelimit import RateLimiter
 __all__ = ["FillPage", "SimConfig", "SimError", "SimExchange"]
 
 _DELISTED_WEIGHT = 0.08
-
-
-class SimError(Exception):
-    """An API error answer: HTTP status and Coinbase's ``message`` text."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
+#: The end a history is generated against when it is to end now; then it is shifted to now.
+HISTORY_ANCHOR = datetime(2026, 1, 1, tzinfo=UTC)
+#: How long before the simulator starts its newest fill lies, when the history ends now.
+RECENT_SECONDS = 300
 
 
 @dataclass
@@ -63,8 +61,14 @@ class SimConfig:
     timestamp_window: float = 30.0
     #: How many of the newest fills of each online product start unsettled.
     unsettled: int = 3
-    history_end: datetime = datetime(2026, 1, 1, tzinfo=UTC)
+    #: None: the history ends now. It is generated against ``HISTORY_ANCHOR`` (so a seed gives
+    #: the same fills, prices and order of events every time) and then every timestamp moves
+    #: by the same whole number of seconds, so the newest fill lies ``RECENT_SECONDS`` before
+    #: the simulator started. A datetime: generated against it and not moved (fully fixed).
+    history_end: datetime | None = None
     history_days: int = 730
+    #: Products whose history ends with one sell of the whole position: their base ends at 0.
+    closed: Sequence[str] = DEFAULT_CLOSED
     #: A delisted product's fills end this many days before ``history_end``.
     delisted_days_before_end: int = 300
     key: str | None = None
@@ -89,20 +93,7 @@ def _to_us(moment: datetime) -> int:
     return (moment - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
 
 
-def _allocate(total: int, weights: Sequence[float]) -> list[int]:
-    """Split ``total`` by ``weights`` with largest remainders (sums exactly to total)."""
-    if not weights:
-        return []
-    scale = sum(weights)
-    raw = [total * w / scale for w in weights]
-    counts = [int(x) for x in raw]
-    order = sorted(range(len(raw)), key=lambda i: raw[i] - counts[i], reverse=True)
-    for i in order[: total - sum(counts)]:
-        counts[i] += 1
-    return counts
-
-
-class SimExchange:
+class SimExchange(SimControl):
     """The simulated Coinbase Exchange account: products, fills, orders, keys and settings."""
 
     def __init__(self, config: SimConfig | None = None, **overrides: Any) -> None:
@@ -120,8 +111,9 @@ class SimExchange:
         self._by_id: dict[str, ProductHistory] = {}
         self._build_history()
         self.open_orders = build_open_orders(seed, self.histories, self.profile_id)
-        self._accounts = build_accounts(seed, self.histories, self.profile_id)
-        profiles_since = _to_us(config.history_end) - (config.history_days + 30) * 86_400_000_000
+        self.money = Money(seed, self.histories, account_currencies(self.histories))
+        first_us = min((h.created_us[0] for h in self.histories if len(h)), default=_to_us(HISTORY_ANCHOR))
+        profiles_since = first_us - 30 * 86_400_000_000
         self._profiles = build_profiles(seed, self.user_id, self.profile_id, profiles_since)
         given = (config.key, config.secret, config.passphrase)
         self.credential = self.add_key(config.key_permissions, key=given[0], secret=given[1],
@@ -132,17 +124,30 @@ class SimExchange:
     def _build_history(self) -> None:
         cfg = self.config
         delisted = [p.upper() for p in cfg.delisted]
+        closed = {p.strip().upper() for p in cfg.closed}
         ids = list(dict.fromkeys([p.strip().upper() for p in cfg.products] + delisted))
         specs = [spec_for(pid, delisted=pid in delisted) for pid in ids]
-        counts = _allocate(cfg.fills, [_DELISTED_WEIGHT if s.delisted else s.weight for s in specs])
-        end_us = _to_us(cfg.history_end)
+        counts = allocate(cfg.fills, [_DELISTED_WEIGHT if s.delisted else s.weight for s in specs])
+        end_us = _to_us(cfg.history_end or HISTORY_ANCHOR)
         start_us = end_us - cfg.history_days * 86_400_000_000
         for index, (spec, count) in enumerate(zip(specs, counts, strict=True)):
             history = ProductHistory(spec, index, cfg.seed, self._codec, self.user_id, self.profile_id)
             stop = end_us - (cfg.delisted_days_before_end * 86_400_000_000 if spec.delisted else 0)
-            history.generate(count, start_us, stop, cfg.unsettled)
+            history.generate(count, start_us, stop, cfg.unsettled, close=spec.id in closed)
             self.histories.append(history)
             self._by_id[spec.id] = history
+        if cfg.history_end is None:
+            self._end_now()
+
+    def _end_now(self) -> None:
+        """Move every timestamp by whole seconds so the newest fill is ``RECENT_SECONDS`` before now."""
+        newest = max((h.created_us[-1] for h in self.histories if len(h)), default=None)
+        if newest is None:
+            return
+        target = int(self.now() * 1_000_000) - RECENT_SECONDS * 1_000_000
+        shift = (target - newest) // 1_000_000 * 1_000_000  # whole seconds keep created_us % 16
+        for history in self.histories:
+            history.shift_us(shift)
 
     # ---- settings ---------------------------------------------------------------------------
 
@@ -219,7 +224,37 @@ class SimExchange:
     # ---- account ----------------------------------------------------------------------------
 
     def accounts(self) -> list[dict[str, Any]]:
-        return [dict(a) for a in self._accounts]
+        """``GET /accounts``: balances as the fills (and one deposit per quote currency) left them."""
+        with self._lock:
+            return build_accounts(self.money, self.open_orders, self.profile_id)
+
+    def account(self, account_id: str) -> dict[str, Any]:
+        """``GET /accounts/{id}``; 404 ``NotFound`` for an id of no account of this profile."""
+        currency = self.money.currency_of(account_id)
+        found = [a for a in self.accounts() if a["currency"] == currency]
+        if not found:
+            raise SimError(404, "NotFound")
+        return found[0]
+
+    def ledger(
+        self,
+        account_id: str,
+        *,
+        limit: int = 1000,
+        before: int | None = None,
+        after: int | None = None,
+        start_us: int | None = None,
+        end_us: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """``GET /accounts/{id}/ledger``: one page, newest first; the past day only without dates."""
+        currency = self.money.currency_of(account_id)
+        if currency is None:
+            raise SimError(404, "NotFound")
+        if before is not None and after is not None:
+            raise SimError(400, "before and after cannot be used together")
+        with self._lock:
+            return self.money.ledger(currency, now_us=int(self.now() * 1_000_000), start_us=start_us,
+                                     end_us=end_us, before=before, after=after, limit=limit)
 
     def profiles(self, active: bool | None = None) -> list[dict[str, Any]]:
         return [dict(p) for p in self._profiles if active is None or p["active"] is active]
@@ -279,8 +314,11 @@ class SimExchange:
         limit: int = 100,
         before_us: int | None = None,
         after_us: int | None = None,
+        start_us: int | None = None,
+        end_us: int | None = None,
     ) -> list[tuple[int, dict[str, Any]]]:
-        """One ``/orders`` page as (created_us, order) rows, newest first."""
+        """One ``/orders`` page as (created_us, order) rows, newest first; ``start_us``/``end_us``
+        keep orders created inside those inclusive bounds (``start_date``/``end_date``)."""
         wanted = frozenset(s.lower() for s in statuses) or DEFAULT_ORDER_STATUSES
         if not wanted <= ORDER_STATUSES:
             raise SimError(400, "Invalid status")
@@ -289,7 +327,7 @@ class SimExchange:
         with self._lock:
             histories = [self.history_of(product_id)] if product_id is not None else list(self.histories)
             return orders_page(histories, list(self.open_orders), wanted, limit,
-                               before_us=before_us, after_us=after_us)
+                               before_us=before_us, after_us=after_us, start_us=start_us, end_us=end_us)
 
     def order(self, order_id: str) -> dict[str, Any]:
         """``GET /orders/{id}``: a filled or an open order; 404 ``NotFound`` if unknown."""
@@ -325,107 +363,3 @@ class SimExchange:
             self.open_orders.append(order)
             answer = replace(order, status="pending").to_json()
         return answer
-
-    # ---- in-process control (the /_admin routes call these) ---------------------------------
-
-    def add_fills(self, count: int, product_id: str | None = None) -> list[tuple[str, int]]:
-        """Add ``count`` newer, unsettled fills to one online product (or spread over all online
-        ones); returns (product_id, trade_id) of each, oldest first."""
-        if count < 0:
-            raise SimError(400, "count must be >= 0")
-        with self._lock:
-            if product_id is not None:
-                targets = [self.history_of(product_id)]
-                if targets[0].spec.delisted:
-                    raise SimError(400, f"{targets[0].spec.id} is delisted; it gets no new fills")
-            else:
-                targets = [h for h in self.histories if not h.spec.delisted]
-            counts = _allocate(count, [h.spec.weight for h in targets])
-            now_us = int(self.now() * 1_000_000)
-            added: list[tuple[str, int]] = []
-            for history, n in zip(targets, counts, strict=True):
-                if n:
-                    new = history.append(n, now_us)
-                    added += [(history.spec.id, history.trade_ids[i]) for i in new]
-        return added
-
-    def settle(self, product_id: str | None = None) -> list[tuple[str, int]]:
-        """Settle every unsettled fill (of one product, or all); returns what changed."""
-        with self._lock:
-            targets = [self.history_of(product_id)] if product_id is not None else self.histories
-            return [(h.spec.id, tid) for h in targets for tid in h.settle_all()]
-
-    def unsettle(self, product_id: str, trade_id: int) -> None:
-        """Mark one fill unsettled again (to test re-sync of changed rows)."""
-        with self._lock:
-            history = self.history_of(product_id)
-            history.mark_unsettled([self._index(history, trade_id)])
-
-    def set_fee(self, product_id: str, trade_id: int, fee: Decimal | str) -> dict[str, Any]:
-        """Change one fill's fee (quantized to 16 places); returns the updated fill."""
-        try:
-            value = Decimal(str(fee))
-        except InvalidOperation:
-            raise SimError(400, "Invalid fee") from None
-        if not value.is_finite() or value < 0:
-            raise SimError(400, "Invalid fee")
-        with self._lock:
-            history = self.history_of(product_id)
-            index = self._index(history, trade_id)
-            history.set_fee(index, value)
-            return history.fill(index)
-
-    @staticmethod
-    def _index(history: ProductHistory, trade_id: int) -> int:
-        index = history.index_of(int(trade_id))
-        if index is None:
-            raise SimError(404, "NotFound")
-        return index
-
-    def fail_next(self, status: int, count: int = 1, *, path: str | None = None,
-                  message: str | None = None) -> None:
-        """Make the next ``count`` API requests (under ``path``, if given) answer ``status``."""
-        self.faults.force(status, count, path=path, message=message)
-
-    def reset_limits(self) -> None:
-        """Refill every rate-limit bucket."""
-        self.limiter.reset()
-
-    def history(self, product_id: str | None = None, order_id: str | None = None) -> list[dict[str, Any]]:
-        """Every fill (of a product, an order, or all products), newest first per product."""
-        with self._lock:
-            if order_id is not None:
-                located = self._locate_order(order_id)
-                if located is None:
-                    return []
-                history, order_index = located
-                if product_id is not None and history is not self.history_of(product_id):
-                    return []
-                lo, hi = history.order_span(order_index)
-                return [history.fill(i) for i in range(hi - 1, lo - 1, -1)]
-            targets = [self.history_of(product_id)] if product_id is not None else self.histories
-            return [h.fill(i) for h in targets for i in range(len(h) - 1, -1, -1)]
-
-    def fill_count(self, product_id: str | None = None) -> int:
-        with self._lock:
-            targets = [self.history_of(product_id)] if product_id is not None else self.histories
-            return sum(len(h) for h in targets)
-
-    def summary(self) -> dict[str, Any]:
-        """Counts and settings, for ``GET /_admin/state`` and debugging."""
-        with self._lock:
-            products = {
-                h.spec.id: {
-                    "fills": len(h),
-                    "orders": len(h.order_first),
-                    "unsettled": len(h.unsettled),
-                    "status": "delisted" if h.spec.delisted else "online",
-                    "first_trade_id": h.trade_ids[0] if len(h) else None,
-                    "last_trade_id": h.trade_ids[-1] if len(h) else None,
-                }
-                for h in self.histories
-            }
-            settings = {f.name: getattr(self.config, f.name) for f in fields(SimConfig)
-                        if f.name in SimConfig.RUNTIME}
-            return {"products": products, "settings": settings, "seed": self.config.seed,
-                    "keys": len(self._keys), "forced_failures_pending": self.faults.pending()}

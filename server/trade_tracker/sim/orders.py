@@ -7,6 +7,7 @@ the few orders that never filled live here as small records. ``/orders`` pages b
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -76,18 +77,25 @@ def orders_page(
     *,
     before_us: int | None = None,
     after_us: int | None = None,
+    start_us: int | None = None,
+    end_us: int | None = None,
 ) -> list[tuple[int, dict[str, Any]]]:
-    """(created_us, order) rows of one page, newest first, from the given products only."""
+    """(created_us, order) rows of one page, newest first, from the given products only,
+    created inside the inclusive [start_us, end_us] when those are given."""
     wanted_all = "all" in statuses
     refs: list[tuple[int, ProductHistory | OpenOrder, int]] = []
     if wanted_all or "done" in statuses:
         for h in histories:
             column = h.order_created_us
-            for oi in window(column, 0, len(column), limit, before=before_us, after=after_us):
+            lo = 0 if start_us is None else bisect_left(column, start_us)
+            hi = len(column) if end_us is None else bisect_right(column, end_us)
+            for oi in window(column, lo, max(lo, hi), limit, before=before_us, after=after_us):
                 refs.append((column[oi], h, oi))
     product_ids = {h.spec.id for h in histories}
     for order in open_orders:
         if order.spec.id not in product_ids or not (wanted_all or order.status in statuses):
+            continue
+        if (start_us is not None and order.created_us < start_us) or (end_us is not None and order.created_us > end_us):
             continue
         if after_us is not None and not order.created_us < after_us:
             continue

@@ -29,6 +29,7 @@ from .app import build_app
 from .auth import SimCredential
 from .catalog import DEFAULT_PRODUCTS
 from .exchange import SimExchange
+from .keyfile import load_or_create_key
 
 __all__ = ["RunningSim", "bind_socket", "is_loopback_host", "running_sim", "serve_main"]
 
@@ -229,12 +230,14 @@ def serve_main(
     passphrase: str | None = None,
     allow_non_loopback: bool = False,
     out: IO[str] | None = None,
+    key_file: str | os.PathLike[str] | None = None,
     **config: Any,
 ) -> int:
     """Build the history, bind, print the JSON ready line, serve until SIGINT/SIGTERM; return 0.
 
     The credential is ``key``/``secret``/``passphrase`` where given, else ``SIM_KEY`` /
-    ``SIM_SECRET`` / ``SIM_PASSPHRASE`` from the environment, else freshly generated.
+    ``SIM_SECRET`` / ``SIM_PASSPHRASE`` from the environment, else freshly generated. With
+    ``key_file``, the key stored there (written 0600 on the first run; ``keyfile.py``).
     Extra keywords are ``SimConfig`` fields (``delisted``, ``auth_failure_status``,
     ``clock_offset``, ``key_permissions``…). Raises ``ValueError`` for a non-loopback
     ``host`` unless ``allow_non_loopback``, and ``OSError`` if the port cannot be bound.
@@ -245,6 +248,9 @@ def serve_main(
             "use a loopback address, or allow non-loopback explicitly"
         )
     out = out or sys.stdout
+    if key_file is not None:
+        stored = load_or_create_key(key_file)
+        key, secret, passphrase = stored.key, stored.secret, stored.passphrase
     exchange = SimExchange(
         fills=fills,
         products=tuple(products),

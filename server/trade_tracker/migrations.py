@@ -20,6 +20,7 @@ __all__ = [
     "m003_sync_state",
     "m004_fill_query_indexes",
     "m005_analytics_cache",
+    "m008_sync_runs",
     "migration",
 ]
 
@@ -181,3 +182,13 @@ def m005_analytics_cache(db: sqlite_utils.Database) -> None:
         "INSERT INTO analytics_dirty (label, product_id, from_at) "
         "SELECT label, product_id, min(created_at) FROM fills GROUP BY label, product_id"
     )
+
+
+@migration
+def m008_sync_runs(db: sqlite_utils.Database) -> None:
+    """One row per sync run of a credential label (started, finished, outcome, error, counts); see
+    ``sync_runs.py``. A row with no ``finished_at`` is a run whose process died (or still runs)."""
+    from .sync_runs import SYNC_RUNS_SQL  # here, not at the top: sync_runs imports the store, which imports us
+
+    for statement in SYNC_RUNS_SQL:
+        db.execute(statement)

@@ -119,6 +119,11 @@ class SyncResult(BaseModel):
     seconds: float = 0.0
     cancelled: bool = False
 
+    @property
+    def failed(self) -> bool:
+        """Every product of the run failed (none synced): callers report an error, not a result."""
+        return bool(self.products) and all(p.error is not None for p in self.products)
+
 
 ProgressCallback = Callable[[SyncProgress], Awaitable[None] | None]
 

@@ -101,6 +101,7 @@ class SummaryOut(Summary):
     omitted_entries: int = Field(
         default=0, description="older entries left out to keep the answer small; narrow since/until to see them"
     )
+    hint: str | None = Field(default=None, description="set when the store holds no fills (of the label) yet")
 
     @classmethod
     def of(cls, summary: Summary, limit: int = MAX_SUMMARY_ENTRIES) -> SummaryOut:
@@ -196,6 +197,7 @@ class TradesOut(BaseModel):
     columns: list[str]
     rows: list[list[Cell]]
     next_cursor: str | None = None
+    hint: str | None = Field(default=None, description="set when the store holds no fills (of the label) yet")
 
     @classmethod
     def of(cls, rows: list[dict[str, Any]], next_cursor: str | None) -> TradesOut:

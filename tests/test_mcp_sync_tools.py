@@ -297,3 +297,20 @@ async def test_a_long_sync_over_stdio_runs_as_a_job(sim_factory: Callable[..., R
     for product in products["product_ids"]:
         firsts = [w for w in walks if w[0] == product and w[1] is None and w[2] is None and w[3] is None]
         assert len(firsts) == 1, (product, len(firsts))
+
+
+async def test_a_server_shutting_down_mid_job_cancels_it_and_records_an_interrupted_run(
+    big: tuple[RunningSim, Any], isolated_env: Path
+) -> None:
+    sim, server = big
+    sim.exchange.configure(latency_ms=100)
+    async with Client(server, mode="legacy") as c:
+        started = await c.call_tool("sync_fills", {"product_ids": ["BTC-USD"], "wait_seconds": 0.5})
+        assert started.structured_content["status"] == "running"
+    # The lifespan has ended: the job was cancelled and wrote how its run ended before the store closed.
+    (outcome, finished, error), = _db(isolated_env, "SELECT outcome, finished_at, error FROM sync_runs")
+    assert outcome == "interrupted" and finished is not None and "resumes" in error
+    stored = _db(isolated_env, "SELECT count(*) FROM fills")[0][0]
+    await asyncio.sleep(0.5)
+    assert _db(isolated_env, "SELECT count(*) FROM fills")[0][0] == stored  # nothing runs on after shutdown
+    assert 0 < stored < len(sim.exchange.history("BTC-USD"))

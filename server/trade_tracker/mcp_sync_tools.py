@@ -38,7 +38,8 @@ class ServerState:
     def __init__(self, tracker: TradeTracker) -> None:
         self.tracker = tracker
         self._history_starts: dict[str, datetime | None] = {}
-        self.jobs = SyncJobs(self._run, tracker.credentials.resolve_label, self._estimate)
+        # The credential service is opened on the first sync, not at start (it costs the cold start).
+        self.jobs = SyncJobs(self._run, lambda label: tracker.credentials.resolve_label(label), self._estimate)
 
     async def _run(self, job: SyncJob) -> Any:
         t = self.tracker
@@ -148,8 +149,14 @@ def _join_note(job: SyncJob, product_ids: list[str] | None, full_history: bool) 
 
 
 def register_sync_tools(mcp: MCPServer[Any], state_of: Any) -> None:
-    """Add sync_fills, sync_status and cancel_sync to ``mcp``; ``state_of(ctx)`` gives the ServerState."""
+    """Add sync_fills, sync_status and cancel_sync to ``mcp`` (in that order); ``state_of(ctx)`` gives the
+    ServerState."""
+    _add_sync_fills(mcp, state_of)
+    _add_sync_status(mcp, state_of)
+    _add_cancel_sync(mcp, state_of)
 
+
+def _add_sync_fills(mcp: MCPServer[Any], state_of: Any) -> None:
     @mcp.tool(
         title="Sync fills into the local store",
         annotations=ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True,
@@ -186,6 +193,8 @@ def register_sync_tools(mcp: MCPServer[Any], state_of: Any) -> None:
         await job.wait(wait_seconds, progress)
         return respond(_answer(job, joined, note, state.jobs.estimator))
 
+
+def _add_sync_status(mcp: MCPServer[Any], state_of: Any) -> None:
     @mcp.tool(
         title="Sync status: what is stored, what is running",
         annotations=ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True,
@@ -201,6 +210,8 @@ def register_sync_tools(mcp: MCPServer[Any], state_of: Any) -> None:
         known = [c.label for c in state.tracker.credentials.list()]
         return respond(status_of(state.tracker.store, state.jobs, known, label))
 
+
+def _add_cancel_sync(mcp: MCPServer[Any], state_of: Any) -> None:
     @mcp.tool(
         title="Cancel a running sync",
         annotations=ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True,

@@ -112,12 +112,15 @@ def test_a_run_whose_process_died_reads_as_interrupted(tmp_path: Path) -> None:
         status = sync_status(store, None, ["main"])
         run = latest_runs(store)["main"]
         assert not run.alive()
-        store.conn.execute("UPDATE sync_runs SET pid = ?", (os.getpid(),))
+        store.conn.execute("UPDATE sync_runs SET pid = ?", (os.getppid(),))  # a live process, not this one
         elsewhere = sync_status(store, None, ["main"]).labels[0]
+        store.conn.execute("UPDATE sync_runs SET pid = ?", (os.getpid(),))  # ours, but no job of ours runs it
+        ours = sync_status(store, None, ["main"]).labels[0]
     entry = status.labels[0]
     assert entry.state == "idle" and entry.last_run is not None and entry.last_run.outcome == "interrupted"
     assert entry.last_run.finished_at is None and "resumes" in (entry.last_run.error or "")
     assert elsewhere.state == "running" and elsewhere.running_in == "another process"
+    assert ours.state == "idle" and ours.last_run is not None and ours.last_run.outcome == "interrupted"
 
 
 def _fill(product_id: str, trade_id: int, created_at: str, label: str) -> tuple[object, ...]:

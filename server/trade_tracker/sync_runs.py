@@ -120,8 +120,12 @@ class SyncRun(BaseModel):
     products: list[dict[str, Any]] | None = None
 
     def alive(self, now: datetime | None = None) -> bool:
-        """Unfinished, its process alive and its heartbeat fresh: a sync running somewhere right now."""
-        if self.finished_at is not None or self.pid is None or not pid_alive(self.pid):
+        """Unfinished, its process alive and its heartbeat fresh: a sync running in another process right now.
+
+        Never this process: a run of ours is running only if the caller knows its job (after a restart,
+        a container may hand the dead server's pid to the one asking).
+        """
+        if self.finished_at is not None or self.pid is None or self.pid == os.getpid() or not pid_alive(self.pid):
             return False
         beat = _parse(self.heartbeat_at or self.started_at)
         return (now or datetime.now(UTC)) - beat < timedelta(seconds=STALE_AFTER_SECONDS)

@@ -75,7 +75,7 @@ class SyncJob:
     def __init__(self, label: str, product_ids: Sequence[str] | None, full_history: bool) -> None:
         self.id = f"sync-{secrets.token_hex(6)}"
         self.label = label
-        self.product_ids = list(product_ids) if product_ids is not None else None
+        self.product_ids = list(dict.fromkeys(p.upper() for p in product_ids)) if product_ids is not None else None
         self.full_history = full_history
         self.started_at = utc_now()
         self.cancel = asyncio.Event()

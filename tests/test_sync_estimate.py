@@ -3,6 +3,7 @@ at the observed rate or the limit, always saying what it assumes."""
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -39,10 +40,24 @@ def test_a_backfill_extrapolates_to_the_profiles_creation(tmp_path: Path) -> Non
         est = estimate(store, "main", _progress(total=3), pages=100, seconds=10.0, start=start)
     assert est.rate_basis == "observed" and est.requests_per_second == LIMIT_REQUESTS_PER_SECOND
     assert est.fills_left is not None and abs(est.fills_left - 2400) <= 5
-    requests = 24 + 2 + 2 * 2  # the fills left, the empty page and the turn, two products not started
-    assert est.seconds_left is not None and abs(est.seconds_left - requests / 10) <= 1
-    assert "profile's creation" in est.assumes and "2 product(s) not started" in est.assumes
+    # the fills left, the empty page and the turn; two new products each as long as this one (stored + left)
+    left = est.fills_left
+    requests = math.ceil(left / 100) + 2 + 2 * (math.ceil((1000 + left) / 100) + 2)
+    assert est.seconds_left == math.ceil(requests / 10)
+    assert "profile's creation" in est.assumes and "2 new product(s) not started yet" in est.assumes
     assert est.text.startswith("about ") and "requests/s" in est.text
+
+
+def test_products_synced_before_count_two_requests_each(tmp_path: Path) -> None:
+    newest = datetime(2026, 6, 1, tzinfo=UTC)
+    with TradeStore(tmp_path / "t.db") as store:
+        _fills(store, 1000, newest, timedelta(hours=1))
+        for product in ("BTC-USD", "ETH-USD", "SOL-USD"):  # the current one, and two synced before
+            store.record_run("main", product, inserted=0, updated=0, pages=1, complete=True)
+        start = newest - timedelta(hours=1000) - timedelta(days=100)
+        est = estimate(store, "main", _progress(total=3), pages=100, seconds=10.0, start=start)
+    assert est.seconds_left is not None and abs(est.seconds_left - (24 + 2 + 2 * 2) / 10) <= 1
+    assert "2 product(s) not started yet, synced before, at 2 requests each" in est.assumes
 
 
 def test_without_a_history_start_the_time_left_is_unknown_and_says_why(tmp_path: Path) -> None:
@@ -57,8 +72,8 @@ def test_without_a_history_start_the_time_left_is_unknown_and_says_why(tmp_path:
 def test_an_incremental_walk_counts_the_closing_page_and_products_left(tmp_path: Path) -> None:
     with TradeStore(tmp_path / "t.db") as store:
         est = estimate(store, "main", _progress("incremental", done=1, total=4), pages=2, seconds=0.2, start=None)
-    assert est.seconds_left == 1 and est.fills_left is None  # 1 + 2*2 requests at 9.7/s
-    assert "2 product(s) not started" in est.assumes
+    assert est.seconds_left == 1 and est.fills_left is None  # 1 + 2*2 requests at 9.7/s (nothing stored: no pace)
+    assert "2 product(s) not started yet, synced before" in est.assumes
 
 
 @pytest.mark.parametrize(("seconds", "said"), [(0, "0 s"), (45, "45 s"), (89, "89 s"), (200, "3 min"),

@@ -82,6 +82,25 @@ def _stamp(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
+def _later_products(store: TradeStore, label: str, progress: SyncProgress, per_new: int | None) -> tuple[int, str]:
+    """Requests for the products not started yet, and how they were counted.
+
+    A product synced before (it has a sync state) needs about 2 requests (a page, the empty page);
+    a new one is assumed as long as the current product (``per_new`` fills), when that is known.
+    """
+    later = max(progress.products_total - progress.products_done - 1, 0)
+    if later == 0:
+        return 0, "no other product left"
+    # The done and current products have a state now; any other state belongs to a product still to come.
+    known_later = max(len(store.sync_states(label)) - progress.products_done - 1, 0)
+    new = max(later - known_later, 0) if per_new is not None else 0
+    requests = 2 * (later - new) + new * (math.ceil(per_new / FILLS_PER_REQUEST) + 2 if per_new else 0)
+    said = f"{later - new} product(s) not started yet, synced before, at 2 requests each"
+    if new:
+        said = f"{new} new product(s) not started yet, each assumed as long as this one ({per_new} fills); " + said
+    return requests, said
+
+
 def estimate(
     store: TradeStore,
     label: str,
@@ -95,12 +114,10 @@ def estimate(
     rate, basis = _rate(pages, seconds)
     said_rate = (f"{rate:g} requests/s ({'observed' if basis == 'observed' else 'the client limit'}; Coinbase "
                  f"allows {LIMIT_REQUESTS_PER_SECOND:g}/s on /fills, {FILLS_PER_REQUEST} fills each)")
-    later = max(progress.products_total - progress.products_done - 1, 0)
-    requests = 2 * later
+    found = stored_ranges(store, label, progress.product_id)
+    got = found[0] if found else None
     fills_left: int | None = None
     if progress.phase == "backfill":
-        found = stored_ranges(store, label, progress.product_id)
-        got = found[0] if found else None
         if start is None or got is None or got.fills < 2 or not got.first_at or not got.last_at:
             return Estimate(
                 seconds_left=None, requests_per_second=rate, rate_basis=basis,
@@ -111,14 +128,15 @@ def estimate(
         first, last = _stamp(got.first_at), _stamp(got.last_at)
         span = max((last - first).total_seconds(), 1.0)
         fills_left = round(got.fills / span * max((first - start).total_seconds(), 0.0))
-        requests += math.ceil(fills_left / FILLS_PER_REQUEST) + 2
-        assumes = (f"{progress.product_id}'s fills go back to {start:%Y-%m-%d} (the profile's creation) at the pace "
-                   f"seen so far ({got.fills} fills from {first:%Y-%m-%d} to {last:%Y-%m-%d}); "
-                   f"{later} product(s) not started yet at 2 requests each; {said_rate}")
+        requests = math.ceil(fills_left / FILLS_PER_REQUEST) + 2
+        current = (f"{progress.product_id}'s fills go back to {start:%Y-%m-%d} (the profile's creation) at the pace "
+                   f"seen so far ({got.fills} fills from {first:%Y-%m-%d} to {last:%Y-%m-%d})")
     else:
-        requests += 1
-        assumes = (f"{progress.product_id} is reading fills newer than the last sync, which ends at the next empty "
-                   f"page; {later} product(s) not started yet at 2 requests each; {said_rate}")
-    left = math.ceil(requests / rate)
+        requests = 1
+        current = f"{progress.product_id} is reading fills newer than its history, which ends at the next empty page"
+    per_new = (got.fills if got else 0) + (fills_left or 0)
+    later_requests, later = _later_products(store, label, progress, per_new or None)
+    left = math.ceil((requests + later_requests) / rate)
     return Estimate(seconds_left=left, requests_per_second=rate, rate_basis=basis, fills_left=fills_left,
-                    text=f"about {say_duration(left)} left at {rate:g} requests/s", assumes=assumes)
+                    text=f"about {say_duration(left)} left at {rate:g} requests/s",
+                    assumes=f"{current}; {later}; {said_rate}")

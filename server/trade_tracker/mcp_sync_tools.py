@@ -24,7 +24,8 @@ from .sync_jobs import JobOut, JobProgress, JobStatus, SyncJob, SyncJobs
 from .sync_status import SyncStatusOut
 from .sync_status import sync_status as status_of
 
-__all__ = ["MAX_WAIT_SECONDS", "CancelSyncOut", "ServerState", "SyncFillsOut", "register_sync_tools"]
+__all__ = ["CANCEL_WAIT_SECONDS", "DEFAULT_WAIT_SECONDS", "MAX_WAIT_SECONDS", "CancelSyncOut", "ServerState",
+           "SyncFillsOut", "register_sync_tools"]
 
 MAX_WAIT_SECONDS = 50
 DEFAULT_WAIT_SECONDS = 25

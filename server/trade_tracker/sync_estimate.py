@@ -27,8 +27,8 @@ if TYPE_CHECKING:
     from .store import TradeStore
     from .sync import SyncProgress
 
-__all__ = ["FILLS_PER_REQUEST", "LIMIT_REQUESTS_PER_SECOND", "Estimate", "estimate", "history_start",
-           "say_duration"]
+__all__ = ["CLIENT_REQUESTS_PER_SECOND", "FILLS_PER_REQUEST", "LIMIT_REQUESTS_PER_SECOND", "MIN_OBSERVED_PAGES",
+           "Estimate", "estimate", "history_start", "say_duration"]
 
 FILLS_PER_REQUEST = 100
 #: Coinbase's documented /fills limit, and what the client actually sends (ratelimit.HEADROOM).

@@ -287,7 +287,8 @@ def test_damaged_store_is_a_data_error(isolated_env: Path) -> None:
 def test_home_option_overrides_the_environment(tmp_path: Path, isolated_env: Path) -> None:
     other = tmp_path / "elsewhere"
     data = out_json(run("--home", str(other), "trades"))
-    assert data == {"count": 0, "product_id": None, "columns": data["columns"], "rows": [], "next_cursor": None}
+    assert data == {"count": 0, "product_id": None, "columns": data["columns"], "rows": [], "next_cursor": None,
+                    "hint": None}
     assert (other / "trades.db").is_file()
     assert not (isolated_env / "trades.db").exists()
 

@@ -88,8 +88,8 @@ def add_credential(label: str, sim: RunningSim) -> Result:
 
 # -- help, usage, layout ----------------------------------------------------------------------------
 
-VERBS = ["products", "ticker", "accounts", "orders", "fills", "sync-fills", "trades", "summary", "export",
-         "credentials", "serve", "sim", "demo"]
+VERBS = ["products", "ticker", "accounts", "orders", "fills", "sync-fills", "sync-status", "trades", "summary",
+         "export", "credentials", "serve", "sim", "demo"]
 
 
 def test_help_lists_every_verb() -> None:
@@ -310,7 +310,8 @@ def test_damaged_store_is_a_data_error(isolated_env: Path) -> None:
 def test_home_option_overrides_the_environment(tmp_path: Path, isolated_env: Path) -> None:
     other = tmp_path / "elsewhere"
     data = out_json(run("--home", str(other), "trades"))
-    assert data == {"count": 0, "product_id": None, "columns": data["columns"], "rows": [], "next_cursor": None}
+    assert data == {"count": 0, "product_id": None, "columns": data["columns"], "rows": [], "next_cursor": None,
+                    "hint": None}
     assert (other / "trades.db").is_file()
     assert not (isolated_env / "trades.db").exists()
 
@@ -489,6 +490,18 @@ def test_sync_is_idempotent_and_fills_the_store(synced: RunningSim) -> None:
     assert trades["count"] == synced.exchange.fill_count()
 
 
+def test_sync_status_shows_the_cli_sync_and_what_is_stored(synced: RunningSim) -> None:
+    data = out_json(run("sync-status"))
+    (entry,) = data["labels"]
+    assert entry["label"] == "env" and entry["state"] == "idle" and data["hint"] is None
+    assert entry["last_run"]["outcome"] == "completed" and entry["last_run"]["finished_at"]
+    assert entry["fills_stored"] == synced.exchange.fill_count() and entry["history_complete"] is True
+    assert {p["product_id"] for p in entry["products"]} == set(synced.exchange.product_ids())
+    nobody = out_json(run("sync-status", "--label", "nobody"))
+    assert nobody["labels"][0]["fills_stored"] == 0
+    assert nobody["hint"].startswith("nothing stored yet: run sync_fills")
+
+
 def test_trades_filters_and_pages(synced: RunningSim) -> None:
     data = out_json(run("trades", "--product-id", "btc-usd", "--side", "buy", "--limit", "7"))
     cols = data["columns"]
@@ -628,6 +641,7 @@ def test_ctrl_c_during_a_real_sync_keeps_what_was_synced(isolated_env: Path) -> 
     assert "stopping after the current page" in stderr
     stored = out_json(run("trades", "--limit", "1000"))
     assert 0 < stored["count"] < slow.fill_count()
+    assert out_json(run("sync-status"))["labels"][0]["last_run"]["outcome"] == "cancelled"
 
 
 def test_wrong_vault_key_is_a_data_error(exchange_env: RunningSim, monkeypatch: pytest.MonkeyPatch) -> None:

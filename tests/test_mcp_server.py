@@ -355,7 +355,9 @@ async def test_cancelling_sync_fills_keeps_what_was_synced_and_the_server_servin
     server: Any, stored: None, sim: RunningSim
 ) -> None:
     """The client abandons sync_fills mid-way (notifications/cancelled): pages already stored stay,
-    nothing is half-written, the server keeps serving, and the next sync completes the history."""
+    nothing is half-written, the server keeps serving, and the next sync completes the history (since
+    sync jobs, the abandoned call's job goes on in the server and the next call joins it; see
+    test_mcp_sync_tools.py for cancel_sync, which stops a job)."""
     import anyio
 
     sim.exchange.configure(latency_ms=80)

@@ -223,10 +223,16 @@ class TradeTracker:
         so the next summary answers at once instead of building it on the first call."""
         from .analytics import refresh_cache
         from .sync import sync_fills
+        from .sync_runs import RunRecorder
 
         used, client = self.client_for(label)
-        result = await sync_fills(self.store, client, used, product_ids, full_history=full_history,
-                                  progress=progress, cancel=cancel)
+        # Every sync (either face) leaves a run record, so sync_status can say how the last one ended.
+        recorder = RunRecorder(self.store, used, product_ids, full_history)
+        result = await recorder.run(
+            lambda report: sync_fills(self.store, client, used, product_ids, full_history=full_history,
+                                      progress=report, cancel=cancel),
+            progress,
+        )
         if result.inserted or result.updated:
             refresh_cache(self.store)
         return result

@@ -526,6 +526,19 @@ def sync_fills_cmd(label: str | None, product_ids: tuple[str, ...], full: bool) 
         sys.exit(ExitCode.NETWORK)
 
 
+@main.command("sync-status")
+@click.option("--label", metavar="LABEL", help="only this credential label (default: all)")
+def sync_status_cmd(label: str | None) -> None:
+    """What is synced, per label and product (offline): running or idle, the last run and how it ended,
+    fills stored and their dates, whether the whole history is stored. Same JSON as the sync_status tool."""
+    from .sync_status import sync_status
+
+    async def job(app: TradeTracker) -> Any:
+        return sync_status(app.store, None, [c.label for c in app.credentials.list()], label)
+
+    emit(run_app(job))
+
+
 @main.command()
 @format_option
 @store_filters

@@ -12,7 +12,7 @@ import inspect
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Annotated, Literal, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Literal, ParamSpec, TypeVar
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
@@ -26,7 +26,6 @@ from .coinbase.params import ORDER_ID_PATTERN, PRODUCT_ID_PATTERN
 from .config import Settings
 from .errors import InvalidArgument, TradeTrackerError
 from .labels import LABEL_PATTERN, check_label
-from .sync import SyncProgress, SyncResult
 from .tool_models import (
     AccountsOut,
     CredentialOut,
@@ -41,14 +40,22 @@ from .tool_models import (
     TradesOut,
 )
 
-__all__ = ["INSTRUCTIONS", "build_server", "run"]
+if TYPE_CHECKING:
+    from .mcp_sync_tools import ServerState
+
+__all__ = ["INSTRUCTIONS", "Label", "ProductId", "build_server", "respond", "run", "translate_errors"]
 
 INSTRUCTIONS = """\
 trade-tracker reads one trader's Coinbase Exchange account and keeps every fill in a local SQLite store.
 Workflow: 1) a credential must exist: list_credentials shows stored ones; if none, call store_credential
 (the user types the key in a local browser page or the CLI, never in chat; never ask for secrets in chat).
 2) sync_fills brings fills into the local store (first run: whole history; later: only new fills).
+A first sync of a large account takes minutes and runs in the background: when sync_fills answers
+status "running", follow it with sync_status (or call sync_fills again to wait; it joins the running job,
+never starts a second one); cancel_sync stops it. Nothing synced so far is ever lost.
 3) query_trades and trade_summary answer from the local store, offline and exact (money is decimal strings).
+Before answering that nothing was traded, check sync_status: the store may not be synced yet, or a sync may
+still be running.
 list_fills, list_orders, list_accounts, list_products and get_ticker call Coinbase live.
 The exchange is the Coinbase Exchange SANDBOX unless EX_BASE_URL says otherwise; sandbox data is not real.
 """
@@ -93,8 +100,12 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-def _tracker(ctx: Context) -> TradeTracker:
+def _state(ctx: Context) -> "ServerState":
     return ctx.request_context.lifespan_context  # type: ignore[no-any-return]
+
+
+def _tracker(ctx: Context) -> TradeTracker:
+    return _state(ctx).tracker
 
 
 def translate_errors(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
@@ -120,6 +131,14 @@ def respond(model: BaseModel) -> CallToolResult:
     return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=data)
 
 
+def _empty_hint(ctx: Context, label: str | None) -> str | None:
+    """"nothing stored yet: run sync_fills" when the store holds no fills (of ``label``); None otherwise."""
+    from .sync_status import empty_store_hint
+
+    state = _state(ctx)
+    return empty_store_hint(state.tracker.store, label, [j.label for j in state.jobs.running()])
+
+
 def _read_only(open_world: bool) -> ToolAnnotations:
     return ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True,
                            open_world_hint=open_world)
@@ -130,21 +149,25 @@ def build_server(
     *,
     tracker: TradeTracker | None = None,
     tracker_factory: Callable[[], TradeTracker] | None = None,
-) -> MCPServer[TradeTracker]:
-    """Create the MCP server. The core is opened in the lifespan, or a given one is shared."""
+) -> "MCPServer[ServerState]":
+    """Create the MCP server. The core is opened in the lifespan (or a given one is shared), with the
+    sync jobs it owns; at shutdown running jobs are cancelled (and record it) before the core closes."""
+    from .mcp_sync_tools import ServerState, register_sync_tools
 
     @asynccontextmanager
-    async def lifespan(_: MCPServer[TradeTracker]) -> AsyncIterator[TradeTracker]:
-        if tracker is not None:
-            yield tracker
-            return
-        opened = tracker_factory() if tracker_factory else TradeTracker.open(settings)
+    async def lifespan(_: MCPServer[ServerState]) -> AsyncIterator[ServerState]:
+        opened = tracker or (tracker_factory() if tracker_factory else TradeTracker.open(settings))
+        state = ServerState(opened)
         try:
-            yield opened
+            yield state
         finally:
-            await opened.aclose()
+            try:
+                await state.aclose()
+            finally:
+                if tracker is None:
+                    await opened.aclose()
 
-    mcp: MCPServer[TradeTracker] = PlainArgumentsServer(
+    mcp: MCPServer[ServerState] = PlainArgumentsServer(
         "trade-tracker", version=__version__, instructions=INSTRUCTIONS, lifespan=lifespan,
         argument_formats=ARGUMENT_FORMATS,
     )
@@ -214,32 +237,7 @@ def build_server(
         label_used, page = await _tracker(ctx).list_fills(label, product_id, order_id, limit, after)
         return respond(FillsOut.of(label_used, page))
 
-    @mcp.tool(
-        title="Sync fills into the local store",
-        annotations=ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True,
-                                    open_world_hint=True),
-    )
-    @translate_errors
-    async def sync_fills(
-        ctx: Context,
-        label: Label | None = None,
-        product_ids: Annotated[list[ProductId] | None,
-                               Field(max_length=50, description="products to sync; default: the account's")] = None,
-        full_history: Annotated[bool, Field(description="re-read the whole history (slow); default: only new")]
-        = False,
-    ) -> Annotated[CallToolResult, SyncResult]:
-        """Bring the credential's fills from Coinbase into the local store: the whole history the first time,
-        then only new fills (and settlement changes). Safe to repeat; a second run inserts nothing.
-        Sends progress notifications and can be cancelled (fills already synced are kept). Calls Coinbase and
-        can take minutes for a long history (rate limit: 10 requests/s, 100 fills each)."""
-        async def progress(p: SyncProgress) -> None:
-            # MCP progress must only grow: report the run's running total, not the per-product count.
-            message = (f"{p.product_id}: {p.pages} pages, {p.fills} fills (product {p.products_done + 1}/"
-                       f"{p.products_total}, {p.fills_total} fills in all)")
-            await ctx.report_progress(p.fills_total, None, message)
-
-        result = await _tracker(ctx).sync_fills(label, product_ids, full_history=full_history, progress=progress)
-        return respond(result)
+    register_sync_tools(mcp, _state)  # sync_fills, sync_status, cancel_sync (jobs that outlive a call)
 
     @mcp.tool(title="Query stored trades", annotations=_read_only(open_world=False))
     @translate_errors
@@ -260,7 +258,10 @@ def build_server(
             product_id=product_id.upper() if product_id else None, side=side, since=since, until=until,
             label=label, limit=limit, cursor=cursor,
         )
-        return respond(TradesOut.of(rows, next_cursor))
+        out = TradesOut.of(rows, next_cursor)
+        if not rows and cursor is None:
+            out.hint = _empty_hint(ctx, label)
+        return respond(out)
 
     @mcp.tool(
         title="Summarise trades: volume, fees, position, PnL",
@@ -289,7 +290,10 @@ def build_server(
             product_id=product_id.upper() if product_id else None, since=since, until=until, label=label,
             group_by=group_by, method=method, with_unrealized=with_unrealized,
         )
-        return respond(SummaryOut.of(summary))
+        out = SummaryOut.of(summary)
+        if summary.fill_count == 0:
+            out = out.model_copy(update={"hint": _empty_hint(ctx, label)})
+        return respond(out)
 
     @mcp.tool(
         title="Store a Coinbase API credential (out of band)",

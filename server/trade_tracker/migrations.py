@@ -21,6 +21,7 @@ __all__ = [
     "m004_fill_query_indexes",
     "m005_analytics_cache",
     "m007_discovery_state",
+    "m008_sync_runs",
     "migration",
 ]
 
@@ -193,4 +194,14 @@ def m007_discovery_state(db: sqlite_utils.Database) -> None:
     from .discovery_state import DISCOVERY_SCHEMA
 
     for statement in DISCOVERY_SCHEMA:
+        db.execute(statement)
+
+
+@migration
+def m008_sync_runs(db: sqlite_utils.Database) -> None:
+    """One row per sync run of a credential label (started, finished, outcome, error, counts); see
+    ``sync_runs.py``. A row with no ``finished_at`` is a run whose process died (or still runs)."""
+    from .sync_runs import SYNC_RUNS_SQL  # here, not at the top: sync_runs imports the store, which imports us
+
+    for statement in SYNC_RUNS_SQL:
         db.execute(statement)

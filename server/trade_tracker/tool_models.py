@@ -104,6 +104,7 @@ class SummaryOut(Summary):
         default=0, description="older entries left out to keep the answer small; narrow since/until to see them"
     )
     omitted_periods: int = Field(default=0, description="older period totals left out, as omitted_entries")
+    hint: str | None = Field(default=None, description="set when the store holds no fills (of the label) yet")
 
     @classmethod
     def of(cls, summary: Summary, limit: int = MAX_SUMMARY_ENTRIES) -> SummaryOut:
@@ -202,6 +203,7 @@ class TradesOut(BaseModel):
     columns: list[str]
     rows: list[list[Cell]]
     next_cursor: str | None = None
+    hint: str | None = Field(default=None, description="set when the store holds no fills (of the label) yet")
 
     @classmethod
     def of(cls, rows: list[dict[str, Any]], next_cursor: str | None, hoist_product: bool = True) -> TradesOut:

@@ -4,18 +4,28 @@ This module is the one boundary where httpx meets the rest of trade-tracker: eve
 httpx exception and every non-2xx answer is translated here into the tree in
 ``errors.py``, with a message a trader can act on. No httpx exception escapes.
 
-Retries (stamina): 429, 502, 503, 504 and connect errors, for GET only, with capped
-exponential backoff and jitter, bounded in attempts and in total time. A
+Retries (stamina): 429, 500, 502, 503, 504 and connect errors, for GET only, with
+capped exponential backoff and jitter, bounded in attempts and in total time. A
 ``Retry-After`` header (seconds or an HTTP date) is honoured when present. Other
-4xx answers are never retried, and neither is anything but a GET.
+4xx answers are never retried, and neither is anything but a GET. A refused
+connection (nothing listening: usually a wrong ``EX_BASE_URL``) gets at most two
+quick retries, under 3 s in all. Each retry is logged at INFO on our own logger
+(stamina's bare ``stamina.retry_scheduled`` line is switched off).
+
+Deadlines: httpx's timeouts are per read, so a server that trickles one byte at a
+time could hold a call forever. Every attempt therefore has one deadline for the
+whole exchange, connect to last byte (``EX_HTTP_TIMEOUT``), and the whole call one
+of the retry budget plus that (``EX_RETRY_TIMEOUT + EX_HTTP_TIMEOUT``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -61,13 +71,18 @@ __all__ = [
 
 log = logging.getLogger("trade_tracker.coinbase")
 
-RETRY_STATUSES = frozenset({429, 502, 503, 504})
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """How hard one request tries: at most ``attempts`` tries within ``timeout`` seconds.
 
     Waits grow as ``wait_initial * 2**n`` plus up to ``wait_jitter`` random seconds,
-    capped at ``wait_max``; a ``Retry-After`` header replaces the computed wait.
+    capped at ``wait_max``; a ``Retry-After`` header replaces the computed wait. A refused
+    connection is retried at most ``refused_retries`` times, ``refused_wait * 2**n`` apart,
+    and only while the request is younger than ``refused_timeout`` seconds: nothing listening
+    is rarely cured by waiting, and the user should hear about a wrong ``EX_BASE_URL`` at once.
     """
 
     attempts: int = 6
@@ -75,11 +90,63 @@ class RetryPolicy:
     wait_initial: float = 0.25
     wait_max: float = 8.0
     wait_jitter: float = 1.0
+    refused_retries: int = 2
+    refused_timeout: float = 3.0
+    refused_wait: float = 0.25
 
     @classmethod
     def no_wait(cls, attempts: int = 3) -> RetryPolicy:
         """Retries without sleeping: for tests."""
-        return cls(attempts=attempts, timeout=30.0, wait_initial=0.0, wait_max=0.0, wait_jitter=0.0)
+        return cls(attempts=attempts, timeout=30.0, wait_initial=0.0, wait_max=0.0, wait_jitter=0.0,
+                   refused_wait=0.0)
+
+
+#: The request a retry belongs to ("GET /fills"), for the retry log line (stamina's hooks get no context).
+_CURRENT_REQUEST: ContextVar[str] = ContextVar("trade_tracker_request", default="a request")
+_retry_log_installed = False
+
+
+def _install_retry_log() -> None:
+    """Route stamina's retry notices to our logger at INFO, instead of its bare WARNING line."""
+    global _retry_log_installed
+    if _retry_log_installed:
+        return
+    from stamina.instrumentation import set_on_retry_hooks
+
+    set_on_retry_hooks([_log_retry])
+    _retry_log_installed = True
+
+
+def _log_retry(details: Any) -> None:
+    """A stamina ``RetryHook``: one INFO line per scheduled retry, no headers, no secrets."""
+    cause = details.caused_by
+    if isinstance(cause, _RetryableAnswer):
+        reason = f"answered {cause.response.status_code}"
+    elif is_connection_refused(cause):
+        reason = "connection refused"
+    else:
+        reason = type(cause).__name__
+    log.info("%s: %s; retry %d in %.2f s", _CURRENT_REQUEST.get(), reason, details.retry_num, details.wait_for)
+
+
+def is_connection_refused(exc: BaseException) -> bool:
+    """Whether ``exc`` (an httpx connect error) was caused by a refused connection (nothing listening)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, ConnectionRefusedError):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
+class _AttemptTimedOut(Exception):
+    """Internal: one attempt ran past its deadline (a stalled or trickling answer). Never retried."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(seconds)
+        self.seconds = seconds
 
 
 class _RetryableAnswer(Exception):
@@ -167,6 +234,10 @@ class CoinbaseClient:
         retry: the bounded retry policy.
         rate_limits: the client-side buckets; the process-wide shared ones by default.
         transport: an httpx transport (tests pass respx's or an ASGI one).
+        attempt_timeout: the most seconds one attempt may take, connect to last byte; by default
+            the read timeout. The whole call is bounded by ``retry.timeout`` plus this.
+        credential_check: called before every signed request; raises when the credential may no
+            longer be used (e.g. another process replaced it), so no request is signed with it.
     """
 
     def __init__(
@@ -179,6 +250,8 @@ class CoinbaseClient:
         rate_limits: RateLimits | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         clock: ServerClock | None = None,
+        attempt_timeout: float | None = None,
+        credential_check: Callable[[], None] | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.credential = credential
@@ -186,12 +259,15 @@ class CoinbaseClient:
         self.rate_limits = rate_limits or RateLimits.shared()
         self.clock = clock or ServerClock()
         self.requests_sent = 0
+        timeouts = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+        self.attempt_timeout = float(attempt_timeout or timeouts.read or timeouts.connect or 15.0)
         self._auth = (
-            CoinbaseAuth(credential, self.clock, time_url=f"{self.base_url}/time") if credential else None
+            CoinbaseAuth(credential, self.clock, time_url=f"{self.base_url}/time", check=credential_check)
+            if credential else None
         )
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
-            timeout=timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout),
+            timeout=timeouts,
             transport=transport,
             headers={"User-Agent": f"trade-tracker/{__version__}", "Accept": "application/json"},
             follow_redirects=False,
@@ -206,6 +282,7 @@ class CoinbaseClient:
         rate_limits: RateLimits | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         retry: RetryPolicy | None = None,
+        credential_check: Callable[[], None] | None = None,
     ) -> CoinbaseClient:
         """The client as trade-tracker runs it: ``EX_BASE_URL``, the timeouts and retry bounds from the
         settings, and rate limits shared with every process using the same ``TRADE_TRACKER_HOME``."""
@@ -216,6 +293,8 @@ class CoinbaseClient:
             retry=retry or RetryPolicy(attempts=settings.retry_attempts, timeout=settings.retry_timeout),
             rate_limits=rate_limits or RateLimits.across_processes(settings.trade_tracker_home, settings.ex_base_url),
             transport=transport,
+            attempt_timeout=settings.http_timeout,
+            credential_check=credential_check,
         )
 
     def __repr__(self) -> str:
@@ -253,18 +332,28 @@ class CoinbaseClient:
         bucket = bucket_for_path(path)
         policy = self.retry
         started = time.monotonic()
+        deadline = started + policy.timeout + self.attempt_timeout  # the whole call, retries included
+        refused = 0
 
         def backoff(exc: Exception) -> bool | float:
+            nonlocal refused
             if isinstance(exc, _RetryableAnswer):
                 delay = retry_after_seconds(exc.response.headers.get("Retry-After"))
                 if delay is None:
                     return True
                 # Honour the server's delay, but never beyond this request's time budget.
                 return delay if time.monotonic() - started + delay <= policy.timeout else False
+            if is_connection_refused(exc):
+                refused += 1
+                delay = policy.refused_wait * 2 ** (refused - 1)
+                in_time = time.monotonic() - started + delay < policy.refused_timeout
+                return delay if refused <= policy.refused_retries and in_time else False
             return isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
 
         import stamina  # imported on first request: keeps the server's cold start short
 
+        _install_retry_log()
+        token = _CURRENT_REQUEST.set(f"{method} {path}")
         try:
             async for attempt in stamina.retry_context(
                 on=backoff,
@@ -276,23 +365,50 @@ class CoinbaseClient:
             ):
                 with attempt:
                     await self.rate_limits.acquire(bucket)
-                    self.requests_sent += 1
-                    response = await self._http.request(
-                        method, path, params=params, auth=self._auth if private else None
-                    )
+                    response = await self._attempt(method, path, params, private, deadline)
                     log.debug("%s %s -> %s", method, path, response.status_code)
                     if response.status_code in RETRY_STATUSES:
                         raise _RetryableAnswer(response)
         except _RetryableAnswer as exc:
             raise self._status_error(method, path, exc.response) from None
+        except _AttemptTimedOut as exc:
+            raise ExchangeUnreachable(
+                f"Coinbase Exchange at {self.base_url} did not finish answering {method} {path} within "
+                f"{exc.seconds:g} s; check the network, or raise EX_HTTP_TIMEOUT"
+            ) from None
         except httpx.HTTPError as exc:
             raise self._transport_error(method, path, exc) from exc
+        finally:
+            _CURRENT_REQUEST.reset(token)
         if response.is_success:
             return response
         raise self._status_error(method, path, response)
 
+    async def _attempt(
+        self, method: str, path: str, params: Sequence[tuple[str, str]] | None, private: bool, deadline: float
+    ) -> httpx.Response:
+        """One attempt, connect to last byte, under one deadline: httpx's timeouts are per read, so
+        without this a server sending a byte every few seconds could hold the call indefinitely."""
+        seconds = min(self.attempt_timeout, deadline - time.monotonic())
+        if seconds <= 0:
+            raise _AttemptTimedOut(round(self.attempt_timeout, 3))
+        self.requests_sent += 1
+        timer = asyncio.timeout(seconds)
+        try:
+            async with timer:
+                return await self._http.request(method, path, params=params, auth=self._auth if private else None)
+        except TimeoutError:
+            if timer.expired():
+                raise _AttemptTimedOut(round(seconds, 3)) from None
+            raise
+
     def _transport_error(self, method: str, path: str, exc: httpx.HTTPError) -> ExchangeError:
         kind = type(exc).__name__
+        if is_connection_refused(exc):
+            return ExchangeUnreachable(
+                f"nothing is listening at {self.base_url} (connection refused on {method} {path}): "
+                "is EX_BASE_URL right?"
+            )
         if isinstance(exc, httpx.TimeoutException):
             return ExchangeUnreachable(
                 f"Coinbase Exchange at {self.base_url} did not answer {method} {path} in time ({kind}); "

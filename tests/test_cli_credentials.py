@@ -214,3 +214,23 @@ def test_malformed_env_credential_still_listed(home: Path, monkeypatch: pytest.M
     verify = run("verify", "--label", "env")
     assert verify.exit_code == 3 and "EX_API_SECRET_READ" in verify.stderr
     assert "not-base64-secret-value" not in verify.stderr
+
+
+def test_a_key_goes_only_where_it_was_verified_and_rebind_moves_it(
+    home: Path, creds: tuple[str, str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    other = "https://other.example"
+    assert run("add", "--label", "main", "--no-verify", stdin="\n".join(creds) + "\n").exit_code == 0
+    monkeypatch.setenv("EX_BASE_URL", other)
+    with respx.mock(assert_all_called=False) as mock:
+        route = mock.get(f"{other}/accounts").respond(200, json=ACCOUNTS)
+        refused = run("verify", "--label", "main")
+        assert refused.exit_code == 3
+        assert BASE in refused.stderr and other in refused.stderr and "--rebind" in refused.stderr
+        assert not route.called
+        moved = run("verify", "--label", "main", "--rebind")
+    assert moved.exit_code == 0, moved.stderr
+    assert json.loads(moved.stdout)["base_url"] == other and route.call_count == 1
+    assert stored(home).info("main").base_url == other
+    assert_clean(refused, creds)
+    assert_clean(moved, creds)

@@ -4,13 +4,12 @@ This module is the one boundary where httpx meets the rest of trade-tracker: eve
 httpx exception and every non-2xx answer is translated here into the tree in
 ``errors.py``, with a message a trader can act on. No httpx exception escapes.
 
-Retries (stamina): 429, 500, 502, 503, 504 and connect errors, for GET only, with
-capped exponential backoff and jitter, bounded in attempts and in total time. A
-``Retry-After`` header (seconds or an HTTP date) is honoured when present. Other
-4xx answers are never retried, and neither is anything but a GET. A refused
-connection (nothing listening: usually a wrong ``EX_BASE_URL``) gets at most two
-quick retries, under 3 s in all. Each retry is logged at INFO on our own logger
-(stamina's bare ``stamina.retry_scheduled`` line is switched off).
+Retries (stamina, rules in ``retries.py``): 429, 500, 502, 503, 504 and connect
+errors, for GET only, with capped exponential backoff and jitter, bounded in attempts
+and in total time. A ``Retry-After`` header (seconds or an HTTP date) is honoured when
+present. Other 4xx answers are never retried, and neither is anything but a GET. A
+refused connection (nothing listening: usually a wrong ``EX_BASE_URL``) gets at most two
+quick retries, under 3 s in all. Each retry is logged at INFO on our own logger.
 
 Deadlines: httpx's timeouts are per read, so a server that trickles one byte at a
 time could hold a call forever. Every attempt therefore has one deadline for the
@@ -25,10 +24,6 @@ import json
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
-from contextvars import ContextVar
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any, Literal, Self
 
 import httpx
@@ -59,6 +54,17 @@ from .auth import ApiCredential, CoinbaseAuth, ServerClock
 from .models import Account, Fill, FillPage, Order, Product, Profile, ServerTime, Stats, Ticker
 from .params import MAX_FILLS_LIMIT, ORDER_STATUSES, check_cursor, check_order_id, check_product_id
 from .ratelimit import RateLimits, bucket_for_path
+from .retries import (
+    CURRENT_REQUEST,
+    RETRY_STATUSES,
+    AttemptTimedOut,
+    Backoff,
+    RetryableAnswer,
+    RetryPolicy,
+    install_retry_log,
+    is_connection_refused,
+    retry_after_seconds,
+)
 
 __all__ = [
     "MAX_FILLS_LIMIT",
@@ -67,111 +73,10 @@ __all__ = [
     "RateLimits",
     "RetryPolicy",
     "check_product_id",
+    "retry_after_seconds",
 ]
 
 log = logging.getLogger("trade_tracker.coinbase")
-
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How hard one request tries: at most ``attempts`` tries within ``timeout`` seconds.
-
-    Waits grow as ``wait_initial * 2**n`` plus up to ``wait_jitter`` random seconds,
-    capped at ``wait_max``; a ``Retry-After`` header replaces the computed wait. A refused
-    connection is retried at most ``refused_retries`` times, ``refused_wait * 2**n`` apart,
-    and only while the request is younger than ``refused_timeout`` seconds: nothing listening
-    is rarely cured by waiting, and the user should hear about a wrong ``EX_BASE_URL`` at once.
-    """
-
-    attempts: int = 6
-    timeout: float = 60.0
-    wait_initial: float = 0.25
-    wait_max: float = 8.0
-    wait_jitter: float = 1.0
-    refused_retries: int = 2
-    refused_timeout: float = 3.0
-    refused_wait: float = 0.25
-
-    @classmethod
-    def no_wait(cls, attempts: int = 3) -> RetryPolicy:
-        """Retries without sleeping: for tests."""
-        return cls(attempts=attempts, timeout=30.0, wait_initial=0.0, wait_max=0.0, wait_jitter=0.0,
-                   refused_wait=0.0)
-
-
-#: The request a retry belongs to ("GET /fills"), for the retry log line (stamina's hooks get no context).
-_CURRENT_REQUEST: ContextVar[str] = ContextVar("trade_tracker_request", default="a request")
-_retry_log_installed = False
-
-
-def _install_retry_log() -> None:
-    """Route stamina's retry notices to our logger at INFO, instead of its bare WARNING line."""
-    global _retry_log_installed
-    if _retry_log_installed:
-        return
-    from stamina.instrumentation import set_on_retry_hooks
-
-    set_on_retry_hooks([_log_retry])
-    _retry_log_installed = True
-
-
-def _log_retry(details: Any) -> None:
-    """A stamina ``RetryHook``: one INFO line per scheduled retry, no headers, no secrets."""
-    cause = details.caused_by
-    if isinstance(cause, _RetryableAnswer):
-        reason = f"answered {cause.response.status_code}"
-    elif is_connection_refused(cause):
-        reason = "connection refused"
-    else:
-        reason = type(cause).__name__
-    log.info("%s: %s; retry %d in %.2f s", _CURRENT_REQUEST.get(), reason, details.retry_num, details.wait_for)
-
-
-def is_connection_refused(exc: BaseException) -> bool:
-    """Whether ``exc`` (an httpx connect error) was caused by a refused connection (nothing listening)."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        if isinstance(current, ConnectionRefusedError):
-            return True
-        seen.add(id(current))
-        current = current.__cause__ or current.__context__
-    return False
-
-
-class _AttemptTimedOut(Exception):
-    """Internal: one attempt ran past its deadline (a stalled or trickling answer). Never retried."""
-
-    def __init__(self, seconds: float) -> None:
-        super().__init__(seconds)
-        self.seconds = seconds
-
-
-class _RetryableAnswer(Exception):
-    """Internal: a 429/5xx answer that may be retried. Never leaves this module."""
-
-    def __init__(self, response: httpx.Response) -> None:
-        super().__init__(response.status_code)
-        self.response = response
-
-
-def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Parse a ``Retry-After`` header: delay-seconds or an HTTP-date. None if absent or unreadable."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isascii() and value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
-
 
 def _api_message(response: httpx.Response) -> str | None:
     try:
@@ -331,29 +236,13 @@ class CoinbaseClient:
             )
         bucket = bucket_for_path(path)
         policy = self.retry
-        started = time.monotonic()
-        deadline = started + policy.timeout + self.attempt_timeout  # the whole call, retries included
-        refused = 0
-
-        def backoff(exc: Exception) -> bool | float:
-            nonlocal refused
-            if isinstance(exc, _RetryableAnswer):
-                delay = retry_after_seconds(exc.response.headers.get("Retry-After"))
-                if delay is None:
-                    return True
-                # Honour the server's delay, but never beyond this request's time budget.
-                return delay if time.monotonic() - started + delay <= policy.timeout else False
-            if is_connection_refused(exc):
-                refused += 1
-                delay = policy.refused_wait * 2 ** (refused - 1)
-                in_time = time.monotonic() - started + delay < policy.refused_timeout
-                return delay if refused <= policy.refused_retries and in_time else False
-            return isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+        backoff = Backoff(policy)
+        deadline = backoff.started + policy.timeout + self.attempt_timeout  # the whole call, retries included
 
         import stamina  # imported on first request: keeps the server's cold start short
 
-        _install_retry_log()
-        token = _CURRENT_REQUEST.set(f"{method} {path}")
+        install_retry_log()
+        token = CURRENT_REQUEST.set(f"{method} {path}")
         try:
             async for attempt in stamina.retry_context(
                 on=backoff,
@@ -368,10 +257,10 @@ class CoinbaseClient:
                     response = await self._attempt(method, path, params, private, deadline)
                     log.debug("%s %s -> %s", method, path, response.status_code)
                     if response.status_code in RETRY_STATUSES:
-                        raise _RetryableAnswer(response)
-        except _RetryableAnswer as exc:
+                        raise RetryableAnswer(response)
+        except RetryableAnswer as exc:
             raise self._status_error(method, path, exc.response) from None
-        except _AttemptTimedOut as exc:
+        except AttemptTimedOut as exc:
             raise ExchangeUnreachable(
                 f"Coinbase Exchange at {self.base_url} did not finish answering {method} {path} within "
                 f"{exc.seconds:g} s; check the network, or raise EX_HTTP_TIMEOUT"
@@ -379,7 +268,7 @@ class CoinbaseClient:
         except httpx.HTTPError as exc:
             raise self._transport_error(method, path, exc) from exc
         finally:
-            _CURRENT_REQUEST.reset(token)
+            CURRENT_REQUEST.reset(token)
         if response.is_success:
             return response
         raise self._status_error(method, path, response)
@@ -391,7 +280,7 @@ class CoinbaseClient:
         without this a server sending a byte every few seconds could hold the call indefinitely."""
         seconds = min(self.attempt_timeout, deadline - time.monotonic())
         if seconds <= 0:
-            raise _AttemptTimedOut(round(self.attempt_timeout, 3))
+            raise AttemptTimedOut(round(self.attempt_timeout, 3))
         self.requests_sent += 1
         timer = asyncio.timeout(seconds)
         try:
@@ -399,7 +288,7 @@ class CoinbaseClient:
                 return await self._http.request(method, path, params=params, auth=self._auth if private else None)
         except TimeoutError:
             if timer.expired():
-                raise _AttemptTimedOut(round(seconds, 3)) from None
+                raise AttemptTimedOut(round(seconds, 3)) from None
             raise
 
     def _transport_error(self, method: str, path: str, exc: httpx.HTTPError) -> ExchangeError:

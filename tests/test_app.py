@@ -4,14 +4,22 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 import respx
 
 from trade_tracker.app import TradeTracker
+from trade_tracker.coinbase.auth import key_fingerprint
 from trade_tracker.coinbase.ratelimit import RateLimits
 from trade_tracker.config import SANDBOX_URL, load_settings
-from trade_tracker.errors import InsecurePermissions, InvalidArgument
+from trade_tracker.errors import (
+    CredentialChanged,
+    CredentialNotFound,
+    CredentialUrlMismatch,
+    InsecurePermissions,
+    InvalidArgument,
+)
 
 PRODUCTS = [
     {"id": "BTC-USD", "base_currency": "BTC", "quote_currency": "USD", "quote_increment": "0.01",
@@ -113,3 +121,115 @@ def test_http_transport_is_not_imported_for_offline_work() -> None:
     code = "import sys, trade_tracker.mcp_server; print('trade_tracker.coinbase.client' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+# -- credentials changed by another process under a running app -----------------------------------
+
+
+def cli(home: Path, base_url: str, *args: str, stdin: str = "") -> str:
+    """Run the trade-tracker CLI in a separate process on the same home; return its stdout."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "TRADE_TRACKER_HOME": str(home), "EX_BASE_URL": base_url}
+    done = subprocess.run([sys.executable, "-m", "trade_tracker", "--compact", *args], input=stdin, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def key_lines(credential: object) -> str:
+    return f"{credential.key}\n{credential.secret}\n{credential.passphrase}\n"  # type: ignore[attr-defined]
+
+
+async def test_a_key_replaced_by_another_process_is_never_used_again(
+    home: Path, sim_factory: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sim = sim_factory(fills=50)
+    old, new = sim.credential, sim.exchange.add_key()
+    monkeypatch.setenv("EX_BASE_URL", sim.url)
+    cli(home, sim.url, "credentials", "add", "--label", "main", stdin=key_lines(old))
+    app = TradeTracker.open(load_settings(), rate_limits=RateLimits.disabled())  # the running server's core
+    try:
+        assert (await app.list_accounts("main"))[0] == "main"  # a client for the old key is now cached
+
+        cli(home, sim.url, "credentials", "remove", "--label", "main")
+        cli(home, sim.url, "credentials", "add", "--label", "main", stdin=key_lines(new))
+        sim.exchange.remove_key(old.key)  # revoked at the exchange: a request signed with it gets a 401
+        assert [c.fingerprint for c in app.credentials.list()] == [key_fingerprint(new.key)]
+
+        used, accounts = await app.list_accounts("main")  # before the fix: 401 Invalid API Key (the old key)
+        assert used == "main" and accounts
+        assert app._clients["main"].credential.key == new.key  # type: ignore[union-attr]
+
+        cli(home, sim.url, "credentials", "rotate-key")  # re-encrypted under a new vault key by another process
+        assert (await app.list_accounts("main"))[1] == accounts
+        assert app._clients["main"].credential.key == new.key  # type: ignore[union-attr]
+    finally:
+        await app.aclose()
+
+
+async def test_a_call_in_flight_stops_before_signing_with_a_replaced_key(
+    home: Path, sim_factory: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sim = sim_factory(fills=1200, products=["BTC-USD"])
+    old, new = sim.credential, sim.exchange.add_key()
+    monkeypatch.setenv("EX_BASE_URL", sim.url)
+    cli(home, sim.url, "credentials", "add", "--label", "main", stdin=key_lines(old))
+    app = TradeTracker.open(load_settings(), rate_limits=RateLimits.disabled())
+    replaced = False
+
+    def replace_after_the_first_page(progress: Any) -> None:
+        nonlocal replaced
+        if not replaced and progress.pages >= 1:
+            replaced = True
+            cli(home, sim.url, "credentials", "remove", "--label", "main")
+            cli(home, sim.url, "credentials", "add", "--label", "main", "--no-verify", stdin=key_lines(new))
+            sim.exchange.remove_key(old.key)
+
+    try:
+        with pytest.raises(CredentialChanged, match="replaced or removed by another process"):
+            await app.sync_fills("main", ["BTC-USD"], progress=replace_after_the_first_page)
+        assert replaced
+        kept, total = app.store.count_fills(label="main"), sim.exchange.fill_count("BTC-USD")
+        assert 100 <= kept < total  # the pages before the change are kept
+        result = await app.sync_fills("main", ["BTC-USD"])  # the next call uses the key as stored now
+        assert result.inserted + kept == app.store.count_fills(label="main") == total
+    finally:
+        await app.aclose()
+
+
+async def test_a_key_removed_by_another_process_is_not_found(
+    home: Path, sim: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EX_BASE_URL", sim.url)
+    cli(home, sim.url, "credentials", "add", "--label", "main", stdin=key_lines(sim.credential))
+    app = TradeTracker.open(load_settings(), rate_limits=RateLimits.disabled())
+    try:
+        await app.list_accounts("main")
+        cli(home, sim.url, "credentials", "remove", "--label", "main")
+        with pytest.raises(CredentialNotFound):
+            await app.list_accounts("main")
+        with pytest.raises(CredentialChanged):
+            app._clients["main"]._auth._check()  # type: ignore[union-attr]  # the cached client's own check
+    finally:
+        await app.aclose()
+
+
+async def test_a_key_rebound_elsewhere_by_another_process_is_refused_here(
+    home: Path, sim_factory: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    here, there = sim_factory(fills=20), sim_factory(fills=20)
+    there.exchange.add_key(key=here.credential.key, secret=here.credential.secret,
+                           passphrase=here.credential.passphrase)
+    monkeypatch.setenv("EX_BASE_URL", here.url)
+    cli(home, here.url, "credentials", "add", "--label", "main", stdin=key_lines(here.credential))
+    app = TradeTracker.open(load_settings(), rate_limits=RateLimits.disabled())
+    try:
+        await app.list_accounts("main")
+        cli(home, there.url, "credentials", "verify", "--label", "main", "--rebind")
+        with pytest.raises(CredentialUrlMismatch, match=there.url):
+            await app.list_accounts("main")
+    finally:
+        await app.aclose()

@@ -260,7 +260,91 @@ def test_exchange_failures_are_network_errors(env_credential: RunningSim, status
 def test_unreachable_exchange_is_a_network_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("EX_BASE_URL", "http://127.0.0.1:9")
     monkeypatch.setenv("EX_RETRY_ATTEMPTS", "1")
-    assert_error(run("products"), ExitCode.NETWORK, "unreachable")
+    assert_error(run("products"), ExitCode.NETWORK, "nothing is listening at http://127.0.0.1:9", "EX_BASE_URL")
+
+
+def test_nothing_listening_fails_fast_with_the_default_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+    import time
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("EX_BASE_URL", f"http://127.0.0.1:{port}")
+    started = time.monotonic()
+    line = assert_error(run("products"), ExitCode.NETWORK)
+    assert time.monotonic() - started < 3.0
+    assert line == (f"error: nothing is listening at http://127.0.0.1:{port} (connection refused on GET /products): "
+                    "is EX_BASE_URL right?")
+
+
+@pytest.mark.parametrize("url", ["http://192.0.2.1", "http://exchange.example:8080", "http://[2001:db8::5]"])
+@pytest.mark.parametrize("verb", [("products",), ("accounts",), ("credentials", "list"), ("serve",)])
+def test_plain_http_to_another_host_is_refused_before_any_connection(
+    monkeypatch: pytest.MonkeyPatch, url: str, verb: tuple[str, ...]
+) -> None:
+    import socket
+
+    opened: list[object] = []
+    real_connect = socket.socket.connect
+
+    def connect(self: socket.socket, address: Any) -> Any:
+        opened.append(address)
+        return real_connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", lambda self, address: opened.append(address) or 111)
+    monkeypatch.setenv("EX_BASE_URL", url)
+    with respx.mock(assert_all_called=False) as mock:
+        anything = mock.route().respond(200, json=[])
+        result = run(*verb)
+    assert_error(result, ExitCode.USAGE, "EX_BASE_URL", "unencrypted", "https://")
+    assert not anything.called and opened == []
+
+
+def test_a_stored_key_is_refused_for_another_base_url(
+    exchange_env: RunningSim, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cred = exchange_env.credential
+    assert run("credentials", "add", "--label", "main", "--no-verify",
+               input=f"{cred.key}\n{cred.secret}\n{cred.passphrase}\n").exit_code == 0
+    monkeypatch.setenv("EX_BASE_URL", "https://elsewhere.example")
+    with respx.mock(assert_all_called=False) as mock:
+        anything = mock.route().respond(200, json=[])
+        line = assert_error(run("accounts"), ExitCode.AUTH, exchange_env.url, "https://elsewhere.example",
+                            "credentials verify --label=main --rebind")
+    assert not anything.called
+    assert cred.secret not in line and cred.passphrase not in line and cred.key not in line
+
+
+def cli_process(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    full = {k: v for k, v in os.environ.items() if k != "TRADE_TRACKER_LOG_LEVEL"}
+    full.update(env)
+    return subprocess.run([sys.executable, "-m", "trade_tracker", "--compact", *args], env=full,
+                          capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.parametrize("level", ["INFO", "debug"])
+def test_log_level_is_honoured_and_retries_are_logged_plainly(cli_sim: RunningSim, level: str) -> None:
+    cli_sim.exchange.fail_next(503, 1, path="/products/BTC-USD/ticker")
+    done = cli_process("ticker", "--product", "BTC-USD", EX_BASE_URL=cli_sim.url, TRADE_TRACKER_LOG_LEVEL=level)
+    assert done.returncode == 0, done.stderr
+    assert "INFO trade_tracker.coinbase: GET /products/BTC-USD/ticker: answered 503; retry 1 in" in done.stderr
+    assert "stamina" not in done.stderr
+    assert json.loads(done.stdout)["product_id"] == "BTC-USD"
+
+
+def test_retries_are_quiet_at_the_default_log_level(cli_sim: RunningSim) -> None:
+    cli_sim.exchange.fail_next(503, 1, path="/products/BTC-USD/ticker")
+    done = cli_process("ticker", "--product", "BTC-USD", EX_BASE_URL=cli_sim.url)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+
+
+def test_an_unknown_log_level_says_so_and_uses_warning(cli_sim: RunningSim) -> None:
+    done = cli_process("ticker", "--product", "BTC-USD", EX_BASE_URL=cli_sim.url, TRADE_TRACKER_LOG_LEVEL="loud")
+    assert done.returncode == 0
+    assert "TRADE_TRACKER_LOG_LEVEL='loud' is not a log level" in done.stderr
 
 
 def test_malformed_answer_is_a_data_error(monkeypatch: pytest.MonkeyPatch) -> None:

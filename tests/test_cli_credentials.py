@@ -338,3 +338,23 @@ def test_replace_without_verify_and_on_a_new_label(home: Path, creds: tuple[str,
     assert fresh.exit_code == 0, fresh.stderr  # nothing to replace: it is simply added
     assert sorted(i.label for i in stored(home).list()) == ["main", "other"]
     assert run("add", "--label", "env", "--replace", stdin="\n".join(new) + "\n").exit_code == 2
+
+
+def test_a_key_goes_only_where_it_was_verified_and_rebind_moves_it(
+    home: Path, creds: tuple[str, str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    other = "https://other.example"
+    assert run("add", "--label", "main", "--no-verify", stdin="\n".join(creds) + "\n").exit_code == 0
+    monkeypatch.setenv("EX_BASE_URL", other)
+    with respx.mock(assert_all_called=False) as mock:
+        route = mock.get(f"{other}/accounts").respond(200, json=ACCOUNTS)
+        refused = run("verify", "--label", "main")
+        assert refused.exit_code == 3
+        assert BASE in refused.stderr and other in refused.stderr and "--rebind" in refused.stderr
+        assert not route.called
+        moved = run("verify", "--label", "main", "--rebind")
+    assert moved.exit_code == 0, moved.stderr
+    assert json.loads(moved.stdout)["base_url"] == other and route.call_count == 1
+    assert stored(home).info("main").base_url == other
+    assert_clean(refused, creds)
+    assert_clean(moved, creds)

@@ -311,14 +311,14 @@ async def test_429_retries_stop_at_the_bound(
     assert f"{attempts} attempts" in str(info.value)
 
 
-@pytest.mark.parametrize("status", [502, 503, 504])
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
 async def test_5xx_retried_then_succeeds(client: CoinbaseClient, router: respx.MockRouter, status: int) -> None:
     route = router.get("/products").mock(side_effect=[httpx.Response(status), httpx.Response(200, json=[])])
     assert await client.list_products() == []
     assert route.call_count == 2
 
 
-@pytest.mark.parametrize("status", [502, 503, 504])
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
 async def test_5xx_exhausted_is_exchange_unavailable(
     client: CoinbaseClient, router: respx.MockRouter, status: int
 ) -> None:
@@ -330,8 +330,9 @@ async def test_5xx_exhausted_is_exchange_unavailable(
     assert BASE in str(info.value)
 
 
-async def test_500_is_not_retried(client: CoinbaseClient, router: respx.MockRouter) -> None:
-    route = router.get("/products").mock(return_value=httpx.Response(500, json={"message": "Internal"}))
+@pytest.mark.parametrize("status", [501, 505])
+async def test_other_5xx_are_not_retried(client: CoinbaseClient, router: respx.MockRouter, status: int) -> None:
+    route = router.get("/products").mock(return_value=httpx.Response(status, json={"message": "nope"}))
     with pytest.raises(ExchangeUnavailable):
         await client.list_products()
     assert route.call_count == 1
@@ -812,3 +813,194 @@ async def test_ledger_and_order_pages_against_the_simulator(sim_factory: Any) ->
         with pytest.raises(InvalidArgument):
             await client.list_order_page(after="yesterday")
         assert client.requests_sent == 7
+
+
+# -- retries that fit the failure: refused connections, deadlines, logging ----------------------
+
+
+def refused_error() -> httpx.ConnectError:
+    """What httpx raises when nothing listens: a ConnectError caused (via anyio) by ConnectionRefusedError."""
+    exc = httpx.ConnectError("All connection attempts failed")
+    exc.__cause__ = OSError("All connection attempts failed")
+    exc.__cause__.__cause__ = ConnectionRefusedError(111, "Connect call failed")
+    return exc
+
+
+def refusing_transport(after: list[httpx.Response] | None = None) -> tuple[httpx.MockTransport, list[str]]:
+    """A transport whose connections are refused (then answers ``after``, in turn); it records each path.
+
+    Not respx: respx re-raises a side effect ``from`` its own error, which hides the refused cause."""
+    seen: list[str] = []
+    answers = list(after or [])
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.path)
+        if len(seen) > 1 and answers:
+            return answers.pop(0)
+        raise refused_error()
+
+    return httpx.MockTransport(handler), seen
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def test_refused_connection_is_retried_at_most_twice(credential: ApiCredential) -> None:
+    transport, seen = refusing_transport()
+    async with make_client(credential, attempts=6, transport=transport) as c:
+        with pytest.raises(ExchangeUnreachable) as info:
+            await c.list_accounts()
+    assert seen == ["/accounts"] * 3  # one try and two retries, though 6 attempts are allowed
+    assert str(info.value).startswith(f"nothing is listening at {BASE} (connection refused")
+    assert "is EX_BASE_URL right?" in str(info.value)
+
+
+async def test_refused_connection_fails_fast_for_real_with_the_default_policy() -> None:
+    url = f"http://127.0.0.1:{closed_port()}"
+    started = time.monotonic()
+    async with CoinbaseClient(url, None, rate_limits=RateLimits.disabled()) as c:  # 6 attempts, 60 s budget
+        with pytest.raises(ExchangeUnreachable) as info:
+            await c.list_products()
+        assert c.requests_sent <= 3
+    assert time.monotonic() - started < 3.0
+    assert f"nothing is listening at {url} (connection refused on GET /products): is EX_BASE_URL right?" == str(
+        info.value)
+
+
+async def test_other_connect_errors_keep_the_full_retry_budget(
+    credential: ApiCredential, router: respx.MockRouter
+) -> None:
+    route = router.get("/accounts").mock(side_effect=httpx.ConnectError("Name or service not known"))
+    async with make_client(credential, attempts=5) as c:
+        with pytest.raises(ExchangeUnreachable, match="unreachable"):
+            await c.list_accounts()
+    assert route.call_count == 5
+
+
+class TrickleServer:
+    """A loopback HTTP server that sends its headers, then one body byte every ``every`` seconds."""
+
+    def __init__(self, every: float = 0.5, length: int = 60, status: int = 200) -> None:
+        self.every, self.length, self.status = every, length, status
+        self.connections = 0
+        self.server: Any = None
+
+    async def __aenter__(self) -> str:
+        import asyncio
+
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            self.connections += 1
+            try:
+                await reader.readuntil(b"\r\n\r\n")
+                writer.write(f"HTTP/1.1 {self.status} OK\r\nContent-Type: application/json\r\n"
+                             f"Content-Length: {self.length}\r\n\r\n".encode())
+                for _ in range(self.length):
+                    await writer.drain()
+                    await asyncio.sleep(self.every)
+                    writer.write(b" ")
+                await writer.drain()
+            except (ConnectionError, asyncio.IncompleteReadError):
+                pass
+            finally:
+                writer.close()
+
+        self.server = await asyncio.start_server(handle, "127.0.0.1", 0)
+        return f"http://127.0.0.1:{self.server.sockets[0].getsockname()[1]}"
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.server.close()
+
+
+async def test_a_trickling_server_cannot_hold_a_call_past_the_deadline() -> None:
+    import asyncio
+
+    http_timeout, retry_timeout = 1.0, 1.0
+    async with TrickleServer(every=0.5, length=60) as url:  # 30 s of body; httpx's per-read timeout never fires
+        policy = RetryPolicy(attempts=3, timeout=retry_timeout, wait_initial=0.0, wait_max=0.0, wait_jitter=0.0)
+        started = time.monotonic()
+        async with CoinbaseClient(url, None, timeout=http_timeout, retry=policy,
+                                  rate_limits=RateLimits.disabled()) as c:
+            with pytest.raises(ExchangeUnreachable) as info:
+                await asyncio.wait_for(c.get_time(), timeout=10)  # old code: hangs 30 s, cut here
+        elapsed = time.monotonic() - started
+    assert elapsed < http_timeout + retry_timeout, elapsed
+    assert 0.9 <= elapsed, elapsed
+    assert "did not finish answering GET /time within 1 s" in str(info.value)
+    assert "EX_HTTP_TIMEOUT" in str(info.value)
+
+
+async def test_the_deadline_covers_the_whole_call_not_only_each_attempt(credential: ApiCredential) -> None:
+    """Attempts that each stall until their own deadline still end within retry budget + one attempt."""
+    import asyncio
+
+    async with TrickleServer(every=0.3, length=60) as url:
+        policy = RetryPolicy(attempts=20, timeout=1.5, wait_initial=0.0, wait_max=0.0, wait_jitter=0.0)
+        started = time.monotonic()
+        async with CoinbaseClient(url, None, timeout=1.0, retry=policy, rate_limits=RateLimits.disabled()) as c:
+            with pytest.raises(ExchangeUnreachable):
+                await asyncio.wait_for(c.get_time(), timeout=10)
+    assert time.monotonic() - started < 1.5 + 1.0 + 0.3
+
+
+async def test_from_settings_takes_the_attempt_deadline_from_ex_http_timeout(home: Any) -> None:
+    from trade_tracker.config import load_settings
+
+    settings = load_settings(http_timeout=2.5, connect_timeout=1.0)
+    async with CoinbaseClient.from_settings(settings, rate_limits=RateLimits.disabled()) as c:
+        assert c.attempt_timeout == 2.5
+        assert c._http.timeout.connect == 1.0 and c._http.timeout.read == 2.5
+
+
+async def test_retries_are_logged_through_our_logger_not_stamina(
+    client: CoinbaseClient, router: respx.MockRouter, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    router.get("/products").mock(side_effect=[httpx.Response(503), httpx.Response(200, json=[])])
+    caplog.set_level(logging.DEBUG)
+    assert await client.list_products() == []
+    ours = [r for r in caplog.records if r.name == "trade_tracker.coinbase" and r.levelno == logging.INFO]
+    assert [r.getMessage() for r in ours] == ["GET /products: answered 503; retry 1 in 0.00 s"]
+    assert not [r for r in caplog.records if r.name.startswith("stamina")]
+
+
+async def test_a_refused_retry_is_logged_as_refused(
+    credential: ApiCredential, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    transport, _ = refusing_transport([httpx.Response(200, json={"iso": "x", "epoch": 1.0})])
+    caplog.set_level(logging.INFO, logger="trade_tracker")
+    async with make_client(credential, transport=transport) as c:
+        await c.get_time()
+    assert "GET /time: connection refused; retry 1 in 0.00 s" in caplog.messages
+
+
+async def test_credential_check_runs_before_signing_and_can_stop_the_request(
+    credential: ApiCredential, router: respx.MockRouter
+) -> None:
+    class Gone(TradeTrackerError):
+        pass
+
+    calls: list[int] = []
+
+    def check() -> None:
+        calls.append(1)
+        if len(calls) > 1:
+            raise Gone("replaced")
+
+    route = router.get("/accounts").mock(return_value=httpx.Response(200, json=[]))
+    public = router.get("/time").mock(return_value=httpx.Response(200, json={"iso": "x", "epoch": 1.0}))
+    async with make_client(credential, credential_check=check) as c:
+        await c.list_accounts()
+        with pytest.raises(Gone):
+            await c.list_accounts()
+        await c.get_time()  # public: nothing is signed, nothing checked
+    assert route.call_count == 1 and public.call_count == 1
+    assert len(calls) == 2

@@ -18,7 +18,7 @@ import pytest
 from trade_tracker.coinbase.auth import ApiCredential
 from trade_tracker.coinbase.client import CoinbaseClient, RetryPolicy
 from trade_tracker.coinbase.ratelimit import RateLimits
-from trade_tracker.config import load_settings
+from trade_tracker.config import SANDBOX_URL, load_settings
 from trade_tracker.credentials import (
     VIEW_ONLY_WARNING,
     CredentialService,
@@ -29,6 +29,8 @@ from trade_tracker.errors import (
     CredentialError,
     CredentialExists,
     CredentialNotFound,
+    CredentialUrlMismatch,
+    ExchangeError,
     InsecurePermissions,
     InvalidArgument,
     InvalidCredential,
@@ -549,3 +551,112 @@ async def test_two_rotations_at_once_cannot_strand_the_rows(home: Path, monkeypa
     rotating.rotate_key()
     assert tried == [StoreBusy]
     assert_all_read(service(), canaries)
+
+
+# -- base URL binding: a key goes only where it was verified -------------------------------------
+
+OTHER_URL = "https://other-exchange.example"
+
+
+def recording(status: int = 200, body: object = ACCOUNTS) -> tuple[Callable[[ApiCredential], CoinbaseClient],
+                                                                  list[str]]:
+    """A client factory answering ``status``/``body`` that records the URL of every request sent."""
+    sent: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(str(request.url))
+        return httpx.Response(status, json=body)
+
+    return mock_factory(handler), sent
+
+
+def bound_url(svc: CredentialService, label: str) -> str | None:
+    return svc.store.conn.execute("SELECT base_url FROM credentials WHERE label = ?", (label,)).fetchone()[0]
+
+
+async def test_a_key_is_refused_for_another_base_url_before_any_request(home: Path, canary: Canary) -> None:
+    await service().add("main", canary.key, canary.secret, canary.passphrase, client_factory=OK)
+    elsewhere = service(ex_base_url=OTHER_URL)
+    with pytest.raises(CredentialUrlMismatch) as info:
+        elsewhere.get("main")
+    message = str(info.value)
+    assert SANDBOX_URL in message and OTHER_URL in message
+    assert f"set EX_BASE_URL={SANDBOX_URL} again" in message
+    assert "trade-tracker credentials verify --label=main --rebind" in message
+    assert not any(text in message for text in canary.texts())
+    factory, sent = recording()
+    with pytest.raises(CredentialUrlMismatch):
+        await elsewhere.verify("main", client_factory=factory)
+    assert sent == []  # nothing went to the other URL
+    assert service().get("main").key == canary.key  # still fine where it was verified
+
+
+async def test_the_same_url_spelled_differently_is_the_same_binding(home: Path, canary: Canary) -> None:
+    await service().add("main", canary.key, canary.secret, canary.passphrase, client_factory=OK)
+    assert service(ex_base_url="HTTPS://API-PUBLIC.sandbox.exchange.coinbase.com:443/").get("main").key == canary.key
+
+
+async def test_rebind_verifies_at_the_new_url_and_binds_only_on_success(home: Path, canary: Canary) -> None:
+    await service().add("main", canary.key, canary.secret, canary.passphrase, client_factory=OK)
+    elsewhere = service(ex_base_url=OTHER_URL)
+
+    with pytest.raises(InvalidSignature):
+        await elsewhere.verify("main", rebind=True, client_factory=answer(401, {"message": "invalid signature"}))
+    assert bound_url(elsewhere, "main") == SANDBOX_URL
+    assert elsewhere.info("main").verify_status == "verified"  # a rejection elsewhere says nothing about home
+
+    with pytest.raises(ExchangeError, match="'main' stays bound to its old base URL") as unreached:
+        await elsewhere.verify("main", rebind=True, client_factory=unreachable())
+    assert "stored as unverified" not in str(unreached.value)
+    assert bound_url(elsewhere, "main") == SANDBOX_URL
+
+    factory, sent = recording()
+    info = await elsewhere.verify("main", rebind=True, client_factory=factory)
+    assert sent == ["https://api.test/accounts"] and info.base_url == OTHER_URL
+    assert elsewhere.get("main").key == canary.key
+    with pytest.raises(CredentialUrlMismatch):
+        service().get("main")  # and no longer to the old one
+
+
+async def test_rebind_where_already_bound_is_a_plain_verify(home: Path, canary: Canary) -> None:
+    svc = service()
+    await svc.add("main", canary.key, canary.secret, canary.passphrase, verify=False)
+    info = await svc.verify("main", rebind=True, client_factory=OK)
+    assert info.verify_status == "verified" and info.base_url == SANDBOX_URL
+
+
+async def test_a_row_without_a_binding_is_refused(home: Path, canary: Canary) -> None:
+    svc = service()
+    await svc.add("main", canary.key, canary.secret, canary.passphrase, verify=False)
+    with svc.store.write() as conn:
+        conn.execute("UPDATE credentials SET base_url = NULL")
+    with pytest.raises(CredentialUrlMismatch, match="records no base URL"):
+        svc.get("main")
+    await svc.verify("main", rebind=True, client_factory=OK)
+    assert svc.get("main").key == canary.key
+
+
+def test_the_env_credential_goes_where_its_environment_says(
+    home: Path, canary: Canary, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EX_API_KEY_READ", canary.key)
+    monkeypatch.setenv("EX_API_SECRET_READ", canary.secret)
+    monkeypatch.setenv("EX_API_PASSPHRASE_READ", canary.passphrase)
+    svc = service(ex_base_url=OTHER_URL)
+    assert svc.get("env").key == canary.key
+    assert svc.info("env").base_url == OTHER_URL
+
+
+async def test_stamp_changes_with_the_row_and_is_none_when_removed(home: Path, canary: Canary) -> None:
+    svc = service()
+    await svc.add("main", canary.key, canary.secret, canary.passphrase, verify=False)
+    credential, first = svc.get_stamped("main")
+    assert svc.stamp("main") == first and credential.key == canary.key
+    assert not any(text in first for text in canary.texts())
+    svc.rotate_key()
+    rotated = svc.stamp("main")
+    assert rotated not in (None, first)
+    await service(ex_base_url=OTHER_URL).verify("main", rebind=True, client_factory=OK)
+    assert svc.stamp("main") not in (None, rotated)
+    assert svc.remove("main")
+    assert svc.stamp("main") is None

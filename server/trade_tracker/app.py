@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from .coinbase.params import check_product_id
 from .coinbase.ratelimit import RateLimits
 from .config import Settings, load_settings
-from .errors import InvalidArgument, NotFound
+from .errors import CredentialChanged, CredentialNotFound, InvalidArgument, NotFound
 from .store import TradeStore
 from .tool_models import ExportOut
 
@@ -40,6 +40,14 @@ class TradeTracker:
 
     Exchange clients are created on first use, one per credential label (each holds
     one ``httpx.AsyncClient``), and all share one set of rate-limit buckets.
+
+    A cached client is only used while its credential's stored row is the one it was
+    built from (``CredentialService.stamp``: checked on every exchange call, and again by
+    the client before every signed request). When another process replaces, removes,
+    re-binds or re-encrypts the credential, the next call builds a fresh client from the
+    row as it is now, and a call in flight stops before signing with a key that was
+    replaced or removed (:class:`CredentialChanged`; a mere re-encryption lets it go on).
+    A long-running server therefore never signs with a key that is no longer stored.
     """
 
     def __init__(
@@ -58,9 +66,9 @@ class TradeTracker:
                                                                       settings.ex_base_url)
         self._transport = transport
         self._clients: dict[str, CoinbaseClient] = {}
-        #: What each cached client was built from (fingerprint, created_at): a key replaced meanwhile, by
-        #: another process too (`credentials add --replace`), gets a new client on the next call.
-        self._client_keys: dict[str, tuple[str, str | None]] = {}
+        #: The stamp of the credential row each cached client was built from, by label.
+        self._stamps: dict[str, str] = {}
+        #: Clients whose credential changed: maybe still finishing a call, closed at exit.
         self._retired: list[CoinbaseClient] = []
         self._credentials: CredentialService | None = None
         #: One-time credential pages still open, by label (store_credential's out-of-band flow).
@@ -79,7 +87,7 @@ class TradeTracker:
         pages, self.credential_pages = list(self.credential_pages.values()), {}
         for page in pages:
             await page.stop()
-        clients, self._clients = [*self._clients.values(), *self._retired], {}
+        clients, self._clients, self._stamps = [*self._clients.values(), *self._retired], {}, {}
         self._retired = []
         for client in clients:
             await client.aclose()
@@ -97,13 +105,14 @@ class TradeTracker:
                                                   transport=self._transport)
         return self._credentials
 
-    def _new_client(self, credential: ApiCredential | None) -> CoinbaseClient:
+    def _new_client(self, credential: ApiCredential | None,
+                    credential_check: Callable[[], None] | None = None) -> CoinbaseClient:
         # The HTTP stack is imported on the first exchange call, not at start: an editor launches
         # the server often, and offline tools (query_trades, trade_summary) never need it.
         from .coinbase.client import CoinbaseClient
 
         return CoinbaseClient.from_settings(self.settings, credential, rate_limits=self.rate_limits,
-                                            transport=self._transport)
+                                            transport=self._transport, credential_check=credential_check)
 
     def public_client(self) -> CoinbaseClient:
         """The client for public endpoints (no credential needed)."""
@@ -113,22 +122,57 @@ class TradeTracker:
         return client
 
     def client_for(self, label: str | None) -> tuple[str, CoinbaseClient]:
-        """Resolve ``label`` (None → the default credential) and return its client."""
+        """Resolve ``label`` (None → the default credential) and return its client, rebuilt when the
+        stored credential changed since the cached one was made (another process may have changed it)."""
         resolved = self.credentials.resolve_label(label)
-        info = self.credentials.info(resolved)
-        built_from = (info.fingerprint, info.created_at)
         client = self._clients.get(resolved)
-        if client is not None and self._client_keys.get(resolved) != built_from:
-            self._retired.append(self._clients.pop(resolved))  # closed at exit: a call may still be using it
-            client = None
-        if client is None:
-            client = self._clients[resolved] = self._new_client(self.credentials.get(resolved))
-            self._client_keys[resolved] = built_from
+        if client is not None and self.credentials.stamp(resolved) == self._stamps.get(resolved):
+            return resolved, client
+        if client is not None:
+            self._retire(resolved)
+        credential, stamp = self.credentials.get_stamped(resolved)
+        check = self._still_stored(resolved, credential, stamp)
+        client = self._clients[resolved] = self._new_client(credential, check)
+        self._stamps[resolved] = stamp
         return resolved, client
+
+    def _still_stored(self, label: str, credential: ApiCredential, stamp: str) -> Callable[[], None]:
+        """The check a client runs before signing: ``credential`` must still be what is stored under ``label``,
+        for this base URL. One indexed read when nothing changed; after a change (by another process) the row
+        is read again: re-encrypted under a new vault key is still the same key, anything else stops the call."""
+        accepted = [stamp]
+
+        def check() -> None:
+            now = self.credentials.stamp(label)
+            if now == accepted[0]:
+                return
+            try:
+                stored, fresh = self.credentials.get_stamped(label)  # the binding is checked again here
+            except CredentialNotFound:
+                stored, fresh = None, None
+            if stored != credential or fresh is None:
+                raise CredentialChanged(
+                    f"credential '{label}' was replaced or removed by another process during this call, so it "
+                    "stopped before signing with the old key; what was done so far is kept. Run it again to use "
+                    "the credential as it is stored now"
+                )
+            accepted[0] = fresh
+            if self._stamps.get(label) == stamp:
+                self._stamps[label] = fresh
+
+        return check
+
+    def _retire(self, label: str) -> None:
+        """Stop handing out ``label``'s client; it may still be finishing a call, so close it at exit."""
+        client = self._clients.pop(label, None)
+        self._stamps.pop(label, None)
+        if client is not None:
+            self._retired.append(client)
 
     async def forget_client(self, label: str) -> None:
         """Drop a cached client, e.g. after its credential was replaced or removed."""
         client = self._clients.pop(label, None)
+        self._stamps.pop(label, None)
         if client is not None:
             await client.aclose()
 

@@ -430,6 +430,10 @@ def main(ctx: click.Context, pretty: bool | None, output_format: str | None, hom
     if home is not None:
         # The environment, not a parameter, so every layer (and `serve`'s child processes) sees it.
         os.environ["TRADE_TRACKER_HOME"] = str(home.expanduser())
+    if ctx.invoked_subcommand != "serve":  # serve sets up its own logging from the settings
+        from .logs import configure_cli_logging
+
+        configure_cli_logging(os.environ.get("TRADE_TRACKER_LOG_LEVEL"))
     ctx.obj = CliState(pretty=pretty, format=output_format)
 
 

@@ -116,11 +116,17 @@ def list_cmd() -> None:
 @credentials.command("verify")
 @click.option("--label", default=None, callback=check_label_option,
               help="The credential to check (default: the only one, or env).")
-def verify_cmd(label: str | None) -> None:
-    """Check a key with an authenticated GET /accounts and record the result."""
+@click.option("--rebind", is_flag=True,
+              help="Send the key to EX_BASE_URL even though it was verified with another URL, and bind it there "
+                   "if the exchange accepts it. Only for a URL you trust with this key.")
+def verify_cmd(label: str | None, rebind: bool) -> None:
+    """Check a key with an authenticated GET /accounts and record the result.
+
+    A stored key is only sent to the base URL it was verified with; --rebind moves it to EX_BASE_URL.
+    """
     with _service() as service:
         resolved = service.resolve_label(label)
-        emit(_public(_run(lambda: service.verify(resolved))))
+        emit(_public(_run(lambda: service.verify(resolved, rebind=rebind))))
 
 
 @credentials.command("remove")

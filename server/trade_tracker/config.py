@@ -7,6 +7,7 @@ validation error ever shows them.
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -17,13 +18,54 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from .errors import ConfigError, InsecurePermissions
 from .private_files import check_private_dir
 
-__all__ = ["MIN_HTTP_TOKEN_LENGTH", "PRODUCTION_URL", "SANDBOX_URL", "Settings", "load_settings"]
+__all__ = [
+    "MIN_HTTP_TOKEN_LENGTH",
+    "PRODUCTION_URL",
+    "SANDBOX_URL",
+    "Settings",
+    "canonical_base_url",
+    "is_loopback_host",
+    "load_settings",
+]
 
 #: The Coinbase Exchange sandbox: the default, so nothing touches a real account by accident.
 SANDBOX_URL = "https://api-public.sandbox.exchange.coinbase.com"
 PRODUCTION_URL = "https://api.exchange.coinbase.com"
 #: The shortest TRADE_TRACKER_HTTP_TOKEN accepted (``secrets.token_urlsafe(32)`` gives 43).
 MIN_HTTP_TOKEN_LENGTH = 32
+
+
+def is_loopback_host(host: str) -> bool:
+    """``localhost``, or a literal loopback address (127.0.0.0/8, ::1): traffic that never leaves the machine."""
+    host = host.strip("[]").rstrip(".").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def canonical_base_url(value: str) -> str:
+    """One spelling per base URL, so the URL a credential was verified with compares equal to the same
+    URL written differently: trailing ``/`` trimmed, scheme and host lower-cased, a default port dropped."""
+    value = value.strip().rstrip("/")
+    parts = urlsplit(value)
+    if not parts.scheme or not parts.hostname:
+        return value
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        return value
+    host = parts.hostname.lower()
+    if ":" in host:
+        host = f"[{host}]"
+    if port is not None and (scheme, port) not in (("https", 443), ("http", 80)):
+        host = f"{host}:{port}"
+    userinfo = parts.netloc.rpartition("@")[0]
+    netloc = f"{userinfo}@{host}" if userinfo else host
+    return f"{scheme}://{netloc}{parts.path}".rstrip("/")
 
 
 def default_home() -> Path:
@@ -67,7 +109,7 @@ class Settings(BaseSettings):
     ex_api_passphrase_read: SecretStr | None = Field(default=None, validation_alias="EX_API_PASSPHRASE_READ")
     http_timeout: float = Field(
         default=15.0, gt=0, le=300, validation_alias="EX_HTTP_TIMEOUT",
-        description="Seconds to wait for any single read/write on the exchange connection.",
+        description="Seconds for any single read/write, and the most one attempt may take (connect to last byte).",
     )
     connect_timeout: float = Field(
         default=5.0, gt=0, le=120, validation_alias="EX_CONNECT_TIMEOUT",
@@ -75,11 +117,11 @@ class Settings(BaseSettings):
     )
     retry_attempts: int = Field(
         default=6, ge=1, le=20, validation_alias="EX_RETRY_ATTEMPTS",
-        description="Most attempts for one request (429, 502-504, connect errors).",
+        description="Most attempts for one GET (429, 500, 502-504, connect errors; a refused connection at most 3).",
     )
     retry_timeout: float = Field(
         default=60.0, gt=0, le=600, validation_alias="EX_RETRY_TIMEOUT",
-        description="Most seconds spent retrying one request.",
+        description="Most seconds spent retrying one request (the call itself ends within this plus EX_HTTP_TIMEOUT).",
     )
     mcp_http_token: SecretStr | None = Field(
         default=None, validation_alias="TRADE_TRACKER_HTTP_TOKEN",
@@ -99,7 +141,18 @@ class Settings(BaseSettings):
             )
         if parts.query or parts.fragment:
             raise ValueError("EX_BASE_URL must not contain a query string or fragment")
-        return value
+        try:
+            _ = parts.port
+        except ValueError:
+            raise ValueError(f"EX_BASE_URL has an invalid port (got {value!r})") from None
+        if parts.scheme.lower() == "http" and not is_loopback_host(parts.hostname):
+            # The key and passphrase travel in request headers: over plain http anyone on the path reads them.
+            raise ValueError(
+                f"EX_BASE_URL {value!r} is plain http to a host other than this machine, which would send the "
+                "API key and passphrase unencrypted; use https:// (http:// is allowed only for localhost, "
+                "127.0.0.0/8 and ::1)"
+            )
+        return canonical_base_url(value)
 
     @field_validator("mcp_http_token")
     @classmethod

@@ -15,6 +15,19 @@ So every add warns that a View-only key is recommended.
 
 The ``env`` credential (``EX_API_KEY_READ`` / ``_SECRET_READ`` / ``_PASSPHRASE_READ``)
 is listed under the reserved label ``env`` and never written to disk.
+
+Base URL binding: a stored key is sent only to the base URL it was added (and verified)
+with, the ``base_url`` column. When ``EX_BASE_URL`` says otherwise, :meth:`get` refuses
+before any request (:class:`CredentialUrlMismatch`, naming both URLs); the owner either
+sets ``EX_BASE_URL`` back or re-binds on purpose with ``credentials verify --rebind``,
+which verifies the key against the new URL and records it only if the exchange accepts
+it. The ``env`` credential has no stored binding: it lives in the same environment as
+``EX_BASE_URL``, set together by the same person, so it goes where that says (plain
+http to another machine is refused for every credential, in ``config.py``).
+
+Change detection: :meth:`stamp` is a digest of a label's stored row (ciphertexts and
+binding). A long-running process compares it before each signed request, so a key that
+another process replaced, removed, re-bound or re-encrypted is never signed with again.
 """
 
 from __future__ import annotations
@@ -22,7 +35,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import sqlite3
 from collections.abc import Callable
 from typing import Any, Literal
 
@@ -33,6 +45,7 @@ from .coinbase.auth import ApiCredential, decode_secret, key_fingerprint
 from .coinbase.client import CoinbaseClient, RetryPolicy
 from .coinbase.ratelimit import RateLimits
 from .config import Settings
+from .credential_binding import STAMP_COLUMNS, check_binding, is_bound_to, row_stamp
 from .errors import (
     AuthenticationError,
     CredentialError,
@@ -205,12 +218,6 @@ class CredentialService:
         with self.store.reading("listing credentials"):
             return [row[0] for row in self.store.conn.execute("SELECT label FROM credentials ORDER BY label")]
 
-    def _row(self, label: str) -> sqlite3.Row | tuple[Any, ...] | None:
-        with self.store.reading("reading a credential"):
-            return self.store.conn.execute(
-                "SELECT key_ct, secret_ct, passphrase_ct FROM credentials WHERE label = ?", (label,)
-            ).fetchone()
-
     def _check_vault_opens_store(self) -> None:
         """Refuse to add under a key that does not open what is already stored (no mixed keys)."""
         with self.store.reading("reading a credential"):
@@ -291,23 +298,59 @@ class CredentialService:
         )
 
     def get(self, label: str) -> ApiCredential:
-        """The decrypted credential (``env`` comes from the settings, never from disk)."""
+        """The decrypted credential (``env`` comes from the settings, never from disk).
+
+        A stored credential bound to another base URL than ``EX_BASE_URL`` is refused
+        (:class:`CredentialUrlMismatch`) before anything is decrypted.
+        """
+        return self.get_stamped(label)[0]
+
+    def get_stamped(self, label: str, *, rebind: bool = False) -> tuple[ApiCredential, str]:
+        """The decrypted credential and the :meth:`stamp` of the row it was read from, in one read.
+
+        ``rebind`` skips the base URL check (for :meth:`verify` re-binding on the owner's request).
+        """
         if label == ENV_LABEL:
             env = self._env_credential()
             if env is None:
                 raise CredentialNotFound(
                     "no env credential: set EX_API_KEY_READ, EX_API_SECRET_READ and EX_API_PASSPHRASE_READ"
                 )
-            return env
+            return env, self._env_stamp()
         check_label(label)
-        row = self._row(label)
+        row = self._stamped_row(label)
         if row is None:
             raise self._not_found(label)
-        key, secret, passphrase = (self._decrypt(label, token) for token in row)
+        if not rebind:
+            check_binding(label, row[3], self.settings.ex_base_url)
+        key, secret, passphrase = (self._decrypt(label, token) for token in row[:3])
         try:
-            return ApiCredential(key=key, secret=secret, passphrase=passphrase, label=label)
+            credential = ApiCredential(key=key, secret=secret, passphrase=passphrase, label=label)
         except InvalidCredential as exc:
             raise InvalidCredential(f"stored credential '{label}' is damaged: {exc}") from None
+        return credential, row_stamp(row)
+
+    def stamp(self, label: str) -> str | None:
+        """A digest of ``label``'s stored row (ciphertexts and base URL); None when it is gone.
+
+        Cheap (one indexed read, nothing decrypted): compared before each signed request by a
+        long-running process, it changes whenever another process replaces, removes, re-binds
+        or re-encrypts the credential.
+        """
+        if label == ENV_LABEL:
+            return self._env_stamp() if self._env_credential() is not None else None
+        row = self._stamped_row(label)
+        return None if row is None else row_stamp(row)
+
+    def _stamped_row(self, label: str) -> tuple[Any, ...] | None:
+        with self.store.reading("reading a credential"):
+            return self.store.conn.execute(
+                f"SELECT {', '.join(STAMP_COLUMNS)} FROM credentials WHERE label = ?", (label,)
+            ).fetchone()
+
+    def _env_stamp(self) -> str:
+        assert self.settings.ex_api_key_read is not None
+        return "env " + key_fingerprint(self.settings.ex_api_key_read.get_secret_value().strip())
 
     def resolve_label(self, label: str | None) -> str:
         """Which credential to use: the one named, else ``env`` when set, else the only stored one."""
@@ -450,13 +493,21 @@ class CredentialService:
             )
         return "verified", _permissions("yes", _VERIFIED_BASIS), utc_now(), None
 
-    async def verify(self, label: str, *, client_factory: ClientFactory | None = None) -> CredentialInfo:
-        """Check a credential with ``GET /accounts`` and record the result (``env`` is checked, not recorded)."""
-        credential = self.get(label)
+    async def verify(
+        self, label: str, *, client_factory: ClientFactory | None = None, rebind: bool = False
+    ) -> CredentialInfo:
+        """Check a credential with ``GET /accounts`` and record the result (``env`` is checked, not recorded).
+
+        A stored credential bound to another base URL is refused unless ``rebind``: then the key
+        is sent to ``EX_BASE_URL`` (the owner said they trust it) and, only if the exchange there
+        accepts it, bound to that URL from then on. A rejection there leaves the old binding.
+        """
+        credential, stamp = self.get_stamped(label, rebind=rebind)
+        moving = label != ENV_LABEL and not self._bound_here(label)
         try:
             status, permissions, verified_at, warning = await self._verify(credential, client_factory)
         except (AuthenticationError, PermissionDenied):
-            if label != ENV_LABEL:
+            if label != ENV_LABEL and not moving:
                 self._record(label, "rejected", None, None)
             raise
         if label == ENV_LABEL:
@@ -465,13 +516,34 @@ class CredentialService:
             return self.info(label).model_copy(
                 update={"last_verified_at": verified_at, "verify_status": status, "permissions": permissions}
             )
-        self._record(label, status, verified_at, permissions)
+        if warning and moving:
+            raise ExchangeError(warning.removesuffix("; stored as unverified")
+                                + f"; credential '{label}' stays bound to its old base URL")
         if warning:
+            self._record(label, status, verified_at, permissions)
             raise ExchangeError(warning)
+        self._record(label, status, verified_at, permissions, bind_to=stamp if moving else None)
         return self.info(label)
 
-    def _record(self, label: str, status: str, verified_at: str | None, permissions: dict[str, str] | None) -> None:
+    def _bound_here(self, label: str) -> bool:
+        row = self._stamped_row(label)
+        return row is not None and is_bound_to(row[3], self.settings.ex_base_url)
+
+    def _record(self, label: str, status: str, verified_at: str | None, permissions: dict[str, str] | None,
+                *, bind_to: str | None = None) -> None:
+        """Record a verification; with ``bind_to`` (the stamp of the row that was verified), also bind the
+        row to ``EX_BASE_URL``, but only if it is still that row (not replaced meanwhile)."""
         with self.store.write("recording a verification") as conn:
+            if bind_to is not None:
+                row = conn.execute(f"SELECT {', '.join(STAMP_COLUMNS)} FROM credentials WHERE label = ?",
+                                   (label,)).fetchone()
+                if row is None or row_stamp(row) != bind_to:
+                    raise CredentialError(
+                        f"credential '{label}' was changed by another process while it was verified; nothing was "
+                        "re-bound, run verify again"
+                    )
+                conn.execute("UPDATE credentials SET base_url = ? WHERE label = ?", (self.settings.ex_base_url, label))
+                log.info("credential %r is now bound to %s", label, self.settings.ex_base_url)
             if permissions is None:
                 conn.execute("UPDATE credentials SET verify_status = ? WHERE label = ?", (status, label))
             else:

@@ -36,6 +36,8 @@ Our exception hierarchy::
         - CredentialNotFound            no credential with that label
         - InvalidCredential             the key, secret or passphrase is malformed
         - CredentialExists              a credential with that label is already stored
+        - CredentialUrlMismatch         EX_BASE_URL is not the URL the credential was verified with
+        - CredentialChanged             another process replaced or removed it during a call
       + StoreError                      the SQLite trade store
         - StoreBusy                     another process held the write lock too long
       + SyncCancelled                   a sync stopped cleanly on request
@@ -47,9 +49,11 @@ __all__ = [
     "AuthenticationError",
     "BadRequest",
     "ConfigError",
+    "CredentialChanged",
     "CredentialError",
     "CredentialExists",
     "CredentialNotFound",
+    "CredentialUrlMismatch",
     "ExchangeError",
     "ExchangeProtocolError",
     "ExchangeStatusError",
@@ -184,6 +188,14 @@ class InvalidCredential(CredentialError):
 
 class CredentialExists(CredentialError):
     """A credential is already stored under that label; remove it first to replace it."""
+
+
+class CredentialUrlMismatch(CredentialError):
+    """The credential was verified with another base URL than ``EX_BASE_URL``: its key is not sent there."""
+
+
+class CredentialChanged(CredentialError):
+    """The stored credential was replaced or removed (by another process) while a call was using it."""
 
 
 class StoreError(TradeTrackerError):

@@ -168,20 +168,28 @@ class CoinbaseAuth(httpx.Auth):
     percent-encoding and parameter order included) and ``request.content`` (the raw
     body). On "request timestamp expired" it asks ``GET /time``, corrects the shared
     clock and retries the request once, re-signed.
+
+    ``check``, when given, is called before every signature and raises when the credential
+    may no longer be used (the owner replaced or removed it meanwhile): the request is then
+    never signed, let alone sent.
     """
 
     requires_request_body = True
     requires_response_body = True
 
-    def __init__(self, credential: ApiCredential, clock: ServerClock, time_url: str | httpx.URL) -> None:
+    def __init__(self, credential: ApiCredential, clock: ServerClock, time_url: str | httpx.URL,
+                 check: Callable[[], None] | None = None) -> None:
         self._credential = credential
         self._clock = clock
         self._time_url = httpx.URL(time_url)
+        self._check = check
 
     def __repr__(self) -> str:
         return f"CoinbaseAuth({self._credential!r})"
 
     def _apply(self, request: httpx.Request) -> httpx.Request:
+        if self._check is not None:
+            self._check()
         timestamp = self._clock.timestamp()
         request_path = request.url.raw_path.decode("ascii")
         body = request.content.decode("utf-8") if request.content else ""

@@ -4,22 +4,28 @@ This module is the one boundary where httpx meets the rest of trade-tracker: eve
 httpx exception and every non-2xx answer is translated here into the tree in
 ``errors.py``, with a message a trader can act on. No httpx exception escapes.
 
-Retries (stamina): 429, 502, 503, 504 and connect errors, for GET only, with capped
-exponential backoff and jitter, bounded in attempts and in total time. A
-``Retry-After`` header (seconds or an HTTP date) is honoured when present. Other
-4xx answers are never retried, and neither is anything but a GET.
+Retries (stamina, rules in ``retries.py``): 429, 500, 502, 503, 504 and connect
+errors, for GET only, with capped exponential backoff and jitter, bounded in attempts
+and in total time. A ``Retry-After`` header (seconds or an HTTP date) is honoured when
+present. Other 4xx answers are never retried, and neither is anything but a GET. A
+refused connection (nothing listening: usually a wrong ``EX_BASE_URL``) gets at most two
+quick retries, under 3 s in all. Each retry is logged at INFO on our own logger.
+
+Deadlines: httpx's timeouts are per read, so a server that trickles one byte at a
+time could hold a call forever. Every attempt therefore has one deadline for the
+whole exchange, connect to last byte (``EX_HTTP_TIMEOUT``), and the whole call one
+of the retry budget plus that (``EX_RETRY_TIMEOUT + EX_HTTP_TIMEOUT``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
 import time
-from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from collections.abc import AsyncIterator, Callable, Sequence
+from datetime import datetime
 from typing import Any, Literal, Self
 
 import httpx
@@ -59,6 +65,17 @@ from .params import (
     check_product_id,
 )
 from .ratelimit import RateLimits, bucket_for_path
+from .retries import (
+    CURRENT_REQUEST,
+    RETRY_STATUSES,
+    AttemptTimedOut,
+    Backoff,
+    RetryableAnswer,
+    RetryPolicy,
+    install_retry_log,
+    is_connection_refused,
+    retry_after_seconds,
+)
 
 __all__ = [
     "MAX_FILLS_LIMIT",
@@ -67,54 +84,10 @@ __all__ = [
     "RateLimits",
     "RetryPolicy",
     "check_product_id",
+    "retry_after_seconds",
 ]
 
 log = logging.getLogger("trade_tracker.coinbase")
-
-RETRY_STATUSES = frozenset({429, 502, 503, 504})
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How hard one request tries: at most ``attempts`` tries within ``timeout`` seconds.
-
-    Waits grow as ``wait_initial * 2**n`` plus up to ``wait_jitter`` random seconds,
-    capped at ``wait_max``; a ``Retry-After`` header replaces the computed wait.
-    """
-
-    attempts: int = 6
-    timeout: float = 60.0
-    wait_initial: float = 0.25
-    wait_max: float = 8.0
-    wait_jitter: float = 1.0
-
-    @classmethod
-    def no_wait(cls, attempts: int = 3) -> RetryPolicy:
-        """Retries without sleeping: for tests."""
-        return cls(attempts=attempts, timeout=30.0, wait_initial=0.0, wait_max=0.0, wait_jitter=0.0)
-
-
-class _RetryableAnswer(Exception):
-    """Internal: a 429/5xx answer that may be retried. Never leaves this module."""
-
-    def __init__(self, response: httpx.Response) -> None:
-        super().__init__(response.status_code)
-        self.response = response
-
-
-def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Parse a ``Retry-After`` header: delay-seconds or an HTTP-date. None if absent or unreadable."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isascii() and value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
-
 
 def _api_message(response: httpx.Response) -> str | None:
     try:
@@ -177,6 +150,10 @@ class CoinbaseClient:
         retry: the bounded retry policy.
         rate_limits: the client-side buckets; the process-wide shared ones by default.
         transport: an httpx transport (tests pass respx's or an ASGI one).
+        attempt_timeout: the most seconds one attempt may take, connect to last byte; by default
+            the read timeout. The whole call is bounded by ``retry.timeout`` plus this.
+        credential_check: called before every signed request; raises when the credential may no
+            longer be used (e.g. another process replaced it), so no request is signed with it.
     """
 
     def __init__(
@@ -189,6 +166,8 @@ class CoinbaseClient:
         rate_limits: RateLimits | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         clock: ServerClock | None = None,
+        attempt_timeout: float | None = None,
+        credential_check: Callable[[], None] | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.credential = credential
@@ -196,12 +175,15 @@ class CoinbaseClient:
         self.rate_limits = rate_limits or RateLimits.shared()
         self.clock = clock or ServerClock()
         self.requests_sent = 0
+        timeouts = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+        self.attempt_timeout = float(attempt_timeout or timeouts.read or timeouts.connect or 15.0)
         self._auth = (
-            CoinbaseAuth(credential, self.clock, time_url=f"{self.base_url}/time") if credential else None
+            CoinbaseAuth(credential, self.clock, time_url=f"{self.base_url}/time", check=credential_check)
+            if credential else None
         )
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
-            timeout=timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout),
+            timeout=timeouts,
             transport=transport,
             headers={"User-Agent": f"trade-tracker/{__version__}", "Accept": "application/json"},
             follow_redirects=False,
@@ -216,6 +198,7 @@ class CoinbaseClient:
         rate_limits: RateLimits | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         retry: RetryPolicy | None = None,
+        credential_check: Callable[[], None] | None = None,
     ) -> CoinbaseClient:
         """The client as trade-tracker runs it: ``EX_BASE_URL``, the timeouts and retry bounds from the
         settings, and rate limits shared with every process using the same ``TRADE_TRACKER_HOME``."""
@@ -226,6 +209,8 @@ class CoinbaseClient:
             retry=retry or RetryPolicy(attempts=settings.retry_attempts, timeout=settings.retry_timeout),
             rate_limits=rate_limits or RateLimits.across_processes(settings.trade_tracker_home, settings.ex_base_url),
             transport=transport,
+            attempt_timeout=settings.http_timeout,
+            credential_check=credential_check,
         )
 
     def __repr__(self) -> str:
@@ -262,19 +247,13 @@ class CoinbaseClient:
             )
         bucket = bucket_for_path(path)
         policy = self.retry
-        started = time.monotonic()
-
-        def backoff(exc: Exception) -> bool | float:
-            if isinstance(exc, _RetryableAnswer):
-                delay = retry_after_seconds(exc.response.headers.get("Retry-After"))
-                if delay is None:
-                    return True
-                # Honour the server's delay, but never beyond this request's time budget.
-                return delay if time.monotonic() - started + delay <= policy.timeout else False
-            return isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+        backoff = Backoff(policy)
+        deadline = backoff.started + policy.timeout + self.attempt_timeout  # the whole call, retries included
 
         import stamina  # imported on first request: keeps the server's cold start short
 
+        install_retry_log()
+        token = CURRENT_REQUEST.set(f"{method} {path}")
         try:
             async for attempt in stamina.retry_context(
                 on=backoff,
@@ -286,23 +265,50 @@ class CoinbaseClient:
             ):
                 with attempt:
                     await self.rate_limits.acquire(bucket)
-                    self.requests_sent += 1
-                    response = await self._http.request(
-                        method, path, params=params, auth=self._auth if private else None
-                    )
+                    response = await self._attempt(method, path, params, private, deadline)
                     log.debug("%s %s -> %s", method, path, response.status_code)
                     if response.status_code in RETRY_STATUSES:
-                        raise _RetryableAnswer(response)
-        except _RetryableAnswer as exc:
+                        raise RetryableAnswer(response)
+        except RetryableAnswer as exc:
             raise self._status_error(method, path, exc.response) from None
+        except AttemptTimedOut as exc:
+            raise ExchangeUnreachable(
+                f"Coinbase Exchange at {self.base_url} did not finish answering {method} {path} within "
+                f"{exc.seconds:g} s; check the network, or raise EX_HTTP_TIMEOUT"
+            ) from None
         except httpx.HTTPError as exc:
             raise self._transport_error(method, path, exc) from exc
+        finally:
+            CURRENT_REQUEST.reset(token)
         if response.is_success:
             return response
         raise self._status_error(method, path, response)
 
+    async def _attempt(
+        self, method: str, path: str, params: Sequence[tuple[str, str]] | None, private: bool, deadline: float
+    ) -> httpx.Response:
+        """One attempt, connect to last byte, under one deadline: httpx's timeouts are per read, so
+        without this a server sending a byte every few seconds could hold the call indefinitely."""
+        seconds = min(self.attempt_timeout, deadline - time.monotonic())
+        if seconds <= 0:
+            raise AttemptTimedOut(round(self.attempt_timeout, 3))
+        self.requests_sent += 1
+        timer = asyncio.timeout(seconds)
+        try:
+            async with timer:
+                return await self._http.request(method, path, params=params, auth=self._auth if private else None)
+        except TimeoutError:
+            if timer.expired():
+                raise AttemptTimedOut(round(seconds, 3)) from None
+            raise
+
     def _transport_error(self, method: str, path: str, exc: httpx.HTTPError) -> ExchangeError:
         kind = type(exc).__name__
+        if is_connection_refused(exc):
+            return ExchangeUnreachable(
+                f"nothing is listening at {self.base_url} (connection refused on {method} {path}): "
+                "is EX_BASE_URL right?"
+            )
         if isinstance(exc, httpx.TimeoutException):
             return ExchangeUnreachable(
                 f"Coinbase Exchange at {self.base_url} did not answer {method} {path} in time ({kind}); "

@@ -550,3 +550,11 @@ async def test_a_change_to_any_field_on_resync_is_an_update(store, client, excha
     full = await sync_fills(store, client, LABEL, ["BTC-USD"], full_history=True)
     assert (full.inserted, full.updated, full.unchanged) == (0, 2, 58)
     assert stored(store) == exchange.history()
+
+
+async def test_a_trade_id_sqlite_cannot_hold_is_a_protocol_error_not_a_crash(store, client, exchange):
+    exchange.add("BTC-USD", 5)
+    exchange.fills["BTC-USD"][max(exchange.fills["BTC-USD"])]["trade_id"] = 2**63  # was: OverflowError from sqlite3
+    with pytest.raises(ExchangeProtocolError, match="trade_id"):
+        await sync_fills(store, client, LABEL, ["BTC-USD"])
+    assert store.count_fills() == 0

@@ -246,21 +246,22 @@ def test_empty_batch(store: TradeStore) -> None:
             st.integers(1, 60),
             st.booleans(),
             st.decimals(min_value=0, max_value=10**6, places=16, allow_nan=False).map(lambda d: format(d, "f")),
+            st.sampled_from(["main", "other"]),
         ),
         max_size=80,
     )
 )
 def test_upsert_twice_equals_once(tmp_path_factory, fills) -> None:
     """Idempotence (P24): the second upsert of the same batch changes nothing and reports so."""
-    rows = [row(tid, product, settled=int(settled), fee=fee) for product, tid, settled, fee in fills]
+    rows = [row(tid, product, settled=int(settled), fee=fee, label=lab) for product, tid, settled, fee, lab in fills]
     with TradeStore(tmp_path_factory.mktemp("idem") / "t.db") as store:
         first = store.upsert_fills(rows)
         snapshot = all_rows(store)
-        unique = len({(r[0], r[1]) for r in rows})
+        unique = len({(r[0], r[15], r[1]) for r in rows})
         assert first == PageCounts(unique, 0, 0)
         assert store.upsert_fills(rows) == PageCounts(0, 0, unique)
         assert all_rows(store) == snapshot
-        assert {(r[0], r[1]): r[6] for r in rows} == {(r[0], r[1]): r[6] for r in snapshot}
+        assert {(r[0], r[15], r[1]): r[6] for r in rows} == {(r[0], r[15], r[1]): r[6] for r in snapshot}
 
 
 # ---- commit_page: rows and cursor in one transaction ------------------------------------------

@@ -175,7 +175,8 @@ class Order(ExchangeModel):
 
 
 class Fill(ExchangeModel):
-    """One fill. ``trade_id`` is unique only within its product."""
+    """One fill. ``trade_id`` is unique only within its product, and names the market trade: the
+    maker's and the taker's fills of one trade share it (the store keys fills by label too)."""
 
     trade_id: TradeId
     product_id: str

@@ -5,9 +5,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import time
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from email.utils import format_datetime
 from typing import Any
 
@@ -17,6 +19,7 @@ import respx
 
 from trade_tracker.coinbase.auth import ApiCredential
 from trade_tracker.coinbase.client import CoinbaseClient, RetryPolicy, check_product_id, retry_after_seconds
+from trade_tracker.coinbase.formats import decimal_text
 from trade_tracker.coinbase.ratelimit import Bucket, RateLimits
 from trade_tracker.errors import (
     AuthenticationError,
@@ -569,6 +572,71 @@ async def test_non_json_200_is_protocol_error(client: CoinbaseClient, router: re
 async def test_wrong_shape_is_protocol_error(client: CoinbaseClient, router: respx.MockRouter, body: Any) -> None:
     router.get("/fills").mock(return_value=httpx.Response(200, json=body))
     with pytest.raises(ExchangeProtocolError, match="documented shape"):
+        await client.list_fills("BTC-USD")
+
+
+# -- inputs from the exchange are checked once, here ----------------------------------------------
+
+
+EXACT = "123456789012345678.123456789"
+
+
+async def test_json_numbers_are_decimal_never_float(client: CoinbaseClient, router: respx.MockRouter) -> None:
+    """A number (not a string) in the JSON stays exact to the last digit: float would give 123456789012345680."""
+    account = (b'[{"id": "a", "currency": "BTC", "balance": ' + EXACT.encode() + b', "hold": 0.00000010, '
+               b'"available": 1E-8}]')
+    router.get("/accounts").mock(return_value=httpx.Response(200, content=account))
+    (got,) = await client.list_accounts()
+    assert got.balance == Decimal(EXACT) and decimal_text(got.balance) == EXACT
+    assert decimal_text(got.hold) == "0.00000010" and got.available == Decimal("1E-8")
+    body = json.dumps([fill_json(3)]).replace('"8087.38000000"', EXACT).encode()
+    router.get("/fills").mock(return_value=httpx.Response(200, content=body))
+    (fill,) = (await client.list_fills("BTC-USD")).fills
+    assert decimal_text(fill.price) == EXACT
+
+
+@pytest.mark.parametrize("side", ["long", "BUY", "", None, 1])
+async def test_a_side_other_than_buy_or_sell_is_a_protocol_error(
+    client: CoinbaseClient, router: respx.MockRouter, side: object
+) -> None:
+    router.get("/fills").mock(return_value=httpx.Response(200, json=[fill_json(3) | {"side": side}]))
+    with pytest.raises(ExchangeProtocolError, match=r"0\.side: Input should be 'buy' or 'sell'"):
+        await client.list_fills("BTC-USD")
+
+
+@pytest.mark.parametrize("trade_id", [0, -5, 2**63, "9223372036854775808", 10**30])
+async def test_a_trade_id_the_store_cannot_key_is_a_protocol_error(
+    client: CoinbaseClient, router: respx.MockRouter, trade_id: object
+) -> None:
+    router.get("/fills").mock(return_value=httpx.Response(200, json=[fill_json(3) | {"trade_id": trade_id}]))
+    with pytest.raises(ExchangeProtocolError, match=r"0\.trade_id"):
+        await client.list_fills("BTC-USD")
+
+
+async def test_the_largest_storable_trade_id_is_accepted(client: CoinbaseClient, router: respx.MockRouter) -> None:
+    router.get("/fills").mock(return_value=httpx.Response(200, json=[fill_json(2**63 - 1)]))
+    assert (await client.list_fills("BTC-USD")).fills[0].trade_id == 2**63 - 1
+
+
+@pytest.mark.parametrize("number", [b"1E+50000000", b'"1E+50000000"', b'"0E-50000000"', b"-1e-999999999"])
+async def test_an_absurd_exponent_is_refused_not_expanded(
+    client: CoinbaseClient, router: respx.MockRouter, number: bytes
+) -> None:
+    body = json.dumps([fill_json(3)]).replace('"0.2433492642000000"', number.decode()).encode()
+    router.get("/fills").mock(return_value=httpx.Response(200, content=body))
+    started = time.monotonic()
+    with pytest.raises(ExchangeProtocolError, match=r"0\.fee: .*exponent"):
+        await client.list_fills("BTC-USD")
+    assert time.monotonic() - started < 1.0  # 50 million digits were never written out
+
+
+@pytest.mark.parametrize("body", [b'[{"price": NaN}]', b"[Infinity]", b"[" * 100_000 + b"]" * 100_000,
+                                  b"[" + b"9" * 5000 + b"]"])
+async def test_json_that_is_not_json_numbers_is_a_protocol_error(
+    client: CoinbaseClient, router: respx.MockRouter, body: bytes
+) -> None:
+    router.get("/fills").mock(return_value=httpx.Response(200, content=body))
+    with pytest.raises(ExchangeProtocolError, match="valid JSON"):
         await client.list_fills("BTC-USD")
 
 

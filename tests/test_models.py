@@ -368,3 +368,58 @@ def test_models_are_frozen() -> None:
 @pytest.mark.parametrize("text", ["2024-03-01 04:00", "2024-03-01T04:00Z", "2024-03-01T04:00:00"])
 def test_timestamps_without_seconds_or_zone_are_utc(text: str) -> None:
     assert iso_utc(parse_timestamp(text)) == "2024-03-01T04:00:00.000000Z"
+
+
+# -- inputs checked once, at the adapter ------------------------------------------------------
+
+
+def test_decimal_inputs_are_taken_exactly() -> None:
+    """The client decodes JSON numbers as Decimal; the models take them (and strings) as they are."""
+    exact = Decimal("123456789012345678.123456789")
+    fill = Fill.model_validate(_FILL | {"price": exact, "size": "0.00000010"})
+    assert fill.price == exact and fill.model_dump(mode="json")["price"] == "123456789012345678.123456789"
+    assert fill.model_dump(mode="json")["size"] == "0.00000010"
+
+
+@pytest.mark.parametrize("side", ["long", "BUY", "Sell", " buy", "", None])
+def test_side_must_be_buy_or_sell(side: object) -> None:
+    with pytest.raises(ValidationError, match="side"):
+        Fill.model_validate(_FILL | {"side": side})
+    with pytest.raises(ValidationError, match="side"):
+        Order.model_validate({"id": "o", "product_id": "BTC-USD", "side": side, "status": "done",
+                              "created_at": "2024-03-01T00:00:00Z"})
+
+
+@pytest.mark.parametrize("bad", [0, -1, 2**63, str(2**63), Decimal(2**63)])
+def test_trade_id_outside_the_store_key_rejected(bad: object) -> None:
+    with pytest.raises(ValidationError, match="trade_id"):
+        Fill.model_validate(_FILL | {"trade_id": bad})
+
+
+@pytest.mark.parametrize("good", [1, 2**63 - 1, str(2**63 - 1), Decimal(74)])
+def test_trade_id_within_the_store_key_accepted(good: object) -> None:
+    assert Fill.model_validate(_FILL | {"trade_id": good}).trade_id == int(good)  # type: ignore[call-overload]
+
+
+@pytest.mark.parametrize("bad", ["1E+50000000", "0E-50000000", "-1e-50000000", "1E+41", "1E-41",
+                                 Decimal("1E+50000000"), "0." + "0" * 41])
+def test_absurd_exponents_refused(bad: object) -> None:
+    with pytest.raises(ValidationError, match="exponent"):
+        Fill.model_validate(_FILL | {"fee": bad})
+    with pytest.raises(ValidationError, match="exponent"):
+        Account.model_validate({"id": "a", "currency": "BTC", "balance": bad, "hold": "0", "available": "0"})
+
+
+@pytest.mark.parametrize("edge", ["1E+40", "1E-40", "9" * 41, "0." + "0" * 39 + "1", "0.0000000000000000"])
+def test_numbers_at_the_exponent_bound_accepted(edge: str) -> None:
+    fill = Fill.model_validate(_FILL | {"fee": edge})
+    assert Decimal(fill.model_dump(mode="json")["fee"]) == Decimal(edge)
+
+
+def test_epoch_numbers_as_decimal_and_out_of_range() -> None:
+    assert parse_timestamp(Decimal("1420674445.201")) == datetime(2015, 1, 7, 23, 47, 25, 201000, tzinfo=UTC)
+    for bad in (Decimal("1E+30"), 10**30, float("inf")):
+        with pytest.raises(ValueError, match="out of range"):
+            parse_timestamp(bad)
+    with pytest.raises(ValidationError):  # a ValidationError, not an OverflowError escaping the adapter
+        Fill.model_validate(_FILL | {"created_at": 10**30})

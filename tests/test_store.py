@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import sqlite3
 import stat
 from collections.abc import Iterator
@@ -63,13 +65,14 @@ def test_fills_schema(store: TradeStore) -> None:
     assert tuple(columns) == FILL_COLUMNS
     for money in ("price", "size", "fee", "usd_volume"):
         assert columns[money][0] == "TEXT"  # exact decimal strings, never REAL
-    assert columns["product_id"][2] == 1 and columns["trade_id"][2] == 2  # PRIMARY KEY (product_id, trade_id)
+    # PRIMARY KEY (product_id, label, trade_id): both sides of one market trade can be ours
+    assert (columns["product_id"][2], columns["label"][2], columns["trade_id"][2]) == (1, 2, 3)
     indexes = {
         r[1]: [c[2] for c in store.conn.execute(f"PRAGMA index_info({r[1]})")]
         for r in store.conn.execute("PRAGMA index_list(fills)")
     }
-    assert indexes["fills_by_product_time_id"] == ["product_id", "created_at", "trade_id"]
-    assert indexes["fills_by_time_key"] == ["created_at", "product_id", "trade_id"]
+    assert indexes["fills_by_product_time_id"] == ["product_id", "created_at", "trade_id", "label"]
+    assert indexes["fills_by_time_key"] == ["created_at", "product_id", "trade_id", "label"]
     assert indexes["fills_by_order"] == ["order_id"]
     assert indexes["fills_unsettled"] == ["product_id", "label", "trade_id"]
     assert "fills_by_time" not in indexes and "fills_by_product_time" not in indexes
@@ -157,14 +160,69 @@ def test_decimal_strings_are_stored_byte_for_byte(store: TradeStore) -> None:
     assert got == [("0.00000010", "0.0000000000000001", "text"), ("0.00601800", "12.3456789012345600", "text")]
 
 
-def test_upsert_counts_and_updates_only_settled_and_fee(store: TradeStore) -> None:
+def test_upsert_counts_and_updates_changed_rows(store: TradeStore) -> None:
     assert store.upsert_fills([row(1, settled=0), row(2), row(3)]) == PageCounts(3, 0, 0)
     assert store.upsert_fills([row(1, settled=0), row(2), row(3)]) == PageCounts(0, 0, 3)
     changed = [row(1, settled=1), row(2, fee="9.9"), row(3, side="sell"), row(4)]
-    assert store.upsert_fills(changed) == PageCounts(1, 2, 1)
+    assert store.upsert_fills(changed) == PageCounts(1, 3, 0)
     stored = {r[1]: r for r in all_rows(store)}
     assert stored[1][9] == 1 and stored[2][6] == "9.9"
-    assert stored[3][3] == "buy"  # only settled and fee are refreshed
+    assert stored[3][3] == "sell"
+
+
+_NOT_KEY = [c for c in FILL_COLUMNS if c not in ("product_id", "label", "trade_id")]
+
+
+@pytest.mark.parametrize("column", _NOT_KEY)
+def test_a_change_to_any_stored_field_is_an_update(store: TradeStore, column: str) -> None:
+    """Not only settled and fee: whatever the exchange corrects in a fill reaches the store, and is counted."""
+    original = row(1, settled=0)
+    store.upsert_fills([original, row(2)])
+    at = FILL_COLUMNS.index(column)
+    new_value = {"settled": 1, "created_at": "2024-03-02T00:00:00.000000Z"}.get(column, f"{original[at]}9")
+    edited = (*original[:at], new_value, *original[at + 1:])
+    assert store.upsert_fills([edited, row(2)]) == PageCounts(0, 1, 1)
+    assert all_rows(store)[0] == edited
+    assert store.upsert_fills([edited, row(2)]) == PageCounts(0, 0, 2)
+
+
+def test_a_field_that_became_null_is_an_update(store: TradeStore) -> None:
+    original = row(1)
+    store.upsert_fills([original])
+    at = FILL_COLUMNS.index("usd_volume")
+    edited = (*original[:at], None, *original[at + 1:])
+    assert store.upsert_fills([edited]) == PageCounts(0, 1, 0)
+    assert all_rows(store)[0][at] is None
+
+
+def test_two_labels_on_opposite_sides_of_one_trade_keep_two_rows(store: TradeStore) -> None:
+    """One market trade, a maker and a taker: both are accounts here, each keeps its own side."""
+    maker = row(77, side="sell", label="alice", order_id="order-of-alice", fee="0")
+    taker = row(77, side="buy", label="bob", order_id="order-of-bob")
+    assert store.upsert_fills([maker]) == PageCounts(1, 0, 0)
+    assert store.upsert_fills([taker]) == PageCounts(1, 0, 0)  # was: (0, 0, 1), bob's side lost
+    assert sorted(all_rows(store)) == sorted([maker, taker])
+    assert store.upsert_fills([maker, taker]) == PageCounts(0, 0, 2)
+    assert [r["side"] for r in store.query_fills(label="bob")[0]] == ["buy"]
+    assert [r["side"] for r in store.query_fills(label="alice")[0]] == ["sell"]
+    assert store.fill_products("alice") == store.fill_products("bob") == ["BTC-USD"]
+
+
+def test_paging_visits_both_sides_of_shared_trades_once(store: TradeStore) -> None:
+    """Rows that tie on (created_at, product_id, trade_id) differ by label, the key's last tie-breaker."""
+    labels = ("alice", "bob", "carol")
+    store.upsert_fills([row(t, p, label=lab, created_at="2024-03-01T12:00:00.000000Z")
+                        for t in (1, 2) for p in ("BTC-USD", "ETH-USD") for lab in labels])
+    for product_id in (None, "ETH-USD"):
+        seen, cursor = [], None
+        while True:
+            rows, cursor = store.query_fills(product_id=product_id, limit=1, cursor=cursor)
+            seen += [(r["product_id"], r["trade_id"], r["label"]) for r in rows]
+            if cursor is None:
+                break
+        wanted = sorted(((p, t, lab) for t in (1, 2) for p in ("BTC-USD", "ETH-USD") for lab in labels
+                         if product_id in (None, p)), reverse=True)
+        assert seen == wanted
 
 
 def test_same_trade_id_in_two_products_is_two_rows(store: TradeStore) -> None:
@@ -189,21 +247,22 @@ def test_empty_batch(store: TradeStore) -> None:
             st.integers(1, 60),
             st.booleans(),
             st.decimals(min_value=0, max_value=10**6, places=16, allow_nan=False).map(lambda d: format(d, "f")),
+            st.sampled_from(["main", "other"]),
         ),
         max_size=80,
     )
 )
 def test_upsert_twice_equals_once(tmp_path_factory, fills) -> None:
     """Idempotence (P24): the second upsert of the same batch changes nothing and reports so."""
-    rows = [row(tid, product, settled=int(settled), fee=fee) for product, tid, settled, fee in fills]
+    rows = [row(tid, product, settled=int(settled), fee=fee, label=lab) for product, tid, settled, fee, lab in fills]
     with TradeStore(tmp_path_factory.mktemp("idem") / "t.db") as store:
         first = store.upsert_fills(rows)
         snapshot = all_rows(store)
-        unique = len({(r[0], r[1]) for r in rows})
+        unique = len({(r[0], r[15], r[1]) for r in rows})
         assert first == PageCounts(unique, 0, 0)
         assert store.upsert_fills(rows) == PageCounts(0, 0, unique)
         assert all_rows(store) == snapshot
-        assert {(r[0], r[1]): r[6] for r in rows} == {(r[0], r[1]): r[6] for r in snapshot}
+        assert {(r[0], r[15], r[1]): r[6] for r in rows} == {(r[0], r[15], r[1]): r[6] for r in snapshot}
 
 
 # ---- commit_page: rows and cursor in one transaction ------------------------------------------
@@ -243,9 +302,11 @@ def test_record_run_and_sync_states(store: TradeStore) -> None:
 def test_unsettled_summary(store: TradeStore) -> None:
     assert store.unsettled_summary("main", "BTC-USD") is None
     orders = {4: "b", 8: "a", 9: "a"}
-    store.upsert_fills([row(t, order_id=orders.get(t, "c"), label="other" if t == 9 else "main")
-                        for t in range(1, 11)])
-    store.upsert_fills([row(4, settled=0), row(8, settled=0), row(9, settled=0)])
+    def fill(t: int, settled: int = 1) -> tuple[Any, ...]:
+        return row(t, order_id=orders.get(t, "c"), label="other" if t == 9 else "main", settled=settled)
+
+    store.upsert_fills([fill(t) for t in range(1, 11)])
+    store.upsert_fills([fill(4, 0), fill(8, 0), fill(9, 0)])
     summary = store.unsettled_summary("main", "BTC-USD")
     assert summary is not None
     # fills 4..10 of this label only: fill 9 belongs to "other" and is neither counted nor re-read
@@ -354,7 +415,7 @@ def test_fill_products_of_an_empty_store(tmp_path: Path) -> None:
         ({"limit": True}, "limit must be"),
         ({"cursor": "not-a-cursor"}, "cursor is not one this store issued"),
         ({"cursor": ""}, "cursor is not one this store issued"),
-        ({"cursor": encode_cursor("2024-03-01", "BTC-USD", 1)}, "cursor is not one"),
+        ({"cursor": encode_cursor("2024-03-01", "BTC-USD", 1, "main")}, "cursor is not one"),
     ],
 )
 def test_invalid_arguments(filled: TradeStore, kwargs: dict[str, Any], match: str) -> None:
@@ -363,12 +424,24 @@ def test_invalid_arguments(filled: TradeStore, kwargs: dict[str, Any], match: st
 
 
 def test_cursor_round_trip_and_tampering() -> None:
-    key = ("2024-03-01T12:00:00.000000Z", "BTC-USD", 78098253)
+    key = ("2024-03-01T12:00:00.000000Z", "BTC-USD", 78098253, "main")
     cursor = encode_cursor(*key)
     assert decode_cursor(cursor) == key and "=" not in cursor
-    for bad in (cursor[:-2], cursor + "!!", "W1tdXQ", encode_cursor(key[0], key[1], 1)[:-1] + "x"):
+    for bad in (cursor[:-2], cursor + "!!", "W1tdXQ", encode_cursor(key[0], key[1], 1, "x")[:-1] + "x"):
         with pytest.raises(InvalidArgument):
             decode_cursor(bad)
+
+
+def test_a_cursor_from_before_the_label_key_still_resumes(filled: TradeStore) -> None:
+    """0.1.0 issued three-part cursors (no label); one held across the upgrade resumes where it stopped."""
+    rows, _ = filled.query_fills(limit=5)
+    last = rows[-1]
+    legacy = base64.urlsafe_b64encode(
+        json.dumps([last["created_at"], last["product_id"], last["trade_id"]], separators=(",", ":")).encode()
+    ).decode().rstrip("=")
+    assert decode_cursor(legacy) == (last["created_at"], last["product_id"], last["trade_id"], "")
+    after, _ = filled.query_fills(limit=40, cursor=legacy)
+    assert [(r["product_id"], r["trade_id"]) for r in after] == expected_order(filled)[5:]
 
 
 @pytest.mark.parametrize("product_id, index", [(None, "fills_by_time_key"), ("BTC-USD", "fills_by_product_time_id")])

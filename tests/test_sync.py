@@ -532,3 +532,64 @@ async def test_decimal_strings_survive_byte_for_byte(store, client, exchange):
     row = store.conn.execute("SELECT size, fee, price FROM fills WHERE trade_id = ?", (tid,)).fetchone()
     assert row == ("0.00000010", "0.2433492642000000", "8087.38000000")
     assert Decimal(row[1]).as_tuple().exponent == -16
+
+
+# ---- fills belong to their account: one market trade, two labels ------------------------------
+
+
+async def test_two_labels_on_opposite_sides_of_one_trade_keep_two_rows_and_two_books(store, credential):
+    """A trade_id names the market trade: when both its maker and its taker are accounts synced into
+    this store, each label keeps its own side, and each label's book sees it."""
+    from trade_tracker.analytics import summarize
+
+    maker, taker = FakeExchange(seed=3), FakeExchange(seed=3)  # the same trades, seen from both sides
+    maker.add("BTC-USD", 130)
+    taker.add("BTC-USD", 130)
+    for fill in taker.fills["BTC-USD"].values():
+        fill.update(side="sell" if fill["side"] == "buy" else "buy", liquidity="MT"[fill["liquidity"] == "M"],
+                    order_id="b0b" + fill["order_id"][3:], fee="0.0000000000000000")
+    other = "https://api.other-side.test"
+    with respx.mock(assert_all_called=True) as router:
+        router.get(f"{BASE}/fills").mock(side_effect=maker.handle_fills)
+        router.get(f"{other}/fills").mock(side_effect=taker.handle_fills)
+        limits = RateLimits.disabled()
+        async with CoinbaseClient(BASE, credential, retry=RetryPolicy.no_wait(2), rate_limits=limits) as a, \
+                CoinbaseClient(other, credential, retry=RetryPolicy.no_wait(2), rate_limits=limits) as b:
+            alice = await sync_fills(store, a, "alice", ["BTC-USD"])
+            bob = await sync_fills(store, b, "bob", ["BTC-USD"])
+            assert (alice.inserted, bob.inserted, bob.unchanged) == (130, 130, 0)  # was: bob 0 inserted, 130 unchanged
+            again = await sync_fills(store, b, "bob", ["BTC-USD"], full_history=True)
+            assert (again.inserted, again.updated, again.unchanged) == (0, 0, 130)
+    assert store.count_fills(label="alice") == store.count_fills(label="bob") == 130
+    sides = dict(store.conn.execute(
+        "SELECT label || ':' || trade_id, side FROM fills WHERE trade_id = ?", (min(maker.fills["BTC-USD"]),)
+    ).fetchall())
+    assert sorted(sides.values()) == ["buy", "sell"]
+    a_book, b_book = (summarize(store, label=label).products[0] for label in ("alice", "bob"))
+    assert (a_book.buy_count, a_book.sell_count) == (b_book.sell_count, b_book.buy_count)
+    assert a_book.buy_count and a_book.sell_count
+    assert Decimal(a_book.position) == -Decimal(b_book.position) != 0
+    assert Decimal(b_book.fee_total) == 0 < Decimal(a_book.fee_total)
+    both = summarize(store).products[0]
+    assert both.buy_count == both.sell_count == 130 and Decimal(both.position) == 0
+
+
+async def test_a_change_to_any_field_on_resync_is_an_update(store, client, exchange):
+    """The exchange corrects something other than settled/fee (here the liquidity flag and the price):
+    a full re-sync reports it as updated and stores it."""
+    exchange.add("BTC-USD", 60)
+    await sync_fills(store, client, LABEL, ["BTC-USD"])
+    first, second = sorted(exchange.fills["BTC-USD"])[7:9]
+    exchange.fills["BTC-USD"][first]["liquidity"] = "O"
+    exchange.fills["BTC-USD"][second]["price"] = "9999.00000001"
+    full = await sync_fills(store, client, LABEL, ["BTC-USD"], full_history=True)
+    assert (full.inserted, full.updated, full.unchanged) == (0, 2, 58)
+    assert stored(store) == exchange.history()
+
+
+async def test_a_trade_id_sqlite_cannot_hold_is_a_protocol_error_not_a_crash(store, client, exchange):
+    exchange.add("BTC-USD", 5)
+    exchange.fills["BTC-USD"][max(exchange.fills["BTC-USD"])]["trade_id"] = 2**63  # was: OverflowError from sqlite3
+    with pytest.raises(ExchangeProtocolError, match="trade_id"):
+        await sync_fills(store, client, LABEL, ["BTC-USD"])
+    assert store.count_fills() == 0

@@ -154,7 +154,7 @@ def export_fills_csv(
     """Write the stored fills matching the filters to a CSV file, oldest first.
 
     Filters read as in :func:`trade_tracker.analytics.summarize` (since and until inclusive, a bare
-    date is the whole UTC day). Rows are ordered by (created_at, product_id, trade_id), with the
+    date is the whole UTC day). Rows are ordered by (created_at, product_id, trade_id, label), with the
     exact strings the API sent; NULL is an empty field. One SELECT reads one consistent snapshot.
 
     Raises:
@@ -164,7 +164,7 @@ def export_fills_csv(
     # The store's own filter builder: an export selects exactly what query_trades would show.
     where, params = fill_filter_sql(product_id, None, since, until, label or None)
     query = (
-        f"SELECT {', '.join(FILL_CSV_COLUMNS)} FROM fills{where} ORDER BY created_at, product_id, trade_id"
+        f"SELECT {', '.join(FILL_CSV_COLUMNS)} FROM fills{where} ORDER BY created_at, product_id, trade_id, label"
     )
     with store.reading("exporting fills") as conn:
         return _write_csv(path, FILL_CSV_COLUMNS, conn.execute(query, params))

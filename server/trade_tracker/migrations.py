@@ -7,8 +7,11 @@ the end and never rename or edit an old one.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
+
+from .errors import StoreError
 
 if TYPE_CHECKING:
     import sqlite_utils  # only for annotations: the store imports it on first use
@@ -20,6 +23,7 @@ __all__ = [
     "m003_sync_state",
     "m004_fill_query_indexes",
     "m005_analytics_cache",
+    "m006_fills_key_with_label",
     "m007_discovery_state",
     "m008_sync_runs",
     "migration",
@@ -183,6 +187,50 @@ def m005_analytics_cache(db: sqlite_utils.Database) -> None:
         "INSERT INTO analytics_dirty (label, product_id, from_at) "
         "SELECT label, product_id, min(created_at) FROM fills GROUP BY label, product_id"
     )
+
+
+_OLD_FILLS_KEY = re.compile(r"PRIMARY KEY\s*\(\s*product_id\s*,\s*trade_id\s*\)", re.IGNORECASE)
+_FILLS_TABLE_NAME = re.compile(r"^\s*CREATE\s+TABLE\s+(\"fills\"|fills)\b", re.IGNORECASE)
+#: The keyset-order indexes gain ``label`` as their last column, the tie-breaker of query_fills' order.
+_KEY_INDEXES = {
+    "fills_by_product_time_id":
+        "CREATE INDEX fills_by_product_time_id ON fills (product_id, created_at, trade_id, label)",
+    "fills_by_time_key": "CREATE INDEX fills_by_time_key ON fills (created_at, product_id, trade_id, label)",
+}
+
+
+@migration
+def m006_fills_key_with_label(db: sqlite_utils.Database) -> None:
+    """Key fills by (product_id, label, trade_id): a trade_id names the *market* trade, whose maker and
+    taker may both be accounts in this store, so each credential label keeps its own side of it.
+
+    SQLite cannot change a primary key, so the table is rebuilt in place (SQLite's documented
+    "generalized ALTER TABLE" steps) inside ``migrate``'s ``BEGIN IMMEDIATE`` transaction: all or
+    nothing, and no other connection writes meanwhile. The new table is the stored ``CREATE TABLE``
+    text with only the key changed, so every column (one added by any earlier migration too) keeps
+    its type, default and NOT NULL. Every row is copied with its rowid; every other index and trigger
+    on ``fills`` (``fills_by_order``, ``fills_unsettled``, the analytics triggers) is re-created from
+    its own stored SQL, and the two keyset-order indexes gain ``label`` as their tie-breaker.
+    sqlite-utils' ``transform()`` is not used: it drops triggers and rewrites defaults. The analytics
+    cache is keyed by (label, product) already and no row changes, so it stays valid as it is.
+    """
+    (table_sql,) = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'fills'").fetchone()
+    new_sql, keys = _OLD_FILLS_KEY.subn("PRIMARY KEY (product_id, label, trade_id)", table_sql)
+    new_sql, names = _FILLS_TABLE_NAME.subn("CREATE TABLE fills_m006", new_sql)
+    if keys != 1 or names != 1:
+        raise StoreError("the fills table of this trade store has an unexpected schema; it was not migrated")
+    columns = ", ".join(f'"{row[1]}"' for row in db.execute("PRAGMA table_info(fills)"))
+    saved = db.execute(
+        "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'fills' AND type IN ('index', 'trigger') "
+        "AND sql IS NOT NULL ORDER BY type, name"
+    ).fetchall()
+    db.execute(new_sql)
+    db.execute(f"INSERT INTO fills_m006 (rowid, {columns}) SELECT rowid, {columns} FROM fills")
+    db.execute("DROP TABLE fills")  # drops its indexes and triggers too; a DROP fires no DELETE trigger
+    db.execute("ALTER TABLE fills_m006 RENAME TO fills")
+    for kind, name, sql in saved:  # indexes first, then triggers
+        db.execute(_KEY_INDEXES.get(name, sql) if kind == "index" else sql)
+        db.execute(_KEY_INDEXES.get(name, sql) if kind == "index" else sql)
 
 
 @migration

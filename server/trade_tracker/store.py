@@ -15,7 +15,7 @@ ones a database has not recorded yet.
 Besides that, this module holds the store's queries (``query_fills`` with keyset
 paging, ``count_fills``, ``fill_products``; their filters and cursors are built in
 ``store_queries.py``) and the two writes the fills sync needs:
-``upsert_rows`` (insert new fills, update changed ``settled``/``fee``, count both) and
+``upsert_rows`` (insert new fills, update any that changed, count both) and
 ``commit_page`` (a page of fills and its ``sync_state`` cursor in one transaction).
 All SQL takes values as parameters; only fixed column lists are formatted in.
 
@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FILL_COLUMNS",
+    "FILL_KEY",
     "MIGRATIONS",
     "FillRow",
     "PageCounts",
@@ -345,7 +346,8 @@ class TradeStore:
     ) -> tuple[list[dict[str, Any]], str | None]:
         """One page of stored fills, newest first, and the cursor of the next page (None at the end).
 
-        Order: ``created_at``, then ``product_id``, then ``trade_id``, all descending; the
+        Order: ``created_at``, then ``product_id``, then ``trade_id``, then ``label`` (two labels
+        on the two sides of one trade), all descending; the
         cursor is an opaque string holding that key of the page's last row (keyset paging:
         page N costs the same as page 1, and rows added meanwhile do not shift pages).
         ``since`` is inclusive; ``until`` is inclusive, and a bare date means that whole day.
@@ -355,17 +357,18 @@ class TradeStore:
             raise InvalidArgument(f"limit must be a whole number from 1 to {MAX_QUERY_LIMIT}")
         where, params = fill_filter_sql(product_id, side, since, until, label)
         if cursor is not None:
-            created_at, cursor_product, trade_id = decode_cursor(cursor)
+            created_at, cursor_product, trade_id, cursor_label = decode_cursor(cursor)
             if product_id is not None:  # the product is fixed: keep the key to what the index holds
-                key, key_params = "(created_at, trade_id) < (?, ?)", [created_at, trade_id]
+                key = "(created_at, trade_id, label) < (?, ?, ?)"
+                key_params = [created_at, trade_id, cursor_label]
             else:
-                key = "(created_at, product_id, trade_id) < (?, ?, ?)"
-                key_params = [created_at, cursor_product, trade_id]
+                key = "(created_at, product_id, trade_id, label) < (?, ?, ?, ?)"
+                key_params = [created_at, cursor_product, trade_id, cursor_label]
             where = f"{where} AND {key}" if where else f" WHERE {key}"
             params = [*params, *key_params]
         sql = (
             f"SELECT {', '.join(FILL_COLUMNS)} FROM fills{where}"
-            " ORDER BY created_at DESC, product_id DESC, trade_id DESC LIMIT ?"
+            " ORDER BY created_at DESC, product_id DESC, trade_id DESC, label DESC LIMIT ?"
         )
         with self.reading("querying fills") as conn:
             found = conn.execute(sql, [*params, limit + 1]).fetchall()
@@ -373,7 +376,7 @@ class TradeStore:
         next_cursor = None
         if len(found) > limit:
             last = rows[-1]
-            next_cursor = encode_cursor(last["created_at"], last["product_id"], last["trade_id"])
+            next_cursor = encode_cursor(last["created_at"], last["product_id"], last["trade_id"], last["label"])
         return rows, next_cursor
 
 
@@ -387,14 +390,19 @@ FILL_COLUMNS: tuple[str, ...] = (
 #: One fill as stored: a tuple in ``FILL_COLUMNS`` order; money as the API's exact strings,
 #: ``settled`` as 0/1, ``created_at`` as fixed-width ISO UTC text.
 FillRow = tuple[Any, ...]
+#: The key of ``fills`` (migration m006): a trade_id names the market trade, and the two labels on
+#: its two sides (maker and taker) each keep their own row.
+FILL_KEY: tuple[str, ...] = ("product_id", "label", "trade_id")
+_KEY_AT = tuple(FILL_COLUMNS.index(c) for c in FILL_KEY)
 MAX_QUERY_LIMIT = 1000
 _IN_CHUNK = 500
 
 _UPSERT_SQL = (
     f"INSERT INTO fills ({', '.join(FILL_COLUMNS)}) VALUES ({', '.join('?' * len(FILL_COLUMNS))}) "
-    "ON CONFLICT (product_id, trade_id) DO UPDATE SET settled = excluded.settled, fee = excluded.fee "
-    "WHERE fills.settled IS NOT excluded.settled OR fills.fee IS NOT excluded.fee"
+    f"ON CONFLICT ({', '.join(FILL_KEY)}) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in FILL_COLUMNS if c not in FILL_KEY)
 )
+_EXISTING_SQL = f"SELECT {', '.join(FILL_COLUMNS)} FROM fills WHERE product_id = ? AND label = ? AND trade_id IN "
 
 
 class PageCounts(NamedTuple):
@@ -452,38 +460,37 @@ _SAVE_STATE_SQL = (
 
 
 def upsert_rows(conn: sqlite3.Connection, rows: Sequence[FillRow]) -> PageCounts:
-    """Insert new fills, update those whose ``settled`` or ``fee`` changed, and leave the rest.
+    """Insert new fills, update those where any stored field changed, and leave the rest.
 
     Runs inside the caller's write transaction. One indexed pre-select of the batch's keys
-    classifies every row, so the counts are exact and unchanged rows cost no write at all;
-    the one ``executemany`` upsert then writes only new and changed rows. Rows with the same
-    (product_id, trade_id) collapse into one (the last wins).
+    (``FILL_KEY``) reads the stored rows whole, and one tuple compare per row (in C) classifies
+    it, so the counts are exact and unchanged rows cost no write at all; the one
+    ``executemany`` upsert then writes only new and changed rows. Rows with the same key
+    collapse into one (the last wins).
     """
-    unique: dict[tuple[str, int], FillRow] = {}
+    unique: dict[tuple[Any, ...], FillRow] = {}
+    p, lab, t = _KEY_AT
     for row in rows:
-        unique[(row[0], row[1])] = row
+        unique[(row[p], row[lab], row[t])] = row
     if not unique:
         return PageCounts(0, 0, 0)
-    by_product: dict[str, list[int]] = {}
-    for product_id, trade_id in unique:
-        by_product.setdefault(product_id, []).append(trade_id)
-    existing: dict[tuple[str, int], tuple[int, str]] = {}
-    for product_id, trade_ids in by_product.items():
+    by_book: dict[tuple[str, str], list[int]] = {}
+    for product_id, label, trade_id in unique:
+        by_book.setdefault((product_id, label), []).append(trade_id)
+    existing: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+    for (product_id, label), trade_ids in by_book.items():
         for start in range(0, len(trade_ids), _IN_CHUNK):
             chunk = trade_ids[start : start + _IN_CHUNK]
-            sql = (
-                "SELECT trade_id, settled, fee FROM fills "
-                f"WHERE product_id = ? AND trade_id IN ({', '.join('?' * len(chunk))})"
-            )
-            for trade_id, settled, fee in conn.execute(sql, (product_id, *chunk)):
-                existing[(product_id, trade_id)] = (settled, fee)
+            sql = f"{_EXISTING_SQL}({', '.join('?' * len(chunk))})"
+            for old in conn.execute(sql, (product_id, label, *chunk)):
+                existing[(old[p], old[lab], old[t])] = old
     changed: list[FillRow] = []
     inserted = updated = 0
     for key, row in unique.items():
         old = existing.get(key)
         if old is None:
             inserted += 1
-        elif old[0] != row[9] or old[1] != row[6]:
+        elif old != tuple(row):
             updated += 1
         else:
             continue

@@ -87,14 +87,22 @@ def fill_filter_sql(
     return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
 
 
-def encode_cursor(created_at: str, product_id: str, trade_id: int) -> str:
+def encode_cursor(created_at: str, product_id: str, trade_id: int, label: str) -> str:
     """The opaque ``query_fills`` cursor for the row with this key."""
-    raw = json.dumps([created_at, product_id, trade_id], separators=(",", ":")).encode()
+    return _encode([created_at, product_id, trade_id, label])
+
+
+def _encode(key: list[Any]) -> str:
+    raw = json.dumps(key, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
 
 
-def decode_cursor(cursor: str) -> tuple[str, str, int]:
-    """The key inside a cursor from :func:`encode_cursor`; InvalidArgument for anything else."""
+def decode_cursor(cursor: str) -> tuple[str, str, int, str]:
+    """The key inside a cursor from :func:`encode_cursor`; InvalidArgument for anything else.
+
+    A cursor issued before fills were keyed by label (three parts, no label) still works: its
+    label is ``""``, which sorts below every label, so it resumes exactly where it stopped.
+    """
     bad = InvalidArgument(
         "cursor is not one this store issued: pass back next_cursor unchanged, or omit it to start "
         "from the newest fill"
@@ -107,13 +115,14 @@ def decode_cursor(cursor: str) -> tuple[str, str, int]:
         raise bad from None
     if not (
         isinstance(value, list)
-        and len(value) == 3
+        and len(value) in (3, 4)
         and isinstance(value[0], str)
         and _ISO_UTC.match(value[0])
         and isinstance(value[1], str)
         and isinstance(value[2], int)
         and not isinstance(value[2], bool)
-        and encode_cursor(value[0], value[1], value[2]) == cursor  # canonical: nothing appended or altered
+        and all(isinstance(v, str) for v in value[3:])
+        and _encode(value) == cursor  # canonical: nothing appended or altered
     ):
         raise bad
-    return value[0], value[1], value[2]
+    return value[0], value[1], value[2], value[3] if len(value) == 4 else ""

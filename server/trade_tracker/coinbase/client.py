@@ -26,6 +26,7 @@ import re
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Literal, Self
 
 import httpx
@@ -376,8 +377,20 @@ class CoinbaseClient:
                                    api_message=api_message)
 
     def _parse(self, response: httpx.Response, adapter: TypeAdapter[Any], what: str) -> Any:
+        """The one decoding point of the exchange's answers: JSON numbers become Decimal, never float
+        (pydantic's own JSON parser reads them as float: 123456789012345678.123456789 would lose digits),
+        then the models check every field once."""
         try:
-            return adapter.validate_json(response.content)
+            data = json.loads(response.content, parse_float=Decimal, parse_constant=_no_json_constant)
+        except (ValueError, RecursionError) as exc:  # JSONDecodeError, a 5000-digit int, NaN, deep nesting
+            reason = exc.msg if isinstance(exc, json.JSONDecodeError) else (
+                "nested too deeply" if isinstance(exc, RecursionError) else str(exc))
+            raise ExchangeProtocolError(
+                f"{what} from {self.base_url} did not answer valid JSON ({str(reason)[:80]}); "
+                "is EX_BASE_URL a Coinbase Exchange API?"
+            ) from None
+        try:
+            return adapter.validate_python(data)
         except ValidationError as exc:
             first = exc.errors(include_input=False, include_url=False)[:1]
             detail = f"{'.'.join(map(str, first[0]['loc']))}: {first[0]['msg']}" if first else "invalid"
@@ -655,6 +668,11 @@ def _header_date(response: httpx.Response, name: str) -> str | None:
                 f"/orders answered a {name} header that is not a date ({value[:40]!r})"
             ) from None
     return value
+
+
+def _no_json_constant(name: str) -> Any:
+    """``NaN``/``Infinity`` are not JSON, and never money: refuse them while decoding."""
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def _cursor_header(response: httpx.Response, name: str) -> str | None:

@@ -12,7 +12,28 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-__all__ = ["decimal_text", "iso_utc", "parse_timestamp"]
+__all__ = ["MAX_DECIMAL_EXPONENT", "MAX_TRADE_ID", "bounded_decimal", "decimal_text", "iso_utc", "parse_timestamp"]
+
+#: The largest trade_id SQLite's INTEGER (and so the store's key) can hold: 2**63 - 1.
+MAX_TRADE_ID = 2**63 - 1
+#: A money or quantity field's leading digit must lie between 10**-40 and 10**40 (its adjusted
+#: exponent within ±40); Coinbase's run from 16 decimal places to prices of a few million. The bound
+#: keeps a value such as ``1E+50000000`` from ever being expanded: its fixed-point text is then at most
+#: 42 characters longer than the digits that were sent.
+MAX_DECIMAL_EXPONENT = 40
+
+
+def bounded_decimal(value: Decimal) -> Decimal:
+    """``value`` itself if its magnitude is within ``MAX_DECIMAL_EXPONENT``; ValueError if not.
+
+    One C call (``adjusted()``); zero counts too, since ``0E-50000000`` would print 50 million zeros.
+    """
+    if -MAX_DECIMAL_EXPONENT <= value.adjusted() <= MAX_DECIMAL_EXPONENT:
+        return value
+    raise ValueError(
+        f"a number with exponent {value.adjusted()} is outside what any price, size or fee can be "
+        f"(10^-{MAX_DECIMAL_EXPONENT} to 10^{MAX_DECIMAL_EXPONENT}); refusing to expand it"
+    )
 
 
 def decimal_text(value: Decimal) -> str:
@@ -36,11 +57,11 @@ def parse_timestamp(value: Any) -> datetime:
     """
     if isinstance(value, datetime):
         return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        try:
-            return datetime.fromtimestamp(value, tz=UTC)
-        except (OverflowError, OSError):
-            raise ValueError(f"timestamp out of range: {value!r:.40}") from None
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        try:  # epoch seconds (a JSON number arrives as Decimal: the client never parses floats)
+            return datetime.fromtimestamp(float(value), tz=UTC)
+        except (OverflowError, OSError, ValueError):
+            raise ValueError(f"epoch seconds out of range: {str(value)[:40]}") from None
     if not isinstance(value, str):
         raise ValueError("expected an ISO 8601 timestamp")
     match = _TS.match(value.strip())

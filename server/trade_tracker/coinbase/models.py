@@ -1,5 +1,9 @@
 """Pydantic models of Coinbase Exchange's JSON answers.
 
+Inputs from the exchange are checked here, once: money is ``Decimal`` (never float; the
+client decodes JSON numbers as Decimal too) within ``MAX_DECIMAL_EXPONENT``, ``side`` is buy or
+sell, a fill's ``trade_id`` fits the store's key (1 to 2**63 - 1).
+
 Money is ``Decimal`` parsed from the exact string the API sent, and serialised back
 with ``format(d, "f")`` so the string is the same to the last digit (``str()`` would
 turn ``0.00000010`` into ``1.0E-7``). The models tolerate what the API notes list:
@@ -11,37 +15,49 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 
-from .formats import decimal_text, iso_utc, parse_timestamp
+from .formats import MAX_DECIMAL_EXPONENT, MAX_TRADE_ID, bounded_decimal, decimal_text, iso_utc, parse_timestamp
 
 __all__ = [
     "Account",
     "DecimalStr",
     "Fill",
+    "MAX_DECIMAL_EXPONENT",
+    "MAX_TRADE_ID",
     "FillPage",
     "Order",
     "Product",
     "Profile",
     "ServerTime",
+    "Side",
     "Stats",
     "Ticker",
     "Timestamp",
+    "TradeId",
     "decimal_text",
     "iso_utc",
     "parse_timestamp",
 ]
 
 
-#: A money or quantity field: parsed exactly (pydantic's Decimal validator builds it from
-#: the string), dumped as the same fixed-point string.
+#: A money or quantity field: parsed exactly (pydantic's Decimal validator builds it from the
+#: string, or takes the Decimal the client's JSON decoding made of a number), refused when its
+#: exponent is absurd (``bounded_decimal``), dumped as the same fixed-point string.
 DecimalStr = Annotated[
     Decimal,
     Field(allow_inf_nan=False),
+    AfterValidator(bounded_decimal),
     PlainSerializer(decimal_text, return_type=str, when_used="json-unless-none"),
 ]
+
+#: A fill's or order's side: exactly what the API documents, so the books never meet a third kind.
+Side = Literal["buy", "sell"]
+
+#: A trade_id the store can key on: 1 to 2**63 - 1 (SQLite's INTEGER), an int or its decimal string.
+TradeId = Annotated[int, Field(ge=1, le=MAX_TRADE_ID)]
 
 #: A timestamp field: tolerant parsing, fixed-width ISO UTC output.
 Timestamp = Annotated[
@@ -136,7 +152,7 @@ class Order(ExchangeModel):
 
     id: str
     product_id: str
-    side: str
+    side: Side
     type: str | None = None
     status: str
     price: DecimalStr | None = None
@@ -159,12 +175,13 @@ class Order(ExchangeModel):
 
 
 class Fill(ExchangeModel):
-    """One fill. ``trade_id`` is unique only within its product."""
+    """One fill. ``trade_id`` is unique only within its product, and names the market trade: the
+    maker's and the taker's fills of one trade share it (the store keys fills by label too)."""
 
-    trade_id: int
+    trade_id: TradeId
     product_id: str
     order_id: str
-    side: str
+    side: Side
     price: DecimalStr
     size: DecimalStr
     fee: DecimalStr

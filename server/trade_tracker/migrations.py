@@ -230,7 +230,6 @@ def m006_fills_key_with_label(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE fills_m006 RENAME TO fills")
     for kind, name, sql in saved:  # indexes first, then triggers
         db.execute(_KEY_INDEXES.get(name, sql) if kind == "index" else sql)
-        db.execute(_KEY_INDEXES.get(name, sql) if kind == "index" else sql)
 
 
 @migration

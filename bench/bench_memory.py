@@ -73,11 +73,11 @@ async def _child_run(url: str, key: str, secret: str, passphrase: str, home: Pat
     import httpx
 
     import trade_tracker.mcp_server  # noqa: F401  (the running server has it imported)
-    from trade_tracker.analytics import refresh_cache
+    from trade_tracker.analytics_cache import refresh_cache
     from trade_tracker.app import TradeTracker
-    from trade_tracker.coinbase.ratelimit import RateLimits
     from trade_tracker.config import load_settings
     from trade_tracker.sync import sync_fills
+    from trade_tracker.venues.ratelimit import RateLimits
 
     async with httpx.AsyncClient(base_url=url, timeout=10) as public:
         products = [p["id"] for p in (await public.get("/products")).json()]

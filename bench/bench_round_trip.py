@@ -49,7 +49,7 @@ CALLS: dict[str, tuple[str, dict[str, Any]]] = {
 
 
 def _schema_key() -> str:
-    from trade_tracker.store import MIGRATIONS
+    from trade_tracker.migrations import MIGRATIONS
 
     return "-".join(fn.__name__.split("_")[0] for fn in MIGRATIONS)
 

@@ -90,11 +90,11 @@ async def _floor(url: str, key: str, secret: str, passphrase: str, db: str) -> d
 
 
 async def _sync(url: str, key: str, secret: str, passphrase: str, db: str) -> dict[str, Any]:
-    from trade_tracker.coinbase.auth import ApiCredential
-    from trade_tracker.coinbase.client import CoinbaseClient
-    from trade_tracker.coinbase.ratelimit import RateLimits
     from trade_tracker.store import TradeStore
     from trade_tracker.sync import sync_fills
+    from trade_tracker.venues.coinbase_exchange.auth import ApiCredential
+    from trade_tracker.venues.coinbase_exchange.client import CoinbaseClient
+    from trade_tracker.venues.ratelimit import RateLimits
 
     credential = ApiCredential(key, secret, passphrase, label="bench")
     with TradeStore(db) as store:

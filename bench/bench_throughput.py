@@ -131,11 +131,11 @@ async def _ccxt(url: str, key: str, secret: str, passphrase: str, db: str, produ
 
 async def _sync(url: str, key: str, secret: str, passphrase: str, db: str, products: list[str],
                 max_pages: int | None) -> dict[str, Any]:
-    from trade_tracker.coinbase.auth import ApiCredential
-    from trade_tracker.coinbase.client import CoinbaseClient
-    from trade_tracker.coinbase.ratelimit import RateLimits
     from trade_tracker.store import TradeStore
     from trade_tracker.sync import sync_fills
+    from trade_tracker.venues.coinbase_exchange.auth import ApiCredential
+    from trade_tracker.venues.coinbase_exchange.client import CoinbaseClient
+    from trade_tracker.venues.ratelimit import RateLimits
 
     cancel = asyncio.Event()
 
@@ -156,7 +156,8 @@ async def _sync(url: str, key: str, secret: str, passphrase: str, db: str, produ
 _PRELOAD = {
     "floor": ("httpx", "trade_tracker.store"),
     "ccxt": ("ccxt.async_support", "trade_tracker.store"),
-    "sync": ("trade_tracker.sync", "trade_tracker.coinbase.client", "trade_tracker.coinbase.auth"),
+    "sync": ("trade_tracker.sync", "trade_tracker.venues.coinbase_exchange.client",
+             "trade_tracker.venues.coinbase_exchange.auth"),
 }
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from trade_tracker.coinbase.auth import ApiCredential
+from trade_tracker.venues.coinbase_exchange.auth import ApiCredential
 
 TESTS_DIR = Path(__file__).resolve().parent
 

@@ -32,8 +32,8 @@ from typing import Any
 import httpx
 import pytest
 
-from trade_tracker.coinbase.auth import ApiCredential
 from trade_tracker.sim import RunningSim, SimCredential, running_sim
+from trade_tracker.venues.coinbase_exchange.auth import ApiCredential
 
 __all__ = ["SignedHttp", "independent_sign"]
 

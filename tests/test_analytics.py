@@ -13,7 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from trade_tracker import analytics_cache
-from trade_tracker.analytics import ProductSummary, Summary, rebuild_cache, refresh_cache, summarize, with_unrealized
+from trade_tracker.analytics import summarize, with_unrealized
+from trade_tracker.analytics_cache import rebuild_cache, refresh_cache
+from trade_tracker.analytics_models import ProductSummary, Summary
 from trade_tracker.errors import InvalidArgument
 from trade_tracker.store import TradeStore
 

@@ -10,8 +10,6 @@ import pytest
 import respx
 
 from trade_tracker.app import TradeTracker
-from trade_tracker.coinbase.auth import key_fingerprint
-from trade_tracker.coinbase.ratelimit import RateLimits
 from trade_tracker.config import SANDBOX_URL, load_settings
 from trade_tracker.errors import (
     CredentialChanged,
@@ -20,6 +18,8 @@ from trade_tracker.errors import (
     InsecurePermissions,
     InvalidArgument,
 )
+from trade_tracker.venues.coinbase_exchange.auth import key_fingerprint
+from trade_tracker.venues.ratelimit import RateLimits
 
 PRODUCTS = [
     {"id": "BTC-USD", "base_currency": "BTC", "quote_currency": "USD", "quote_increment": "0.01",
@@ -118,7 +118,7 @@ def test_http_transport_is_not_imported_for_offline_work() -> None:
     import subprocess
     import sys
 
-    code = "import sys, trade_tracker.mcp_server; print('trade_tracker.coinbase.client' in sys.modules)"
+    code = "import sys, trade_tracker.mcp_server; print('trade_tracker.venues.coinbase_exchange.client' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
 

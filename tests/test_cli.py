@@ -23,7 +23,8 @@ import respx
 from click.testing import CliRunner, Result
 
 from trade_tracker import cli, errors
-from trade_tracker.cli import EXIT_CODES, ExitCode, SyncProgressBar, exit_code_for, main
+from trade_tracker.cli import EXIT_CODES, ExitCode, exit_code_for, main
+from trade_tracker.cli_progress import SyncProgressBar
 from trade_tracker.sim import RunningSim, running_sim
 
 DECIMAL = re.compile(r"^-?\d+(\.\d+)?$")

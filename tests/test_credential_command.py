@@ -13,12 +13,12 @@ import pytest
 from mcp import Client
 
 from trade_tracker.app import TradeTracker
-from trade_tracker.coinbase.ratelimit import RateLimits
 from trade_tracker.config import load_settings
 from trade_tracker.credential_command import setup_command, setup_notes, trade_tracker_executable
 from trade_tracker.mcp_server import build_server
 from trade_tracker.sim import RunningSim
 from trade_tracker.vault import generate_key
+from trade_tracker.venues.ratelimit import RateLimits
 
 
 def _text(result: Any) -> str:

@@ -16,10 +16,10 @@ from mcp import Client, MCPError
 from mcp.types import ElicitResult
 
 from trade_tracker.app import TradeTracker
-from trade_tracker.coinbase.ratelimit import RateLimits
 from trade_tracker.config import load_settings
 from trade_tracker.mcp_server import build_server
 from trade_tracker.sim import RunningSim
+from trade_tracker.venues.ratelimit import RateLimits
 
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # no proxy, and urllib logs nothing
 

@@ -17,9 +17,6 @@ import httpx
 import pytest
 
 from idle_sockets import IDLE_SOCKETS, close_all, fd_headroom, open_fds, open_idle
-from trade_tracker.coinbase.auth import ApiCredential
-from trade_tracker.coinbase.client import CoinbaseClient, RetryPolicy
-from trade_tracker.coinbase.ratelimit import RateLimits
 from trade_tracker.config import load_settings
 from trade_tracker.credential_page import OneTimeCredentialPage, PageOutcome
 from trade_tracker.credentials import CredentialService
@@ -27,6 +24,10 @@ from trade_tracker.errors import CredentialExists, InvalidArgument, InvalidCrede
 from trade_tracker.listener_limits import PAGE_LIMITS
 from trade_tracker.page_server import _QuietH11
 from trade_tracker.store import TradeStore
+from trade_tracker.venues.coinbase_exchange.auth import ApiCredential
+from trade_tracker.venues.coinbase_exchange.client import CoinbaseClient
+from trade_tracker.venues.ratelimit import RateLimits
+from trade_tracker.venues.retries import RetryPolicy
 
 ACCOUNTS = [{"id": "a1", "currency": "USD", "balance": "1", "hold": "0", "available": "1"}]
 

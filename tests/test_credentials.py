@@ -15,16 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from trade_tracker.coinbase.auth import ApiCredential
-from trade_tracker.coinbase.client import CoinbaseClient, RetryPolicy
-from trade_tracker.coinbase.ratelimit import RateLimits
 from trade_tracker.config import SANDBOX_URL, load_settings
-from trade_tracker.credentials import (
-    VIEW_ONLY_WARNING,
-    CredentialService,
-    add_command_hint,
-    check_label,
-)
+from trade_tracker.credentials import VIEW_ONLY_WARNING, CredentialService, add_command_hint
 from trade_tracker.errors import (
     CredentialError,
     CredentialExists,
@@ -41,8 +33,13 @@ from trade_tracker.errors import (
     VaultKeyError,
     WrongVaultKey,
 )
+from trade_tracker.labels import check_label
 from trade_tracker.store import TradeStore
 from trade_tracker.vault import Vault, generate_key
+from trade_tracker.venues.coinbase_exchange.auth import ApiCredential
+from trade_tracker.venues.coinbase_exchange.client import CoinbaseClient
+from trade_tracker.venues.ratelimit import RateLimits
+from trade_tracker.venues.retries import RetryPolicy
 
 ACCOUNTS = [{"id": "a1", "currency": "USD", "balance": "1.00", "hold": "0", "available": "1.00",
              "profile_id": "p1", "trading_enabled": True}]

@@ -10,8 +10,8 @@ import re
 import pytest
 
 from trade_tracker import errors
-from trade_tracker.coinbase.auth import ApiCredential, decode_secret
 from trade_tracker.errors import InvalidCredential, TradeTrackerError
+from trade_tracker.venues.coinbase_exchange.auth import ApiCredential, decode_secret
 
 
 def _exception_classes() -> dict[str, type[BaseException]]:

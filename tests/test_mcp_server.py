@@ -13,12 +13,12 @@ from mcp import Client, MCPError
 from mcp.types import ElicitResult
 
 from trade_tracker.app import TradeTracker
-from trade_tracker.coinbase.ratelimit import RateLimits
 from trade_tracker.config import load_settings
 from trade_tracker.credentials import CredentialService
 from trade_tracker.mcp_server import build_server
 from trade_tracker.sim import RunningSim
 from trade_tracker.store import TradeStore
+from trade_tracker.venues.ratelimit import RateLimits
 
 MODES = ["legacy", "auto"]
 SNAPSHOT = Path(__file__).parent / "snapshots" / "tools.json"
@@ -415,8 +415,8 @@ async def test_trade_summary_by_day_is_bounded_and_keeps_the_newest(server: Any,
 
 
 def test_products_are_bounded() -> None:
-    from trade_tracker.coinbase.models import Product
     from trade_tracker.tool_models import ProductsOut
+    from trade_tracker.venues.coinbase_exchange.models import Product
 
     products = [Product(id=f"C{i}-USD", base_currency=f"C{i}", quote_currency="USD", quote_increment="0.01",
                         base_increment="0.001") for i in range(350)]
@@ -443,8 +443,8 @@ async def test_a_junk_cursor_header_is_a_clear_tool_error(settings: Any, stored:
 def test_the_order_status_schema_matches_the_client() -> None:
     from typing import get_args
 
-    from trade_tracker.coinbase.params import ORDER_STATUSES
     from trade_tracker.mcp_server import OrderStatus
+    from trade_tracker.venues.coinbase_exchange.params import ORDER_STATUSES
 
     assert set(get_args(OrderStatus)) == ORDER_STATUSES
 

@@ -20,12 +20,12 @@ import pytest
 from mcp import Client, ClientSession, StdioServerParameters, stdio_client
 
 from trade_tracker.app import TradeTracker
-from trade_tracker.coinbase.ratelimit import RateLimits
 from trade_tracker.config import load_settings
 from trade_tracker.credentials import CredentialService
 from trade_tracker.mcp_server import build_server
 from trade_tracker.sim import RunningSim
 from trade_tracker.store import FILL_COLUMNS, TradeStore
+from trade_tracker.venues.ratelimit import RateLimits
 
 
 def _text(result: Any) -> str:

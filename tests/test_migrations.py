@@ -19,7 +19,8 @@ from typing import Any
 import pytest
 
 from trade_tracker.app import TradeTracker
-from trade_tracker.store import MIGRATIONS, TradeStore
+from trade_tracker.migrations import MIGRATIONS
+from trade_tracker.store import TradeStore
 from trade_tracker.tool_models import TradesOut
 
 RELEASE = Path(__file__).parent / "fixtures" / "release_0_1_0"

@@ -25,9 +25,6 @@ import httpx
 import pytest
 import respx
 
-from trade_tracker.coinbase.auth import ApiCredential, CoinbaseAuth, ServerClock
-from trade_tracker.coinbase.client import CoinbaseClient, RetryPolicy
-from trade_tracker.coinbase.ratelimit import RateLimits
 from trade_tracker.config import load_settings
 from trade_tracker.errors import (
     AuthenticationError,
@@ -42,6 +39,10 @@ from trade_tracker.errors import (
     RateLimited,
     TradeTrackerError,
 )
+from trade_tracker.venues.coinbase_exchange.auth import ApiCredential, CoinbaseAuth, ServerClock
+from trade_tracker.venues.coinbase_exchange.client import CoinbaseClient
+from trade_tracker.venues.ratelimit import RateLimits
+from trade_tracker.venues.retries import RetryPolicy
 
 BASE = "https://api.canary.example"
 LOGGERS = ("", "httpx", "httpcore", "stamina", "trade_tracker", "trade_tracker.coinbase", "respx", "asyncio")

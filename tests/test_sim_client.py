@@ -9,9 +9,6 @@ from typing import Any
 import pytest
 
 from sim_fixtures import SignedHttp
-from trade_tracker.coinbase.auth import ApiCredential
-from trade_tracker.coinbase.client import CoinbaseClient, RateLimits, RetryPolicy
-from trade_tracker.coinbase.models import decimal_text
 from trade_tracker.errors import (
     ConfigError,
     ExchangeUnavailable,
@@ -23,7 +20,12 @@ from trade_tracker.errors import (
     RateLimited,
     TimestampExpired,
 )
+from trade_tracker.formats import decimal_text
 from trade_tracker.sim import RunningSim, SimCredential
+from trade_tracker.venues.coinbase_exchange.auth import ApiCredential
+from trade_tracker.venues.coinbase_exchange.client import CoinbaseClient
+from trade_tracker.venues.ratelimit import RateLimits
+from trade_tracker.venues.retries import RetryPolicy
 
 FAST_RETRY = RetryPolicy(attempts=6, timeout=30, wait_initial=0.05, wait_max=0.3, wait_jitter=0.0)
 

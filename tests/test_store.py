@@ -15,16 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from trade_tracker.errors import InsecurePermissions, InvalidArgument, StoreBusy, StoreError
-from trade_tracker.store import (
-    FILL_COLUMNS,
-    MIGRATIONS,
-    PageCounts,
-    SyncState,
-    TradeStore,
-    decode_cursor,
-    encode_cursor,
-    time_bound,
-)
+from trade_tracker.migrations import MIGRATIONS
+from trade_tracker.store import FILL_COLUMNS, PageCounts, SyncState, TradeStore
+from trade_tracker.store_queries import decode_cursor, encode_cursor, time_bound
 
 
 @pytest.fixture

@@ -21,12 +21,13 @@ import respx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from trade_tracker.coinbase.auth import ApiCredential
-from trade_tracker.coinbase.client import CoinbaseClient, RetryPolicy
-from trade_tracker.coinbase.ratelimit import RateLimits
 from trade_tracker.errors import ExchangeProtocolError, ExchangeUnreachable, InvalidArgument
 from trade_tracker.store import FILL_COLUMNS, TradeStore
 from trade_tracker.sync import SyncProgress, partial_result, products_to_sync, sync_fills
+from trade_tracker.venues.coinbase_exchange.auth import ApiCredential
+from trade_tracker.venues.coinbase_exchange.client import CoinbaseClient
+from trade_tracker.venues.ratelimit import RateLimits
+from trade_tracker.venues.retries import RetryPolicy
 
 BASE = "https://api.sync.test"
 LABEL = "main"

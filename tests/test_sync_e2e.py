@@ -24,12 +24,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from trade_tracker.coinbase.auth import ApiCredential
-from trade_tracker.coinbase.client import CoinbaseClient
-from trade_tracker.coinbase.ratelimit import RateLimits
 from trade_tracker.sim import RunningSim, SimExchange
 from trade_tracker.store import FILL_COLUMNS, TradeStore
 from trade_tracker.sync import SyncProgress, sync_fills
+from trade_tracker.venues.coinbase_exchange.auth import ApiCredential
+from trade_tracker.venues.coinbase_exchange.client import CoinbaseClient
+from trade_tracker.venues.ratelimit import RateLimits
 
 TESTS = Path(__file__).resolve().parent
 CHILD = TESTS / "sync_kill_child.py"

@@ -83,8 +83,8 @@ def test_durations_read_as_people_say_them(seconds: float, said: str) -> None:
 
 
 async def test_history_start_is_the_earliest_profile(sim_api_credential, sim) -> None:
-    from trade_tracker.coinbase.client import CoinbaseClient
-    from trade_tracker.coinbase.ratelimit import RateLimits
+    from trade_tracker.venues.coinbase_exchange.client import CoinbaseClient
+    from trade_tracker.venues.ratelimit import RateLimits
 
     async with CoinbaseClient(sim.url, sim_api_credential, rate_limits=RateLimits.disabled()) as client:
         start = await history_start(client)

@@ -47,8 +47,8 @@ from .analytics_books import AVERAGE_COST_PLACES, DAY_COLUMNS, EXACT, ZERO, Fill
 from .analytics_cache import MIDNIGHT, dirty_books, rebuild_cache, refresh_book, refresh_cache
 from .analytics_models import CurrencyTotal, Filters, GroupBy, Method, ProductSummary, Summary, parse_filters
 from .analytics_periods import period_totals
-from .coinbase.formats import iso_utc, parse_timestamp
 from .errors import InvalidArgument, StoreError
+from .formats import iso_utc, parse_timestamp
 from .store import TradeStore, utc_now
 
 __all__ = [

@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .coinbase.params import check_product_id
+from .formats import check_product_id
 from .store_queries import time_window
 
 __all__ = ["CurrencyTotal", "Filters", "GroupBy", "Method", "PeriodTotal", "ProductSummary", "Summary",

@@ -15,23 +15,23 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .coinbase.params import check_product_id
-from .coinbase.ratelimit import RateLimits
 from .config import Settings, load_settings
 from .errors import CredentialChanged, CredentialNotFound, InvalidArgument, NotFound
+from .formats import check_product_id
 from .store import TradeStore
 from .tool_models import ExportOut
+from .venues.ratelimit import RateLimits
 
 if TYPE_CHECKING:
     import httpx
 
     from .analytics_models import Summary
-    from .coinbase.auth import ApiCredential
-    from .coinbase.client import CoinbaseClient
-    from .coinbase.models import Account, FillPage, Order, Product, Ticker
     from .credential_page import OneTimeCredentialPage
     from .credentials import CredentialService
     from .sync import SyncProgress, SyncResult
+    from .venues.coinbase_exchange.auth import ApiCredential
+    from .venues.coinbase_exchange.client import CoinbaseClient
+    from .venues.coinbase_exchange.models import Account, FillPage, Order, Product, Ticker
 
 __all__ = ["TradeTracker"]
 
@@ -109,7 +109,7 @@ class TradeTracker:
                     credential_check: Callable[[], None] | None = None) -> CoinbaseClient:
         # The HTTP stack is imported on the first exchange call, not at start: an editor launches
         # the server often, and offline tools (query_trades, trade_summary) never need it.
-        from .coinbase.client import CoinbaseClient
+        from .venues.coinbase_exchange.client import CoinbaseClient
 
         return CoinbaseClient.from_settings(self.settings, credential, rate_limits=self.rate_limits,
                                             transport=self._transport, credential_check=credential_check)
@@ -265,7 +265,7 @@ class TradeTracker:
     ) -> SyncResult:
         """Sync the credential's fills into the store, then bring the analytics cache up to date,
         so the next summary answers at once instead of building it on the first call."""
-        from .analytics import refresh_cache
+        from .analytics_cache import refresh_cache
         from .sync import sync_fills
         from .sync_runs import RunRecorder
 

@@ -306,8 +306,8 @@ def _check_product(ctx: click.Context, param: click.Parameter, value: Any) -> An
     """Upper-case BASE-QUOTE ids (one or several) and refuse anything else as a usage error."""
     if value is None:
         return None
-    from .coinbase.params import check_product_id  # light: no HTTP stack
     from .errors import InvalidArgument
+    from .formats import check_product_id  # light: no HTTP stack
 
     values = [value] if isinstance(value, str) else list(value)
     try:

@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 
 from .config import Settings
-from .credentials import check_label
+from .labels import check_label
 
 __all__ = ["setup_command", "setup_notes", "trade_tracker_executable"]
 

@@ -28,7 +28,8 @@ from mcp.types import ElicitRequestURLParams
 
 from .credential_command import setup_command, setup_notes
 from .credential_page import OneTimeCredentialPage, PageOutcome
-from .credentials import VIEW_ONLY_WARNING, check_label
+from .credentials import VIEW_ONLY_WARNING
+from .labels import check_label
 from .tool_models import StoreCredentialOut
 
 if TYPE_CHECKING:

@@ -41,9 +41,6 @@ from typing import Any, Literal
 import httpx
 from pydantic import BaseModel, ConfigDict
 
-from .coinbase.auth import ApiCredential, decode_secret, key_fingerprint
-from .coinbase.client import CoinbaseClient, RetryPolicy
-from .coinbase.ratelimit import RateLimits
 from .config import Settings
 from .credential_binding import STAMP_COLUMNS, check_binding, is_bound_to, row_stamp
 from .errors import (
@@ -59,6 +56,10 @@ from .errors import (
 from .labels import ENV_LABEL, check_label
 from .store import TradeStore, utc_now
 from .vault import Vault
+from .venues.coinbase_exchange.auth import ApiCredential, decode_secret, key_fingerprint
+from .venues.coinbase_exchange.client import CoinbaseClient
+from .venues.ratelimit import RateLimits
+from .venues.retries import RetryPolicy
 
 __all__ = [
     "ENV_LABEL",

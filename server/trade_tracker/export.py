@@ -23,7 +23,8 @@ from typing import IO, Any
 
 from pydantic import BaseModel, ConfigDict
 
-from .analytics import GroupBy, Method, Summary, summarize, with_unrealized
+from .analytics import summarize, with_unrealized
+from .analytics_models import GroupBy, Method, Summary
 from .errors import InvalidArgument
 from .private_files import replace_atomically
 from .store import TradeStore

@@ -22,9 +22,9 @@ from pydantic import AfterValidator, BaseModel, Field
 from . import __version__
 from .app import TradeTracker
 from .argument_errors import PlainArgumentsServer
-from .coinbase.params import ORDER_ID_PATTERN, PRODUCT_ID_PATTERN
 from .config import Settings
 from .errors import InvalidArgument, TradeTrackerError
+from .formats import ORDER_ID_PATTERN, PRODUCT_ID_PATTERN
 from .labels import LABEL_PATTERN, check_label
 from .tool_models import (
     AccountsOut,
@@ -93,7 +93,7 @@ StoreLabel = Annotated[str, Field(description="only fills synced with this crede
                        AfterValidator(_label)]
 DateText = Annotated[str, Field(max_length=40, pattern=f"^{DATE_PATTERN}$",
                                 description="ISO date or datetime (UTC if no zone), e.g. 2025-01-31")]
-#: The schema needs a Literal; tests check it names exactly coinbase.params.ORDER_STATUSES.
+#: The schema needs a Literal; tests check it names exactly venues.coinbase_exchange.params.ORDER_STATUSES.
 OrderStatus = Literal["open", "pending", "rejected", "done", "active", "received", "all"]
 
 P = ParamSpec("P")

@@ -13,9 +13,8 @@ import re
 from datetime import date, datetime
 from typing import Any
 
-from .coinbase.formats import iso_utc, parse_timestamp
-from .coinbase.params import check_product_id
 from .errors import InvalidArgument
+from .formats import check_product_id, iso_utc, parse_timestamp
 
 __all__ = ["decode_cursor", "encode_cursor", "fill_filter_sql", "time_bound", "time_window"]
 

@@ -46,15 +46,15 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel
 
-from .coinbase.formats import decimal_text, iso_utc
-from .coinbase.params import MAX_FILLS_LIMIT, check_product_id
-from .discovery import DiscoveryResult, discover_products
 from .errors import BadRequest, ExchangeProtocolError, InvalidArgument, NotFound
+from .formats import check_product_id, decimal_text, iso_utc
 from .store import FillRow, SyncState, TradeStore
+from .venues.coinbase_exchange.discovery import DiscoveryResult, discover_products
+from .venues.coinbase_exchange.params import MAX_FILLS_LIMIT
 
 if TYPE_CHECKING:
-    from .coinbase.client import CoinbaseClient
-    from .coinbase.models import Fill, FillPage
+    from .venues.coinbase_exchange.client import CoinbaseClient
+    from .venues.coinbase_exchange.models import Fill, FillPage
 
 __all__ = [
     "ProductSyncResult",

@@ -23,9 +23,9 @@ from pydantic import BaseModel, Field
 from .sync_runs import stored_ranges
 
 if TYPE_CHECKING:
-    from .coinbase.client import CoinbaseClient
     from .store import TradeStore
     from .sync import SyncProgress
+    from .venues.coinbase_exchange.client import CoinbaseClient
 
 __all__ = ["CLIENT_REQUESTS_PER_SECOND", "FILLS_PER_REQUEST", "LIMIT_REQUESTS_PER_SECOND", "MIN_OBSERVED_PAGES",
            "Estimate", "estimate", "history_start", "say_duration"]

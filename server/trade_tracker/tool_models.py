@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, Field
 
 from .analytics_models import Summary
-from .coinbase.formats import decimal_text, iso_utc
+from .formats import decimal_text, iso_utc
 
 if TYPE_CHECKING:
-    from .coinbase.models import Account, Fill, FillPage, Order, Product, Ticker
+    from .venues.coinbase_exchange.models import Account, Fill, FillPage, Order, Product, Ticker
 
 __all__ = [
     "FILL_COLUMNS",

@@ -22,7 +22,8 @@ from __future__ import annotations
 
 from .app import build_app
 from .auth import SimCredential
-from .exchange import FillPage, SimConfig, SimError, SimExchange
+from .errors import SimError
+from .exchange import FillPage, SimConfig, SimExchange
 from .server import RunningSim, running_sim, serve_main
 
 __all__ = [

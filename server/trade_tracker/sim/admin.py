@@ -28,7 +28,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .exchange import SimError, SimExchange
+from .errors import SimError
+from .exchange import SimExchange
 from .responses import error, json_response
 
 __all__ = ["admin_routes"]

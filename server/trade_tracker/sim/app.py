@@ -23,7 +23,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .admin import admin_routes
 from .auth import AuthFailure, KeyRecord, authenticate
-from .exchange import SimError, SimExchange
+from .errors import SimError
+from .exchange import SimExchange
 from .formats import iso_us, parse_date_us
 from .ratelimit import BucketKind
 from .responses import error, json_response

@@ -19,7 +19,14 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 
-from .formats import MAX_DECIMAL_EXPONENT, MAX_TRADE_ID, bounded_decimal, decimal_text, iso_utc, parse_timestamp
+from trade_tracker.formats import (
+    MAX_DECIMAL_EXPONENT,
+    MAX_TRADE_ID,
+    bounded_decimal,
+    decimal_text,
+    iso_utc,
+    parse_timestamp,
+)
 
 __all__ = [
     "Account",

@@ -17,10 +17,6 @@ import httpx
 import pytest
 import respx
 
-from trade_tracker.coinbase.auth import ApiCredential
-from trade_tracker.coinbase.client import CoinbaseClient, RetryPolicy, check_product_id, retry_after_seconds
-from trade_tracker.coinbase.formats import decimal_text
-from trade_tracker.coinbase.ratelimit import Bucket, RateLimits
 from trade_tracker.errors import (
     AuthenticationError,
     BadRequest,
@@ -40,6 +36,11 @@ from trade_tracker.errors import (
     TimestampExpired,
     TradeTrackerError,
 )
+from trade_tracker.formats import check_product_id, decimal_text
+from trade_tracker.venues.coinbase_exchange.auth import ApiCredential
+from trade_tracker.venues.coinbase_exchange.client import CoinbaseClient
+from trade_tracker.venues.ratelimit import Bucket, RateLimits
+from trade_tracker.venues.retries import RetryPolicy, retry_after_seconds
 
 BASE = "https://api.test.example"
 ORDER_ID = "41473628-db2c-464e-b9f4-82df7e4fb4f4"

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from trade_tracker.coinbase.ratelimit import DOCUMENTED, BucketSpec, RateLimits, bucket_for_path
+from trade_tracker.venues.ratelimit import DOCUMENTED, BucketSpec, RateLimits, bucket_for_path
 
 
 def test_documented_defaults() -> None:

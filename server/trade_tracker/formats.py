@@ -1,4 +1,4 @@
-"""Coinbase's text formats, exactly: decimal strings and ISO timestamps.
+"""The venue-neutral text formats and checks: decimal strings, ISO timestamps, product and order ids.
 
 Plain functions with no pydantic, so the store, the sync and the analytics can use them
 without building the exchange's models (the MCP server starts faster that way; the models
@@ -12,7 +12,20 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-__all__ = ["MAX_DECIMAL_EXPONENT", "MAX_TRADE_ID", "bounded_decimal", "decimal_text", "iso_utc", "parse_timestamp"]
+from .errors import InvalidArgument
+
+__all__ = [
+    "MAX_DECIMAL_EXPONENT",
+    "MAX_TRADE_ID",
+    "ORDER_ID_PATTERN",
+    "PRODUCT_ID_PATTERN",
+    "bounded_decimal",
+    "check_order_id",
+    "check_product_id",
+    "decimal_text",
+    "iso_utc",
+    "parse_timestamp",
+]
 
 #: The largest trade_id SQLite's INTEGER (and so the store's key) can hold: 2**63 - 1.
 MAX_TRADE_ID = 2**63 - 1
@@ -89,3 +102,27 @@ def iso_utc(value: datetime) -> str:
     ``999`` on glibc, which would sort after ``2024`` and turn a ``since`` into "nothing".
     """
     return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+
+
+#: What a product id and an order id look like (the MCP tools' input schemas use the same text).
+PRODUCT_ID_PATTERN = r"[A-Za-z0-9]{1,20}-[A-Za-z0-9]{1,20}"
+ORDER_ID_PATTERN = r"[0-9A-Fa-f-]{32,36}"
+_PRODUCT_ID = re.compile(PRODUCT_ID_PATTERN)
+_ORDER_ID = re.compile(ORDER_ID_PATTERN)
+
+
+
+def check_product_id(product_id: str) -> str:
+    """Validate a ``BASE-QUOTE`` product id before it goes into a URL; return it upper-cased."""
+    if not isinstance(product_id, str) or not _PRODUCT_ID.fullmatch(product_id):
+        raise InvalidArgument(
+            f"product_id must look like BASE-QUOTE, e.g. BTC-USD (got {str(product_id)[:40]!r})"
+        )
+    return product_id.upper()
+
+
+def check_order_id(order_id: str) -> str:
+    """Validate an order UUID before it goes into a query string."""
+    if not isinstance(order_id, str) or not _ORDER_ID.fullmatch(order_id):
+        raise InvalidArgument(f"order_id must be a UUID (got {str(order_id)[:40]!r})")
+    return order_id

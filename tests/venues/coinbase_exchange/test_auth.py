@@ -16,8 +16,8 @@ import respx
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trade_tracker.coinbase.auth import ApiCredential, CoinbaseAuth, ServerClock, key_fingerprint, sign
 from trade_tracker.errors import InvalidCredential
+from trade_tracker.venues.coinbase_exchange.auth import ApiCredential, CoinbaseAuth, ServerClock, key_fingerprint, sign
 
 BASE = "https://api.test.example"
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from ..errors import InvalidCredential
+from trade_tracker.errors import InvalidCredential
 
 __all__ = [
     "ApiCredential",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from trade_tracker.coinbase.retries import (
+from trade_tracker.venues.retries import (
     RETRY_STATUSES,
     Backoff,
     RetryableAnswer,

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from trade_tracker.coinbase.ratelimit import BucketSpec, RateLimits
-from trade_tracker.coinbase.shared_bucket import FileTokenBucket, file_buckets_supported
+from trade_tracker.venues.ratelimit import BucketSpec, RateLimits
+from trade_tracker.venues.shared_bucket import FileTokenBucket, file_buckets_supported
 
 pytestmark = pytest.mark.skipif(not file_buckets_supported(), reason="needs fcntl (POSIX)")
 
@@ -103,7 +103,7 @@ async def test_links_planted_for_the_shared_buckets_leave_their_targets_untouche
 CHILD = """
 import asyncio, sys, time
 from pathlib import Path
-from trade_tracker.coinbase.ratelimit import BucketSpec, RateLimits
+from trade_tracker.venues.ratelimit import BucketSpec, RateLimits
 spec = BucketSpec(rate=20, burst=4)
 limits = RateLimits({"public": spec, "private": spec, "fills": spec}, headroom=False,
                     state_dir=Path(sys.argv[1]), scope="https://exchange.test")

@@ -11,7 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
 
-from trade_tracker.coinbase.models import (
+from trade_tracker.formats import decimal_text, iso_utc, parse_timestamp
+from trade_tracker.venues.coinbase_exchange.models import (
     Account,
     Fill,
     FillPage,
@@ -21,9 +22,6 @@ from trade_tracker.coinbase.models import (
     ServerTime,
     Stats,
     Ticker,
-    decimal_text,
-    iso_utc,
-    parse_timestamp,
 )
 
 # -- the docs' samples, verbatim (docs/coinbase-exchange-api.md, "JSON samples") ------------------

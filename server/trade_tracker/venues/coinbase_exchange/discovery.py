@@ -39,14 +39,14 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel
 
-from .coinbase.formats import iso_utc, parse_timestamp
-from .coinbase.params import check_product_id
-from .discovery_state import add_discovered, discovered_products, discovery_state, save_discovery_run
-from .errors import ExchangeProtocolError, InvalidArgument
+from trade_tracker.discovery_state import add_discovered, discovered_products, discovery_state, save_discovery_run
+from trade_tracker.errors import ExchangeProtocolError, InvalidArgument
+from trade_tracker.formats import check_product_id, iso_utc, parse_timestamp
 
 if TYPE_CHECKING:
-    from .coinbase.client import CoinbaseClient
-    from .store import TradeStore
+    from trade_tracker.store import TradeStore
+
+    from .client import CoinbaseClient
 
 __all__ = ["ORDERS_PAGE", "DiscoveryResult", "discover_products"]
 

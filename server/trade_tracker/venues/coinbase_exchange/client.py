@@ -32,9 +32,9 @@ from typing import Any, Literal, Self
 import httpx
 from pydantic import TypeAdapter, ValidationError
 
-from .. import __version__
-from ..config import Settings
-from ..errors import (
+from trade_tracker import __version__
+from trade_tracker.config import Settings
+from trade_tracker.errors import (
     AuthenticationError,
     BadRequest,
     ConfigError,
@@ -53,20 +53,10 @@ from ..errors import (
     RateLimited,
     TimestampExpired,
 )
-from .activity import LedgerEntry, LedgerPage, OrderPage
-from .auth import ApiCredential, CoinbaseAuth, ServerClock
-from .formats import iso_utc, parse_timestamp
-from .models import Account, Fill, FillPage, Order, Product, Profile, ServerTime, Stats, Ticker
-from .params import (
-    MAX_FILLS_LIMIT,
-    ORDER_ID_PATTERN,
-    ORDER_STATUSES,
-    check_cursor,
-    check_order_id,
-    check_product_id,
-)
-from .ratelimit import RateLimits, bucket_for_path
-from .retries import (
+from trade_tracker.formats import ORDER_ID_PATTERN, check_order_id, check_product_id, iso_utc, parse_timestamp
+
+from ..ratelimit import RateLimits, bucket_for_path
+from ..retries import (
     CURRENT_REQUEST,
     RETRY_STATUSES,
     AttemptTimedOut,
@@ -77,6 +67,10 @@ from .retries import (
     is_connection_refused,
     retry_after_seconds,
 )
+from .activity import LedgerEntry, LedgerPage, OrderPage
+from .auth import ApiCredential, CoinbaseAuth, ServerClock
+from .models import Account, Fill, FillPage, Order, Product, Profile, ServerTime, Stats, Ticker
+from .params import MAX_FILLS_LIMIT, ORDER_STATUSES, check_cursor
 
 __all__ = [
     "MAX_FILLS_LIMIT",

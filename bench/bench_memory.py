@@ -72,11 +72,11 @@ async def _child_run(url: str, key: str, secret: str, passphrase: str, home: Pat
                      ) -> dict[str, Any]:
     import httpx
 
-    import trade_tracker.mcp_server  # noqa: F401  (the running server has it imported)
-    from trade_tracker.analytics_cache import refresh_cache
+    import trade_tracker.faces.mcp.server  # noqa: F401  (the running server has it imported)
+    from trade_tracker.analytics.cache import refresh_cache
     from trade_tracker.app import TradeTracker
     from trade_tracker.config import load_settings
-    from trade_tracker.sync import sync_fills
+    from trade_tracker.sync.engine import sync_fills
     from trade_tracker.venues.ratelimit import RateLimits
 
     async with httpx.AsyncClient(base_url=url, timeout=10) as public:

@@ -54,8 +54,8 @@ class CountingTransport(httpx.AsyncHTTPTransport):
 
 async def _sync(url: str, key: str, secret: str, passphrase: str, db: Path,
                 client_burst: int | None = None) -> dict[str, Any]:
-    from trade_tracker.store import TradeStore
-    from trade_tracker.sync import sync_fills
+    from trade_tracker.store.connection import TradeStore
+    from trade_tracker.sync.engine import sync_fills
     from trade_tracker.venues.coinbase_exchange.auth import ApiCredential
     from trade_tracker.venues.coinbase_exchange.client import CoinbaseClient
     from trade_tracker.venues.ratelimit import DOCUMENTED, BucketSpec, RateLimits

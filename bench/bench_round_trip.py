@@ -49,7 +49,7 @@ CALLS: dict[str, tuple[str, dict[str, Any]]] = {
 
 
 def _schema_key() -> str:
-    from trade_tracker.migrations import MIGRATIONS
+    from trade_tracker.store.migrations import MIGRATIONS
 
     return "-".join(fn.__name__.split("_")[0] for fn in MIGRATIONS)
 
@@ -58,7 +58,8 @@ def build_store(path: Path, fills: int, seed: int = 7) -> dict[str, Any]:
     """Create a trade store at ``path`` holding ``fills`` realistic fills; return counts and timings."""
     from bench_throughput import _fill_rows
     from trade_tracker.sim import SimExchange
-    from trade_tracker.store import FILL_COLUMNS, TradeStore
+    from trade_tracker.store.connection import TradeStore
+    from trade_tracker.store.fills import FILL_COLUMNS
 
     started = time.perf_counter()
     exchange = SimExchange(fills=fills, products=PRODUCTS, seed=seed)

@@ -21,8 +21,8 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from trade_tracker.analytics import summarize
-from trade_tracker.store import TradeStore
+from trade_tracker.analytics.summary import summarize
+from trade_tracker.store.connection import TradeStore
 
 TARGET_MS = 500.0
 

@@ -6,7 +6,7 @@ each in its own child process so that peak RSS is that run's alone:
 - ``floor``: the least any sync can do: a bare loop of signed httpx GETs of ``/fills``
   (``after=`` paging, 100 per page), ``json.loads`` and one ``executemany`` INSERT per
   page into a fresh trade store (same schema and indexes), committed per page;
-- ``sync``: ``trade_tracker.sync.sync_fills`` (pydantic-validated pages, per-page
+- ``sync``: ``trade_tracker.sync.engine.sync_fills`` (pydantic-validated pages, per-page
   transaction with the cursor, change counting, the next page fetched while storing).
 
 Prints one line per run and a summary with the ratio sync/floor (target >= 0.8).
@@ -50,7 +50,8 @@ def _peak_rss_mb() -> float:
 async def _floor(url: str, key: str, secret: str, passphrase: str, db: str) -> dict[str, Any]:
     import httpx
 
-    from trade_tracker.store import FILL_COLUMNS, TradeStore
+    from trade_tracker.store.connection import TradeStore
+    from trade_tracker.store.fills import FILL_COLUMNS
 
     secret_bytes = base64.b64decode(secret)
     insert = f"INSERT INTO fills ({', '.join(FILL_COLUMNS)}) VALUES ({', '.join('?' * len(FILL_COLUMNS))})"
@@ -90,8 +91,8 @@ async def _floor(url: str, key: str, secret: str, passphrase: str, db: str) -> d
 
 
 async def _sync(url: str, key: str, secret: str, passphrase: str, db: str) -> dict[str, Any]:
-    from trade_tracker.store import TradeStore
-    from trade_tracker.sync import sync_fills
+    from trade_tracker.store.connection import TradeStore
+    from trade_tracker.sync.engine import sync_fills
     from trade_tracker.venues.coinbase_exchange.auth import ApiCredential
     from trade_tracker.venues.coinbase_exchange.client import CoinbaseClient
     from trade_tracker.venues.ratelimit import RateLimits

@@ -59,7 +59,7 @@ def _fill_rows(page: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
 
 
 def _insert_sql() -> str:
-    from trade_tracker.store import FILL_COLUMNS
+    from trade_tracker.store.fills import FILL_COLUMNS
 
     return f"INSERT INTO fills ({', '.join(FILL_COLUMNS)}) VALUES ({', '.join('?' * len(FILL_COLUMNS))})"
 
@@ -68,7 +68,7 @@ async def _floor(url: str, key: str, secret: str, passphrase: str, db: str, prod
                  max_pages: int | None) -> dict[str, Any]:
     import httpx
 
-    from trade_tracker.store import TradeStore
+    from trade_tracker.store.connection import TradeStore
 
     secret_bytes, insert, total, pages = base64.b64decode(secret), _insert_sql(), 0, 0
     with TradeStore(db) as store:
@@ -96,7 +96,7 @@ async def _ccxt(url: str, key: str, secret: str, passphrase: str, db: str, produ
                 max_pages: int | None) -> dict[str, Any]:
     import ccxt.async_support as ccxt
 
-    from trade_tracker.store import TradeStore
+    from trade_tracker.store.connection import TradeStore
 
     exchange = ccxt.coinbaseexchange({
         "apiKey": key, "secret": secret, "password": passphrase, "enableRateLimit": False,
@@ -131,8 +131,8 @@ async def _ccxt(url: str, key: str, secret: str, passphrase: str, db: str, produ
 
 async def _sync(url: str, key: str, secret: str, passphrase: str, db: str, products: list[str],
                 max_pages: int | None) -> dict[str, Any]:
-    from trade_tracker.store import TradeStore
-    from trade_tracker.sync import sync_fills
+    from trade_tracker.store.connection import TradeStore
+    from trade_tracker.sync.engine import sync_fills
     from trade_tracker.venues.coinbase_exchange.auth import ApiCredential
     from trade_tracker.venues.coinbase_exchange.client import CoinbaseClient
     from trade_tracker.venues.ratelimit import RateLimits
@@ -154,8 +154,8 @@ async def _sync(url: str, key: str, secret: str, passphrase: str, db: str, produ
 
 #: Imported before the CPU clock starts, so a mode's CPU per fill excludes its import time.
 _PRELOAD = {
-    "floor": ("httpx", "trade_tracker.store"),
-    "ccxt": ("ccxt.async_support", "trade_tracker.store"),
+    "floor": ("httpx", "trade_tracker.store.connection"),
+    "ccxt": ("ccxt.async_support", "trade_tracker.store.connection"),
     "sync": ("trade_tracker.sync", "trade_tracker.venues.coinbase_exchange.client",
              "trade_tracker.venues.coinbase_exchange.auth"),
 }

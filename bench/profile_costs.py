@@ -87,7 +87,7 @@ def parse_costs(bodies: list[bytes]) -> list[tuple[str, float]]:
     from pydantic import TypeAdapter
 
     from bench_throughput import _fill_rows
-    from trade_tracker.sync import fill_row
+    from trade_tracker.sync.engine import fill_row
     from trade_tracker.venues.coinbase_exchange.models import Fill
 
     fills_adapter, raw_adapter = TypeAdapter(list[Fill]), TypeAdapter(list[RawFill])
@@ -125,7 +125,7 @@ def sample_pages(fills: int, page: int = 100) -> list[Rows]:
 def _run(db: Path, pages: list[Rows], prepare: Callable[[Any], None], write: Callable[[sqlite3.Connection, Rows], None],
          pages_per_commit: int = 1) -> float:
     """Seconds of CPU per fill to write every page (each group of pages in one transaction)."""
-    from trade_tracker.store import TradeStore
+    from trade_tracker.store.connection import TradeStore
 
     with TradeStore(db) as store:
         prepare(store)
@@ -143,7 +143,7 @@ def main() -> None:
     parser.add_argument("--fills", type=int, default=100_000)
     args = parser.parse_args()
 
-    from trade_tracker.store import FILL_COLUMNS, upsert_rows
+    from trade_tracker.store.fills import FILL_COLUMNS, upsert_rows
 
     print(f"{args.fills:,} fills; CPU µs per fill (best of 3)")
     print("parsing a page into store rows:")

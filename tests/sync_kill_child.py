@@ -12,8 +12,8 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from trade_tracker.store import TradeStore
-from trade_tracker.sync import sync_fills
+from trade_tracker.store.connection import TradeStore
+from trade_tracker.sync.engine import sync_fills
 from trade_tracker.venues.coinbase_exchange.auth import ApiCredential
 from trade_tracker.venues.coinbase_exchange.client import CoinbaseClient
 from trade_tracker.venues.ratelimit import RateLimits

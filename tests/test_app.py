@@ -118,7 +118,8 @@ def test_http_transport_is_not_imported_for_offline_work() -> None:
     import subprocess
     import sys
 
-    code = "import sys, trade_tracker.mcp_server; print('trade_tracker.venues.coinbase_exchange.client' in sys.modules)"
+    code = ("import sys, trade_tracker.faces.mcp.server; "
+            "print('trade_tracker.venues.coinbase_exchange.client' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from trade_tracker.analytics import summarize
+from trade_tracker.analytics.summary import summarize
 from trade_tracker.errors import InvalidArgument
 from trade_tracker.export import (
     FILL_CSV_COLUMNS,
@@ -21,7 +21,7 @@ from trade_tracker.export import (
     safe_cell,
     write_summary_csv,
 )
-from trade_tracker.store import TradeStore
+from trade_tracker.store.connection import TradeStore
 
 FILLS = [  # product_id, trade_id, order_id, side, price, size, fee, created_at, label
     ("BTC-USD", 11, "o1", "buy", "8087.38000000", "0.00601800", "0.2433492642000000", "2019-11-21T01:38:23.878000Z"),

@@ -1,6 +1,6 @@
 """``python -m trade_tracker`` is the ``trade-tracker`` command."""
 
-from .cli import main
+from .faces.cli import main
 
 if __name__ == "__main__":
     main()

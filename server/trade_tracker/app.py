@@ -17,18 +17,18 @@ from typing import TYPE_CHECKING, Any
 
 from .config import Settings, load_settings
 from .errors import CredentialChanged, CredentialNotFound, InvalidArgument, NotFound
+from .faces.shapes import ExportOut
 from .formats import check_product_id
-from .store import TradeStore
-from .tool_models import ExportOut
+from .store.connection import TradeStore
 from .venues.ratelimit import RateLimits
 
 if TYPE_CHECKING:
     import httpx
 
-    from .analytics_models import Summary
-    from .credential_page import OneTimeCredentialPage
-    from .credentials import CredentialService
-    from .sync import SyncProgress, SyncResult
+    from .analytics.models import Summary
+    from .credentials.service import CredentialService
+    from .faces.mcp.credential_page import OneTimeCredentialPage
+    from .sync.engine import SyncProgress, SyncResult
     from .venues.coinbase_exchange.auth import ApiCredential
     from .venues.coinbase_exchange.client import CoinbaseClient
     from .venues.coinbase_exchange.models import Account, FillPage, Order, Product, Ticker
@@ -99,7 +99,7 @@ class TradeTracker:
     def credentials(self) -> CredentialService:
         """The encrypted credentials; the vault is opened only when a secret is needed."""
         if self._credentials is None:
-            from .credentials import CredentialService
+            from .credentials.service import CredentialService
 
             self._credentials = CredentialService(self.store, self.settings, rate_limits=self.rate_limits,
                                                   transport=self._transport)
@@ -265,9 +265,9 @@ class TradeTracker:
     ) -> SyncResult:
         """Sync the credential's fills into the store, then bring the analytics cache up to date,
         so the next summary answers at once instead of building it on the first call."""
-        from .analytics_cache import refresh_cache
-        from .sync import sync_fills
-        from .sync_runs import RunRecorder
+        from .analytics.cache import refresh_cache
+        from .store.sync_runs import RunRecorder
+        from .sync.engine import sync_fills
 
         used, client = self.client_for(label)
         # Every sync (either face) leaves a run record, so sync_status can say how the last one ended.
@@ -292,8 +292,8 @@ class TradeTracker:
         **filters: Any,
     ) -> Summary:
         """The trade summary over the store; with live tickers for unrealized PnL only when asked."""
-        from .analytics import summarize
-        from .analytics import with_unrealized as add_unrealized
+        from .analytics.summary import summarize
+        from .analytics.summary import with_unrealized as add_unrealized
 
         result = summarize(self.store, group_by=group_by, method=method, **filters)  # type: ignore[arg-type]
         if with_unrealized:

@@ -23,12 +23,12 @@ from typing import IO, Any
 
 from pydantic import BaseModel, ConfigDict
 
-from .analytics import summarize, with_unrealized
-from .analytics_models import GroupBy, Method, Summary
+from .analytics.models import GroupBy, Method, Summary
+from .analytics.summary import summarize, with_unrealized
 from .errors import InvalidArgument
 from .private_files import replace_atomically
-from .store import TradeStore
-from .store_queries import fill_filter_sql
+from .store.connection import TradeStore
+from .store.filters import fill_filter_sql
 
 __all__ = [
     "FILL_CSV_COLUMNS",
@@ -154,7 +154,7 @@ def export_fills_csv(
 ) -> ExportResult:
     """Write the stored fills matching the filters to a CSV file, oldest first.
 
-    Filters read as in :func:`trade_tracker.analytics.summarize` (since and until inclusive, a bare
+    Filters read as in :func:`trade_tracker.analytics.summary.summarize` (since and until inclusive, a bare
     date is the whole UTC day). Rows are ordered by (created_at, product_id, trade_id, label), with the
     exact strings the API sent; NULL is an empty field. One SELECT reads one consistent snapshot.
 
@@ -197,10 +197,10 @@ def export_summary_csv(
     prices: Mapping[str, Decimal | str] | None = None,
     prices_at: datetime | None = None,
 ) -> ExportResult:
-    """Summarize (see :func:`trade_tracker.analytics.summarize`) and write the entries to a CSV file.
+    """Summarize (see :func:`trade_tracker.analytics.summary.summarize`) and write the entries to a CSV file.
 
     With ``prices`` (product_id → ticker price, fetched by the caller), the unrealized columns are
-    filled as :func:`trade_tracker.analytics.with_unrealized` does; otherwise they stay empty.
+    filled as :func:`trade_tracker.analytics.summary.with_unrealized` does; otherwise they stay empty.
     """
     summary = summarize(
         store, product_id=product_id, since=since, until=until, label=label, group_by=group_by, method=method

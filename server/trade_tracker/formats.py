@@ -25,6 +25,7 @@ __all__ = [
     "decimal_text",
     "iso_utc",
     "parse_timestamp",
+    "utc_now",
 ]
 
 #: The largest trade_id SQLite's INTEGER (and so the store's key) can hold: 2**63 - 1.
@@ -126,3 +127,8 @@ def check_order_id(order_id: str) -> str:
     if not isinstance(order_id, str) or not _ORDER_ID.fullmatch(order_id):
         raise InvalidArgument(f"order_id must be a UUID (got {str(order_id)[:40]!r})")
     return order_id
+
+
+def utc_now() -> str:
+    """Now as fixed-width ISO UTC text (sorts as time), the form the store keeps its own stamps in."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -20,11 +20,11 @@ checks, ``ratelimit`` buckets, ``faults`` injected failures, ``exchange`` the st
 
 from __future__ import annotations
 
-from .app import build_app
-from .auth import SimCredential
-from .errors import SimError
-from .exchange import FillPage, SimConfig, SimExchange
-from .server import RunningSim, running_sim, serve_main
+from .core.errors import SimError
+from .core.server import RunningSim, running_sim, serve_main
+from .exchange.app import build_app
+from .exchange.auth import SimCredential
+from .exchange.state import FillPage, SimConfig, SimExchange
 
 __all__ = [
     "FillPage",

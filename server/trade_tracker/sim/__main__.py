@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .catalog import DEFAULT_PRODUCTS
-from .server import serve_main
+from .core.catalog import DEFAULT_PRODUCTS
+from .core.server import serve_main
 
 
 def _on_off(value: str) -> bool:

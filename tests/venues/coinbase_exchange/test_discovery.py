@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from trade_tracker.discovery_state import discovered_products, discovery_state
 from trade_tracker.errors import ExchangeUnavailable
 from trade_tracker.sim import RunningSim
-from trade_tracker.store import TradeStore
-from trade_tracker.sync import partial_result, sync_fills
+from trade_tracker.store.connection import TradeStore
+from trade_tracker.store.discovery_state import discovered_products, discovery_state
+from trade_tracker.sync.engine import partial_result, sync_fills
 from trade_tracker.venues.coinbase_exchange.auth import ApiCredential
 from trade_tracker.venues.coinbase_exchange.client import CoinbaseClient
 from trade_tracker.venues.ratelimit import RateLimits

@@ -1,0 +1,87 @@
+"""The Coinbase Exchange adapter: signing (``auth``), the REST client (``client``), wire models (``models``),
+request parameters (``params``), documented rate limits (``limits``), the fills walk (``walk``), product
+discovery (``discovery``) and the CB-AFTER activity helpers (``activity``).
+
+The package re-exports its modules' public names lazily (PEP 562): importing one of them loads only the
+module that defines it, so importing one light module never pulls in the rest.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+#: name -> the module (in this package) that defines it.
+_EXPORTS = {
+    "MAX_FILLS_LIMIT": "params",
+    "ORDERS_PAGE": "discovery",
+    "ORDER_STATUSES": "params",
+    "Account": "models",
+    "ApiCredential": "auth",
+    "CoinbaseAuth": "auth",
+    "CoinbaseClient": "client",
+    "DecimalStr": "models",
+    "DiscoveryResult": "discovery",
+    "Fill": "models",
+    "FillPage": "models",
+    "LedgerDetails": "activity",
+    "LedgerEntry": "activity",
+    "LedgerPage": "activity",
+    "Order": "models",
+    "OrderPage": "activity",
+    "Product": "models",
+    "Profile": "models",
+    "ServerClock": "auth",
+    "ServerTime": "models",
+    "Side": "models",
+    "Stats": "models",
+    "Ticker": "models",
+    "Timestamp": "models",
+    "TradeId": "models",
+    "check_cursor": "params",
+    "decode_secret": "auth",
+    "discover_products": "discovery",
+    "key_fingerprint": "auth",
+    "sign": "auth",
+}
+__all__ = ["MAX_FILLS_LIMIT", "ORDERS_PAGE", "ORDER_STATUSES", "Account", "ApiCredential", "CoinbaseAuth",
+           "CoinbaseClient", "DecimalStr", "DiscoveryResult", "Fill", "FillPage", "LedgerDetails", "LedgerEntry",
+           "LedgerPage", "Order", "OrderPage", "Product", "Profile", "ServerClock", "ServerTime", "Side", "Stats",
+           "Ticker", "Timestamp", "TradeId", "check_cursor", "decode_secret", "discover_products", "key_fingerprint",
+           "sign"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
+
+if TYPE_CHECKING:
+    from .activity import LedgerDetails, LedgerEntry, LedgerPage, OrderPage
+    from .auth import ApiCredential, CoinbaseAuth, ServerClock, decode_secret, key_fingerprint, sign
+    from .client import CoinbaseClient
+    from .discovery import ORDERS_PAGE, DiscoveryResult, discover_products
+    from .models import (
+        Account,
+        DecimalStr,
+        Fill,
+        FillPage,
+        Order,
+        Product,
+        Profile,
+        ServerTime,
+        Side,
+        Stats,
+        Ticker,
+        Timestamp,
+        TradeId,
+    )
+    from .params import MAX_FILLS_LIMIT, ORDER_STATUSES, check_cursor

@@ -65,22 +65,13 @@ from ..retries import (
     RetryPolicy,
     install_retry_log,
     is_connection_refused,
-    retry_after_seconds,
 )
 from .activity import LedgerEntry, LedgerPage, OrderPage
 from .auth import ApiCredential, CoinbaseAuth, ServerClock
 from .models import Account, Fill, FillPage, Order, Product, Profile, ServerTime, Stats, Ticker
 from .params import MAX_FILLS_LIMIT, ORDER_STATUSES, check_cursor
 
-__all__ = [
-    "MAX_FILLS_LIMIT",
-    "ORDER_STATUSES",
-    "CoinbaseClient",
-    "RateLimits",
-    "RetryPolicy",
-    "check_product_id",
-    "retry_after_seconds",
-]
+__all__ = ["CoinbaseClient"]
 
 log = logging.getLogger("trade_tracker.coinbase")
 

@@ -39,12 +39,12 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel
 
-from trade_tracker.discovery_state import add_discovered, discovered_products, discovery_state, save_discovery_run
 from trade_tracker.errors import ExchangeProtocolError, InvalidArgument
 from trade_tracker.formats import check_product_id, iso_utc, parse_timestamp
+from trade_tracker.store.discovery_state import add_discovered, discovered_products, discovery_state, save_discovery_run
 
 if TYPE_CHECKING:
-    from trade_tracker.store import TradeStore
+    from trade_tracker.store.connection import TradeStore
 
     from .client import CoinbaseClient
 

@@ -20,7 +20,6 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 
 from trade_tracker.formats import (
-    MAX_DECIMAL_EXPONENT,
     MAX_TRADE_ID,
     bounded_decimal,
     decimal_text,
@@ -28,26 +27,8 @@ from trade_tracker.formats import (
     parse_timestamp,
 )
 
-__all__ = [
-    "Account",
-    "DecimalStr",
-    "Fill",
-    "MAX_DECIMAL_EXPONENT",
-    "MAX_TRADE_ID",
-    "FillPage",
-    "Order",
-    "Product",
-    "Profile",
-    "ServerTime",
-    "Side",
-    "Stats",
-    "Ticker",
-    "Timestamp",
-    "TradeId",
-    "decimal_text",
-    "iso_utc",
-    "parse_timestamp",
-]
+__all__ = ["Account", "DecimalStr", "Fill", "FillPage", "Order", "Product", "Profile", "ServerTime", "Side", "Stats",
+           "Ticker", "Timestamp", "TradeId"]
 
 
 #: A money or quantity field: parsed exactly (pydantic's Decimal validator builds it from the

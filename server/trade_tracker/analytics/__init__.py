@@ -1,0 +1,78 @@
+"""Trade analytics from the local store: the summary (``summary``), its models (``models``), the per-product
+books (``books``), the derived-table cache (``cache``) and per-period totals (``periods``).
+
+The package re-exports its modules' public names lazily (PEP 562): importing one of them loads only the
+module that defines it, so importing one light module never pulls in the rest.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+#: name -> the module (in this package) that defines it.
+_EXPORTS = {
+    "AVERAGE_COST_PLACES": "books",
+    "AVERAGE_PRICE_PLACES": "summary",
+    "CHECKPOINT_LAG_DAYS": "cache",
+    "DAY_COLUMNS": "books",
+    "EXACT": "books",
+    "MIDNIGHT": "cache",
+    "ZERO": "books",
+    "CurrencyTotal": "models",
+    "FillSums": "books",
+    "Filters": "models",
+    "GroupBy": "models",
+    "Method": "models",
+    "OpenLots": "books",
+    "PeriodTotal": "models",
+    "ProductSummary": "models",
+    "Summary": "models",
+    "cache_text": "books",
+    "dirty_books": "cache",
+    "divide_half_even": "books",
+    "parse_filters": "models",
+    "period_totals": "periods",
+    "rebuild_cache": "cache",
+    "refresh_book": "cache",
+    "refresh_cache": "cache",
+    "replay_fills": "books",
+    "summarize": "summary",
+    "with_unrealized": "summary",
+}
+__all__ = ["AVERAGE_COST_PLACES", "AVERAGE_PRICE_PLACES", "CHECKPOINT_LAG_DAYS", "DAY_COLUMNS", "EXACT", "MIDNIGHT",
+           "ZERO", "CurrencyTotal", "FillSums", "Filters", "GroupBy", "Method", "OpenLots", "PeriodTotal",
+           "ProductSummary", "Summary", "cache_text", "dirty_books", "divide_half_even", "parse_filters",
+           "period_totals", "rebuild_cache", "refresh_book", "refresh_cache", "replay_fills", "summarize",
+           "with_unrealized"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
+
+if TYPE_CHECKING:
+    from .books import (
+        AVERAGE_COST_PLACES,
+        DAY_COLUMNS,
+        EXACT,
+        ZERO,
+        FillSums,
+        OpenLots,
+        cache_text,
+        divide_half_even,
+        replay_fills,
+    )
+    from .cache import CHECKPOINT_LAG_DAYS, MIDNIGHT, dirty_books, rebuild_cache, refresh_book, refresh_cache
+    from .models import CurrencyTotal, Filters, GroupBy, Method, PeriodTotal, ProductSummary, Summary, parse_filters
+    from .periods import period_totals
+    from .summary import AVERAGE_PRICE_PLACES, summarize, with_unrealized

@@ -1,0 +1,61 @@
+"""The two faces on the core: the MCP server (``mcp``) and the CLI (``cli``), sharing one output shape per
+object (``shapes``).
+
+The package re-exports its modules' public names lazily (PEP 562): importing one of them loads only the
+module that defines it, so importing one light module never pulls in the rest.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+#: name -> the module (in this package) that defines it.
+_EXPORTS = {
+    "FILL_COLUMNS": "shapes",
+    "AccountsOut": "shapes",
+    "CredentialOut": "shapes",
+    "CredentialsOut": "shapes",
+    "ExportOut": "shapes",
+    "FillsOut": "shapes",
+    "OrdersOut": "shapes",
+    "ProductsOut": "shapes",
+    "StoreCredentialOut": "shapes",
+    "SummaryOut": "shapes",
+    "TickerOut": "shapes",
+    "TradesOut": "shapes",
+    "fill_table": "shapes",
+}
+__all__ = ["FILL_COLUMNS", "AccountsOut", "CredentialOut", "CredentialsOut", "ExportOut", "FillsOut", "OrdersOut",
+           "ProductsOut", "StoreCredentialOut", "SummaryOut", "TickerOut", "TradesOut", "fill_table"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
+
+if TYPE_CHECKING:
+    from .shapes import (
+        FILL_COLUMNS,
+        AccountsOut,
+        CredentialOut,
+        CredentialsOut,
+        ExportOut,
+        FillsOut,
+        OrdersOut,
+        ProductsOut,
+        StoreCredentialOut,
+        SummaryOut,
+        TickerOut,
+        TradesOut,
+        fill_table,
+    )

@@ -1,0 +1,80 @@
+"""The MCP face: tool wiring only. Each tool checks its arguments (pydantic), calls the
+core (``app.TradeTracker``) and shapes a bounded, structured answer.
+
+Errors: a ``TradeTrackerError`` becomes an ``isError`` result carrying its message,
+which says what to fix and never holds a secret. Anything else is reported by the SDK
+as a bare "Error executing tool X" with the detail only in the server's stderr log.
+"""
+
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
+
+from mcp.server.mcpserver import MCPServer
+
+from trade_tracker import __version__
+from trade_tracker.app import TradeTracker
+from trade_tracker.config import Settings
+
+from .argument_errors import PlainArgumentsServer
+from .params import ARGUMENT_FORMATS
+
+if TYPE_CHECKING:
+    from .sync_tools import ServerState
+
+__all__ = ["INSTRUCTIONS", "build_server"]
+
+INSTRUCTIONS = """\
+trade-tracker reads one trader's Coinbase Exchange account and keeps every fill in a local SQLite store.
+Workflow: 1) a credential must exist: list_credentials shows stored ones; if none, call store_credential
+(the user types the key in a local browser page or the CLI, never in chat; never ask for secrets in chat).
+2) sync_fills brings fills into the local store (first run: whole history; later: only new fills).
+A first sync of a large account takes minutes and runs in the background: when sync_fills answers
+status "running", follow it with sync_status (or call sync_fills again to wait; it joins the running job,
+never starts a second one); cancel_sync stops it. Nothing synced so far is ever lost.
+3) query_trades and trade_summary answer from the local store, offline and exact (money is decimal strings).
+Before answering that nothing was traded, check sync_status: the store may not be synced yet, or a sync may
+still be running.
+list_fills, list_orders, list_accounts, list_products and get_ticker call Coinbase live.
+The exchange is the Coinbase Exchange SANDBOX unless EX_BASE_URL says otherwise; sandbox data is not real.
+"""
+
+def build_server(
+    settings: Settings | None = None,
+    *,
+    tracker: TradeTracker | None = None,
+    tracker_factory: Callable[[], TradeTracker] | None = None,
+) -> "MCPServer[ServerState]":
+    """Create the MCP server. The core is opened in the lifespan (or a given one is shared), with the
+    sync jobs it owns; at shutdown running jobs are cancelled (and record it) before the core closes."""
+    from .sync_tools import ServerState
+
+    @asynccontextmanager
+    async def lifespan(_: MCPServer[ServerState]) -> AsyncIterator[ServerState]:
+        opened = tracker or (tracker_factory() if tracker_factory else TradeTracker.open(settings))
+        state = ServerState(opened)
+        try:
+            yield state
+        finally:
+            try:
+                await state.aclose()
+            finally:
+                if tracker is None:
+                    await opened.aclose()
+
+    mcp: MCPServer[ServerState] = PlainArgumentsServer(
+        "trade-tracker", version=__version__, instructions=INSTRUCTIONS, lifespan=lifespan,
+        argument_formats=ARGUMENT_FORMATS,
+    )
+
+    from .results import state_of
+    from .sync_tools import register_sync_tools
+    from .tools import LIVE_TOOLS, STORE_TOOLS
+
+    for tool in LIVE_TOOLS:
+        mcp.tool(title=tool.title, annotations=tool.annotations)(tool.fn)
+    register_sync_tools(mcp, state_of)  # sync_fills, sync_status, cancel_sync (jobs that outlive a call)
+    for tool in STORE_TOOLS:
+        mcp.tool(title=tool.title, annotations=tool.annotations)(tool.fn)
+    return mcp

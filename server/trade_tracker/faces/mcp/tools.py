@@ -1,0 +1,221 @@
+"""The MCP tools as plain module-level functions: check the arguments (pydantic, from the signature), call
+the core (``app.TradeTracker``), shape a bounded structured answer (``faces/shapes.py``).
+
+``build_server`` only registers them (:data:`LIVE_TOOLS`, then the sync tools, then :data:`STORE_TOOLS`).
+The docstring of each is its description, the signature its input schema: both are pinned by
+``tests/snapshots/tools.json``.
+"""
+
+import json
+from typing import Annotated, Literal, NamedTuple
+
+from mcp.server.mcpserver import Context
+from mcp.types import CallToolResult, ToolAnnotations
+from pydantic import Field
+
+from trade_tracker.errors import InvalidArgument
+from trade_tracker.formats import ORDER_ID_PATTERN
+
+from ..shapes import (
+    AccountsOut,
+    CredentialOut,
+    CredentialsOut,
+    ExportOut,
+    FillsOut,
+    OrdersOut,
+    ProductsOut,
+    StoreCredentialOut,
+    SummaryOut,
+    TickerOut,
+    TradesOut,
+)
+from .params import QUOTE_CURRENCY_PATTERN, DateText, Label, OrderStatus, ProductId, StoreLabel
+from .results import empty_hint, read_only, respond, tracker_of, translate_errors, writes
+
+__all__ = ["LIVE_TOOLS", "STORE_TOOLS", "Tool"]
+
+
+class Tool(NamedTuple):
+    """A tool function with its title and hints, as ``build_server`` registers it."""
+
+    fn: object
+    title: str
+    annotations: ToolAnnotations
+
+
+@translate_errors
+async def list_products(
+    ctx: Context,
+    quote_currency: Annotated[str | None, Field(pattern=f"^{QUOTE_CURRENCY_PATTERN}$",
+                                                description="only products quoted in this, e.g. USD")] = None,
+    status: Annotated[Literal["online", "offline", "internal", "delisted"] | None,
+                      Field(description="only products with this status")] = None,
+    query: Annotated[str | None, Field(max_length=40, description="substring of the id or name, e.g. ETH")] = None,
+) -> Annotated[CallToolResult, ProductsOut]:
+    """List Coinbase Exchange products (markets), optionally filtered. Calls Coinbase (public, no key needed).
+    Use it to find a product_id such as BTC-USD before get_ticker, list_fills or sync_fills."""
+    products = await tracker_of(ctx).list_products(quote_currency, status, query)
+    return respond(ProductsOut.of(products))
+
+@translate_errors
+async def get_ticker(ctx: Context, product_id: ProductId) -> Annotated[CallToolResult, TickerOut]:
+    """Current price, best bid/ask and 24h volume of one product. Calls Coinbase (public, no key needed)."""
+    ticker = await tracker_of(ctx).get_ticker(product_id)
+    return respond(TickerOut.of(product_id, ticker))
+
+@translate_errors
+async def list_accounts(
+    ctx: Context,
+    label: Label | None = None,
+    hide_zero: Annotated[bool, Field(description="hide currencies with zero balance and hold")] = True,
+) -> Annotated[CallToolResult, AccountsOut]:
+    """Balances per currency of the credential's Coinbase Exchange profile. Calls Coinbase with the key."""
+    label_used, accounts = await tracker_of(ctx).list_accounts(label, hide_zero)
+    return respond(AccountsOut.of(label_used, accounts))
+
+@translate_errors
+async def list_orders(
+    ctx: Context,
+    label: Label | None = None,
+    status: Annotated[list[OrderStatus] | None,
+                      Field(max_length=7, description="e.g. ['done'] for history; default: open orders only")]
+    = None,
+    product_id: ProductId | None = None,
+) -> Annotated[CallToolResult, OrdersOut]:
+    """Up to 100 most recent orders, live from Coinbase. By default (no status) Coinbase returns ONLY open
+    orders; pass status=['done'] for filled/cancelled history or ['all']. Calls Coinbase with the key."""
+    statuses = list(dict.fromkeys(status or []))
+    label_used, orders = await tracker_of(ctx).list_orders(label, statuses or None, product_id)
+    return respond(OrdersOut.of(label_used, statuses, orders))
+
+@translate_errors
+async def list_fills(
+    ctx: Context,
+    product_id: ProductId | None = None,
+    order_id: Annotated[str | None, Field(pattern=f"^{ORDER_ID_PATTERN}$", description="an order UUID")] = None,
+    limit: Annotated[int, Field(ge=1, le=100, description="fills per page")] = 25,
+    label: Label | None = None,
+    after: Annotated[int | None, Field(ge=1, description="next_after from the previous page, for older fills")]
+    = None,
+) -> Annotated[CallToolResult, FillsOut]:
+    """One page of fills (executed trades), newest first, LIVE from Coinbase. Needs product_id or order_id.
+    For history, totals or anything offline, prefer sync_fills then query_trades / trade_summary."""
+    label_used, page = await tracker_of(ctx).list_fills(label, product_id, order_id, limit, after)
+    return respond(FillsOut.of(label_used, page))
+
+@translate_errors
+async def query_trades(
+    ctx: Context,
+    product_id: ProductId | None = None,
+    side: Literal["buy", "sell"] | None = None,
+    since: DateText | None = None,
+    until: DateText | None = None,
+    limit: Annotated[int, Field(ge=1, le=200, description="rows per page")] = 50,
+    cursor: Annotated[str | None, Field(max_length=200, description="next_cursor from the previous page")]
+    = None,
+    label: StoreLabel | None = None,
+) -> Annotated[CallToolResult, TradesOut]:
+    """Fills from the LOCAL store (run sync_fills first), newest first, filtered. Offline, exact, paged.
+    Without label: the fills of every stored label."""
+    rows, next_cursor = tracker_of(ctx).store.query_fills(
+        product_id=product_id.upper() if product_id else None, side=side, since=since, until=until,
+        label=label, limit=limit, cursor=cursor,
+    )
+    out = TradesOut.of(rows, next_cursor)
+    if not rows and cursor is None:
+        out.hint = empty_hint(ctx, label)
+    return respond(out)
+
+@translate_errors
+async def trade_summary(
+    ctx: Context,
+    product_id: ProductId | None = None,
+    since: DateText | None = None,
+    until: DateText | None = None,
+    label: StoreLabel | None = None,
+    group_by: Annotated[Literal["product", "month", "day"],
+                        Field(description="one entry per product, or per product and UTC month/day")] = "product",
+    method: Annotated[Literal["fifo", "average"], Field(description="cost basis for realized PnL")] = "fifo",
+    with_unrealized: Annotated[bool, Field(description="also fetch tickers for unrealized PnL (calls Coinbase)")]
+    = False,
+) -> Annotated[CallToolResult, SummaryOut]:
+    """Per product: buy/sell counts, base and quote volume, fees, average prices, net position and realized
+    PnL (FIFO by default), plus totals per currency. With group_by month or day, also per-period totals
+    across products per quote currency (volume, fees, realized and cumulative realized PnL). Without label:
+    every stored label, each its own book. From the LOCAL store: offline and exact, unless with_unrealized
+    asks for live tickers. Run sync_fills first for complete figures."""
+    summary = await tracker_of(ctx).summary(
+        product_id=product_id.upper() if product_id else None, since=since, until=until, label=label,
+        group_by=group_by, method=method, with_unrealized=with_unrealized,
+    )
+    out = SummaryOut.of(summary)
+    if summary.fill_count == 0:
+        out = out.model_copy(update={"hint": empty_hint(ctx, label)})
+    return respond(out)
+
+@translate_errors
+async def store_credential(ctx: Context, label: Label) -> Annotated[CallToolResult, StoreCredentialOut]:
+    """Ask the user to enter a Coinbase Exchange API key under `label`, OUT OF BAND: a one-time page on
+    127.0.0.1 (URL elicitation) or, if the client cannot open URLs, a CLI command to run. Takes no secret
+    and returns none: never ask the user to paste keys into the chat. A View-only key is recommended."""
+    from .credential_flow import request_credential
+
+    return respond(await request_credential(ctx, tracker_of(ctx), label))
+
+@translate_errors
+async def list_credentials(ctx: Context) -> Annotated[CallToolResult, CredentialsOut]:
+    """Labels and key fingerprints of the stored credentials (and the env credential). Never secrets."""
+    infos = tracker_of(ctx).credentials.list()
+    return respond(CredentialsOut(count=len(infos), credentials=[
+        CredentialOut(label=i.label, fingerprint=i.fingerprint, source=i.source,
+                      created_at=i.created_at, last_verified_at=i.last_verified_at,
+                      verify_status=i.verify_status,
+                      permissions=i.permissions if isinstance(i.permissions, str | None)
+                      else json.dumps(i.permissions))
+        for i in infos
+    ]))
+
+@translate_errors
+async def export_trades(
+    ctx: Context,
+    product_id: ProductId | None = None,
+    since: DateText | None = None,
+    until: DateText | None = None,
+    label: StoreLabel | None = None,
+    summary: Annotated[bool, Field(description="export the summary instead of the fills")] = False,
+    group_by: Annotated[Literal["product", "month", "day"],
+                        Field(description="with summary: one row per product, or per product and UTC month/day")]
+    = "product",
+    method: Annotated[Literal["fifo", "average"],
+                      Field(description="with summary: cost basis for realized PnL")] = "fifo",
+) -> Annotated[CallToolResult, ExportOut]:
+    """Write the stored fills (or, with summary, the trade summary grouped by group_by) to a new CSV file
+    under $TRADE_TRACKER_HOME/exports and return its path, not the data. Without label: every stored
+    label. Offline."""
+    if not summary and (group_by != "product" or method != "fifo"):
+        raise InvalidArgument("group_by and method go with summary=true (a fills export has one row per fill).")
+    out = await tracker_of(ctx).export_csv(
+        summary=summary, group_by=group_by, method=method,
+        product_id=product_id.upper() if product_id else None, since=since, until=until, label=label,
+    )
+    return respond(out)
+
+
+#: The live tools, registered first, in this order (the order of the tool list).
+LIVE_TOOLS = (
+    Tool(list_products, title="List Coinbase products", annotations=read_only(open_world=True)),
+    Tool(get_ticker, title="Get a product's ticker", annotations=read_only(open_world=True)),
+    Tool(list_accounts, title="List account balances", annotations=read_only(open_world=True)),
+    Tool(list_orders, title="List orders", annotations=read_only(open_world=True)),
+    Tool(list_fills, title="List fills live from Coinbase", annotations=read_only(open_world=True)),
+)
+#: The store and credential tools, registered after the sync tools.
+STORE_TOOLS = (
+    Tool(query_trades, title="Query stored trades", annotations=read_only(open_world=False)),
+    Tool(trade_summary, title="Summarise trades: volume, fees, position, PnL",
+         annotations=read_only(open_world=True)),
+    Tool(store_credential, title="Store a Coinbase API credential (out of band)",
+         annotations=writes(open_world=True)),
+    Tool(list_credentials, title="List stored credentials", annotations=read_only(open_world=False)),
+    Tool(export_trades, title="Export trades to a CSV file", annotations=writes(open_world=False)),
+)

@@ -1,0 +1,81 @@
+"""``--key-file PATH``: a simulator demo key that survives restarts.
+
+Without it every start generates a fresh key, so a credential stored for the simulator
+(``trade-tracker credentials add --label sim``) stops working at the next start. With it,
+the first start writes the key to PATH (JSON ``{"key", "secret", "passphrase"}``, mode
+0600, written whole under a temporary name and linked into place, never overwriting a
+file another start made first), and every later start reuses it. A file that group or
+others can read, a symlink, or a file that is not such a key is refused with what to fix;
+no message shows the secret or the passphrase.
+
+Own code, not the project's ``private_files``: the simulator imports nothing from the project.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+
+from ..exchange.auth import SimCredential, new_credential
+
+__all__ = ["load_or_create_key"]
+
+
+def load_or_create_key(path: str | os.PathLike[str]) -> SimCredential:
+    """The key stored at ``path``, or a new one written there (0600) if there is no file yet.
+
+    Raises ``ValueError`` (a usage error) for a file the simulator will not trust.
+    """
+    target = Path(path)
+    try:
+        return _load(target)
+    except FileNotFoundError:
+        pass
+    if not target.parent.is_dir():
+        raise ValueError(f"--key-file {target}: the folder {target.parent} does not exist")
+    credential = new_credential()
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(credential.as_dict(), handle)
+            handle.write("\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(temporary, target)  # fails if another start created it meanwhile: use theirs
+        except FileExistsError:
+            return _load(target)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return credential
+
+
+def _load(target: Path) -> SimCredential:
+    try:
+        fd = os.open(target, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        if target.is_symlink():
+            raise ValueError(f"--key-file {target} is a symlink; give the real file's path") from None
+        raise ValueError(f"--key-file {target} cannot be read: {exc.strerror or exc}") from None
+    with os.fdopen(fd, encoding="utf-8") as handle:
+        mode = os.fstat(handle.fileno()).st_mode
+        if not stat.S_ISREG(mode):
+            raise ValueError(f"--key-file {target} is not a regular file")
+        if mode & 0o077:
+            raise ValueError(f"--key-file {target} can be read by others: run chmod 600 {target}")
+        try:
+            data = json.loads(handle.read(65_536))
+        except (ValueError, UnicodeDecodeError):
+            data = None
+    fields = ("key", "secret", "passphrase")
+    if not isinstance(data, dict) or not all(isinstance(data.get(f), str) and data[f] for f in fields):
+        raise ValueError(
+            f"--key-file {target} is not a simulator key file (JSON with key, secret and passphrase); "
+            "remove it to have a new key written there"
+        )
+    return SimCredential(data["key"], data["secret"], data["passphrase"])

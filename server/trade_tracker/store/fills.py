@@ -1,0 +1,237 @@
+"""The fills table: its row, the upsert that counts what changed, and the store's fill queries.
+
+``upsert_rows`` inserts new fills, updates any that changed and counts both; ``FillQueries`` (a part of
+:class:`~trade_tracker.store.connection.TradeStore`) answers ``query_fills`` with keyset paging,
+``count_fills``, ``fill_products`` and the sync's ``unsettled_summary``. The filters and cursors are
+built in ``filters.py``. All SQL takes values as parameters; only fixed column lists are formatted in.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from datetime import date
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from ..errors import InvalidArgument
+from .filters import decode_cursor, encode_cursor, fill_filter_sql
+
+if TYPE_CHECKING:
+    from .connection import TradeStore
+
+__all__ = ["FILL_COLUMNS", "FILL_KEY", "MAX_QUERY_LIMIT", "FillQueries", "FillRow", "PageCounts", "UnsettledSummary",
+           "upsert_rows"]
+
+
+#: The columns of ``fills`` in the order a :data:`FillRow` holds them.
+FILL_COLUMNS: tuple[str, ...] = (
+    "product_id", "trade_id", "order_id", "side", "price", "size", "fee", "usd_volume", "liquidity",
+    "settled", "created_at", "profile_id", "user_id", "funding_currency", "market_type", "label",
+)
+#: The key of ``fills`` (migration m006): a trade_id names the market trade, and the two labels on
+#: its two sides (maker and taker) each keep their own row.
+FILL_KEY: tuple[str, ...] = ("product_id", "label", "trade_id")
+#: Where the key's columns sit in a row (any tuple in ``FILL_COLUMNS`` order; a :class:`FillRow` is one).
+_KEY_AT = tuple(FILL_COLUMNS.index(c) for c in FILL_KEY)
+MAX_QUERY_LIMIT = 1000
+_IN_CHUNK = 500
+
+_UPSERT_SQL = (
+    f"INSERT INTO fills ({', '.join(FILL_COLUMNS)}) VALUES ({', '.join('?' * len(FILL_COLUMNS))}) "
+    f"ON CONFLICT ({', '.join(FILL_KEY)}) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in FILL_COLUMNS if c not in FILL_KEY)
+)
+_EXISTING_SQL = f"SELECT {', '.join(FILL_COLUMNS)} FROM fills WHERE product_id = ? AND label = ? AND trade_id IN "
+
+
+class FillRow(NamedTuple):
+    """One fill as stored, in ``FILL_COLUMNS`` order: still a tuple, so ``executemany`` takes it as it is.
+
+    Money as the API's exact strings, ``settled`` as 0/1, ``created_at`` as fixed-width ISO UTC text.
+    """
+
+    product_id: str
+    trade_id: int
+    order_id: str
+    side: str
+    price: str
+    size: str
+    fee: str
+    usd_volume: str | None
+    liquidity: str | None
+    settled: int
+    created_at: str
+    profile_id: str | None
+    user_id: str | None
+    funding_currency: str | None
+    market_type: str | None
+    label: str
+
+
+class PageCounts(NamedTuple):
+    """What storing one batch of fills did."""
+
+    inserted: int
+    updated: int
+    unchanged: int
+
+
+class UnsettledSummary(NamedTuple):
+    """The unsettled fills of one (label, product): where they start and what re-reading costs."""
+
+    oldest_trade_id: int
+    order_ids: list[str]
+    fills_from_oldest: int
+
+
+class FillQueries:
+    """The fill reads and the plain fill write of :class:`TradeStore` (a part of it, not used alone)."""
+
+    def upsert_fills(self: TradeStore, rows: Sequence[FillRow]) -> PageCounts:
+        """Store fills (tuples in ``FILL_COLUMNS`` order) in one transaction; see :func:`upsert_rows`."""
+        with self.write("storing fills") as conn:
+            return upsert_rows(conn, rows)
+
+    def unsettled_summary(self: TradeStore, label: str, product_id: str) -> UnsettledSummary | None:
+        """What re-reading this (label, product)'s unsettled fills would cost; None if there are none.
+
+        Served by the partial index ``fills_unsettled``, which holds unsettled fills only.
+        """
+        with self.reading("looking for unsettled fills") as conn:
+            found = conn.execute(
+                "SELECT trade_id, order_id FROM fills WHERE product_id = ? AND label = ? AND settled = 0",
+                (product_id, label),
+            ).fetchall()
+            if not found:
+                return None
+            oldest = min(tid for tid, _ in found)
+            (newer,) = conn.execute(
+                "SELECT count(*) FROM fills WHERE product_id = ? AND label = ? AND trade_id >= ?",
+                (product_id, label, oldest),
+            ).fetchone()
+        return UnsettledSummary(oldest, sorted({order for _, order in found}), newer)
+
+    def fill_products(self: TradeStore, label: str | None = None) -> list[str]:
+        """The products that have fills in the store (of one label, if given), sorted.
+
+        A skip-scan over the primary key: one index seek per product, not a table scan.
+        """
+        sql = (
+            "WITH RECURSIVE p(id) AS ("
+            " SELECT min(product_id) FROM fills"
+            " UNION ALL SELECT (SELECT min(product_id) FROM fills WHERE product_id > p.id) FROM p"
+            " WHERE p.id IS NOT NULL"
+            ") SELECT id FROM p WHERE id IS NOT NULL"
+        )
+        params: tuple[str, ...] = ()
+        if label is not None:
+            sql += " AND EXISTS (SELECT 1 FROM fills WHERE product_id = p.id AND label = ?)"
+            params = (label,)
+        with self.reading("listing the stored products") as conn:
+            return [row[0] for row in conn.execute(sql, params)]
+
+    def count_fills(
+        self: TradeStore,
+        product_id: str | None = None,
+        side: str | None = None,
+        since: str | date | None = None,
+        until: str | date | None = None,
+        label: str | None = None,
+    ) -> int:
+        """How many stored fills match the filters (the same filters as :meth:`query_fills`)."""
+        where, params = fill_filter_sql(product_id, side, since, until, label)
+        with self.reading("counting fills") as conn:
+            (count,) = conn.execute(f"SELECT count(*) FROM fills{where}", params).fetchone()
+        return int(count)
+
+    def query_fills(
+        self: TradeStore,
+        product_id: str | None = None,
+        side: str | None = None,
+        since: str | date | None = None,
+        until: str | date | None = None,
+        label: str | None = None,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """One page of stored fills, newest first, and the cursor of the next page (None at the end).
+
+        Order: ``created_at``, then ``product_id``, then ``trade_id``, then ``label`` (two labels
+        on the two sides of one trade), all descending; the
+        cursor is an opaque string holding that key of the page's last row (keyset paging:
+        page N costs the same as page 1, and rows added meanwhile do not shift pages).
+        ``since`` is inclusive; ``until`` is inclusive, and a bare date means that whole day.
+        Money fields are the exact decimal strings the API sent.
+        """
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_QUERY_LIMIT:
+            raise InvalidArgument(f"limit must be a whole number from 1 to {MAX_QUERY_LIMIT}")
+        where, params = fill_filter_sql(product_id, side, since, until, label)
+        if cursor is not None:
+            created_at, cursor_product, trade_id, cursor_label = decode_cursor(cursor)
+            if product_id is not None:  # the product is fixed: keep the key to what the index holds
+                key = "(created_at, trade_id, label) < (?, ?, ?)"
+                key_params = [created_at, trade_id, cursor_label]
+            else:
+                key = "(created_at, product_id, trade_id, label) < (?, ?, ?, ?)"
+                key_params = [created_at, cursor_product, trade_id, cursor_label]
+            where = f"{where} AND {key}" if where else f" WHERE {key}"
+            params = [*params, *key_params]
+        sql = (
+            f"SELECT {', '.join(FILL_COLUMNS)} FROM fills{where}"
+            " ORDER BY created_at DESC, product_id DESC, trade_id DESC, label DESC LIMIT ?"
+        )
+        with self.reading("querying fills") as conn:
+            found = conn.execute(sql, [*params, limit + 1]).fetchall()
+        rows = [_fill_dict(row) for row in found[:limit]]
+        next_cursor = None
+        if len(found) > limit:
+            last = rows[-1]
+            next_cursor = encode_cursor(last["created_at"], last["product_id"], last["trade_id"], last["label"])
+        return rows, next_cursor
+
+
+def upsert_rows(conn: sqlite3.Connection, rows: Sequence[FillRow]) -> PageCounts:
+    """Insert new fills, update those where any stored field changed, and leave the rest.
+
+    Runs inside the caller's write transaction. One indexed pre-select of the batch's keys
+    (``FILL_KEY``) reads the stored rows whole, and one tuple compare per row (in C) classifies
+    it, so the counts are exact and unchanged rows cost no write at all; the one
+    ``executemany`` upsert then writes only new and changed rows. Rows with the same key
+    collapse into one (the last wins).
+    """
+    unique: dict[tuple[Any, ...], FillRow] = {}
+    p, lab, t = _KEY_AT  # product_id, label, trade_id
+    for row in rows:
+        unique[(row[p], row[lab], row[t])] = row
+    if not unique:
+        return PageCounts(0, 0, 0)
+    by_book: dict[tuple[str, str], list[int]] = {}
+    for product_id, label, trade_id in unique:
+        by_book.setdefault((product_id, label), []).append(trade_id)
+    existing: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+    for (product_id, label), trade_ids in by_book.items():
+        for start in range(0, len(trade_ids), _IN_CHUNK):
+            chunk = trade_ids[start : start + _IN_CHUNK]
+            sql = f"{_EXISTING_SQL}({', '.join('?' * len(chunk))})"
+            for old in conn.execute(sql, (product_id, label, *chunk)):
+                existing[(old[p], old[lab], old[t])] = old
+    changed: list[FillRow] = []
+    inserted = updated = 0
+    for key, row in unique.items():
+        old = existing.get(key)
+        if old is None:
+            inserted += 1
+        elif old != tuple(row):
+            updated += 1
+        else:
+            continue
+        changed.append(row)
+    if changed:
+        conn.executemany(_UPSERT_SQL, changed)
+    return PageCounts(inserted, updated, len(unique) - inserted - updated)
+
+
+def _fill_dict(row: Sequence[Any]) -> dict[str, Any]:
+    fill = dict(zip(FILL_COLUMNS, row, strict=True))
+    fill["settled"] = bool(fill["settled"])
+    return fill

@@ -1,0 +1,127 @@
+"""The fill queries' arguments: inclusive time bounds, the WHERE clause of the filters, keyset cursors.
+
+Pure functions, no connection: ``TradeStore.query_fills``/``count_fills`` (``fills.py``) build their SQL
+from them, and ``analytics`` reads since/until with the same :func:`time_bound`. Only fixed SQL text is
+formatted in; every value travels as a parameter.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from datetime import date, datetime
+from typing import Any
+
+from ..errors import InvalidArgument
+from ..formats import check_product_id, iso_utc, parse_timestamp
+
+__all__ = ["decode_cursor", "encode_cursor", "fill_filter_sql", "time_bound", "time_window"]
+
+_SIDES = frozenset({"buy", "sell"})
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")
+
+
+def time_bound(value: str | date | datetime | None, name: str, *, upper: bool) -> str | None:
+    """A ``since``/``until`` filter as fixed-width ISO UTC text, the form ``created_at`` is stored in.
+
+    A bare date means that whole UTC day: its start for a lower bound, its last microsecond for an
+    upper one, so both bounds are inclusive. A time without a zone is UTC. Shared by the store's
+    fill queries and by ``analytics``, so the two read a window the same way.
+    """
+    if value is None:
+        return None
+    try:
+        if not isinstance(value, str | date):  # datetime is a date; numbers are not times here
+            raise TypeError(name)
+        if isinstance(value, str) and _DATE_ONLY.match(value.strip()):
+            value = date.fromisoformat(value.strip())
+        if isinstance(value, date) and not isinstance(value, datetime):
+            return value.isoformat() + ("T23:59:59.999999Z" if upper else "T00:00:00.000000Z")
+        return iso_utc(parse_timestamp(value))
+    except (ValueError, TypeError, OverflowError):
+        raise InvalidArgument(
+            f"{name} must be an ISO date (2024-05-01) or a UTC date-time (2024-05-01T12:00:00Z); "
+            f"got {str(value)[:40]!r}"
+        ) from None
+
+
+def time_window(
+    since: str | date | datetime | None, until: str | date | datetime | None
+) -> tuple[str | None, str | None]:
+    """Both bounds of a window as stored-form text (see :func:`time_bound`), checked to be in order."""
+    lower = time_bound(since, "since", upper=False)
+    upper = time_bound(until, "until", upper=True)
+    if lower is not None and upper is not None and lower > upper:
+        raise InvalidArgument(f"since ({lower}) is after until ({upper})")
+    return lower, upper
+
+
+def fill_filter_sql(
+    product_id: str | None, side: str | None, since: str | date | None, until: str | date | None,
+    label: str | None,
+) -> tuple[str, list[Any]]:
+    """The WHERE clause (fixed SQL text) and its parameters for the fill queries."""
+    clauses: list[str] = []
+    params: list[Any] = []
+    if product_id is not None:
+        clauses.append("product_id = ?")
+        params.append(check_product_id(product_id))
+    if side is not None:
+        if not isinstance(side, str) or side.lower() not in _SIDES:
+            raise InvalidArgument(f"side must be 'buy' or 'sell' (got {str(side)[:20]!r})")
+        clauses.append("side = ?")
+        params.append(side.lower())
+    lower, upper = time_window(since, until)
+    if lower is not None:
+        clauses.append("created_at >= ?")
+        params.append(lower)
+    if upper is not None:
+        clauses.append("created_at <= ?")
+        params.append(upper)
+    if label is not None:
+        clauses.append("label = ?")
+        params.append(label)
+    return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+def encode_cursor(created_at: str, product_id: str, trade_id: int, label: str) -> str:
+    """The opaque ``query_fills`` cursor for the row with this key."""
+    return _encode([created_at, product_id, trade_id, label])
+
+
+def _encode(key: list[Any]) -> str:
+    raw = json.dumps(key, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[str, str, int, str]:
+    """The key inside a cursor from :func:`encode_cursor`; InvalidArgument for anything else.
+
+    A cursor issued before fills were keyed by label (three parts, no label) still works: its
+    label is ``""``, which sorts below every label, so it resumes exactly where it stopped.
+    """
+    bad = InvalidArgument(
+        "cursor is not one this store issued: pass back next_cursor unchanged, or omit it to start "
+        "from the newest fill"
+    )
+    if not isinstance(cursor, str) or not 0 < len(cursor) <= 400:
+        raise bad
+    try:
+        value = json.loads(base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_", validate=True))
+    except ValueError:
+        raise bad from None
+    if not (
+        isinstance(value, list)
+        and len(value) in (3, 4)
+        and isinstance(value[0], str)
+        and _ISO_UTC.match(value[0])
+        and isinstance(value[1], str)
+        and isinstance(value[2], int)
+        and not isinstance(value[2], bool)
+        and all(isinstance(v, str) for v in value[3:])
+        and _encode(value) == cursor  # canonical: nothing appended or altered
+    ):
+        raise bad
+    return value[0], value[1], value[2], value[3] if len(value) == 4 else ""

@@ -1,0 +1,254 @@
+"""The trade store's schema, as migrations: plain functions registered in order with ``@migration``.
+
+The llm pattern: ``TradeStore.migrate`` applies each one not yet recorded in ``_migrations``, by
+name, in the order defined here. Users' databases record those names, so add a new migration at
+the end and never rename or edit an old one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from ..errors import StoreError
+
+if TYPE_CHECKING:
+    import sqlite_utils  # only for annotations: the store imports it on first use
+
+__all__ = [
+    "MIGRATIONS",
+    "m001_fills",
+    "m002_credentials",
+    "m003_sync_state",
+    "m004_fill_query_indexes",
+    "m005_analytics_cache",
+    "m006_fills_key_with_label",
+    "m007_discovery_state",
+    "m008_sync_runs",
+    "migration",
+]
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = []
+
+
+def migration(fn: Callable[[sqlite_utils.Database], None]) -> Callable[[sqlite_utils.Database], None]:
+    """Register a migration; they run once each, in the order they are defined."""
+    MIGRATIONS.append(fn)
+    return fn
+
+
+@migration
+def m001_fills(db: sqlite_utils.Database) -> None:
+    """One row per fill, unique on (product_id, trade_id): trade_id is unique only per product."""
+    db.execute(
+        """
+        CREATE TABLE fills (
+            product_id       TEXT NOT NULL,
+            trade_id         INTEGER NOT NULL,
+            order_id         TEXT NOT NULL,
+            side             TEXT NOT NULL,
+            price            TEXT NOT NULL,
+            size             TEXT NOT NULL,
+            fee              TEXT NOT NULL,
+            usd_volume       TEXT,
+            liquidity        TEXT,
+            settled          INTEGER NOT NULL DEFAULT 0,
+            created_at       TEXT NOT NULL,
+            profile_id       TEXT,
+            user_id          TEXT,
+            funding_currency TEXT,
+            market_type      TEXT,
+            label            TEXT NOT NULL,
+            PRIMARY KEY (product_id, trade_id)
+        )
+        """
+    )
+    db.execute("CREATE INDEX fills_by_product_time ON fills (product_id, created_at)")
+    db.execute("CREATE INDEX fills_by_time ON fills (created_at)")
+    db.execute("CREATE INDEX fills_by_order ON fills (order_id)")
+
+
+@migration
+def m002_credentials(db: sqlite_utils.Database) -> None:
+    """Encrypted API credentials by label. Only Fernet ciphertext of key, secret and passphrase."""
+    db.execute(
+        """
+        CREATE TABLE credentials (
+            label             TEXT PRIMARY KEY,
+            exchange          TEXT NOT NULL DEFAULT 'coinbase-exchange',
+            base_url          TEXT,
+            key_fingerprint   TEXT NOT NULL,
+            key_ct            TEXT NOT NULL,
+            secret_ct         TEXT NOT NULL,
+            passphrase_ct     TEXT NOT NULL,
+            created_at        TEXT NOT NULL,
+            last_verified_at  TEXT,
+            verify_status     TEXT,
+            permissions       TEXT
+        )
+        """
+    )
+
+
+@migration
+def m003_sync_state(db: sqlite_utils.Database) -> None:
+    """Fills-sync progress per (credential label, product); see ``sync.py`` for the invariants.
+
+    ``newest_synced``: every fill with a trade_id at or below it is stored (NULL until the
+    first backward walk has reached the oldest fill). ``backfill_top``/``backfill_cursor``:
+    a backward walk in progress has stored every fill in [cursor, top]; NULL when none is.
+    """
+    db.execute(
+        """
+        CREATE TABLE sync_state (
+            label                 TEXT NOT NULL,
+            product_id            TEXT NOT NULL,
+            newest_synced         INTEGER,
+            oldest_reached        INTEGER,
+            backfill_top          INTEGER,
+            backfill_cursor       INTEGER,
+            full_history_complete INTEGER NOT NULL DEFAULT 0,
+            inserted_total        INTEGER NOT NULL DEFAULT 0,
+            updated_total         INTEGER NOT NULL DEFAULT 0,
+            pages_total           INTEGER NOT NULL DEFAULT 0,
+            last_page_at          TEXT,
+            last_run_at           TEXT,
+            last_run_inserted     INTEGER,
+            last_run_updated      INTEGER,
+            last_run_pages        INTEGER,
+            last_run_complete     INTEGER,
+            last_complete_at      TEXT,
+            PRIMARY KEY (label, product_id)
+        )
+        """
+    )
+
+
+@migration
+def m004_fill_query_indexes(db: sqlite_utils.Database) -> None:
+    """Indexes that match the store's keyset order exactly, plus a small one for unsettled fills.
+
+    ``query_fills`` orders by (created_at, product_id, trade_id) descending; m001's
+    indexes end at created_at, which left SQLite a sort for the tie-breakers. The partial
+    index holds only unsettled fills (few), so a sync finds the oldest one without a scan.
+    """
+    db.execute("DROP INDEX IF EXISTS fills_by_product_time")
+    db.execute("DROP INDEX IF EXISTS fills_by_time")
+    db.execute("CREATE INDEX fills_by_product_time_id ON fills (product_id, created_at, trade_id)")
+    db.execute("CREATE INDEX fills_by_time_key ON fills (created_at, product_id, trade_id)")
+    db.execute("CREATE INDEX fills_unsettled ON fills (product_id, label, trade_id) WHERE settled = 0")
+
+
+@migration
+def m005_analytics_cache(db: sqlite_utils.Database) -> None:
+    """Analytics-owned derived data (see ``analytics.py``): disposable, rebuilt from ``fills`` on demand.
+
+    Triggers on ``fills`` record, per (label, product), the oldest ``created_at`` whose fill was
+    inserted, deleted or changed in a way analytics sees (``settled`` alone does not count), so
+    the cache is brought up to date before any read and never serves stale figures.
+    ``analytics_book``: open lots at the last fill and at a checkpoint; ``analytics_day``: exact
+    per-UTC-day sums as decimal text; ``analytics_sell``: each sell's matched cost and PnL.
+    """
+    db.execute(
+        "CREATE TABLE analytics_dirty (label TEXT NOT NULL, product_id TEXT NOT NULL, from_at TEXT NOT NULL, "
+        "PRIMARY KEY (label, product_id)) WITHOUT ROWID"
+    )
+    db.execute(
+        "CREATE TABLE analytics_book (label TEXT NOT NULL, product_id TEXT NOT NULL, last_at TEXT NOT NULL, "
+        "state TEXT NOT NULL, checkpoint_at TEXT, checkpoint TEXT, PRIMARY KEY (label, product_id)) WITHOUT ROWID"
+    )
+    db.execute(
+        "CREATE TABLE analytics_day (label TEXT NOT NULL, product_id TEXT NOT NULL, day TEXT NOT NULL, "
+        "buy_count INTEGER NOT NULL, sell_count INTEGER NOT NULL, buy_size TEXT NOT NULL, sell_size TEXT NOT NULL, "
+        "buy_quote TEXT NOT NULL, sell_quote TEXT NOT NULL, fees TEXT NOT NULL, unmatched TEXT NOT NULL, "
+        "fifo_realized TEXT NOT NULL, fifo_cost TEXT NOT NULL, avg_realized TEXT NOT NULL, avg_cost TEXT NOT NULL, "
+        "first_at TEXT, last_at TEXT, PRIMARY KEY (label, product_id, day)) WITHOUT ROWID"
+    )
+    db.execute(
+        "CREATE TABLE analytics_sell (label TEXT NOT NULL, product_id TEXT NOT NULL, created_at TEXT NOT NULL, "
+        "trade_id INTEGER NOT NULL, unmatched TEXT NOT NULL, fifo_realized TEXT NOT NULL, fifo_cost TEXT NOT NULL, "
+        "avg_realized TEXT NOT NULL, avg_cost TEXT NOT NULL, "
+        "PRIMARY KEY (label, product_id, created_at, trade_id)) WITHOUT ROWID"
+    )
+    mark = (
+        "INSERT INTO analytics_dirty (label, product_id, from_at) VALUES ({0}.label, {0}.product_id, {0}.created_at) "
+        "ON CONFLICT (label, product_id) DO UPDATE SET from_at = min(from_at, excluded.from_at);"
+    )
+    seen = ("label", "product_id", "trade_id", "created_at", "side", "price", "size", "fee")
+    changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in seen)
+    db.execute(f"CREATE TRIGGER analytics_fill_inserted AFTER INSERT ON fills BEGIN {mark.format('NEW')} END")
+    db.execute(f"CREATE TRIGGER analytics_fill_deleted AFTER DELETE ON fills BEGIN {mark.format('OLD')} END")
+    db.execute(
+        f"CREATE TRIGGER analytics_fill_changed AFTER UPDATE ON fills WHEN {changed} "
+        f"BEGIN {mark.format('OLD')} {mark.format('NEW')} END"
+    )
+    db.execute(
+        "INSERT INTO analytics_dirty (label, product_id, from_at) "
+        "SELECT label, product_id, min(created_at) FROM fills GROUP BY label, product_id"
+    )
+
+
+_OLD_FILLS_KEY = re.compile(r"PRIMARY KEY\s*\(\s*product_id\s*,\s*trade_id\s*\)", re.IGNORECASE)
+_FILLS_TABLE_NAME = re.compile(r"^\s*CREATE\s+TABLE\s+(\"fills\"|fills)\b", re.IGNORECASE)
+#: The keyset-order indexes gain ``label`` as their last column, the tie-breaker of query_fills' order.
+_KEY_INDEXES = {
+    "fills_by_product_time_id":
+        "CREATE INDEX fills_by_product_time_id ON fills (product_id, created_at, trade_id, label)",
+    "fills_by_time_key": "CREATE INDEX fills_by_time_key ON fills (created_at, product_id, trade_id, label)",
+}
+
+
+@migration
+def m006_fills_key_with_label(db: sqlite_utils.Database) -> None:
+    """Key fills by (product_id, label, trade_id): a trade_id names the *market* trade, whose maker and
+    taker may both be accounts in this store, so each credential label keeps its own side of it.
+
+    SQLite cannot change a primary key, so the table is rebuilt in place (SQLite's documented
+    "generalized ALTER TABLE" steps) inside ``migrate``'s ``BEGIN IMMEDIATE`` transaction: all or
+    nothing, and no other connection writes meanwhile. The new table is the stored ``CREATE TABLE``
+    text with only the key changed, so every column (one added by any earlier migration too) keeps
+    its type, default and NOT NULL. Every row is copied with its rowid; every other index and trigger
+    on ``fills`` (``fills_by_order``, ``fills_unsettled``, the analytics triggers) is re-created from
+    its own stored SQL, and the two keyset-order indexes gain ``label`` as their tie-breaker.
+    sqlite-utils' ``transform()`` is not used: it drops triggers and rewrites defaults. The analytics
+    cache is keyed by (label, product) already and no row changes, so it stays valid as it is.
+    """
+    (table_sql,) = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'fills'").fetchone()
+    new_sql, keys = _OLD_FILLS_KEY.subn("PRIMARY KEY (product_id, label, trade_id)", table_sql)
+    new_sql, names = _FILLS_TABLE_NAME.subn("CREATE TABLE fills_m006", new_sql)
+    if keys != 1 or names != 1:
+        raise StoreError("the fills table of this trade store has an unexpected schema; it was not migrated")
+    columns = ", ".join(f'"{row[1]}"' for row in db.execute("PRAGMA table_info(fills)"))
+    saved = db.execute(
+        "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'fills' AND type IN ('index', 'trigger') "
+        "AND sql IS NOT NULL ORDER BY type, name"
+    ).fetchall()
+    db.execute(new_sql)
+    db.execute(f"INSERT INTO fills_m006 (rowid, {columns}) SELECT rowid, {columns} FROM fills")
+    db.execute("DROP TABLE fills")  # drops its indexes and triggers too; a DROP fires no DELETE trigger
+    db.execute("ALTER TABLE fills_m006 RENAME TO fills")
+    for kind, name, sql in saved:  # indexes first, then triggers
+        db.execute(_KEY_INDEXES.get(name, sql) if kind == "index" else sql)
+
+
+@migration
+def m007_discovery_state(db: sqlite_utils.Database) -> None:
+    """Product discovery per label (``discovery.py``): every product found, and the newest order seen.
+
+    The SQL lives with the queries that use it, in ``discovery_state.py``.
+    """
+    from .discovery_state import DISCOVERY_SCHEMA
+
+    for statement in DISCOVERY_SCHEMA:
+        db.execute(statement)
+
+
+@migration
+def m008_sync_runs(db: sqlite_utils.Database) -> None:
+    """One row per sync run of a credential label (started, finished, outcome, error, counts); see
+    ``sync_runs.py``. A row with no ``finished_at`` is a run whose process died (or still runs)."""
+    from .sync_runs import SYNC_RUNS_SQL  # here, not at the top: sync_runs imports the store, which imports us
+
+    for statement in SYNC_RUNS_SQL:
+        db.execute(statement)

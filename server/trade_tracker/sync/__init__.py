@@ -1,0 +1,88 @@
+"""The fills sync: the walk and its progress (``engine``), server-owned jobs (``jobs``), the time estimate
+(``estimate``) and the offline status answer (``status``).
+
+The package re-exports its modules' public names lazily (PEP 562): importing one of them loads only the
+module that defines it, so importing one light module never pulls in the rest.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+#: name -> the module (in this package) that defines it.
+_EXPORTS = {
+    "CLIENT_REQUESTS_PER_SECOND": "estimate",
+    "FILLS_PER_REQUEST": "estimate",
+    "LIMIT_REQUESTS_PER_SECOND": "estimate",
+    "MIN_OBSERVED_PAGES": "estimate",
+    "NOTHING_STORED": "status",
+    "Estimate": "estimate",
+    "Estimator": "jobs",
+    "JobOut": "jobs",
+    "JobProgress": "jobs",
+    "JobStatus": "jobs",
+    "LabelStatus": "status",
+    "ProductStatus": "status",
+    "ProductSyncResult": "engine",
+    "ProgressCallback": "engine",
+    "RunOut": "status",
+    "SyncJob": "jobs",
+    "SyncJobs": "jobs",
+    "SyncProgress": "engine",
+    "SyncResult": "engine",
+    "SyncRunner": "jobs",
+    "SyncStatusOut": "status",
+    "empty_store_hint": "status",
+    "estimate": "estimate",
+    "fill_row": "engine",
+    "history_start": "estimate",
+    "partial_result": "engine",
+    "products_to_sync": "engine",
+    "say_duration": "estimate",
+    "sync_fills": "engine",
+    "sync_status": "status",
+}
+__all__ = ["CLIENT_REQUESTS_PER_SECOND", "FILLS_PER_REQUEST", "LIMIT_REQUESTS_PER_SECOND", "MIN_OBSERVED_PAGES",
+           "NOTHING_STORED", "Estimate", "Estimator", "JobOut", "JobProgress", "JobStatus", "LabelStatus",
+           "ProductStatus", "ProductSyncResult", "ProgressCallback", "RunOut", "SyncJob", "SyncJobs", "SyncProgress",
+           "SyncResult", "SyncRunner", "SyncStatusOut", "empty_store_hint", "estimate", "fill_row", "history_start",
+           "partial_result", "products_to_sync", "say_duration", "sync_fills", "sync_status"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
+
+if TYPE_CHECKING:
+    from .engine import (
+        ProductSyncResult,
+        ProgressCallback,
+        SyncProgress,
+        SyncResult,
+        fill_row,
+        partial_result,
+        products_to_sync,
+        sync_fills,
+    )
+    from .estimate import (
+        CLIENT_REQUESTS_PER_SECOND,
+        FILLS_PER_REQUEST,
+        LIMIT_REQUESTS_PER_SECOND,
+        MIN_OBSERVED_PAGES,
+        Estimate,
+        estimate,
+        history_start,
+        say_duration,
+    )
+    from .jobs import Estimator, JobOut, JobProgress, JobStatus, SyncJob, SyncJobs, SyncRunner
+    from .status import NOTHING_STORED, LabelStatus, ProductStatus, RunOut, SyncStatusOut, empty_store_hint, sync_status

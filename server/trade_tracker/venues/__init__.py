@@ -22,6 +22,8 @@ _EXPORTS = {
     "RateLimits": "ratelimit",
     "RetryPolicy": "retries",
     "RetryableAnswer": "retries",
+    "VenueHttp": "http",
+    "adapter_for": "http",
     "bucket_for_path": "ratelimit",
     "file_buckets_supported": "shared_bucket",
     "install_retry_log": "retries",
@@ -29,8 +31,8 @@ _EXPORTS = {
     "retry_after_seconds": "retries",
 }
 __all__ = ["CURRENT_REQUEST", "RETRY_STATUSES", "AttemptTimedOut", "Backoff", "Bucket", "BucketSpec", "FileTokenBucket",
-           "RateLimits", "RetryPolicy", "RetryableAnswer", "bucket_for_path", "file_buckets_supported",
-           "install_retry_log", "is_connection_refused", "retry_after_seconds"]
+           "RateLimits", "RetryPolicy", "RetryableAnswer", "VenueHttp", "adapter_for", "bucket_for_path",
+           "file_buckets_supported", "install_retry_log", "is_connection_refused", "retry_after_seconds"]
 
 
 def __getattr__(name: str) -> Any:
@@ -47,6 +49,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from .http import VenueHttp, adapter_for
     from .ratelimit import Bucket, BucketSpec, RateLimits, bucket_for_path
     from .retries import (
         CURRENT_REQUEST,

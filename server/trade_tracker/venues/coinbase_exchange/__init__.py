@@ -41,14 +41,18 @@ _EXPORTS = {
     "check_cursor": "params",
     "decode_secret": "auth",
     "discover_products": "discovery",
+    "fills_cursor": "answers",
     "key_fingerprint": "auth",
+    "ledger_cursor": "answers",
+    "orders_cursor": "answers",
     "sign": "auth",
+    "status_error": "answers",
 }
 __all__ = ["MAX_FILLS_LIMIT", "ORDERS_PAGE", "ORDER_STATUSES", "Account", "ApiCredential", "CoinbaseAuth",
            "CoinbaseClient", "DecimalStr", "DiscoveryResult", "Fill", "FillPage", "LedgerDetails", "LedgerEntry",
            "LedgerPage", "Order", "OrderPage", "Product", "Profile", "ServerClock", "ServerTime", "Side", "Stats",
-           "Ticker", "Timestamp", "TradeId", "check_cursor", "decode_secret", "discover_products", "key_fingerprint",
-           "sign"]
+           "Ticker", "Timestamp", "TradeId", "check_cursor", "decode_secret", "discover_products", "fills_cursor",
+           "key_fingerprint", "ledger_cursor", "orders_cursor", "sign", "status_error"]
 
 
 def __getattr__(name: str) -> Any:
@@ -66,6 +70,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:
     from .activity import LedgerDetails, LedgerEntry, LedgerPage, OrderPage
+    from .answers import fills_cursor, ledger_cursor, orders_cursor, status_error
     from .auth import ApiCredential, CoinbaseAuth, ServerClock, decode_secret, key_fingerprint, sign
     from .client import CoinbaseClient
     from .discovery import ORDERS_PAGE, DiscoveryResult, discover_products

@@ -1,132 +1,44 @@
-"""The async Coinbase Exchange client: endpoints, cursor paging, rate limits, retries.
+"""The async Coinbase Exchange client: its endpoints, cursor paging, and what its answers mean.
 
-This module is the one boundary where httpx meets the rest of trade-tracker: every
-httpx exception and every non-2xx answer is translated here into the tree in
-``errors.py``, with a message a trader can act on. No httpx exception escapes.
-
-Retries (stamina, rules in ``retries.py``): 429, 500, 502, 503, 504 and connect
-errors, for GET only, with capped exponential backoff and jitter, bounded in attempts
-and in total time. A ``Retry-After`` header (seconds or an HTTP date) is honoured when
-present. Other 4xx answers are never retried, and neither is anything but a GET. A
-refused connection (nothing listening: usually a wrong ``EX_BASE_URL``) gets at most two
-quick retries, under 3 s in all. Each retry is logged at INFO on our own logger.
-
-Deadlines: httpx's timeouts are per read, so a server that trickles one byte at a
-time could hold a call forever. Every attempt therefore has one deadline for the
-whole exchange, connect to last byte (``EX_HTTP_TIMEOUT``), and the whole call one
-of the retry budget plus that (``EX_RETRY_TIMEOUT + EX_HTTP_TIMEOUT``).
+The request machinery (rate limits, retries, deadlines, translating httpx's exceptions, decoding
+JSON) is :class:`~trade_tracker.venues.http.VenueHttp`; this module adds the Exchange's own part:
+signing (``auth.py``), the bucket of each path (``limits.py``), and the table that turns a non-2xx
+answer into an error of ``errors.py`` with a message a trader can act on. No httpx exception escapes.
+The bounds: each attempt ``EX_HTTP_TIMEOUT`` connect to last byte, the whole call
+``EX_RETRY_TIMEOUT + EX_HTTP_TIMEOUT``.
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
-import logging
 import re
-import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime
-from decimal import Decimal
-from typing import Any, Literal, Self
 
 import httpx
-from pydantic import TypeAdapter, ValidationError
 
-from trade_tracker import __version__
 from trade_tracker.config import Settings
 from trade_tracker.errors import (
-    AuthenticationError,
-    BadRequest,
     ConfigError,
-    ExchangeError,
     ExchangeProtocolError,
     ExchangeStatusError,
-    ExchangeUnavailable,
-    ExchangeUnreachable,
-    InvalidApiKey,
     InvalidArgument,
-    InvalidPassphrase,
-    InvalidSignature,
-    MissingAuthHeader,
-    NotFound,
-    PermissionDenied,
-    RateLimited,
-    TimestampExpired,
 )
 from trade_tracker.formats import ORDER_ID_PATTERN, check_order_id, check_product_id, iso_utc, parse_timestamp
 
-from ..ratelimit import RateLimits, bucket_for_path
+from ..http import VenueHttp, adapter_for
+from ..ratelimit import Bucket, RateLimits, bucket_for_path
 from ..retries import (
-    CURRENT_REQUEST,
-    RETRY_STATUSES,
-    AttemptTimedOut,
-    Backoff,
-    RetryableAnswer,
     RetryPolicy,
-    install_retry_log,
-    is_connection_refused,
 )
 from .activity import LedgerEntry, LedgerPage, OrderPage
+from .answers import fills_cursor, ledger_cursor, orders_cursor, status_error
 from .auth import ApiCredential, CoinbaseAuth, ServerClock
 from .models import Account, Fill, FillPage, Order, Product, Profile, ServerTime, Stats, Ticker
 from .params import MAX_FILLS_LIMIT, ORDER_STATUSES, check_cursor
 
 __all__ = ["CoinbaseClient"]
 
-log = logging.getLogger("trade_tracker.coinbase")
-
-def _api_message(response: httpx.Response) -> str | None:
-    try:
-        data = json.loads(response.content)
-    except ValueError:
-        return None
-    if isinstance(data, dict) and isinstance(data.get("message"), str):
-        return data["message"][:300]
-    return None
-
-
-_AUTH_MESSAGES: tuple[tuple[str, type[AuthenticationError], str], ...] = (
-    (
-        "invalid signature",
-        InvalidSignature,
-        "the signature did not verify: the API secret is wrong (re-enter it exactly as Coinbase "
-        "showed it), or this machine's clock is far off",
-    ),
-    (
-        "invalid passphrase",
-        InvalidPassphrase,
-        "the passphrase is wrong: use the passphrase you set when you created the API key, "
-        "not your Coinbase login password",
-    ),
-    (
-        "invalid api key",
-        InvalidApiKey,
-        "the exchange does not know this key: check it is a Coinbase Exchange key made for this "
-        "environment (sandbox keys work only on the sandbox, production keys only on production), "
-        "and not a CDP / Advanced Trade key, which this API does not take",
-    ),
-    (
-        "timestamp expired",
-        TimestampExpired,
-        "the request timestamp was more than 30 s from the exchange's clock, even after correcting "
-        "from GET /time: fix this machine's clock (NTP)",
-    ),
-    (
-        "header is required",
-        MissingAuthHeader,
-        "the request was not signed: this endpoint needs a stored credential",
-    ),
-)
-
-_PERMISSION_FOR = {
-    "/accounts": "View",
-    "/orders": "View (or Trade)",
-    "/fills": "View (or Trade)",
-    "/profiles": "View",
-}
-
-
-class CoinbaseClient:
+class CoinbaseClient(VenueHttp):
     """An async Coinbase Exchange REST client over one ``httpx.AsyncClient``.
 
     Args:
@@ -155,25 +67,13 @@ class CoinbaseClient:
         attempt_timeout: float | None = None,
         credential_check: Callable[[], None] | None = None,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
         self.credential = credential
-        self.retry = retry or RetryPolicy()
-        self.rate_limits = rate_limits or RateLimits.shared()
         self.clock = clock or ServerClock()
-        self.requests_sent = 0
-        timeouts = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
-        self.attempt_timeout = float(attempt_timeout or timeouts.read or timeouts.connect or 15.0)
-        self._auth = (
-            CoinbaseAuth(credential, self.clock, time_url=f"{self.base_url}/time", check=credential_check)
-            if credential else None
-        )
-        self._http = httpx.AsyncClient(
-            base_url=self.base_url,
-            timeout=timeouts,
-            transport=transport,
-            headers={"User-Agent": f"trade-tracker/{__version__}", "Accept": "application/json"},
-            follow_redirects=False,
-        )
+        root = base_url.rstrip("/")
+        auth = (CoinbaseAuth(credential, self.clock, time_url=f"{root}/time", check=credential_check)
+                if credential else None)
+        super().__init__(root, auth, timeout=timeout, retry=retry, rate_limits=rate_limits, transport=transport,
+                         attempt_timeout=attempt_timeout)
 
     @classmethod
     def from_settings(
@@ -202,192 +102,27 @@ class CoinbaseClient:
     def __repr__(self) -> str:
         return f"CoinbaseClient(base_url={self.base_url!r}, credential={self.credential!r})"
 
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
+    title = "Coinbase Exchange"
+    url_setting = "EX_BASE_URL"
+    timeout_setting = "EX_HTTP_TIMEOUT"
 
     @property
     def label(self) -> str:
         return self.credential.label if self.credential else "(none)"
 
-    # -- the one request path ------------------------------------------------------------
+    def _missing_credential(self, method: str, path: str) -> ConfigError:
+        return ConfigError(
+            f"{method} {path} needs a Coinbase Exchange credential: store one with "
+            "`trade-tracker credentials add --label NAME` or set EX_API_KEY_READ, "
+            "EX_API_SECRET_READ and EX_API_PASSPHRASE_READ"
+        )
 
-    async def _request(
-        self,
-        method: Literal["GET", "POST"],
-        path: str,
-        params: Sequence[tuple[str, str]] | None = None,
-        *,
-        private: bool,
-    ) -> httpx.Response:
-        if private and self._auth is None:
-            raise ConfigError(
-                f"{method} {path} needs a Coinbase Exchange credential: store one with "
-                "`trade-tracker credentials add --label NAME` or set EX_API_KEY_READ, "
-                "EX_API_SECRET_READ and EX_API_PASSPHRASE_READ"
-            )
-        bucket = bucket_for_path(path)
-        policy = self.retry
-        backoff = Backoff(policy)
-        deadline = backoff.started + policy.timeout + self.attempt_timeout  # the whole call, retries included
-
-        import stamina  # imported on first request: keeps the server's cold start short
-
-        install_retry_log()
-        token = CURRENT_REQUEST.set(f"{method} {path}")
-        try:
-            async for attempt in stamina.retry_context(
-                on=backoff,
-                attempts=policy.attempts if method == "GET" else 1,
-                timeout=policy.timeout,
-                wait_initial=policy.wait_initial,
-                wait_max=policy.wait_max,
-                wait_jitter=policy.wait_jitter,
-            ):
-                with attempt:
-                    await self.rate_limits.acquire(bucket)
-                    response = await self._attempt(method, path, params, private, deadline)
-                    log.debug("%s %s -> %s", method, path, response.status_code)
-                    if response.status_code in RETRY_STATUSES:
-                        raise RetryableAnswer(response)
-        except RetryableAnswer as exc:
-            raise self._status_error(method, path, exc.response) from None
-        except AttemptTimedOut as exc:
-            raise ExchangeUnreachable(
-                f"Coinbase Exchange at {self.base_url} did not finish answering {method} {path} within "
-                f"{exc.seconds:g} s; check the network, or raise EX_HTTP_TIMEOUT"
-            ) from None
-        except httpx.HTTPError as exc:
-            raise self._transport_error(method, path, exc) from exc
-        finally:
-            CURRENT_REQUEST.reset(token)
-        if response.is_success:
-            return response
-        raise self._status_error(method, path, response)
-
-    async def _attempt(
-        self, method: str, path: str, params: Sequence[tuple[str, str]] | None, private: bool, deadline: float
-    ) -> httpx.Response:
-        """One attempt, connect to last byte, under one deadline: httpx's timeouts are per read, so
-        without this a server sending a byte every few seconds could hold the call indefinitely."""
-        seconds = min(self.attempt_timeout, deadline - time.monotonic())
-        if seconds <= 0:
-            raise AttemptTimedOut(round(self.attempt_timeout, 3))
-        self.requests_sent += 1
-        timer = asyncio.timeout(seconds)
-        try:
-            async with timer:
-                return await self._http.request(method, path, params=params, auth=self._auth if private else None)
-        except TimeoutError:
-            if timer.expired():
-                raise AttemptTimedOut(round(seconds, 3)) from None
-            raise
-
-    def _transport_error(self, method: str, path: str, exc: httpx.HTTPError) -> ExchangeError:
-        kind = type(exc).__name__
-        if is_connection_refused(exc):
-            return ExchangeUnreachable(
-                f"nothing is listening at {self.base_url} (connection refused on {method} {path}): "
-                "is EX_BASE_URL right?"
-            )
-        if isinstance(exc, httpx.TimeoutException):
-            return ExchangeUnreachable(
-                f"Coinbase Exchange at {self.base_url} did not answer {method} {path} in time ({kind}); "
-                "check the network, or raise EX_HTTP_TIMEOUT"
-            )
-        if isinstance(exc, httpx.TransportError):
-            return ExchangeUnreachable(
-                f"Coinbase Exchange at {self.base_url} is unreachable ({kind} on {method} {path}); "
-                "check the network and EX_BASE_URL"
-            )
-        return ExchangeError(f"{method} {path} failed: {kind}")
+    def _bucket(self, path: str) -> Bucket:
+        return bucket_for_path(path)
 
     def _status_error(self, method: str, path: str, response: httpx.Response) -> ExchangeStatusError:
-        status = response.status_code
-        api_message = _api_message(response)
-        said = f"Coinbase answered {status} {api_message!r}" if api_message else f"Coinbase answered {status}"
-        where = f"{method} {path}"
-        lowered = (api_message or "").lower()
-        if status == 401 or (status == 400 and any(m in lowered for m, _, _ in _AUTH_MESSAGES)):
-            for needle, cls, hint in _AUTH_MESSAGES:
-                if needle in lowered:
-                    return cls(
-                        f"credential '{self.label}' was rejected on {where} ({said}): {hint}",
-                        status_code=status,
-                        api_message=api_message,
-                    )
-            return AuthenticationError(
-                f"credential '{self.label}' was rejected on {where} ({said}); check the key, secret "
-                "and passphrase",
-                status_code=status,
-                api_message=api_message,
-            )
-        if status == 403:
-            needed = _PERMISSION_FOR.get(path, "a permission it lacks")
-            return PermissionDenied(
-                f"credential '{self.label}' may not call {where} ({said}): the API key needs the "
-                f"{needed} permission; edit the key's permissions on Coinbase Exchange",
-                status_code=status,
-                api_message=api_message,
-            )
-        if status == 404:
-            return NotFound(
-                f"{where}: not found ({said}); check the product or order id (list_products shows ids)",
-                status_code=status,
-                api_message=api_message,
-            )
-        if status == 429:
-            return RateLimited(
-                f"{where}: still rate limited after {self.retry.attempts} attempts ({said}); "
-                "wait a few seconds and try again",
-                status_code=status,
-                api_message=api_message,
-            )
-        if status >= 500:
-            return ExchangeUnavailable(
-                f"Coinbase Exchange at {self.base_url} failed on {where} ({said}) after retrying; "
-                "try again later",
-                status_code=status,
-                api_message=api_message,
-            )
-        if status == 400:
-            return BadRequest(f"Coinbase rejected {where}: {api_message or 'bad request'}",
-                              status_code=status, api_message=api_message)
-        return ExchangeStatusError(f"{where}: unexpected answer ({said})", status_code=status,
-                                   api_message=api_message)
-
-    def _parse(self, response: httpx.Response, adapter: TypeAdapter[Any], what: str) -> Any:
-        """The one decoding point of the exchange's answers: JSON numbers become Decimal, never float
-        (pydantic's own JSON parser reads them as float: 123456789012345678.123456789 would lose digits),
-        then the models check every field once."""
-        try:
-            data = json.loads(response.content, parse_float=Decimal, parse_constant=_no_json_constant)
-        except (ValueError, RecursionError) as exc:  # JSONDecodeError, a 5000-digit int, NaN, deep nesting
-            reason = exc.msg if isinstance(exc, json.JSONDecodeError) else (
-                "nested too deeply" if isinstance(exc, RecursionError) else str(exc))
-            raise ExchangeProtocolError(
-                f"{what} from {self.base_url} did not answer valid JSON ({str(reason)[:80]}); "
-                "is EX_BASE_URL a Coinbase Exchange API?"
-            ) from None
-        try:
-            return adapter.validate_python(data)
-        except ValidationError as exc:
-            first = exc.errors(include_input=False, include_url=False)[:1]
-            detail = f"{'.'.join(map(str, first[0]['loc']))}: {first[0]['msg']}" if first else "invalid"
-            raise ExchangeProtocolError(
-                f"{what} from {self.base_url} did not match the documented shape ({detail}); "
-                "is EX_BASE_URL a Coinbase Exchange API?"
-            ) from None
-
-    async def _get_model(self, path: str, model: Any, *, private: bool,
-                         params: Sequence[tuple[str, str]] | None = None) -> Any:
-        response = await self._request("GET", path, params, private=private)
-        return self._parse(response, _adapter(model), f"GET {path}")
+        return status_error(method, path, response, label=self.label, base_url=self.base_url,
+                            attempts=self.retry.attempts)
 
     # -- public endpoints ------------------------------------------------------------------
 
@@ -488,9 +223,9 @@ class CoinbaseClient:
         if after is not None:
             params.append(("after", _date_cursor("/orders", "after", after)))
         response = await self._request("GET", "/orders", params, private=True)
-        orders = self._parse(response, _adapter(list[Order]), "GET /orders")
-        return OrderPage(orders=orders, before=_header_date(response, "CB-BEFORE"),
-                         after=_header_date(response, "CB-AFTER"))
+        orders = self._parse(response, adapter_for(list[Order]), "GET /orders")
+        return OrderPage(orders=orders, before=orders_cursor(response, "CB-BEFORE"),
+                         after=orders_cursor(response, "CB-AFTER"))
 
     async def list_ledger(
         self,
@@ -521,9 +256,9 @@ class CoinbaseClient:
             params.append(("after", after_text))
         path = f"/accounts/{account_id}/ledger"
         response = await self._request("GET", path, params, private=True)
-        entries = self._parse(response, _adapter(list[LedgerEntry]), f"GET {path}")
-        return LedgerPage(entries=entries, before=_ledger_cursor(response, "CB-BEFORE"),
-                          after=_ledger_cursor(response, "CB-AFTER"))
+        entries = self._parse(response, adapter_for(list[LedgerEntry]), f"GET {path}")
+        return LedgerPage(entries=entries, before=ledger_cursor(response, "CB-BEFORE"),
+                          after=ledger_cursor(response, "CB-AFTER"))
 
     async def list_fills(
         self,
@@ -541,9 +276,9 @@ class CoinbaseClient:
         """
         params = self._fill_params(product_id, order_id, limit, before, after)
         response = await self._request("GET", "/fills", params, private=True)
-        fills = self._parse(response, _adapter(list[Fill]), "GET /fills")
-        return FillPage(fills=fills, before=_cursor_header(response, "CB-BEFORE"),
-                        after=_cursor_header(response, "CB-AFTER"))
+        fills = self._parse(response, adapter_for(list[Fill]), "GET /fills")
+        return FillPage(fills=fills, before=fills_cursor(response, "CB-BEFORE"),
+                        after=fills_cursor(response, "CB-AFTER"))
 
     @staticmethod
     def _fill_params(
@@ -632,48 +367,3 @@ def _date_cursor(path: str, name: str, value: str) -> str:
     except (TypeError, ValueError):
         raise InvalidArgument(f"{path} {name} must be a created_at date, got {str(value)[:40]!r}") from None
     return value
-
-
-def _ledger_cursor(response: httpx.Response, name: str) -> str | None:
-    """A ledger ``CB-BEFORE``/``CB-AFTER`` cursor: an entry id (digits), or None; junk is a protocol error."""
-    value = response.headers.get(name) or None
-    if value is not None and not (value.isascii() and value.isdigit()):
-        raise ExchangeProtocolError(f"the ledger answered a {name} header that is not an entry id ({value[:40]!r})")
-    return value
-
-
-def _header_date(response: httpx.Response, name: str) -> str | None:
-    """A ``CB-BEFORE``/``CB-AFTER`` date cursor of ``/orders``, or None; junk is a protocol error."""
-    value = response.headers.get(name) or None
-    if value is not None:
-        try:
-            parse_timestamp(value)
-        except (TypeError, ValueError):
-            raise ExchangeProtocolError(
-                f"/orders answered a {name} header that is not a date ({value[:40]!r})"
-            ) from None
-    return value
-
-
-def _no_json_constant(name: str) -> Any:
-    """``NaN``/``Infinity`` are not JSON, and never money: refuse them while decoding."""
-    raise ValueError(f"{name} is not a JSON number")
-
-
-def _cursor_header(response: httpx.Response, name: str) -> str | None:
-    """A ``CB-BEFORE``/``CB-AFTER`` cursor: a trade_id, or None when absent; anything else is the
-    exchange's fault, said once here so no caller turns a junk header into a crash or a loop."""
-    value = response.headers.get(name) or None
-    if value is not None and not (value.isascii() and value.isdigit()):
-        raise ExchangeProtocolError(f"/fills answered a {name} header that is not a trade_id ({value[:40]!r})")
-    return value
-
-
-_ADAPTERS: dict[Any, TypeAdapter[Any]] = {}
-
-
-def _adapter(model: Any) -> TypeAdapter[Any]:
-    adapter = _ADAPTERS.get(model)
-    if adapter is None:
-        adapter = _ADAPTERS[model] = TypeAdapter(model)
-    return adapter

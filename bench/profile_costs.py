@@ -87,8 +87,8 @@ def parse_costs(bodies: list[bytes]) -> list[tuple[str, float]]:
     from pydantic import TypeAdapter
 
     from bench_throughput import _fill_rows
-    from trade_tracker.sync.engine import fill_row
     from trade_tracker.venues.coinbase_exchange.models import Fill
+    from trade_tracker.venues.coinbase_exchange.walk import fill_row
 
     fills_adapter, raw_adapter = TypeAdapter(list[Fill]), TypeAdapter(list[RawFill])
     n = sum(len(json.loads(b)) for b in bodies)

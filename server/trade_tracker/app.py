@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from .analytics.models import Summary
     from .credentials.service import CredentialService
     from .faces.mcp.credential_page import OneTimeCredentialPage
-    from .sync.engine import SyncProgress, SyncResult
+    from .sync.results import SyncProgress, SyncResult
     from .venues.coinbase_exchange.auth import ApiCredential
     from .venues.coinbase_exchange.client import CoinbaseClient
     from .venues.coinbase_exchange.models import Account, FillPage, Order, Product, Ticker

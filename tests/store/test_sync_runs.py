@@ -21,7 +21,7 @@ from trade_tracker.store.sync_runs import (
     pid_alive,
     stored_ranges,
 )
-from trade_tracker.sync.engine import ProductSyncResult, SyncProgress, SyncResult
+from trade_tracker.sync.results import ProductSyncResult, SyncProgress, SyncResult
 from trade_tracker.sync.status import sync_status
 
 

@@ -27,7 +27,8 @@ from typing import Any
 from trade_tracker.sim import RunningSim, SimExchange
 from trade_tracker.store.connection import TradeStore
 from trade_tracker.store.fills import FILL_COLUMNS
-from trade_tracker.sync.engine import SyncProgress, sync_fills
+from trade_tracker.sync.engine import sync_fills
+from trade_tracker.sync.results import SyncProgress
 from trade_tracker.venues.coinbase_exchange.auth import ApiCredential
 from trade_tracker.venues.coinbase_exchange.client import CoinbaseClient
 from trade_tracker.venues.ratelimit import RateLimits

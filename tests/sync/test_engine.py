@@ -24,9 +24,11 @@ from hypothesis import strategies as st
 from trade_tracker.errors import ExchangeProtocolError, ExchangeUnreachable, InvalidArgument
 from trade_tracker.store.connection import TradeStore
 from trade_tracker.store.fills import FILL_COLUMNS
-from trade_tracker.sync.engine import SyncProgress, partial_result, products_to_sync, sync_fills
+from trade_tracker.sync.engine import sync_fills
+from trade_tracker.sync.results import SyncProgress, partial_result
 from trade_tracker.venues.coinbase_exchange.auth import ApiCredential
 from trade_tracker.venues.coinbase_exchange.client import CoinbaseClient
+from trade_tracker.venues.coinbase_exchange.walk import products_to_sync
 from trade_tracker.venues.ratelimit import RateLimits
 from trade_tracker.venues.retries import RetryPolicy
 

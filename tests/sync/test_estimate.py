@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from trade_tracker.store.connection import TradeStore
-from trade_tracker.sync.engine import SyncProgress
 from trade_tracker.sync.estimate import (
     CLIENT_REQUESTS_PER_SECOND,
     LIMIT_REQUESTS_PER_SECOND,
@@ -18,6 +17,7 @@ from trade_tracker.sync.estimate import (
     history_start,
     say_duration,
 )
+from trade_tracker.sync.results import SyncProgress
 
 
 def _fills(store: TradeStore, count: int, newest: datetime, every: timedelta) -> None:

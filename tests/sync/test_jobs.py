@@ -8,8 +8,8 @@ from collections.abc import Callable
 import pytest
 
 from trade_tracker.errors import CredentialNotFound, ExchangeUnavailable, SyncCancelled
-from trade_tracker.sync.engine import ProductSyncResult, SyncProgress, SyncResult
 from trade_tracker.sync.jobs import SyncJob, SyncJobs
+from trade_tracker.sync.results import ProductSyncResult, SyncProgress, SyncResult
 
 
 def _resolve(label: str | None) -> str:

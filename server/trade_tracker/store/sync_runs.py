@@ -33,7 +33,7 @@ from ..errors import TradeTrackerError
 from ..formats import utc_now
 
 if TYPE_CHECKING:
-    from ..sync.engine import ProgressCallback, SyncProgress, SyncResult
+    from ..sync.results import ProgressCallback, SyncProgress, SyncResult
     from .connection import TradeStore
 
 __all__ = [

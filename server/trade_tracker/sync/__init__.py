@@ -17,37 +17,37 @@ _EXPORTS = {
     "LIMIT_REQUESTS_PER_SECOND": "estimate",
     "MIN_OBSERVED_PAGES": "estimate",
     "NOTHING_STORED": "status",
+    "DiscoveryResult": "results",
     "Estimate": "estimate",
     "Estimator": "jobs",
     "JobOut": "jobs",
     "JobProgress": "jobs",
     "JobStatus": "jobs",
     "LabelStatus": "status",
+    "Phase": "results",
     "ProductStatus": "status",
-    "ProductSyncResult": "engine",
-    "ProgressCallback": "engine",
+    "ProductSyncResult": "results",
+    "ProgressCallback": "results",
     "RunOut": "status",
     "SyncJob": "jobs",
     "SyncJobs": "jobs",
-    "SyncProgress": "engine",
-    "SyncResult": "engine",
+    "SyncProgress": "results",
+    "SyncResult": "results",
     "SyncRunner": "jobs",
     "SyncStatusOut": "status",
     "empty_store_hint": "status",
     "estimate": "estimate",
-    "fill_row": "engine",
     "history_start": "estimate",
-    "partial_result": "engine",
-    "products_to_sync": "engine",
+    "partial_result": "results",
     "say_duration": "estimate",
     "sync_fills": "engine",
     "sync_status": "status",
 }
 __all__ = ["CLIENT_REQUESTS_PER_SECOND", "FILLS_PER_REQUEST", "LIMIT_REQUESTS_PER_SECOND", "MIN_OBSERVED_PAGES",
-           "NOTHING_STORED", "Estimate", "Estimator", "JobOut", "JobProgress", "JobStatus", "LabelStatus",
-           "ProductStatus", "ProductSyncResult", "ProgressCallback", "RunOut", "SyncJob", "SyncJobs", "SyncProgress",
-           "SyncResult", "SyncRunner", "SyncStatusOut", "empty_store_hint", "estimate", "fill_row", "history_start",
-           "partial_result", "products_to_sync", "say_duration", "sync_fills", "sync_status"]
+           "NOTHING_STORED", "DiscoveryResult", "Estimate", "Estimator", "JobOut", "JobProgress", "JobStatus",
+           "LabelStatus", "Phase", "ProductStatus", "ProductSyncResult", "ProgressCallback", "RunOut", "SyncJob",
+           "SyncJobs", "SyncProgress", "SyncResult", "SyncRunner", "SyncStatusOut", "empty_store_hint", "estimate",
+           "history_start", "partial_result", "say_duration", "sync_fills", "sync_status"]
 
 
 def __getattr__(name: str) -> Any:
@@ -64,16 +64,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from .engine import (
-        ProductSyncResult,
-        ProgressCallback,
-        SyncProgress,
-        SyncResult,
-        fill_row,
-        partial_result,
-        products_to_sync,
-        sync_fills,
-    )
+    from .engine import sync_fills
     from .estimate import (
         CLIENT_REQUESTS_PER_SECOND,
         FILLS_PER_REQUEST,
@@ -85,4 +76,13 @@ if TYPE_CHECKING:
         say_duration,
     )
     from .jobs import Estimator, JobOut, JobProgress, JobStatus, SyncJob, SyncJobs, SyncRunner
+    from .results import (
+        DiscoveryResult,
+        Phase,
+        ProductSyncResult,
+        ProgressCallback,
+        SyncProgress,
+        SyncResult,
+        partial_result,
+    )
     from .status import NOTHING_STORED, LabelStatus, ProductStatus, RunOut, SyncStatusOut, empty_store_hint, sync_status

@@ -25,7 +25,7 @@ from ..store.sync_runs import stored_ranges
 if TYPE_CHECKING:
     from ..store.connection import TradeStore
     from ..venues.coinbase_exchange.client import CoinbaseClient
-    from .engine import SyncProgress
+    from .results import SyncProgress
 
 __all__ = ["CLIENT_REQUESTS_PER_SECOND", "FILLS_PER_REQUEST", "LIMIT_REQUESTS_PER_SECOND", "MIN_OBSERVED_PAGES",
            "Estimate", "estimate", "history_start", "say_duration"]

@@ -32,8 +32,8 @@ from pydantic import BaseModel, Field
 
 from ..errors import SyncCancelled, TradeTrackerError
 from ..formats import utc_now
-from .engine import SyncProgress, SyncResult
 from .estimate import Estimate
+from .results import SyncProgress, SyncResult
 
 __all__ = ["Estimator", "JobOut", "JobProgress", "JobStatus", "SyncJob", "SyncJobs", "SyncRunner"]
 

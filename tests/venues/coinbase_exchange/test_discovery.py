@@ -12,7 +12,8 @@ from trade_tracker.errors import ExchangeUnavailable
 from trade_tracker.sim import RunningSim
 from trade_tracker.store.connection import TradeStore
 from trade_tracker.store.discovery_state import discovered_products, discovery_state
-from trade_tracker.sync.engine import partial_result, sync_fills
+from trade_tracker.sync.engine import sync_fills
+from trade_tracker.sync.results import partial_result
 from trade_tracker.venues.coinbase_exchange.auth import ApiCredential
 from trade_tracker.venues.coinbase_exchange.client import CoinbaseClient
 from trade_tracker.venues.ratelimit import RateLimits

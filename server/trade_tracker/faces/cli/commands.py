@@ -51,7 +51,7 @@ async def _sync(app: TradeTracker, label: str | None, product_ids: list[str] | N
         completed = not result.cancelled
         return result
     except Exception as exc:
-        from trade_tracker.sync.engine import partial_result
+        from trade_tracker.sync.results import partial_result
 
         stored = partial_result(exc)
         if stored is not None:  # what was stored before the error, on stdout; the error on stderr

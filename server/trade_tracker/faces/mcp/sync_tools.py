@@ -17,9 +17,9 @@ from pydantic import BaseModel, Field
 
 from trade_tracker.app import TradeTracker
 from trade_tracker.errors import TradeTrackerError
-from trade_tracker.sync.engine import ProductSyncResult
 from trade_tracker.sync.estimate import Estimate, estimate, history_start
 from trade_tracker.sync.jobs import JobOut, JobProgress, JobStatus, SyncJob, SyncJobs
+from trade_tracker.sync.results import ProductSyncResult
 from trade_tracker.sync.status import SyncStatusOut
 from trade_tracker.sync.status import sync_status as status_of
 

@@ -21,7 +21,6 @@ _EXPORTS = {
     "CoinbaseAuth": "auth",
     "CoinbaseClient": "client",
     "DecimalStr": "models",
-    "DiscoveryResult": "discovery",
     "Fill": "models",
     "FillPage": "models",
     "LedgerDetails": "activity",
@@ -30,29 +29,34 @@ _EXPORTS = {
     "Order": "models",
     "OrderPage": "activity",
     "Product": "models",
+    "ProductSync": "walk",
     "Profile": "models",
     "ServerClock": "auth",
     "ServerTime": "models",
     "Side": "models",
     "Stats": "models",
+    "Stopped": "walk",
     "Ticker": "models",
     "Timestamp": "models",
     "TradeId": "models",
     "check_cursor": "params",
     "decode_secret": "auth",
     "discover_products": "discovery",
+    "fill_row": "walk",
     "fills_cursor": "answers",
     "key_fingerprint": "auth",
     "ledger_cursor": "answers",
     "orders_cursor": "answers",
+    "products_to_sync": "walk",
     "sign": "auth",
     "status_error": "answers",
 }
 __all__ = ["MAX_FILLS_LIMIT", "ORDERS_PAGE", "ORDER_STATUSES", "Account", "ApiCredential", "CoinbaseAuth",
-           "CoinbaseClient", "DecimalStr", "DiscoveryResult", "Fill", "FillPage", "LedgerDetails", "LedgerEntry",
-           "LedgerPage", "Order", "OrderPage", "Product", "Profile", "ServerClock", "ServerTime", "Side", "Stats",
-           "Ticker", "Timestamp", "TradeId", "check_cursor", "decode_secret", "discover_products", "fills_cursor",
-           "key_fingerprint", "ledger_cursor", "orders_cursor", "sign", "status_error"]
+           "CoinbaseClient", "DecimalStr", "Fill", "FillPage", "LedgerDetails", "LedgerEntry", "LedgerPage", "Order",
+           "OrderPage", "Product", "ProductSync", "Profile", "ServerClock", "ServerTime", "Side", "Stats", "Stopped",
+           "Ticker", "Timestamp", "TradeId", "check_cursor", "decode_secret", "discover_products", "fill_row",
+           "fills_cursor", "key_fingerprint", "ledger_cursor", "orders_cursor", "products_to_sync", "sign",
+           "status_error"]
 
 
 def __getattr__(name: str) -> Any:
@@ -73,7 +77,7 @@ if TYPE_CHECKING:
     from .answers import fills_cursor, ledger_cursor, orders_cursor, status_error
     from .auth import ApiCredential, CoinbaseAuth, ServerClock, decode_secret, key_fingerprint, sign
     from .client import CoinbaseClient
-    from .discovery import ORDERS_PAGE, DiscoveryResult, discover_products
+    from .discovery import ORDERS_PAGE, discover_products
     from .models import (
         Account,
         DecimalStr,
@@ -90,3 +94,4 @@ if TYPE_CHECKING:
         TradeId,
     )
     from .params import MAX_FILLS_LIMIT, ORDER_STATUSES, check_cursor
+    from .walk import ProductSync, Stopped, fill_row, products_to_sync

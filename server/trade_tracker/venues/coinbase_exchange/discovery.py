@@ -35,45 +35,24 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import TYPE_CHECKING, Literal
-
-from pydantic import BaseModel
+from typing import TYPE_CHECKING
 
 from trade_tracker.errors import ExchangeProtocolError, InvalidArgument
 from trade_tracker.formats import check_product_id, iso_utc, parse_timestamp
 from trade_tracker.store.discovery_state import add_discovered, discovered_products, discovery_state, save_discovery_run
+from trade_tracker.sync.results import DiscoveryResult
 
 if TYPE_CHECKING:
     from trade_tracker.store.connection import TradeStore
 
     from .client import CoinbaseClient
 
-__all__ = ["ORDERS_PAGE", "DiscoveryResult", "discover_products"]
+__all__ = ["ORDERS_PAGE", "discover_products"]
 
 log = logging.getLogger("trade_tracker.discovery")
 
 #: Orders per discovery request (the documented maximum).
 ORDERS_PAGE = 1000
-
-
-class DiscoveryResult(BaseModel):
-    """What product discovery did in one sync (part of the sync result).
-
-    mode: full (every order: the label's first discovery) or incremental (orders created since
-    `since`). requests: exchange requests it made. orders_seen: orders read. products_found: the
-    products of those orders; new_products: those not followed before. followed: how many products
-    the sync covers. watermark: the newest order created_at seen (the next discovery starts after it).
-    """
-
-    method: Literal["orders"] = "orders"
-    mode: Literal["full", "incremental"]
-    since: str | None = None
-    requests: int = 0
-    orders_seen: int = 0
-    products_found: list[str] = []
-    new_products: list[str] = []
-    followed: int = 0
-    watermark: str | None = None
 
 
 async def discover_products(

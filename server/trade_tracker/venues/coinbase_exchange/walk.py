@@ -1,0 +1,363 @@
+"""The Coinbase Exchange fills walk: one (label, product) copied into the trade store, resumably.
+
+``/fills`` pages newest→oldest by descending ``trade_id``; ``after=X`` returns the page of
+fills just older than X and ``before=X`` the page just newer than X (the ``limit`` fills
+immediately above X, still sorted descending), so every page is contiguous with the
+cursor it was asked from. A sync of one (label, product) runs up to three walks:
+
+1. **Backfill** (first sync, an unfinished one, or ``full_history``): newest page first,
+   then ``after=<oldest trade_id so far>`` until an empty page.
+2. **Resettle**: fills stored while unsettled are read again, so that ``settled`` and
+   ``fee`` changes reach the store. Either by re-reading newer from just below the
+   oldest unsettled fill (which then runs on as step 3), or, when the unsettled fills
+   belong to a few orders far back, by reading those orders' fills: whichever costs
+   fewer requests.
+3. **Incremental**: ``before=<newest_synced>`` until an empty page.
+
+Crash safety: each page is committed in ONE transaction with the ``sync_state`` cursors
+it justifies (``TradeStore.commit_page``). The invariants, never false at any commit:
+
+- every fill with ``trade_id <= newest_synced`` is stored;
+- while a backward walk runs, every fill in ``[backfill_cursor, backfill_top]`` is stored.
+
+``newest_synced`` only becomes valid when a backward walk reaches the empty page (the
+range below it is then complete), and an incremental page moves it to the page's newest
+trade_id, which is safe because that page is contiguous with the old mark. So a kill at
+any instant leaves no hole (cursors never pass unstored fills), no duplicate (the primary
+key plus upsert), and the next run resumes from the cursors: ``after=backfill_cursor``
+for an unfinished walk, ``before=newest_synced`` otherwise. Every cursor change is
+decided inside the transaction against the state *as stored*, so two processes syncing
+the same product at once only repeat work, never break an invariant.
+
+Cancellation: ``cancel`` (an ``asyncio.Event``) stops after the page being stored; task
+cancellation (``CancelledError``) may land during a request, and then the page in flight
+is simply never stored. No ``await`` happens inside a transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import TYPE_CHECKING
+
+from trade_tracker.errors import ExchangeProtocolError
+from trade_tracker.formats import decimal_text, iso_utc
+from trade_tracker.store.connection import TradeStore
+from trade_tracker.store.fills import FillRow
+from trade_tracker.store.sync_state import SyncState
+from trade_tracker.sync.results import Phase, ProductSyncResult
+
+from .discovery import discover_products
+
+if TYPE_CHECKING:
+    from .client import CoinbaseClient
+    from .models import Fill, FillPage
+
+__all__ = ["ProductSync", "Stopped", "fill_row", "products_to_sync"]
+
+#: Event-loop turns httpx takes from ``list_fills()`` to the request's bytes on the socket
+#: (3 measured with a warm connection); one more for slack. Each turn costs microseconds.
+_PREFETCH_YIELDS = 4
+
+
+def fill_row(fill: Fill, label: str) -> FillRow:
+    """A fill as a store row: money as the exact API strings, created_at fixed-width ISO UTC."""
+    return FillRow(
+        product_id=fill.product_id,
+        trade_id=fill.trade_id,
+        order_id=fill.order_id,
+        side=fill.side,
+        price=decimal_text(fill.price),
+        size=decimal_text(fill.size),
+        fee=decimal_text(fill.fee),
+        usd_volume=None if fill.usd_volume is None else decimal_text(fill.usd_volume),
+        liquidity=fill.liquidity,
+        settled=1 if fill.settled else 0,
+        created_at=iso_utc(fill.created_at),
+        profile_id=fill.profile_id,
+        user_id=fill.user_id,
+        funding_currency=fill.funding_currency,
+        market_type=fill.market_type,
+        label=label,
+    )
+
+
+async def products_to_sync(store: TradeStore, client: CoinbaseClient, label: str) -> list[str]:
+    """The products a sync without an explicit list covers, sorted: every product the account ever
+    traded (found from its orders, closed positions included) and every product with fills stored
+    for ``label``. See ``discovery.py`` for how, and what it costs (one request when nothing is new).
+    """
+    products, _ = await discover_products(store, client, label)
+    return products
+
+
+class Stopped(Exception):
+    """Internal: the cancel event was set; stop after the page just stored."""
+
+
+class ProductSync:
+    """One (label, product) sync run: the three walks, page by page, one page ahead."""
+
+    def __init__(
+        self,
+        store: TradeStore,
+        client: CoinbaseClient,
+        label: str,
+        product_id: str,
+        report: Callable[[str, Phase, int, int], Awaitable[None]],
+        cancel: asyncio.Event | None,
+        limit: int,
+    ) -> None:
+        self.store, self.client, self.label, self.product_id = store, client, label, product_id
+        self.report, self.cancel, self.limit = report, cancel, limit
+        self.result = ProductSyncResult(product_id=product_id)
+        self.fills_seen = 0
+
+    # -- plumbing ------------------------------------------------------------------------------
+
+    def _fetch(self, *, before: int | None = None, after: int | None = None,
+               order_id: str | None = None) -> asyncio.Task[FillPage]:
+        return asyncio.ensure_future(
+            self.client.list_fills(self.product_id, order_id, self.limit, before=before, after=after)
+        )
+
+    async def _prefetch(self, *, before: int | None = None, after: int | None = None) -> asyncio.Task[FillPage]:
+        """Start the next page's request and let it reach the wire before this page is stored.
+
+        Storing a page is synchronous (no ``await`` inside a transaction), so without these
+        few yields the request would only be sent after the commit; with them, the
+        exchange prepares page N+1 while page N is validated and committed.
+        """
+        task = self._fetch(before=before, after=after)
+        try:
+            for _ in range(_PREFETCH_YIELDS):
+                await asyncio.sleep(0)
+        except BaseException:
+            _discard(task)
+            raise
+        return task
+
+    def _rows(self, page: FillPage) -> list[FillRow]:
+        label, product_id = self.label, self.product_id
+        rows = [fill_row(f, label) for f in page.fills]
+        for row in rows:
+            if row.product_id != product_id:
+                raise ExchangeProtocolError(
+                    f"/fills for {product_id} returned a fill of {row.product_id}; refusing to store it"
+                )
+        return rows
+
+    def _store(self, rows: list[FillRow], advance: Callable[[SyncState], SyncState | None]) -> None:
+        counts = self.store.commit_page(self.label, self.product_id, rows, advance)
+        r = self.result
+        r.inserted += counts.inserted
+        r.updated += counts.updated
+        r.unchanged += counts.unchanged
+
+    async def _after_page(self, phase: Phase, fills: int) -> None:
+        self.result.pages += 1
+        self.fills_seen += fills
+        await self.report(self.product_id, phase, self.result.pages, self.fills_seen)
+        if self.cancel is not None and self.cancel.is_set():
+            raise Stopped
+
+    # -- the walks -----------------------------------------------------------------------------
+
+    async def run(self, full_history: bool) -> ProductSyncResult:
+        started, sent = time.monotonic(), self.client.requests_sent
+        try:
+            await self._run(full_history)
+        finally:
+            self.result.seconds = round(time.monotonic() - started, 3)
+            self.result.requests = self.client.requests_sent - sent
+        return self.result
+
+    async def _run(self, full_history: bool) -> None:
+        state = self.store.get_sync_state(self.label, self.product_id)
+        fresh_walk = full_history or state is None or (
+            state.backfill_top is None and state.newest_synced is None
+        )
+        if fresh_walk or (state is not None and state.backfill_top is not None):
+            resume = None if fresh_walk or state is None else state.backfill_cursor
+            top = None if fresh_walk or state is None else state.backfill_top
+            self.result.resumed_from = "start" if resume is None else f"after={resume}"
+            await self._walk_back(resume, top, overwrite=full_history)
+            state = self.store.get_sync_state(self.label, self.product_id)
+        if state is None or state.newest_synced is None:
+            return  # another process's walk is in progress; it will set the mark
+        start, resettle_until = state.newest_synced, state.newest_synced
+        if not fresh_walk:
+            start = await self._plan_resettle(state.newest_synced)
+        if self.result.resumed_from is None:
+            self.result.resumed_from = f"before={start}"
+        await self._walk_forward(start, resettle_until)
+        self.result.complete = True
+
+    async def _walk_back(self, cursor: int | None, top: int | None, *, overwrite: bool) -> None:
+        """Backfill: pages older from ``cursor`` (None: the newest page) down to the empty page.
+
+        ``top`` is the newest trade_id of the walk being resumed (None for a new walk).
+        """
+        pending = self._fetch(after=cursor)
+        try:
+            while True:
+                page = await pending
+                if not page.fills:
+                    self._store([], partial(_end_walk, asked_after=cursor))
+                    await self._after_page("backfill", 0)
+                    return
+                rows = self._rows(page)
+                low, high = min(r.trade_id for r in rows), max(r.trade_id for r in rows)
+                if cursor is not None and high >= cursor:
+                    raise ExchangeProtocolError(
+                        f"/fills?after={cursor} for {self.product_id} returned trade {high}, not older"
+                    )
+                pending = await self._prefetch(after=low)  # on the wire while this page is stored
+                superseded: list[bool] = []
+                if cursor is None:
+                    top = high
+                    self._store(rows, partial(_start_walk, low=low, high=high, overwrite=overwrite))
+                else:
+                    self._store(
+                        rows,
+                        partial(_continue_walk, asked_after=cursor, low=low, top=top, superseded=superseded),
+                    )
+                await self._after_page("backfill", len(rows))
+                if superseded:
+                    return  # another process finished this walk and set the mark above our top
+                cursor = low
+        finally:
+            _discard(pending)
+
+    async def _plan_resettle(self, newest_synced: int) -> int:
+        """Re-read unsettled fills the cheaper way; return where the incremental walk starts."""
+        summary = self.store.unsettled_summary(self.label, self.product_id)
+        if summary is None or summary.oldest_trade_id > newest_synced:
+            return newest_synced
+        range_requests = math.ceil(summary.fills_from_oldest / self.limit)
+        order_requests = 2 * len(summary.order_ids)  # each order: its page(s), then the empty one
+        if range_requests <= order_requests:
+            return summary.oldest_trade_id - 1
+        for order_id in summary.order_ids:
+            await self._walk_order(order_id)
+        return newest_synced
+
+    async def _walk_order(self, order_id: str) -> None:
+        """Re-read one order's fills (older pages until the empty one); cursors stay as they are."""
+        cursor: int | None = None
+        while True:
+            page = await self._fetch(order_id=order_id, after=cursor)
+            if not page.fills:
+                await self._after_page("resettle", 0)
+                return
+            rows = self._rows(page)
+            low = min(r.trade_id for r in rows)
+            if cursor is not None and max(r.trade_id for r in rows) >= cursor:
+                raise ExchangeProtocolError(f"/fills?order_id={order_id}&after={cursor} returned a newer trade")
+            self._store(rows, _keep)
+            await self._after_page("resettle", len(rows))
+            cursor = low
+
+    async def _walk_forward(self, cursor: int, resettle_until: int) -> None:
+        """Pages newer with ``before=cursor`` until the empty page, moving the mark with each page."""
+        pending = self._fetch(before=cursor)
+        try:
+            while True:
+                page = await pending
+                phase: Phase = "resettle" if cursor < resettle_until else "incremental"
+                if not page.fills:
+                    await self._after_page(phase, 0)
+                    return
+                rows = self._rows(page)
+                low, high = min(r.trade_id for r in rows), max(r.trade_id for r in rows)
+                if low <= cursor:
+                    raise ExchangeProtocolError(
+                        f"/fills?before={cursor} for {self.product_id} returned trade {low}, not newer"
+                    )
+                pending = await self._prefetch(before=high)
+                self._store(rows, partial(_advance_mark, asked_before=cursor, high=high))
+                await self._after_page(phase, len(rows))
+                cursor = high
+        finally:
+            _discard(pending)
+
+
+# -- state transitions: pure functions of the state as stored, run inside the page's transaction --
+
+
+def _keep(state: SyncState) -> None:
+    return None
+
+
+def _lowest(a: int | None, b: int) -> int:
+    return b if a is None else min(a, b)
+
+
+def _start_walk(state: SyncState, low: int, high: int, *, overwrite: bool) -> SyncState:
+    """The newest page opened a backward walk covering [low, high]."""
+    oldest = _lowest(state.oldest_reached, low)
+    recorded_top, recorded_cursor = state.backfill_top, state.backfill_cursor
+    if overwrite or recorded_top is None or recorded_cursor is None or low > recorded_top or high < recorded_cursor:
+        return state.model_copy(update={"backfill_top": high, "backfill_cursor": low, "oldest_reached": oldest})
+    # Another walk is recorded and overlaps ours: their union is one stored range.
+    return state.model_copy(
+        update={
+            "backfill_top": max(recorded_top, high),
+            "backfill_cursor": min(recorded_cursor, low),
+            "oldest_reached": oldest,
+        }
+    )
+
+
+def _continue_walk(
+    state: SyncState, asked_after: int, low: int, top: int | None, superseded: list[bool]
+) -> SyncState | None:
+    """A page [low, asked_after) joins the recorded range if that range reaches down to asked_after."""
+    if state.backfill_top is None or state.backfill_cursor is None or state.backfill_cursor > asked_after:
+        if state.backfill_top is None and state.newest_synced is not None and top is not None:
+            if state.newest_synced >= top:
+                superseded.append(True)
+        return None
+    return state.model_copy(
+        update={
+            "backfill_cursor": min(state.backfill_cursor, low),
+            "oldest_reached": _lowest(state.oldest_reached, low),
+        }
+    )
+
+
+def _end_walk(state: SyncState, asked_after: int | None) -> SyncState | None:
+    """An empty page: nothing is older than ``asked_after``, so the recorded range is the whole history."""
+    if asked_after is None:  # no fills at all (yet)
+        if state.backfill_top is not None:
+            return None
+        return state.model_copy(
+            update={"newest_synced": max(state.newest_synced or 0, 0), "full_history_complete": True}
+        )
+    if state.backfill_top is None or state.backfill_cursor is None or state.backfill_cursor > asked_after:
+        return None
+    return state.model_copy(
+        update={
+            "newest_synced": max(state.newest_synced or 0, state.backfill_top),
+            "backfill_top": None,
+            "backfill_cursor": None,
+            "full_history_complete": True,
+        }
+    )
+
+
+def _advance_mark(state: SyncState, asked_before: int, high: int) -> SyncState | None:
+    """A page (asked_before, high] is contiguous with the mark if the mark is at or above asked_before."""
+    if state.newest_synced is None or state.newest_synced < asked_before:
+        return None
+    return state.model_copy(update={"newest_synced": max(state.newest_synced, high)})
+
+
+def _discard(task: asyncio.Task[FillPage]) -> None:
+    """Cancel a prefetched page nobody will store, and keep its outcome from being logged."""
+    if not task.done():
+        task.cancel()
+    task.add_done_callback(lambda t: t.cancelled() or t.exception())

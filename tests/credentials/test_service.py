@@ -16,7 +16,8 @@ import httpx
 import pytest
 
 from trade_tracker.config import SANDBOX_URL, load_settings
-from trade_tracker.credentials.service import VIEW_ONLY_WARNING, CredentialService, add_command_hint
+from trade_tracker.credentials.models import VIEW_ONLY_WARNING, add_command_hint
+from trade_tracker.credentials.service import CredentialService
 from trade_tracker.credentials.vault import Vault, generate_key
 from trade_tracker.errors import (
     CredentialError,

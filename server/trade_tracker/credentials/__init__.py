@@ -12,33 +12,44 @@ from typing import TYPE_CHECKING, Any
 
 #: name -> the module (in this package) that defines it.
 _EXPORTS = {
-    "EXCHANGE": "service",
+    "EXCHANGE": "models",
     "KEYRING_SERVICE": "vault",
     "STAMP_COLUMNS": "binding",
-    "VIEW_ONLY_WARNING": "service",
-    "AddResult": "service",
+    "VERIFIED_BASIS": "models",
+    "VIEW_ONLY_WARNING": "models",
+    "AddResult": "models",
     "ClientFactory": "service",
-    "CredentialInfo": "service",
+    "CredentialInfo": "models",
     "CredentialService": "service",
     "EnvKeys": "vault",
     "KeyFile": "vault",
     "KeyHolder": "vault",
     "KeyringKeys": "vault",
-    "RotationResult": "service",
+    "RotationResult": "models",
     "Vault": "vault",
-    "add_command_hint": "service",
-    "check_api_key": "service",
+    "VerifyStatus": "models",
+    "add_command_hint": "models",
+    "check_api_key": "models",
     "check_binding": "binding",
+    "check_with_exchange": "verification",
+    "env_credential": "env",
+    "env_info": "env",
+    "env_stamp": "env",
     "generate_key": "vault",
     "is_bound_to": "binding",
     "key_holder": "vault",
     "parse_keys": "vault",
+    "partial_env_hint": "env",
+    "permissions_of": "models",
+    "rotate_key": "rotation",
     "row_stamp": "binding",
+    "verify": "verification",
 }
-__all__ = ["EXCHANGE", "KEYRING_SERVICE", "STAMP_COLUMNS", "VIEW_ONLY_WARNING", "AddResult", "ClientFactory",
-           "CredentialInfo", "CredentialService", "EnvKeys", "KeyFile", "KeyHolder", "KeyringKeys", "RotationResult",
-           "Vault", "add_command_hint", "check_api_key", "check_binding", "generate_key", "is_bound_to", "key_holder",
-           "parse_keys", "row_stamp"]
+__all__ = ["EXCHANGE", "KEYRING_SERVICE", "STAMP_COLUMNS", "VERIFIED_BASIS", "VIEW_ONLY_WARNING", "AddResult",
+           "ClientFactory", "CredentialInfo", "CredentialService", "EnvKeys", "KeyFile", "KeyHolder", "KeyringKeys",
+           "RotationResult", "Vault", "VerifyStatus", "add_command_hint", "check_api_key", "check_binding",
+           "check_with_exchange", "env_credential", "env_info", "env_stamp", "generate_key", "is_bound_to",
+           "key_holder", "parse_keys", "partial_env_hint", "permissions_of", "rotate_key", "row_stamp", "verify"]
 
 
 def __getattr__(name: str) -> Any:
@@ -56,17 +67,21 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:
     from .binding import STAMP_COLUMNS, check_binding, is_bound_to, row_stamp
-    from .service import (
+    from .env import env_credential, env_info, env_stamp, partial_env_hint
+    from .models import (
         EXCHANGE,
+        VERIFIED_BASIS,
         VIEW_ONLY_WARNING,
         AddResult,
-        ClientFactory,
         CredentialInfo,
-        CredentialService,
         RotationResult,
+        VerifyStatus,
         add_command_hint,
         check_api_key,
+        permissions_of,
     )
+    from .rotation import rotate_key
+    from .service import ClientFactory, CredentialService
     from .vault import (
         KEYRING_SERVICE,
         EnvKeys,
@@ -78,3 +93,4 @@ if TYPE_CHECKING:
         key_holder,
         parse_keys,
     )
+    from .verification import check_with_exchange, verify

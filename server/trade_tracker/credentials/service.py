@@ -34,122 +34,47 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any
 
 import httpx
-from pydantic import BaseModel, ConfigDict
 
 from ..config import Settings
 from ..errors import (
-    AuthenticationError,
     CredentialError,
     CredentialExists,
     CredentialNotFound,
     ExchangeError,
     InvalidCredential,
-    PermissionDenied,
     WrongVaultKey,
 )
 from ..formats import utc_now
 from ..labels import ENV_LABEL, check_label
 from ..store.connection import TradeStore
-from ..venues.coinbase_exchange.auth import ApiCredential, decode_secret, key_fingerprint
+from ..venues.coinbase_exchange.auth import ApiCredential, decode_secret
 from ..venues.coinbase_exchange.client import CoinbaseClient
 from ..venues.ratelimit import RateLimits
 from ..venues.retries import RetryPolicy
-from .binding import STAMP_COLUMNS, check_binding, is_bound_to, row_stamp
+from .binding import STAMP_COLUMNS, check_binding, row_stamp
+from .env import env_credential, env_info, env_stamp, partial_env_hint
+from .models import (
+    EXCHANGE,
+    VIEW_ONLY_WARNING,
+    AddResult,
+    CredentialInfo,
+    RotationResult,
+    VerifyStatus,
+    check_api_key,
+    permissions_of,
+)
 from .vault import Vault
 
-__all__ = ["EXCHANGE", "VIEW_ONLY_WARNING", "AddResult", "ClientFactory", "CredentialInfo", "CredentialService",
-           "RotationResult", "add_command_hint", "check_api_key"]
+__all__ = ["ClientFactory", "CredentialService"]
 
 log = logging.getLogger("trade_tracker.credentials")
 
-EXCHANGE = "coinbase-exchange"
-_API_KEY = re.compile(r"^[A-Za-z0-9._-]{1,256}$")  # Exchange keys are 32 hex digits; allow a little more
-
-VIEW_ONLY_WARNING = (
-    "Coinbase Exchange does not report a key's permissions, so trade-tracker cannot tell whether this key "
-    "can trade or transfer. trade-tracker needs only View: if this key also has Trade or Transfer, create a "
-    "View-only key on Coinbase Exchange and replace this one."
-)
-
 ClientFactory = Callable[[ApiCredential], CoinbaseClient]
 
-VerifyStatus = Literal["verified", "unverified", "skipped", "rejected"]
-
-
-def add_command_hint(label: str) -> str:
-    """The CLI command that stores a credential under ``label`` (for clients without URL elicitation)."""
-    return f"trade-tracker credentials add --label={check_label(label)}"
-
-
-def check_api_key(key: str) -> str:
-    """Check the API key's shape (stripped); errors never echo it."""
-    cleaned = key.strip() if isinstance(key, str) else ""
-    if not cleaned:
-        raise InvalidCredential("the API key is empty")
-    if cleaned.startswith("organizations/") or "/apiKeys/" in cleaned:
-        raise InvalidCredential(
-            "this looks like a CDP / Advanced Trade key name; Coinbase Exchange needs an Exchange API key: "
-            "key, base64 secret and passphrase"
-        )
-    if not _API_KEY.match(cleaned):
-        raise InvalidCredential(
-            "the API key should be a short string of letters and digits (Coinbase Exchange shows 32 hex "
-            "digits); check what was pasted"
-        )
-    return cleaned
-
-
-class CredentialInfo(BaseModel):
-    """What may be shown about a credential: never the key, secret or passphrase."""
-
-    model_config = ConfigDict(frozen=True)
-
-    label: str
-    exchange: str = EXCHANGE
-    fingerprint: str
-    created_at: str | None = None
-    last_verified_at: str | None = None
-    verify_status: str | None = None
-    #: ``{"view": "yes"|"unknown", "trade": "unknown", "transfer": "unknown", "basis": "..."}``
-    permissions: dict[str, str] | None = None
-    source: Literal["stored", "env"] = "stored"
-    base_url: str | None = None
-
-
-class AddResult(BaseModel):
-    """The stored credential's public info and the warnings to show the user."""
-
-    model_config = ConfigDict(frozen=True)
-
-    info: CredentialInfo
-    warnings: list[str] = []
-
-
-class RotationResult(BaseModel):
-    """What ``rotate-key`` did."""
-
-    model_config = ConfigDict(frozen=True)
-
-    rows: int
-    key_source: str
-    old_keys_dropped: bool
-    keys_configured: int
-    message: str
-
-
-def _permissions(view: str, basis: str) -> dict[str, str]:
-    return {"view": view, "trade": "unknown", "transfer": "unknown", "basis": basis}
-
-
-_VERIFIED_BASIS = (
-    "GET /accounts answered 200, which proves View. Coinbase Exchange has no endpoint that reports a key's "
-    "permissions, and trade-tracker never sends an order or transfer to find out, so Trade and Transfer are unknown."
-)
 
 
 class CredentialService:
@@ -214,31 +139,14 @@ class CredentialService:
         with self.store.reading("reading a credential"):
             row = self.store.conn.execute("SELECT label, key_ct FROM credentials LIMIT 1").fetchone()
         if row is not None:
-            self._decrypt(row[0], row[1])
+            self.decrypt(row[0], row[1])
 
-    def _decrypt(self, label: str, token: str) -> str:
+    def decrypt(self, label: str, token: str) -> str:
+        """Decrypt one of ``label``'s tokens; a wrong vault key names the label."""
         try:
             return self.vault.decrypt(token)
         except WrongVaultKey as exc:
             raise WrongVaultKey(f"credential '{label}': {exc}") from None
-
-    def _env_credential(self) -> ApiCredential | None:
-        s = self.settings
-        if not s.env_credential_present:
-            return None
-        assert s.ex_api_key_read and s.ex_api_secret_read and s.ex_api_passphrase_read
-        try:
-            return ApiCredential(
-                key=s.ex_api_key_read.get_secret_value().strip(),
-                secret=s.ex_api_secret_read.get_secret_value().strip(),
-                passphrase=s.ex_api_passphrase_read.get_secret_value(),
-                label=ENV_LABEL,
-            )
-        except InvalidCredential as exc:
-            raise InvalidCredential(
-                "the env credential (EX_API_KEY_READ / EX_API_SECRET_READ / EX_API_PASSPHRASE_READ) is "
-                f"malformed: {exc}"
-            ) from None
 
     # -- queries -------------------------------------------------------------------------
 
@@ -246,7 +154,7 @@ class CredentialService:
         """Every credential, the env one first when present. Decrypts nothing."""
         infos: list[CredentialInfo] = []
         if self.settings.env_credential_present:  # listed from the key alone: a malformed secret must not hide it
-            infos.append(self._env_info())
+            infos.append(env_info(self.settings))
         with self.store.reading("listing credentials"):
             rows = self.store.conn.execute(
                 "SELECT label, exchange, base_url, key_fingerprint, created_at, last_verified_at, verify_status, "
@@ -254,13 +162,6 @@ class CredentialService:
             ).fetchall()
         infos.extend(self._info(row) for row in rows)
         return infos
-
-    def _env_info(self) -> CredentialInfo:
-        assert self.settings.ex_api_key_read is not None
-        return CredentialInfo(
-            label=ENV_LABEL, fingerprint=key_fingerprint(self.settings.ex_api_key_read.get_secret_value().strip()),
-            source="env", base_url=self.settings.ex_base_url,
-        )
 
     @staticmethod
     def _info(row: tuple[Any, ...]) -> CredentialInfo:
@@ -302,19 +203,19 @@ class CredentialService:
         ``rebind`` skips the base URL check (for :meth:`verify` re-binding on the owner's request).
         """
         if label == ENV_LABEL:
-            env = self._env_credential()
+            env = env_credential(self.settings)
             if env is None:
                 raise CredentialNotFound(
                     "no env credential: set EX_API_KEY_READ, EX_API_SECRET_READ and EX_API_PASSPHRASE_READ"
                 )
-            return env, self._env_stamp()
+            return env, env_stamp(self.settings)
         check_label(label)
         row = self._stamped_row(label)
         if row is None:
             raise self._not_found(label)
         if not rebind:
             check_binding(label, row[3], self.settings.ex_base_url)
-        key, secret, passphrase = (self._decrypt(label, token) for token in row[:3])
+        key, secret, passphrase = (self.decrypt(label, token) for token in row[:3])
         try:
             credential = ApiCredential(key=key, secret=secret, passphrase=passphrase, label=label)
         except InvalidCredential as exc:
@@ -329,7 +230,7 @@ class CredentialService:
         or re-encrypts the credential.
         """
         if label == ENV_LABEL:
-            return self._env_stamp() if self._env_credential() is not None else None
+            return env_stamp(self.settings) if env_credential(self.settings) is not None else None
         row = self._stamped_row(label)
         return None if row is None else row_stamp(row)
 
@@ -339,22 +240,18 @@ class CredentialService:
                 f"SELECT {', '.join(STAMP_COLUMNS)} FROM credentials WHERE label = ?", (label,)
             ).fetchone()
 
-    def _env_stamp(self) -> str:
-        assert self.settings.ex_api_key_read is not None
-        return "env " + key_fingerprint(self.settings.ex_api_key_read.get_secret_value().strip())
-
     def resolve_label(self, label: str | None) -> str:
         """Which credential to use: the one named, else ``env`` when set, else the only stored one."""
         if label is not None:
             if label == ENV_LABEL:
-                if self._env_credential() is None:
+                if env_credential(self.settings) is None:
                     raise self._not_found(label)
                 return label
             check_label(label)
             if label not in self._stored_labels():
                 raise self._not_found(label)
             return label
-        if self._env_credential() is not None:
+        if env_credential(self.settings) is not None:
             return ENV_LABEL
         stored = self._stored_labels()
         if len(stored) == 1:
@@ -363,21 +260,9 @@ class CredentialService:
             raise CredentialError(
                 "no credential is configured: add one with `trade-tracker credentials add --label=NAME` "
                 "(or the store_credential tool), or set EX_API_KEY_READ, EX_API_SECRET_READ and EX_API_PASSPHRASE_READ"
-                + self._partial_env_hint()
+                + partial_env_hint(self.settings)
             )
         raise CredentialError(f"several credentials are stored; name one with label=: {', '.join(stored)}")
-
-    def _partial_env_hint(self) -> str:
-        """Name the EX_API_*_READ variables that are missing when only some are set (a common slip)."""
-        env = {
-            "EX_API_KEY_READ": self.settings.ex_api_key_read,
-            "EX_API_SECRET_READ": self.settings.ex_api_secret_read,
-            "EX_API_PASSPHRASE_READ": self.settings.ex_api_passphrase_read,
-        }
-        missing = [name for name, value in env.items() if value is None or not value.get_secret_value()]
-        if 0 < len(missing) < len(env):
-            return f" ({', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set)"
-        return ""
 
     def check_new_label(self, label: str) -> str:
         """Check a label can be used for a new credential (valid, not reserved, not taken)."""
@@ -436,7 +321,7 @@ class CredentialService:
             if warning:
                 warnings.append(warning)
         else:
-            status, permissions = "skipped", _permissions("unknown", "not verified (added with --no-verify)")
+            status, permissions = "skipped", permissions_of("unknown", "not verified (added with --no-verify)")
             warnings.append(
                 f"not verified with the exchange; check it later with "
                 f"`trade-tracker credentials verify --label={label}`"
@@ -468,81 +353,18 @@ class CredentialService:
     async def _verify(
         self, credential: ApiCredential, client_factory: ClientFactory | None
     ) -> tuple[VerifyStatus, dict[str, str], str | None, str | None]:
-        """GET /accounts. Returns (status, permissions, verified_at, warning); raises on 401/403."""
-        factory = client_factory or self._client_factory
-        try:
-            async with factory(credential) as client:
-                await client.list_accounts()
-        except (AuthenticationError, PermissionDenied):
-            raise
-        except ExchangeError as exc:
-            return (
-                "unverified",
-                _permissions("unknown", "not verified: the exchange did not answer"),
-                None,
-                f"could not verify with the exchange ({exc}); stored as unverified",
-            )
-        return "verified", _permissions("yes", _VERIFIED_BASIS), utc_now(), None
+        from .verification import check_with_exchange
+
+        return await check_with_exchange(client_factory or self._client_factory, credential)
 
     async def verify(
         self, label: str, *, client_factory: ClientFactory | None = None, rebind: bool = False
     ) -> CredentialInfo:
-        """Check a credential with ``GET /accounts`` and record the result (``env`` is checked, not recorded).
+        """Check a credential with ``GET /accounts`` and record the result (``env`` is checked, not recorded);
+        see :func:`~trade_tracker.credentials.verification.verify` (``rebind`` moves its base URL)."""
+        from .verification import verify
 
-        A stored credential bound to another base URL is refused unless ``rebind``: then the key
-        is sent to ``EX_BASE_URL`` (the owner said they trust it) and, only if the exchange there
-        accepts it, bound to that URL from then on. A rejection there leaves the old binding.
-        """
-        credential, stamp = self.get_stamped(label, rebind=rebind)
-        moving = label != ENV_LABEL and not self._bound_here(label)
-        try:
-            status, permissions, verified_at, warning = await self._verify(credential, client_factory)
-        except (AuthenticationError, PermissionDenied):
-            if label != ENV_LABEL and not moving:
-                self._record(label, "rejected", None, None)
-            raise
-        if label == ENV_LABEL:
-            if warning:
-                raise ExchangeError(warning)
-            return self.info(label).model_copy(
-                update={"last_verified_at": verified_at, "verify_status": status, "permissions": permissions}
-            )
-        if warning and moving:
-            raise ExchangeError(warning.removesuffix("; stored as unverified")
-                                + f"; credential '{label}' stays bound to its old base URL")
-        if warning:
-            self._record(label, status, verified_at, permissions)
-            raise ExchangeError(warning)
-        self._record(label, status, verified_at, permissions, bind_to=stamp if moving else None)
-        return self.info(label)
-
-    def _bound_here(self, label: str) -> bool:
-        row = self._stamped_row(label)
-        return row is not None and is_bound_to(row[3], self.settings.ex_base_url)
-
-    def _record(self, label: str, status: str, verified_at: str | None, permissions: dict[str, str] | None,
-                *, bind_to: str | None = None) -> None:
-        """Record a verification; with ``bind_to`` (the stamp of the row that was verified), also bind the
-        row to ``EX_BASE_URL``, but only if it is still that row (not replaced meanwhile)."""
-        with self.store.write("recording a verification") as conn:
-            if bind_to is not None:
-                row = conn.execute(f"SELECT {', '.join(STAMP_COLUMNS)} FROM credentials WHERE label = ?",
-                                   (label,)).fetchone()
-                if row is None or row_stamp(row) != bind_to:
-                    raise CredentialError(
-                        f"credential '{label}' was changed by another process while it was verified; nothing was "
-                        "re-bound, run verify again"
-                    )
-                conn.execute("UPDATE credentials SET base_url = ? WHERE label = ?", (self.settings.ex_base_url, label))
-                log.info("credential %r is now bound to %s", label, self.settings.ex_base_url)
-            if permissions is None:
-                conn.execute("UPDATE credentials SET verify_status = ? WHERE label = ?", (status, label))
-            else:
-                conn.execute(
-                    "UPDATE credentials SET verify_status = ?, last_verified_at = COALESCE(?, last_verified_at), "
-                    "permissions = ? WHERE label = ?",
-                    (status, verified_at, json.dumps(permissions), label),
-                )
+        return await verify(self, label, client_factory=client_factory, rebind=rebind)
 
     def remove(self, label: str) -> bool:
         """Delete a stored credential; False when there was none. ``env`` lives in the environment."""
@@ -559,73 +381,9 @@ class CredentialService:
         return bool(deleted)
 
     def rotate_key(self) -> RotationResult:
-        """Re-encrypt every credential under the newest key, in one transaction, then drop old keys.
+        """Re-encrypt every credential under the newest key, in one transaction, then drop old keys
+        (``rotation.py``). With ``FIELD_ENCRYPTION_KEY`` the user puts the new key first before, and drops
+        the old one after."""
+        from .rotation import rotate_key
 
-        Order (each step leaves every row readable with the keys on disk):
-        1. every row must open with the current keys, else :class:`WrongVaultKey` and nothing changes;
-        2. a writable key source (file, keyring) stores a fresh key in front: ``new,old``;
-        3. one transaction re-encrypts every row and checks each opens under the new key alone;
-        4. under the write lock, once every row is current, the source is rewritten to ``new``.
-        With ``FIELD_ENCRYPTION_KEY`` step 2 and 4 are the user's: put the new key first before,
-        and drop the old one after.
-        """
-        vault = self.vault
-        columns = ("key_ct", "secret_ct", "passphrase_ct")
-        # Steps 1-3 under one write lock: no other rotation (or add) can change the key source or
-        # the rows between the check, the new key on disk and the re-encryption. A rollback leaves
-        # ``new,old`` on disk, which still opens every row.
-        with self.store.write("re-encrypting credentials") as conn:
-            vault.refresh()
-            rows = conn.execute("SELECT label, key_ct, secret_ct, passphrase_ct FROM credentials").fetchall()
-            for label, *tokens in rows:
-                for token in tokens:
-                    self._decrypt(label, token)
-            vault.begin_rotation()
-            for label, *tokens in rows:
-                try:
-                    fresh = [vault.rotate(token) for token in tokens]
-                except WrongVaultKey as exc:
-                    raise WrongVaultKey(f"credential '{label}': {exc}") from None
-                conn.execute(
-                    f"UPDATE credentials SET {', '.join(c + ' = ?' for c in columns)} WHERE label = ?",
-                    (*fresh, label),
-                )
-
-        # Step 4 only after the commit (a crash before it must still find the old key on disk), again
-        # under the lock, and against the key source as it is now: if another process rotated in
-        # between, its newest key is the one every row must open with.
-        with self.store.write("finishing key rotation"):
-            vault.refresh()
-            current = all(vault.is_current(t) for _, *tokens in self._all_tokens() for t in tokens)
-            dropped = vault.finish_rotation() if current else False
-
-        if vault.writable and dropped:
-            message = (
-                f"re-encrypted {len(rows)} credential(s) under a new key in {vault.key_source}; the old key was removed"
-            )
-        elif vault.writable:
-            message = (
-                f"re-encrypted {len(rows)} credential(s); a credential was added meanwhile, so the old key is kept "
-                "beside the new one: run rotate-key again"
-            )
-        elif vault.key_count > 1:
-            message = (
-                f"re-encrypted {len(rows)} credential(s) under the first key in FIELD_ENCRYPTION_KEY; you can now "
-                "remove the older key(s) from FIELD_ENCRYPTION_KEY"
-            )
-        else:
-            message = (
-                f"re-encrypted {len(rows)} credential(s) under the only key in FIELD_ENCRYPTION_KEY; to change "
-                "keys, put a new key first (comma separated), run rotate-key, then remove the old one"
-            )
-        log.info("rotate-key: %s", message)
-        return RotationResult(
-            rows=len(rows), key_source=vault.key_source, old_keys_dropped=dropped,
-            keys_configured=vault.key_count, message=message,
-        )
-
-    def _all_tokens(self) -> list[tuple[str, str, str, str]]:
-        with self.store.reading("reading credentials"):
-            return self.store.conn.execute(
-                "SELECT label, key_ct, secret_ct, passphrase_ct FROM credentials ORDER BY label"
-            ).fetchall()
+        return rotate_key(self)

@@ -25,7 +25,8 @@ from typing import Any
 import click
 
 from trade_tracker.config import load_settings
-from trade_tracker.credentials.service import CredentialInfo, CredentialService
+from trade_tracker.credentials.models import CredentialInfo
+from trade_tracker.credentials.service import CredentialService
 from trade_tracker.errors import (
     InvalidArgument,
 )

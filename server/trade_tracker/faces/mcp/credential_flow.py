@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from mcp.shared.exceptions import NoBackChannelError, UrlElicitationRequiredError
 from mcp.types import ElicitRequestURLParams
 
-from trade_tracker.credentials.service import VIEW_ONLY_WARNING
+from trade_tracker.credentials.models import VIEW_ONLY_WARNING
 from trade_tracker.labels import check_label
 
 from ..shapes import StoreCredentialOut

@@ -52,7 +52,8 @@ from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from trade_tracker.credentials.service import VIEW_ONLY_WARNING, CredentialInfo, CredentialService
+from trade_tracker.credentials.models import VIEW_ONLY_WARNING, CredentialInfo
+from trade_tracker.credentials.service import CredentialService
 from trade_tracker.errors import TradeTrackerError
 
 from .page_server import quiet_server

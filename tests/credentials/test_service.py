@@ -16,9 +16,10 @@ import httpx
 import pytest
 
 from trade_tracker.config import SANDBOX_URL, load_settings
+from trade_tracker.credentials.key_sources import generate_key
 from trade_tracker.credentials.models import VIEW_ONLY_WARNING, add_command_hint
 from trade_tracker.credentials.service import CredentialService
-from trade_tracker.credentials.vault import Vault, generate_key
+from trade_tracker.credentials.vault import Vault
 from trade_tracker.errors import (
     CredentialError,
     CredentialExists,
@@ -462,20 +463,19 @@ async def test_crash_between_key_file_writes_loses_nothing(home: Path, monkeypat
 
 
 async def test_crash_writing_the_first_key_file_loses_nothing(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import trade_tracker.credentials.vault as vault_mod
 
     svc = service()
     canaries = await add_two(svc)
     before_key, before_rows = (home / "vault.key").read_bytes(), ciphertexts(svc)
-    real_replace = vault_mod.os.replace
+    real_replace = os.replace
 
     def fail(*_a: object) -> None:
         raise OSError(5, "I/O error")
 
-    monkeypatch.setattr(vault_mod.os, "replace", fail)
+    monkeypatch.setattr(os, "replace", fail)
     with pytest.raises(VaultKeyError):
         svc.rotate_key()
-    monkeypatch.setattr(vault_mod.os, "replace", real_replace)
+    monkeypatch.setattr(os, "replace", real_replace)
     assert (home / "vault.key").read_bytes() == before_key and ciphertexts(svc) == before_rows
     assert_all_read(service(), canaries)
 

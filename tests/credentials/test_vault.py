@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from trade_tracker.config import load_settings
 from trade_tracker.credentials import vault as vault_mod
-from trade_tracker.credentials.vault import EnvKeys, KeyFile, KeyringKeys, Vault, generate_key, key_holder, parse_keys
+from trade_tracker.credentials.key_sources import EnvKeys, KeyFile, KeyringKeys, generate_key, parse_keys
+from trade_tracker.credentials.vault import Vault, key_holder
 from trade_tracker.errors import InsecurePermissions, VaultKeyError, WrongVaultKey
 
 
@@ -188,7 +189,7 @@ def test_key_file_write_failure_keeps_the_old_file(home: Path, monkeypatch: pyte
     def boom(*_a: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(vault_mod.os, "replace", boom)
+    monkeypatch.setattr(os, "replace", boom)
     with pytest.raises(VaultKeyError, match="No space left"):
         holder.save([generate_key(), *old])
     assert holder.load() == old
@@ -297,7 +298,7 @@ def test_key_file_created_without_hard_links(home: Path, monkeypatch: pytest.Mon
     def no_links(*_a: object) -> None:
         raise OSError(1, "Operation not permitted")
 
-    monkeypatch.setattr(vault_mod.os, "link", no_links)
+    monkeypatch.setattr(os, "link", no_links)
     key = generate_key()
     assert KeyFile(home / "vault.key").create([key]) == [key]
     assert mode(home / "vault.key") == 0o600

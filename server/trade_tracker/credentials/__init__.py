@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 #: name -> the module (in this package) that defines it.
 _EXPORTS = {
     "EXCHANGE": "models",
-    "KEYRING_SERVICE": "vault",
+    "GENERATE_HINT": "key_sources",
+    "KEYRING_SERVICE": "key_sources",
     "STAMP_COLUMNS": "binding",
     "VERIFIED_BASIS": "models",
     "VIEW_ONLY_WARNING": "models",
@@ -21,10 +22,10 @@ _EXPORTS = {
     "ClientFactory": "service",
     "CredentialInfo": "models",
     "CredentialService": "service",
-    "EnvKeys": "vault",
-    "KeyFile": "vault",
-    "KeyHolder": "vault",
-    "KeyringKeys": "vault",
+    "EnvKeys": "key_sources",
+    "KeyFile": "key_sources",
+    "KeyHolder": "key_sources",
+    "KeyringKeys": "key_sources",
     "RotationResult": "models",
     "Vault": "vault",
     "VerifyStatus": "models",
@@ -35,21 +36,22 @@ _EXPORTS = {
     "env_credential": "env",
     "env_info": "env",
     "env_stamp": "env",
-    "generate_key": "vault",
+    "generate_key": "key_sources",
     "is_bound_to": "binding",
     "key_holder": "vault",
-    "parse_keys": "vault",
+    "parse_keys": "key_sources",
     "partial_env_hint": "env",
     "permissions_of": "models",
     "rotate_key": "rotation",
     "row_stamp": "binding",
     "verify": "verification",
 }
-__all__ = ["EXCHANGE", "KEYRING_SERVICE", "STAMP_COLUMNS", "VERIFIED_BASIS", "VIEW_ONLY_WARNING", "AddResult",
-           "ClientFactory", "CredentialInfo", "CredentialService", "EnvKeys", "KeyFile", "KeyHolder", "KeyringKeys",
-           "RotationResult", "Vault", "VerifyStatus", "add_command_hint", "check_api_key", "check_binding",
-           "check_with_exchange", "env_credential", "env_info", "env_stamp", "generate_key", "is_bound_to",
-           "key_holder", "parse_keys", "partial_env_hint", "permissions_of", "rotate_key", "row_stamp", "verify"]
+__all__ = ["EXCHANGE", "GENERATE_HINT", "KEYRING_SERVICE", "STAMP_COLUMNS", "VERIFIED_BASIS", "VIEW_ONLY_WARNING",
+           "AddResult", "ClientFactory", "CredentialInfo", "CredentialService", "EnvKeys", "KeyFile", "KeyHolder",
+           "KeyringKeys", "RotationResult", "Vault", "VerifyStatus", "add_command_hint", "check_api_key",
+           "check_binding", "check_with_exchange", "env_credential", "env_info", "env_stamp", "generate_key",
+           "is_bound_to", "key_holder", "parse_keys", "partial_env_hint", "permissions_of", "rotate_key", "row_stamp",
+           "verify"]
 
 
 def __getattr__(name: str) -> Any:
@@ -68,6 +70,16 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:
     from .binding import STAMP_COLUMNS, check_binding, is_bound_to, row_stamp
     from .env import env_credential, env_info, env_stamp, partial_env_hint
+    from .key_sources import (
+        GENERATE_HINT,
+        KEYRING_SERVICE,
+        EnvKeys,
+        KeyFile,
+        KeyHolder,
+        KeyringKeys,
+        generate_key,
+        parse_keys,
+    )
     from .models import (
         EXCHANGE,
         VERIFIED_BASIS,
@@ -82,15 +94,5 @@ if TYPE_CHECKING:
     )
     from .rotation import rotate_key
     from .service import ClientFactory, CredentialService
-    from .vault import (
-        KEYRING_SERVICE,
-        EnvKeys,
-        KeyFile,
-        KeyHolder,
-        KeyringKeys,
-        Vault,
-        generate_key,
-        key_holder,
-        parse_keys,
-    )
+    from .vault import Vault, key_holder
     from .verification import check_with_exchange, verify

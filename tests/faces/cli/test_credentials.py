@@ -17,8 +17,8 @@ import respx
 from click.testing import CliRunner, Result
 
 from trade_tracker.config import load_settings
+from trade_tracker.credentials.key_sources import generate_key
 from trade_tracker.credentials.service import CredentialService
-from trade_tracker.credentials.vault import generate_key
 from trade_tracker.faces.cli.credentials import credentials
 from trade_tracker.store.connection import TradeStore
 

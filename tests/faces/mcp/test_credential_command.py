@@ -14,7 +14,7 @@ from mcp import Client
 
 from trade_tracker.app import TradeTracker
 from trade_tracker.config import load_settings
-from trade_tracker.credentials.vault import generate_key
+from trade_tracker.credentials.key_sources import generate_key
 from trade_tracker.faces.mcp.credential_command import setup_command, setup_notes, trade_tracker_executable
 from trade_tracker.faces.mcp.server import build_server
 from trade_tracker.sim import RunningSim

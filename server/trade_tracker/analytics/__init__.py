@@ -27,6 +27,7 @@ _EXPORTS = {
     "OpenLots": "books",
     "PeriodTotal": "models",
     "ProductSummary": "models",
+    "StoredBook": "cache",
     "Summary": "models",
     "cache_text": "books",
     "dirty_books": "cache",
@@ -42,7 +43,7 @@ _EXPORTS = {
 }
 __all__ = ["AVERAGE_COST_PLACES", "AVERAGE_PRICE_PLACES", "CHECKPOINT_LAG_DAYS", "DAY_COLUMNS", "EXACT", "MIDNIGHT",
            "ZERO", "CurrencyTotal", "FillSums", "Filters", "GroupBy", "Method", "OpenLots", "PeriodTotal",
-           "ProductSummary", "Summary", "cache_text", "dirty_books", "divide_half_even", "parse_filters",
+           "ProductSummary", "StoredBook", "Summary", "cache_text", "dirty_books", "divide_half_even", "parse_filters",
            "period_totals", "rebuild_cache", "refresh_book", "refresh_cache", "replay_fills", "summarize",
            "with_unrealized"]
 
@@ -72,7 +73,15 @@ if TYPE_CHECKING:
         divide_half_even,
         replay_fills,
     )
-    from .cache import CHECKPOINT_LAG_DAYS, MIDNIGHT, dirty_books, rebuild_cache, refresh_book, refresh_cache
+    from .cache import (
+        CHECKPOINT_LAG_DAYS,
+        MIDNIGHT,
+        StoredBook,
+        dirty_books,
+        rebuild_cache,
+        refresh_book,
+        refresh_cache,
+    )
     from .models import CurrencyTotal, Filters, GroupBy, Method, PeriodTotal, ProductSummary, Summary, parse_filters
     from .periods import period_totals
     from .summary import AVERAGE_PRICE_PLACES, summarize, with_unrealized

@@ -15,11 +15,13 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import localcontext
 from sqlite3 import Connection
+from typing import NamedTuple
 
 from ..store.connection import TradeStore
 from .books import DAY_COLUMNS, EXACT, FillSums, OpenLots, replay_fills
 
-__all__ = ["CHECKPOINT_LAG_DAYS", "MIDNIGHT", "dirty_books", "rebuild_cache", "refresh_book", "refresh_cache"]
+__all__ = ["CHECKPOINT_LAG_DAYS", "MIDNIGHT", "StoredBook", "dirty_books", "rebuild_cache", "refresh_book",
+           "refresh_cache"]
 
 #: The book checkpoint trails the last fill's day by this many days (late fee/settle updates are cheap).
 CHECKPOINT_LAG_DAYS = 7
@@ -38,6 +40,40 @@ def _checkpoint_for(last_at: str) -> str:
     return day.isoformat() + MIDNIGHT
 
 
+class StoredBook(NamedTuple):
+    """One ``analytics_book`` row: where the book stands, and its checkpoint a few days back."""
+
+    last_at: str
+    state: str
+    checkpoint_at: str | None
+    checkpoint: str | None
+
+
+def _replay_from(
+    conn: Connection, key: tuple[str, str], from_at: str
+) -> tuple[str, str, OpenLots, tuple[str | None, str | None]]:
+    """Where a refresh replays from (``start``, compared with ``op``), the book to replay onto, and the
+    checkpoint to keep: append after the last fill, replay from the checkpoint, or rebuild."""
+    found = conn.execute(
+        "SELECT last_at, state, checkpoint_at, checkpoint FROM analytics_book WHERE label = ? AND product_id = ?", key
+    ).fetchone()
+    stored = StoredBook(*found) if found is not None else None
+    if stored is not None and from_at > stored.last_at:  # only fills after the last one changed: append
+        return stored.last_at, ">", OpenLots.load(stored.state), (stored.checkpoint_at, stored.checkpoint)
+    if stored is not None and stored.checkpoint_at is not None and from_at >= stored.checkpoint_at:
+        start = stored.checkpoint_at  # replay from the checkpoint
+        conn.execute(
+            "DELETE FROM analytics_day WHERE label = ? AND product_id = ? AND day >= ?", (*key, start[:10])
+        )
+        conn.execute(
+            "DELETE FROM analytics_sell WHERE label = ? AND product_id = ? AND created_at >= ?", (*key, start)
+        )
+        return start, ">=", OpenLots.load(stored.checkpoint), (stored.checkpoint_at, stored.checkpoint)
+    for table in ("analytics_day", "analytics_sell", "analytics_book"):  # rebuild
+        conn.execute(f"DELETE FROM {table} WHERE label = ? AND product_id = ?", key)
+    return "", ">=", OpenLots(), (None, None)
+
+
 def refresh_book(conn: Connection, label: str, product_id: str) -> None:
     """Bring one dirty book up to date; runs inside a write transaction."""
     dirty = conn.execute(
@@ -47,25 +83,7 @@ def refresh_book(conn: Connection, label: str, product_id: str) -> None:
         return  # another process refreshed it meanwhile
     from_at: str = dirty[0]
     key = (label, product_id)
-    stored = conn.execute(
-        "SELECT last_at, state, checkpoint_at, checkpoint FROM analytics_book WHERE label = ? AND product_id = ?", key
-    ).fetchone()
-    keep_checkpoint: tuple[str | None, str | None] = (None, None)
-    if stored is not None and from_at > stored[0]:  # only fills after the last one changed: append
-        start, op, book, keep_checkpoint = stored[0], ">", OpenLots.load(stored[1]), (stored[2], stored[3])
-    elif stored is not None and stored[2] is not None and from_at >= stored[2]:  # replay from the checkpoint
-        start, op, book, keep_checkpoint = stored[2], ">=", OpenLots.load(stored[3]), (stored[2], stored[3])
-        conn.execute(
-            "DELETE FROM analytics_day WHERE label = ? AND product_id = ? AND day >= ?", (*key, start[:10])
-        )
-        conn.execute(
-            "DELETE FROM analytics_sell WHERE label = ? AND product_id = ? AND created_at >= ?", (*key, start)
-        )
-    else:  # rebuild
-        start, op, book = "", ">=", OpenLots()
-        for table in ("analytics_day", "analytics_sell", "analytics_book"):
-            conn.execute(f"DELETE FROM {table} WHERE label = ? AND product_id = ?", key)
-
+    start, op, book, keep_checkpoint = _replay_from(conn, key, from_at)
     last = conn.execute(
         "SELECT created_at FROM fills WHERE product_id = ? AND label = ? AND side IN ('buy', 'sell') "
         "ORDER BY created_at DESC LIMIT 1",

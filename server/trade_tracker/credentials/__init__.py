@@ -33,6 +33,7 @@ _EXPORTS = {
     "check_api_key": "models",
     "check_binding": "binding",
     "check_with_exchange": "verification",
+    "credential_info": "models",
     "env_credential": "env",
     "env_info": "env",
     "env_stamp": "env",
@@ -49,9 +50,9 @@ _EXPORTS = {
 __all__ = ["EXCHANGE", "GENERATE_HINT", "KEYRING_SERVICE", "STAMP_COLUMNS", "VERIFIED_BASIS", "VIEW_ONLY_WARNING",
            "AddResult", "ClientFactory", "CredentialInfo", "CredentialService", "EnvKeys", "KeyFile", "KeyHolder",
            "KeyringKeys", "RotationResult", "Vault", "VerifyStatus", "add_command_hint", "check_api_key",
-           "check_binding", "check_with_exchange", "env_credential", "env_info", "env_stamp", "generate_key",
-           "is_bound_to", "key_holder", "parse_keys", "partial_env_hint", "permissions_of", "rotate_key", "row_stamp",
-           "verify"]
+           "check_binding", "check_with_exchange", "credential_info", "env_credential", "env_info", "env_stamp",
+           "generate_key", "is_bound_to", "key_holder", "parse_keys", "partial_env_hint", "permissions_of",
+           "rotate_key", "row_stamp", "verify"]
 
 
 def __getattr__(name: str) -> Any:
@@ -90,6 +91,7 @@ if TYPE_CHECKING:
         VerifyStatus,
         add_command_hint,
         check_api_key,
+        credential_info,
         permissions_of,
     )
     from .rotation import rotate_key

@@ -6,8 +6,9 @@ and word a hint without loading the HTTP stack.
 
 from __future__ import annotations
 
+import json
 import re
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -15,7 +16,8 @@ from ..errors import InvalidCredential
 from ..labels import check_label
 
 __all__ = ["EXCHANGE", "VERIFIED_BASIS", "VIEW_ONLY_WARNING", "AddResult", "CredentialInfo", "RotationResult",
-           "VerifyStatus", "add_command_hint", "check_api_key", "permissions_of"]
+           "VerifyStatus", "add_command_hint", "check_api_key", "credential_info",
+           "permissions_of"]
 
 EXCHANGE = "coinbase-exchange"
 _API_KEY = re.compile(r"^[A-Za-z0-9._-]{1,256}$")  # Exchange keys are 32 hex digits; allow a little more
@@ -99,3 +101,16 @@ VERIFIED_BASIS = (
     "GET /accounts answered 200, which proves View. Coinbase Exchange has no endpoint that reports a key's "
     "permissions, and trade-tracker never sends an order or transfer to find out, so Trade and Transfer are unknown."
 )
+
+
+def credential_info(row: tuple[Any, ...]) -> CredentialInfo:
+    """A ``credentials`` row (label, exchange, base_url, fingerprint, created, verified, status, permissions)."""
+    label, exchange, base_url, fingerprint, created, verified, status, permissions = row
+    try:
+        perms = json.loads(permissions) if permissions else None
+    except ValueError:
+        perms = None
+    return CredentialInfo(
+        label=label, exchange=exchange, base_url=base_url, fingerprint=fingerprint, created_at=created,
+        last_verified_at=verified, verify_status=status, permissions=perms if isinstance(perms, dict) else None,
+    )

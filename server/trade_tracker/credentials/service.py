@@ -65,6 +65,7 @@ from .models import (
     RotationResult,
     VerifyStatus,
     check_api_key,
+    credential_info,
     permissions_of,
 )
 from .vault import Vault
@@ -160,20 +161,8 @@ class CredentialService:
                 "SELECT label, exchange, base_url, key_fingerprint, created_at, last_verified_at, verify_status, "
                 "permissions FROM credentials ORDER BY label"
             ).fetchall()
-        infos.extend(self._info(row) for row in rows)
+        infos.extend(credential_info(row) for row in rows)
         return infos
-
-    @staticmethod
-    def _info(row: tuple[Any, ...]) -> CredentialInfo:
-        label, exchange, base_url, fingerprint, created, verified, status, permissions = row
-        try:
-            perms = json.loads(permissions) if permissions else None
-        except ValueError:
-            perms = None
-        return CredentialInfo(
-            label=label, exchange=exchange, base_url=base_url, fingerprint=fingerprint, created_at=created,
-            last_verified_at=verified, verify_status=status, permissions=perms if isinstance(perms, dict) else None,
-        )
 
     def info(self, label: str) -> CredentialInfo:
         """The public info of one credential (``env`` included)."""
@@ -276,6 +265,43 @@ class CredentialService:
 
     # -- changes -------------------------------------------------------------------------
 
+    def _new_credential(self, label: str, key: str, secret: str, passphrase: str, *, replace: bool) -> ApiCredential:
+        """The checked credential to add: the label free (or, with ``replace``, valid), the key's shape."""
+        if replace:
+            check_label(label)
+        else:
+            self.check_new_label(label)
+        if not isinstance(secret, str) or not isinstance(passphrase, str):
+            raise InvalidCredential("the API secret and passphrase must be text")
+        key = check_api_key(key)
+        secret = secret.strip()
+        decode_secret(secret)
+        if not passphrase:
+            raise InvalidCredential("the API passphrase is empty")
+        return ApiCredential(key=key, secret=secret, passphrase=passphrase, label=label)
+
+    async def _first_check(
+        self, credential: ApiCredential, verify: bool, client_factory: ClientFactory | None, *, replace: bool
+    ) -> tuple[VerifyStatus, dict[str, str], str | None, list[str]]:
+        """Verify a new key (or note that it was not): its status, permissions, when, and the warnings."""
+        label = credential.label
+        warnings: list[str] = []
+        verified_at: str | None = None
+        if verify:
+            status, permissions, verified_at, warning = await self._verify(credential, client_factory)
+            if warning and replace:
+                raise ExchangeError(f"{warning.removesuffix('; stored as unverified')}; the stored key for "
+                                    f"{label!r} was kept (pass --no-verify to replace it unchecked)")
+            if warning:
+                warnings.append(warning)
+        else:
+            status, permissions = "skipped", permissions_of("unknown", "not verified (added with --no-verify)")
+            warnings.append(
+                f"not verified with the exchange; check it later with "
+                f"`trade-tracker credentials verify --label={label}`"
+            )
+        return status, permissions, verified_at, warnings
+
     async def add(
         self,
         label: str,
@@ -297,35 +323,11 @@ class CredentialService:
         transaction, only after the new key passed verification (a 401, 403 or an exchange
         that cannot be reached keeps the old key and raises); ``verify=False`` replaces unchecked.
         """
-        if replace:
-            check_label(label)
-        else:
-            self.check_new_label(label)
-        if not isinstance(secret, str) or not isinstance(passphrase, str):
-            raise InvalidCredential("the API secret and passphrase must be text")
-        key = check_api_key(key)
-        secret = secret.strip()
-        decode_secret(secret)
-        if not passphrase:
-            raise InvalidCredential("the API passphrase is empty")
-        credential = ApiCredential(key=key, secret=secret, passphrase=passphrase, label=label)
+        credential = self._new_credential(label, key, secret, passphrase, replace=replace)
         self._check_vault_opens_store()
 
-        warnings: list[str] = []
-        verified_at: str | None = None
-        if verify:
-            status, permissions, verified_at, warning = await self._verify(credential, client_factory)
-            if warning and replace:
-                raise ExchangeError(f"{warning.removesuffix('; stored as unverified')}; the stored key for "
-                                    f"{label!r} was kept (pass --no-verify to replace it unchecked)")
-            if warning:
-                warnings.append(warning)
-        else:
-            status, permissions = "skipped", permissions_of("unknown", "not verified (added with --no-verify)")
-            warnings.append(
-                f"not verified with the exchange; check it later with "
-                f"`trade-tracker credentials verify --label={label}`"
-            )
+        status, permissions, verified_at, warnings = await self._first_check(credential, verify, client_factory,
+                                                                             replace=replace)
         warnings.append(VIEW_ONLY_WARNING)
 
         created = utc_now()

@@ -40,7 +40,6 @@ _EXPORTS = {
     "add_discovered": "discovery_state",
     "decode_cursor": "filters",
     "discovered_products": "discovery_state",
-    "discovery_state": "discovery_state",
     "encode_cursor": "filters",
     "fill_filter_sql": "filters",
     "latest_runs": "sync_runs",
@@ -64,10 +63,10 @@ __all__ = ["BUSY_TIMEOUT_MS", "DISCOVERY_SCHEMA", "FILL_COLUMNS", "FILL_KEY", "H
            "KEEP_RUNS", "MAX_QUERY_LIMIT", "MIGRATIONS", "STALE_AFTER_SECONDS", "SYNC_RUNS_SQL", "DiscoveryState",
            "FillQueries", "FillRow", "Outcome", "PageCounts", "RunRecorder", "StoredRange", "SyncRun", "SyncState",
            "SyncStateQueries", "TradeStore", "UnsettledSummary", "add_discovered", "decode_cursor",
-           "discovered_products", "discovery_state", "encode_cursor", "fill_filter_sql", "latest_runs", "m001_fills",
-           "m002_credentials", "m003_sync_state", "m004_fill_query_indexes", "m005_analytics_cache",
-           "m006_fills_key_with_label", "m007_discovery_state", "m008_sync_runs", "migration", "pid_alive",
-           "save_discovery_run", "stored_ranges", "time_bound", "time_window", "upsert_rows"]
+           "discovered_products", "encode_cursor", "fill_filter_sql", "latest_runs", "m001_fills", "m002_credentials",
+           "m003_sync_state", "m004_fill_query_indexes", "m005_analytics_cache", "m006_fills_key_with_label",
+           "m007_discovery_state", "m008_sync_runs", "migration", "pid_alive", "save_discovery_run", "stored_ranges",
+           "time_bound", "time_window", "upsert_rows"]
 
 
 def __getattr__(name: str) -> Any:
@@ -90,7 +89,6 @@ if TYPE_CHECKING:
         DiscoveryState,
         add_discovered,
         discovered_products,
-        discovery_state,
         save_discovery_run,
     )
     from .fills import (

@@ -36,7 +36,6 @@ _EXPORTS = {
     "SyncRunner": "jobs",
     "SyncStatusOut": "status",
     "empty_store_hint": "status",
-    "estimate": "estimate",
     "history_start": "estimate",
     "partial_result": "results",
     "say_duration": "estimate",
@@ -46,8 +45,8 @@ _EXPORTS = {
 __all__ = ["CLIENT_REQUESTS_PER_SECOND", "FILLS_PER_REQUEST", "LIMIT_REQUESTS_PER_SECOND", "MIN_OBSERVED_PAGES",
            "NOTHING_STORED", "DiscoveryResult", "Estimate", "Estimator", "JobOut", "JobProgress", "JobStatus",
            "LabelStatus", "Phase", "ProductStatus", "ProductSyncResult", "ProgressCallback", "RunOut", "SyncJob",
-           "SyncJobs", "SyncProgress", "SyncResult", "SyncRunner", "SyncStatusOut", "empty_store_hint", "estimate",
-           "history_start", "partial_result", "say_duration", "sync_fills", "sync_status"]
+           "SyncJobs", "SyncProgress", "SyncResult", "SyncRunner", "SyncStatusOut", "empty_store_hint", "history_start",
+           "partial_result", "say_duration", "sync_fills", "sync_status"]
 
 
 def __getattr__(name: str) -> Any:
@@ -71,7 +70,6 @@ if TYPE_CHECKING:
         LIMIT_REQUESTS_PER_SECOND,
         MIN_OBSERVED_PAGES,
         Estimate,
-        estimate,
         history_start,
         say_duration,
     )

@@ -56,6 +56,7 @@ from .errors import (
     PermissionDenied,
     WrongVaultKey,
 )
+from .label_history import check_same_account
 from .labels import ENV_LABEL, check_label
 from .store import TradeStore, utc_now
 from .vault import Vault
@@ -434,11 +435,15 @@ class CredentialService:
             raise InvalidCredential("the API passphrase is empty")
         credential = ApiCredential(key=key, secret=secret, passphrase=passphrase, label=label)
         self._check_vault_opens_store()
+        doing = f"replace the key of '{label}'" if replace else f"store a key under '{label}'"
+        bound = self._bound_url(label) if replace else None
+        self._check_same_account(label, doing, bound, None)  # before the key goes anywhere
 
         warnings: list[str] = []
         verified_at: str | None = None
         if verify:
-            status, permissions, verified_at, warning = await self._verify(credential, client_factory)
+            status, permissions, verified_at, warning, profiles = await self._verify(credential, client_factory)
+            self._check_same_account(label, doing, bound, profiles)
             if warning and replace:
                 raise ExchangeError(f"{warning.removesuffix('; stored as unverified')}; the stored key for "
                                     f"{label!r} was kept (pass --no-verify to replace it unchecked)")
@@ -476,12 +481,13 @@ class CredentialService:
 
     async def _verify(
         self, credential: ApiCredential, client_factory: ClientFactory | None
-    ) -> tuple[VerifyStatus, dict[str, str], str | None, str | None]:
-        """GET /accounts. Returns (status, permissions, verified_at, warning); raises on 401/403."""
+    ) -> tuple[VerifyStatus, dict[str, str], str | None, str | None, list[str | None] | None]:
+        """GET /accounts. Returns (status, permissions, verified_at, warning, the accounts' profile ids or
+        None when unverified); raises on 401/403."""
         factory = client_factory or self._client_factory
         try:
             async with factory(credential) as client:
-                await client.list_accounts()
+                accounts = await client.list_accounts()
         except (AuthenticationError, PermissionDenied):
             raise
         except ExchangeError as exc:
@@ -490,8 +496,21 @@ class CredentialService:
                 _permissions("unknown", "not verified: the exchange did not answer"),
                 None,
                 f"could not verify with the exchange ({exc}); stored as unverified",
+                None,
             )
-        return "verified", _permissions("yes", _VERIFIED_BASIS), utc_now(), None
+        profiles = [account.profile_id for account in accounts]
+        return "verified", _permissions("yes", _VERIFIED_BASIS), utc_now(), None, profiles
+
+    def _bound_url(self, label: str) -> str | None:
+        row = self._stamped_row(label)
+        return None if row is None else row[3]
+
+    def _check_same_account(self, label: str, doing: str, bound: str | None,
+                            profiles: list[str | None] | None) -> None:
+        """Refuse a change that would put another exchange's or account's key over ``label``'s history."""
+        if label != ENV_LABEL:
+            check_same_account(self.store, label, doing=doing, bound_url=bound, new_url=self.settings.ex_base_url,
+                               new_profiles=profiles)
 
     async def verify(
         self, label: str, *, client_factory: ClientFactory | None = None, rebind: bool = False
@@ -504,12 +523,17 @@ class CredentialService:
         """
         credential, stamp = self.get_stamped(label, rebind=rebind)
         moving = label != ENV_LABEL and not self._bound_here(label)
+        doing = f"re-bind '{label}' to {self.settings.ex_base_url}"
+        if moving:
+            self._check_same_account(label, doing, self._bound_url(label), None)  # before the key goes there
         try:
-            status, permissions, verified_at, warning = await self._verify(credential, client_factory)
+            status, permissions, verified_at, warning, profiles = await self._verify(credential, client_factory)
         except (AuthenticationError, PermissionDenied):
             if label != ENV_LABEL and not moving:
                 self._record(label, "rejected", None, None)
             raise
+        if moving and not warning:
+            self._check_same_account(label, doing, self._bound_url(label), profiles)
         if label == ENV_LABEL:
             if warning:
                 raise ExchangeError(warning)

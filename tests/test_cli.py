@@ -762,3 +762,17 @@ def test_sync_stopped_by_an_error_still_prints_what_was_stored(env_credential: R
     data = json.loads(result.stdout)
     assert data["products"][0]["product_id"] == "BTC-USD" and data["products"][0]["error"]
     assert result.stderr.startswith("error:") and len(result.stderr.strip().splitlines()) == 1
+    # the printed result itself says it stopped, and why (the same message as on stderr)
+    assert data["failed"] is True and data["stopped_by"] and data["stopped_by"] in result.stderr
+
+
+def test_sync_stopped_at_discovery_says_so_in_its_result(env_credential: RunningSim) -> None:
+    env_credential.exchange.fail_next(401, 1, path="/orders")
+    try:
+        result = run("sync-fills")
+    finally:
+        env_credential.exchange.faults.clear()
+    assert result.exit_code == ExitCode.AUTH, result.stderr
+    data = json.loads(result.stdout)
+    assert data["products"] == [] and data["failed"] is True and data["requests"] >= 1
+    assert data["stopped_by"] and data["stopped_by"] in result.stderr

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from trade_tracker.coinbase.auth import ApiCredential
 from trade_tracker.coinbase.client import CoinbaseClient, RetryPolicy
 from trade_tracker.coinbase.ratelimit import RateLimits
-from trade_tracker.errors import ExchangeProtocolError, ExchangeUnreachable, InvalidArgument
+from trade_tracker.errors import AuthenticationError, ExchangeProtocolError, ExchangeUnreachable, InvalidArgument
 from trade_tracker.store import FILL_COLUMNS, TradeStore
 from trade_tracker.sync import SyncProgress, partial_result, products_to_sync, sync_fills
 
@@ -46,6 +46,7 @@ class FakeExchange:
         self.block: asyncio.Event | None = None
         self.block_at: int | None = None
         self.fail_from: int | None = None
+        self.orders_refused = False
         self.stuck_page: list[dict[str, Any]] | None = None
 
     def add(self, product_id: str, count: int, *, settled: bool = True, start: int | None = None) -> list[int]:
@@ -132,6 +133,8 @@ class FakeExchange:
         """``/orders?status=all``: one done order per order_id of the fills (enough for discovery)."""
         params = request.url.params
         self.calls.append(dict(params))
+        if self.orders_refused:
+            return httpx.Response(401, json={"message": "Invalid API Key"})
         orders: dict[str, dict[str, Any]] = {}
         for product_id, book in self.fills.items():
             for fill in book.values():
@@ -417,6 +420,8 @@ async def test_recent_unsettled_fills_are_reread_as_a_range(store, client, excha
     assert result.updated == 30 and result.unchanged == 0
     assert [c.get("before") for c in exchange.calls][0] == str(sorted(exchange.fills["BTC-USD"])[-30] - 1)
     assert len(exchange.calls) == 2
+    # the result says why a sync with nothing new cost 2 requests: 1 re-read of unsettled fills
+    assert (result.products[0].pages, result.products[0].resettle_pages) == (2, 1)
 
 
 async def test_old_unsettled_orders_are_reread_by_order(store, client, exchange):
@@ -430,6 +435,7 @@ async def test_old_unsettled_orders_are_reread_by_order(store, client, exchange)
     assert result.updated == 1
     assert exchange.calls[0]["order_id"] == exchange.fills["BTC-USD"][old]["order_id"]
     assert len(exchange.calls) == 3  # the order's page, its empty page, one incremental page
+    assert (result.products[0].pages, result.products[0].resettle_pages) == (3, 2)
     assert stored(store) == exchange.history()
 
 
@@ -498,6 +504,24 @@ async def test_an_error_that_stops_the_sync_carries_the_result_so_far(store, cli
     partial = partial_result(caught.value)
     assert partial is not None and partial.inserted == 200 == store.count_fills()
     assert [p.product_id for p in partial.products] == ["BTC-USD"] and partial.products[0].error
+    # the printed result itself says it stopped, and why: failed, with our own message
+    assert partial.failed and partial.stopped_by == str(caught.value) and partial.pages == 2
+
+
+async def test_an_error_during_discovery_is_a_stopped_failed_result(store, client, exchange):
+    exchange.add("BTC-USD", 5)
+    exchange.orders_refused = True  # the key is refused at discovery, before any product
+    with pytest.raises(AuthenticationError) as caught:
+        await sync_fills(store, client, LABEL)
+    partial = partial_result(caught.value)
+    assert partial is not None and partial.products == [] and partial.failed
+    assert partial.stopped_by == str(caught.value)
+
+
+async def test_a_finished_sync_is_not_stopped(store, client, exchange):
+    exchange.add("BTC-USD", 5)
+    result = await sync_fills(store, client, LABEL, ["BTC-USD"])
+    assert result.stopped_by is None and not result.failed
 
 
 async def test_unknown_product_is_reported_and_the_rest_synced(store, client, exchange):

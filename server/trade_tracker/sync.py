@@ -49,7 +49,7 @@ from pydantic import BaseModel
 from .coinbase.formats import decimal_text, iso_utc
 from .coinbase.params import MAX_FILLS_LIMIT, check_product_id
 from .discovery import DiscoveryResult, discover_products
-from .errors import BadRequest, ExchangeProtocolError, InvalidArgument, NotFound
+from .errors import BadRequest, ExchangeProtocolError, InvalidArgument, NotFound, TradeTrackerError
 from .store import FillRow, SyncState, TradeStore
 
 if TYPE_CHECKING:
@@ -63,6 +63,7 @@ __all__ = [
     "SyncResult",
     "fill_row",
     "partial_result",
+    "stop_reason",
     "products_to_sync",
     "sync_fills",
 ]
@@ -94,6 +95,8 @@ class ProductSyncResult(BaseModel):
     ``after=<trade_id>`` (an unfinished backward walk resumed) or ``before=<trade_id>``
     (an incremental walk, from the high-water mark or from just below an unsettled fill).
     ``error``: set when the exchange refused this product (unknown product, bad request).
+    ``resettle_pages``: of ``pages``, those re-read to catch unsettled fills settling (or being
+    corrected): why a sync with nothing new can cost more than one request per product.
     """
 
     product_id: str
@@ -101,6 +104,7 @@ class ProductSyncResult(BaseModel):
     updated: int = 0
     unchanged: int = 0
     pages: int = 0
+    resettle_pages: int = 0
     requests: int = 0
     seconds: float = 0.0
     complete: bool = False
@@ -111,10 +115,12 @@ class ProductSyncResult(BaseModel):
 class SyncResult(BaseModel):
     """What a sync did: per product, and totals.
 
-    ``failed``: every requested product failed (each has its ``error``), so nothing of the sync
-    worked: the CLI exits non-zero and the MCP tool answers ``isError``. A partial failure
-    (some products failed, others synced) is not ``failed``. ``discovery``: how the products
-    were chosen, when no product list was given (see ``discovery.py``).
+    ``failed``: the sync did not do what was asked: every requested product failed (each has its
+    ``error``), or an error stopped it (``stopped_by``, our own secret-free message; this result is
+    then the :func:`partial_result` of what was stored up to it). The CLI exits non-zero and the
+    MCP tool answers ``isError``. A partial failure (some products refused, the others synced to
+    the end) is not ``failed``; neither is a cancellation (``cancelled``). ``discovery``: how the
+    products were chosen, when no product list was given (see ``discovery.py``).
     """
 
     label: str
@@ -127,6 +133,7 @@ class SyncResult(BaseModel):
     seconds: float = 0.0
     cancelled: bool = False
     failed: bool = False
+    stopped_by: str | None = None
     discovery: DiscoveryResult | None = None
 
 
@@ -239,6 +246,8 @@ class _ProductSync:
 
     async def _after_page(self, phase: Phase, fills: int) -> None:
         self.result.pages += 1
+        if phase == "resettle":
+            self.result.resettle_pages += 1
         self.fills_seen += fills
         await self.report(self.product_id, phase, self.result.pages, self.fills_seen)
         if self.cancel is not None and self.cancel.is_set():
@@ -482,12 +491,22 @@ async def sync_fills(
         else:
             products = list(dict.fromkeys(check_product_id(p) for p in product_ids))
         await _sync_products(store, client, label, products, result, full_history, progress, cancel, limit)
-    except Exception as exc:
+    except BaseException as exc:  # a task cancellation too: its run record keeps the partial counts
         if not isinstance(exc, InvalidArgument):
+            if isinstance(exc, Exception):
+                result.stopped_by = stop_reason(exc)
             _finish(result, client, sent, started)
             exc.sync_result = result  # type: ignore[attr-defined]  # read by partial_result()
         raise
     return _finish(result, client, sent, started)
+
+
+def stop_reason(exc: BaseException) -> str:
+    """Why an error stopped a sync, in one secret-free sentence: our errors' own messages (secret-free by
+    contract), anything else only its type (details go to the log)."""
+    if isinstance(exc, TradeTrackerError):
+        return str(exc)
+    return f"unexpected {type(exc).__name__} (details in the log)"
 
 
 async def _sync_products(
@@ -545,7 +564,8 @@ def _finish(result: SyncResult, client: CoinbaseClient, sent: int, started: floa
         result.updated += p.updated
         result.unchanged += p.unchanged
         result.pages += p.pages
-    result.failed = bool(result.products) and all(p.error is not None for p in result.products)
+    every_product_failed = bool(result.products) and all(p.error is not None for p in result.products)
+    result.failed = result.stopped_by is not None or every_product_failed
     result.requests = client.requests_sent - sent
     result.seconds = round(time.monotonic() - started, 3)
     return result

@@ -440,3 +440,15 @@ def test_rebind_of_a_label_with_history_is_refused(
     assert refused.exit_code == 3 and "re-bind" in refused.stderr and "1 stored fill" in refused.stderr
     assert not route.called
     assert stored(home).info("main").base_url == BASE
+
+
+def test_list_table_leaves_out_the_permissions_basis_and_json_keeps_it(home: Path, creds: tuple[str, str, str]) -> None:
+    with respx.mock() as mock:
+        mock.get(f"{BASE}/accounts").respond(200, json=ACCOUNTS)
+        assert run("add", "--label", "main", stdin="\n".join(creds) + "\n").exit_code == 0
+    table = run("list", "--format", "table")
+    assert table.exit_code == 0, table.stderr
+    assert "view=yes" in table.stdout and "basis" not in table.stdout and "GET /accounts" not in table.stdout
+    assert max(len(line) for line in table.stdout.splitlines()) < 210  # ~420 with the basis in it
+    rows = json.loads(run("list", "--format", "json").stdout)
+    assert rows[0]["permissions"]["basis"].startswith("GET /accounts answered 200")

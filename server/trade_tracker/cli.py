@@ -242,10 +242,11 @@ def _wants_table(state: CliState | None, table: bool) -> bool:
 
 
 def emit(data: Any, *, table: bool = False, hide: tuple[str, ...] = (),
-         columns: dict[str, list[str]] | None = None) -> None:
+         columns: dict[str, list[str]] | None = None, table_data: Any = None) -> None:
     """Print ``data`` on stdout: JSON, indented on a terminal (or --pretty), else one line; or, for a
     list-like verb (``table``) on a terminal or with ``--format table``, as plain-text tables (``hide``
-    and ``columns``: what the tables leave out or show, see ``cli_table``; the JSON keeps everything)."""
+    and ``columns``: what the tables leave out or show, see ``cli_table``; ``table_data``: a terse form
+    the table shows instead of ``data``; the JSON keeps everything)."""
     import json
 
     ctx = click.get_current_context(silent=True)
@@ -253,7 +254,8 @@ def emit(data: Any, *, table: bool = False, hide: tuple[str, ...] = (),
     if _wants_table(state, table):
         from .cli_table import render_table
 
-        plain = json.loads(json.dumps(to_jsonable(data), default=_json_default))
+        shown = data if table_data is None else table_data
+        plain = json.loads(json.dumps(to_jsonable(shown), default=_json_default))
         click.echo(render_table(plain, columns=columns, hide=hide))
         return
     pretty = state.pretty if state is not None and state.pretty is not None else _stdout_is_tty()

@@ -24,7 +24,13 @@ from hypothesis import strategies as st
 from trade_tracker.coinbase.auth import ApiCredential
 from trade_tracker.coinbase.client import CoinbaseClient, RetryPolicy
 from trade_tracker.coinbase.ratelimit import RateLimits
-from trade_tracker.errors import AuthenticationError, ExchangeProtocolError, ExchangeUnreachable, InvalidArgument
+from trade_tracker.errors import (
+    AuthenticationError,
+    CredentialError,
+    ExchangeProtocolError,
+    ExchangeUnreachable,
+    InvalidArgument,
+)
 from trade_tracker.store import FILL_COLUMNS, TradeStore
 from trade_tracker.sync import SyncProgress, partial_result, products_to_sync, sync_fills
 
@@ -617,3 +623,15 @@ async def test_a_trade_id_sqlite_cannot_hold_is_a_protocol_error_not_a_crash(sto
     with pytest.raises(ExchangeProtocolError, match="trade_id"):
         await sync_fills(store, client, LABEL, ["BTC-USD"])
     assert store.count_fills() == 0
+
+
+async def test_a_page_of_another_accounts_fills_is_refused_under_a_label_that_holds_one(store, client, exchange):
+    """The sync's own check, for what no credential check sees (an env key pointed at another exchange)."""
+    exchange.add("BTC-USD", 5)
+    await sync_fills(store, client, LABEL, ["BTC-USD"])
+    for tid in exchange.add("BTC-USD", 3):
+        exchange.fills["BTC-USD"][tid]["profile_id"] = "another-account"
+    with pytest.raises(CredentialError, match="another-account") as caught:
+        await sync_fills(store, client, LABEL, ["BTC-USD"])
+    assert store.count_fills() == 5  # nothing of that page was stored
+    assert partial_result(caught.value).stopped_by == str(caught.value)

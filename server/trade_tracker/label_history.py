@@ -21,7 +21,7 @@ from .credential_binding import is_bound_to
 from .errors import CredentialError
 from .store import TradeStore
 
-__all__ = ["LabelHistory", "check_same_account", "label_history"]
+__all__ = ["LabelHistory", "check_fill_profiles", "check_same_account", "label_history", "label_profile"]
 
 
 class LabelHistory(NamedTuple):
@@ -95,4 +95,27 @@ def check_same_account(
             f"refusing to {doing}: '{label}' holds {history.describe()} of profile "
             f"{', '.join(sorted(history.profiles))}, but this key reads profile {', '.join(sorted(got))}; "
             f"one label would mix two accounts' fills. {fix}"
+        )
+
+
+def label_profile(store: TradeStore, label: str) -> str | None:
+    """The profile id of one of ``label``'s stored fills (a label holds one account's), or None."""
+    with store.reading("reading a label's profile") as conn:
+        row = conn.execute(
+            "SELECT profile_id FROM fills WHERE label = ? AND profile_id IS NOT NULL LIMIT 1", (label,)
+        ).fetchone()
+    return None if row is None else str(row[0])
+
+
+def check_fill_profiles(label: str, expected: str | None, profiles: Iterable[str | None]) -> None:
+    """The sync's last line of defence: refuse a page of fills of another profile than ``label``'s stored ones
+    (an ``env`` key pointed at another exchange, or a store changed behind our back)."""
+    if expected is None:
+        return
+    other = sorted({p for p in profiles if p and p != expected})
+    if other:
+        raise CredentialError(
+            f"refusing to store fills of profile {', '.join(other)} under '{label}', which holds fills of profile "
+            f"{expected}: this key reads another account. Nothing of that page was stored; store this key under a "
+            "new label (`trade-tracker credentials add --label=NEW`) and sync that"
         )

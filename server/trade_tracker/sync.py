@@ -50,6 +50,7 @@ from .coinbase.formats import decimal_text, iso_utc
 from .coinbase.params import MAX_FILLS_LIMIT, check_product_id
 from .discovery import DiscoveryResult, discover_products
 from .errors import BadRequest, ExchangeProtocolError, InvalidArgument, NotFound, TradeTrackerError
+from .label_history import check_fill_profiles, label_profile
 from .store import FillRow, SyncState, TradeStore
 
 if TYPE_CHECKING:
@@ -200,6 +201,7 @@ class _ProductSync:
     ) -> None:
         self.store, self.client, self.label, self.product_id = store, client, label, product_id
         self.report, self.cancel, self.limit = report, cancel, limit
+        self.profile = label_profile(store, label)  # a page of another account's fills is refused
         self.result = ProductSyncResult(product_id=product_id)
         self.fills_seen = 0
 
@@ -230,6 +232,7 @@ class _ProductSync:
     def _rows(self, page: FillPage) -> list[FillRow]:
         label, product_id = self.label, self.product_id
         rows = [fill_row(f, label) for f in page.fills]
+        check_fill_profiles(label, self.profile, (f.profile_id for f in page.fills))
         for row in rows:
             if row[0] != product_id:
                 raise ExchangeProtocolError(

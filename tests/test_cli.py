@@ -550,6 +550,33 @@ async def test_progress_bar_labels_its_estimate() -> None:
     assert "ETH-USD: 10000 fills, about 2 h 10 min left at 10 req/s" in text
 
 
+async def test_progress_estimate_shrinks_as_the_sync_moves_on() -> None:
+    """Time spent on the current product counts against the estimate: on the last product it falls to ~0."""
+    from types import SimpleNamespace
+
+    from trade_tracker.cli_progress import estimate_text
+
+    now = [0.0]
+    bar = SyncProgressBar(_Tty(), clock=lambda: now[0])
+    bar.enabled = True
+    # 2 products of 1000 fills each, 100 s per product (1 page/s): the fills move toward the total.
+    seen = []
+    for second in range(0, 201, 20):
+        now[0] = float(second)
+        done = 1 if second >= 100 else 0
+        fills = 1000 * done + 10 * (second - 100 * done)
+        step = SimpleNamespace(product_id="ETH-USD" if done else "BTC-USD", pages=second - 100 * done, fills=fills,
+                               products_done=min(done, 1), products_total=2)
+        await bar(step)
+        seen.append(bar.describe(step))
+    bar.close()
+    with_estimate = [s for s in seen if s and "left" in s]
+    assert with_estimate[0].startswith("ETH-USD: 1000 fills, about 2 min left")  # 100 s at the 1st's end
+    assert with_estimate[-1].startswith("ETH-USD: 2000 fills, about 5 s left")  # not "about 3 min" (200 s so far)
+    lefts = [estimate_text(SimpleNamespace(products_done=1, products_total=2), t, t, 100.0) for t in (100, 150, 199)]
+    assert lefts == ["about 2 min left at 1.0 req/s", "about 50 s left at 1.0 req/s", "about 5 s left at 1.0 req/s"]
+
+
 def test_say_duration() -> None:
     from trade_tracker.cli_progress import say_duration
 

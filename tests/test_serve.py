@@ -256,3 +256,27 @@ def test_1100_idle_sockets_do_not_starve_the_http_transport(tmp_path: Path) -> N
         assert server_fds == -1 or server_fds < 400, f"the server holds {server_fds} descriptors"
     finally:
         _stop(proc)
+
+
+# -- a store the CLI refuses stops `serve` the same way, before any transport starts -------------------
+
+
+@pytest.mark.parametrize("transport", ["stdio", "http"])
+def test_serve_refuses_a_readable_store_with_the_cli_message(tmp_path: Path, transport: str) -> None:
+    from trade_tracker.store import TradeStore
+
+    home = tmp_path / "home"
+    home.mkdir(mode=0o700)
+    TradeStore(home / "trades.db").close()
+    (home / "trades.db").chmod(0o644)
+    env = {**os.environ, "TRADE_TRACKER_HOME": str(home)}
+    env.pop("TRADE_TRACKER_HTTP_TOKEN", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "trade_tracker", "serve", "--transport", transport, "--port", "0"],
+        stdin=subprocess.DEVNULL, capture_output=True, env=env, timeout=60,
+    )
+    err = done.stderr.decode()
+    assert done.returncode == 5, err
+    assert err.startswith("error: ") and "chmod 600" in err, err
+    assert "ExceptionGroup" not in err and "Traceback" not in err and "MCP endpoint" not in err
+    assert done.stdout == b""

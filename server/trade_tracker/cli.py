@@ -97,6 +97,7 @@ def _say_error(text: str) -> None:
 
 def report_error(exc: BaseException) -> int:
     """Print one line on stderr for ``exc`` and return the exit code (the one error boundary)."""
+    exc = _unwrap_group(exc)
     if isinstance(exc, click.exceptions.NoArgsIsHelpError):
         click.echo(exc.ctx.get_help())
         return ExitCode.OK
@@ -122,6 +123,26 @@ def report_error(exc: BaseException) -> int:
         traceback.print_exception(exc, file=sys.stderr)
     _say_error(f"internal error: {type(exc).__name__}")
     return ExitCode.INTERNAL
+
+
+def _unwrap_group(exc: BaseException) -> BaseException:
+    """Our error inside anyio's task-group ``ExceptionGroup`` wrappers, so it reads as itself.
+
+    A group holding one of ours (or a single error) gives that one; any other group stays as is.
+    """
+    if not isinstance(exc, BaseExceptionGroup):
+        return exc
+    ours = exc.subgroup(lambda e: isinstance(e, TradeTrackerError))
+    group = ours if ours is not None else exc
+    while isinstance(group, BaseExceptionGroup) and len(group.exceptions) == 1:
+        group = group.exceptions[0]
+    if isinstance(group, BaseExceptionGroup):
+        return next((e for e in _leaves(group) if isinstance(e, TradeTrackerError)), exc)
+    return group
+
+
+def _leaves(group: BaseExceptionGroup[BaseException]) -> list[BaseException]:
+    return [leaf for e in group.exceptions for leaf in (_leaves(e) if isinstance(e, BaseExceptionGroup) else [e])]
 
 
 def _silence_stdout() -> None:

@@ -789,3 +789,16 @@ def test_sync_stopped_by_an_error_still_prints_what_was_stored(env_credential: R
     data = json.loads(result.stdout)
     assert data["products"][0]["product_id"] == "BTC-USD" and data["products"][0]["error"]
     assert result.stderr.startswith("error:") and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_the_error_boundary_unwraps_an_exception_group_holding_our_error(capsys: pytest.CaptureFixture[str]) -> None:
+    from trade_tracker.cli import report_error
+    from trade_tracker.errors import StoreError
+
+    wrapped = BaseExceptionGroup("task group", [BaseExceptionGroup("inner", [StoreError("run chmod 600 x")])])
+    code = report_error(wrapped)
+    assert capsys.readouterr().err.strip() == "error: run chmod 600 x"
+    assert code == exit_code_for(StoreError("x"))
+    mixed = ExceptionGroup("two", [RuntimeError("boom"), StoreError("ours")])
+    assert report_error(mixed) == exit_code_for(StoreError("x"))
+    assert "error: ours" in capsys.readouterr().err

@@ -657,7 +657,8 @@ def serve(transport: str, host: str, port: int, allow_remote: bool) -> None:
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True, help="0: a free port")
+@click.option("--port", type=click.IntRange(0, 65535), default=None,
+              help="0: a free port (the default; with --key-file, the port kept there)")
 @click.option("--fills", type=click.IntRange(min=0), default=10_000, show_default=True, help="fills in the history")
 @click.option("--products", default="BTC-USD,ETH-USD,SOL-USD", show_default=True, metavar="A,B,C",
               help="online products (a delisted one is always added)")
@@ -673,7 +674,7 @@ def serve(transport: str, host: str, port: int, allow_remote: bool) -> None:
 @click.option("--allow-non-loopback", is_flag=True, help="allow a non-loopback --host")
 @click.option("--key-file", type=click.Path(dir_okay=False, path_type=Path), metavar="PATH",
               help="keep the demo key in PATH across restarts (created 0600 on first run)")
-def sim(host: str, port: int, fills: int, products: str, seed: str, rate_limits: str, fail_rate: float,
+def sim(host: str, port: int | None, fills: int, products: str, seed: str, rate_limits: str, fail_rate: float,
         latency_ms: float, auth_failure_status: str, clock_offset: float, allow_non_loopback: bool,
         key_file: Path | None) -> None:
     """Run the local Coinbase Exchange simulator until Ctrl-C.
@@ -692,7 +693,7 @@ def sim(host: str, port: int, fills: int, products: str, seed: str, rate_limits:
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     except OSError as exc:
-        raise CliError(f"cannot listen on {host}:{port}: {exc.strerror or exc}", ExitCode.NETWORK) from None
+        raise CliError(f"cannot listen on {host}:{port or 0}: {exc.strerror or exc}", ExitCode.NETWORK) from None
     sys.exit(code)
 
 

@@ -394,8 +394,8 @@ def test_damaged_store_is_a_data_error(isolated_env: Path) -> None:
 def test_home_option_overrides_the_environment(tmp_path: Path, isolated_env: Path) -> None:
     other = tmp_path / "elsewhere"
     data = out_json(run("--home", str(other), "trades"))
-    assert data == {"count": 0, "product_id": None, "columns": data["columns"], "rows": [], "next_cursor": None,
-                    "hint": None}
+    assert data == {"count": 0, "product_id": None, "label": None, "columns": data["columns"], "rows": [],
+                    "next_cursor": None, "hint": "nothing stored yet: run sync_fills"}
     assert (other / "trades.db").is_file()
     assert not (isolated_env / "trades.db").exists()
 
@@ -802,3 +802,22 @@ def test_the_error_boundary_unwraps_an_exception_group_holding_our_error(capsys:
     mixed = ExceptionGroup("two", [RuntimeError("boom"), StoreError("ours")])
     assert report_error(mixed) == exit_code_for(StoreError("x"))
     assert "error: ours" in capsys.readouterr().err
+
+
+def test_trades_json_always_has_a_label_column(isolated_env: Path) -> None:
+    """Both sides of one trade (two labels) read as two rows that say whose they are; columns never move."""
+    from test_store import row
+    from trade_tracker.store import TradeStore
+
+    with TradeStore(isolated_env / "trades.db") as store:
+        store.upsert_fills([row(7, label="alice")])
+    one = out_json(run("--format", "json", "trades"))
+    assert one["label"] is None and one["columns"][-1] == "label" and one["rows"][0][-1] == "alice"
+    assert one["hint"] is None
+    with TradeStore(isolated_env / "trades.db") as store:
+        store.upsert_fills([row(7, label="bob", side="sell")])
+    both = out_json(run("--format", "json", "trades"))
+    assert both["columns"] == one["columns"]
+    assert sorted(r[-1] for r in both["rows"]) == ["alice", "bob"]
+    assert out_json(run("--format", "json", "trades", "--label", "nobody"))["hint"] == (
+        "nothing stored yet: run sync_fills (no fills are stored for label 'nobody')")

@@ -578,12 +578,17 @@ def trades(product_id: str | None, since: str | None, until: str | None, label: 
     """
     from .tool_models import TradesOut
 
-    async def job(app: TradeTracker) -> tuple[list[Any], str | None]:
-        return app.store.query_fills(product_id=product_id, side=side, since=since, until=until, label=label,
-                                     limit=limit, cursor=cursor)
+    async def job(app: TradeTracker) -> TradesOut:
+        from .sync_status import empty_store_hint
 
-    rows, next_cursor = run_app(job)
-    emit(TradesOut.of(rows, next_cursor, hoist_product=False), table=True, hide=("order_id",))
+        rows, next_cursor = app.store.query_fills(product_id=product_id, side=side, since=since, until=until,
+                                                  label=label, limit=limit, cursor=cursor)
+        out = TradesOut.of(rows, next_cursor, hoist_product=False)
+        if not rows and cursor is None:  # as the MCP tool: say why an empty answer is empty
+            out.hint = empty_store_hint(app.store, label)
+        return out
+
+    emit(run_app(job), table=True, hide=("order_id",))
 
 
 @main.command()

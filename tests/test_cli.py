@@ -821,3 +821,11 @@ def test_trades_json_always_has_a_label_column(isolated_env: Path) -> None:
     assert sorted(r[-1] for r in both["rows"]) == ["alice", "bob"]
     assert out_json(run("--format", "json", "trades", "--label", "nobody"))["hint"] == (
         "nothing stored yet: run sync_fills (no fills are stored for label 'nobody')")
+
+
+def test_sync_status_takes_format_after_the_verb_like_other_verbs(isolated_env: Path) -> None:
+    data = out_json(run("sync-status", "--format", "json"))
+    assert data["hint"].startswith("nothing stored yet")
+    table = run("sync-status", "--format", "table")
+    assert table.exit_code == 0 and not table.stdout.lstrip().startswith("{") and "nothing stored yet" in table.stdout
+    assert_error(run("sync-status", "--label", "has space"), ExitCode.USAGE, "a label must be")

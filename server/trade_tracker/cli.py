@@ -552,7 +552,9 @@ def sync_fills_cmd(label: str | None, product_ids: tuple[str, ...], full: bool) 
 
 
 @main.command("sync-status")
-@click.option("--label", metavar="LABEL", help="only this credential label (default: all)")
+@format_option
+@click.option("--label", metavar="LABEL", callback=check_label_option,
+              help="only this credential label (default: all)")
 def sync_status_cmd(label: str | None) -> None:
     """What is synced, per label and product (offline): running or idle, the last run and how it ended,
     fills stored and their dates, whether the whole history is stored. Same JSON as the sync_status tool."""

@@ -280,3 +280,14 @@ def test_serve_refuses_a_readable_store_with_the_cli_message(tmp_path: Path, tra
     assert err.startswith("error: ") and "chmod 600" in err, err
     assert "ExceptionGroup" not in err and "Traceback" not in err and "MCP endpoint" not in err
     assert done.stdout == b""
+
+
+def test_a_short_http_token_does_not_stop_stdio_which_never_uses_it(tmp_path: Path) -> None:
+    """stdio starts (and ends at EOF on stdin) with a bad TRADE_TRACKER_HTTP_TOKEN; http refuses it (above)."""
+    home = tmp_path / "home"
+    home.mkdir(mode=0o700)
+    env = {**os.environ, "TRADE_TRACKER_HOME": str(home), "TRADE_TRACKER_HTTP_TOKEN": "too-short"}
+    done = subprocess.run([sys.executable, "-m", "trade_tracker", "serve"], stdin=subprocess.DEVNULL,
+                          capture_output=True, env=env, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert b"TRADE_TRACKER_HTTP_TOKEN" not in done.stderr

@@ -7,7 +7,8 @@ allowed. Every request passes three checks before it reaches MCP, in this order:
 ``Host`` must be this server's own (else 421, against DNS rebinding), a present
 ``Origin`` must be a loopback origin (else 403), and ``Authorization: Bearer <token>``
 must match (else 401). The token comes from ``TRADE_TRACKER_HTTP_TOKEN`` (at least 32
-characters, checked in ``config.py``) or is generated at start and printed to stderr once.
+characters, checked by ``config.http_token`` when the HTTP transport starts, so stdio ignores it)
+or is generated at start and printed to stderr once.
 
 The socket is bound before the app is built, so ``--port 0`` works: the Host/Origin checks and
 the endpoint line printed on stderr use the port actually bound. Connections are capped and idle
@@ -26,7 +27,7 @@ import sys
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import TYPE_CHECKING, Any
 
-from .config import Settings, load_settings
+from .config import Settings, http_token, load_settings
 from .errors import ConfigError
 
 if TYPE_CHECKING:
@@ -171,7 +172,8 @@ def run_http(settings: Settings, host: str = "127.0.0.1", port: int = 8765, allo
             f"refusing to serve on the wildcard address {host!r}: requests are only accepted for the Host they "
             "were sent to, so bind the one address clients will use (e.g. --host 192.168.1.5)"
         )
-    token = settings.mcp_http_token.get_secret_value() if settings.mcp_http_token else secrets.token_urlsafe(32)
+    given = http_token(settings)  # checked here only: stdio never uses it
+    token = given.get_secret_value() if given is not None else secrets.token_urlsafe(32)
     tracker = open_core(settings)
     try:
         sock = bind_listener(host, port)

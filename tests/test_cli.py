@@ -619,8 +619,9 @@ def test_trades_filters_and_pages(synced: RunningSim) -> None:
     assert data["count"] == 7 and data["next_cursor"]
     # stable columns for scripts: product_id stays in every row even when all rows share one product
     assert cols == ["trade_id", "product_id", "side", "price", "size", "fee", "created_at", "liquidity",
-                    "settled", "order_id"]
+                    "settled", "order_id", "label"]
     assert {r[cols.index("product_id")] for r in data["rows"]} == {"BTC-USD"} and data["product_id"] is None
+    assert {r[cols.index("label")] for r in data["rows"]} == {"env"} and data["label"] is None
     assert {r[cols.index("side")] for r in data["rows"]} == {"buy"}
     assert all(DECIMAL.match(r[cols.index("price")]) for r in data["rows"])
     nxt = out_json(run("trades", "--product-id", "BTC-USD", "--side", "buy", "--limit", "7",
@@ -639,7 +640,8 @@ def test_list_verbs_print_a_table_on_a_terminal_and_json_when_piped(
     lines = table.stdout.splitlines()
     assert lines[0] == "count: 3" and lines[1].startswith("next_cursor: ")
     header = lines[3].split()
-    assert header == ["trade_id", "product_id", "side", "price", "size", "fee", "created_at", "liquidity", "settled"]
+    assert header == ["trade_id", "product_id", "side", "price", "size", "fee", "created_at", "liquidity", "settled",
+                      "label"]
     cols = piped["columns"]
     for row, line in zip(piped["rows"], lines[5:], strict=True):  # the exact text of every cell
         assert line.split() == [str(row[cols.index(c)]) if c != "settled" else ("yes" if row[cols.index(c)] else "no")

@@ -43,7 +43,8 @@ from .tool_models import (
 if TYPE_CHECKING:
     from .mcp_sync_tools import ServerState
 
-__all__ = ["INSTRUCTIONS", "Label", "ProductId", "build_server", "respond", "run", "translate_errors"]
+__all__ = ["INSTRUCTIONS", "CancelLabel", "Label", "NewLabel", "ProductId", "StatusLabel",
+           "build_server", "respond", "run", "translate_errors"]
 
 INSTRUCTIONS = """\
 trade-tracker reads one trader's Coinbase Exchange account and keeps every fill in a local SQLite store.
@@ -91,6 +92,19 @@ Label = Annotated[str, Field(description="credential label; omit to use the defa
 StoreLabel = Annotated[str, Field(description="only fills synced with this credential label; omit for all labels",
                                   json_schema_extra={"pattern": LABEL_PATTERN, "maxLength": 64}),
                        AfterValidator(_label)]
+#: sync_status reads every label unless one is named.
+StatusLabel = Annotated[str, Field(description="only this credential label; omit for every label",
+                                   json_schema_extra={"pattern": LABEL_PATTERN, "maxLength": 64}),
+                        AfterValidator(_label)]
+#: cancel_sync: the one running job when there is only one.
+CancelLabel = Annotated[str, Field(description="the label whose sync to stop; omit when only one sync is running "
+                                               "(else the default credential's)",
+                                   json_schema_extra={"pattern": LABEL_PATTERN, "maxLength": 64}),
+                        AfterValidator(_label)]
+#: store_credential: the name the new key is stored under (required).
+NewLabel = Annotated[str, Field(description="the name to store the credential under, e.g. main (required)",
+                                json_schema_extra={"pattern": LABEL_PATTERN, "maxLength": 64}),
+                     AfterValidator(_label)]
 DateText = Annotated[str, Field(max_length=40, pattern=f"^{DATE_PATTERN}$",
                                 description="ISO date or datetime (UTC if no zone), e.g. 2025-01-31")]
 #: The schema needs a Literal; tests check it names exactly coinbase.params.ORDER_STATUSES.
@@ -301,7 +315,7 @@ def build_server(
                                     open_world_hint=True),
     )
     @translate_errors
-    async def store_credential(ctx: Context, label: Label) -> Annotated[CallToolResult, StoreCredentialOut]:
+    async def store_credential(ctx: Context, label: NewLabel) -> Annotated[CallToolResult, StoreCredentialOut]:
         """Ask the user to enter a Coinbase Exchange API key under `label`, OUT OF BAND: a one-time page on
         127.0.0.1 (URL elicitation) or, if the client cannot open URLs, a CLI command to run. Takes no secret
         and returns none: never ask the user to paste keys into the chat. A View-only key is recommended."""

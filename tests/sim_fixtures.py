@@ -10,6 +10,9 @@ Registered from conftest.py (``pytest_plugins = ["sim_fixtures"]``). Fixtures:
 - ``sim_process``: ``sim_process(*args)`` spawns ``python -m trade_tracker.sim`` and returns
   (process, ready-line dict); every process is terminated at teardown.
 
+Helpers: ``cli_command()`` (how to run the installed CLI) and ``server_env_for(sim, home)`` (the
+environment of a ``trade-tracker serve`` child process, with the sim's key stored as ``cli``).
+
 ``independent_sign`` follows the API docs' recipe with hmac/hashlib/base64 directly, on
 purpose not the project's ``sign()``, so a shared mistake cannot hide in both.
 """
@@ -146,6 +149,27 @@ def sim_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SIM_")}
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(SERVER_DIR), env.get("PYTHONPATH", "")) if p)
     env.update(extra)
+    return env
+
+
+def cli_command() -> list[str]:
+    """The installed ``trade-tracker`` beside this interpreter, else ``python -m trade_tracker``."""
+    import shutil
+
+    exe = shutil.which("trade-tracker", path=str(Path(sys.executable).parent))
+    return [exe] if exe else [sys.executable, "-m", "trade_tracker"]
+
+
+def server_env_for(sim: RunningSim, home: Path, label: str = "cli") -> dict[str, str]:
+    """The environment of a CLI/serve child process on ``home`` talking to ``sim``, with the sim's key
+    stored under ``label`` by a real ``credentials add`` (no credential in the environment)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("EX_", "FIELD_ENCRYPTION"))}
+    env.update(EX_BASE_URL=sim.url, TRADE_TRACKER_HOME=str(home))
+    c = sim.credential
+    added = subprocess.run([*cli_command(), "credentials", "add", "--label", label], env=env, text=True,
+                           input=f"{c.key}\n{c.secret}\n{c.passphrase}\n", capture_output=True, timeout=60)
+    assert added.returncode == 0, added.stderr
+    assert c.secret not in added.stdout + added.stderr and c.passphrase not in added.stdout + added.stderr
     return env
 
 

@@ -13,6 +13,7 @@ from trade_tracker.config import (
     SANDBOX_URL,
     Settings,
     canonical_base_url,
+    http_token,
     is_loopback_host,
     load_settings,
 )
@@ -181,8 +182,9 @@ def test_a_short_or_blank_http_token_is_refused_with_how_to_make_one(
     monkeypatch: pytest.MonkeyPatch, token: str
 ) -> None:
     monkeypatch.setenv("TRADE_TRACKER_HTTP_TOKEN", token)
+    settings = load_settings()  # only the HTTP transport uses (and checks) the token
     with pytest.raises(ConfigError) as info:
-        load_settings()
+        http_token(settings)
     message = str(info.value)
     assert "TRADE_TRACKER_HTTP_TOKEN" in message and "at least 32" in message
     assert "secrets.token_urlsafe(32)" in message
@@ -192,7 +194,7 @@ def test_a_short_or_blank_http_token_is_refused_with_how_to_make_one(
 
 def test_a_32_character_http_token_is_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TRADE_TRACKER_HTTP_TOKEN", "t" * 32)
-    token = load_settings().mcp_http_token
+    token = http_token(load_settings())
     assert token is not None and token.get_secret_value() == "t" * 32
 
 

@@ -24,6 +24,7 @@ __all__ = [
     "SANDBOX_URL",
     "Settings",
     "canonical_base_url",
+    "http_token",
     "is_loopback_host",
     "load_settings",
 ]
@@ -125,7 +126,8 @@ class Settings(BaseSettings):
     )
     mcp_http_token: SecretStr | None = Field(
         default=None, validation_alias="TRADE_TRACKER_HTTP_TOKEN",
-        description="Bearer token for the streamable HTTP transport (32+ characters); generated when unset.",
+        description="Bearer token for the streamable HTTP transport (32+ characters, checked by http_token() when "
+                    "that transport starts); generated when unset.",
     )
     log_level: str = Field(default="WARNING", validation_alias="TRADE_TRACKER_LOG_LEVEL")
 
@@ -153,22 +155,6 @@ class Settings(BaseSettings):
                 "127.0.0.0/8 and ::1)"
             )
         return canonical_base_url(value)
-
-    @field_validator("mcp_http_token")
-    @classmethod
-    def _check_http_token(cls, value: SecretStr | None) -> SecretStr | None:
-        """A bearer token someone could guess is worse than none: refuse short or blank ones."""
-        if value is None:
-            return None
-        token = value.get_secret_value()
-        if len(token) < MIN_HTTP_TOKEN_LENGTH or any(c.isspace() or not c.isprintable() for c in token):
-            raise ValueError(
-                f"too short or has spaces: a bearer token needs at least {MIN_HTTP_TOKEN_LENGTH} printable "
-                "characters and no spaces; make one with "
-                "`python -c \"import secrets; print(secrets.token_urlsafe(32))\"`, "
-                "or unset it to get a new token printed at each start"
-            )
-        return value
 
     @field_validator("trade_tracker_home")
     @classmethod
@@ -211,6 +197,27 @@ class Settings(BaseSettings):
             s is not None and s.get_secret_value()
             for s in (self.ex_api_key_read, self.ex_api_secret_read, self.ex_api_passphrase_read)
         )
+
+
+def http_token(settings: Settings) -> SecretStr | None:
+    """``TRADE_TRACKER_HTTP_TOKEN`` checked: None when unset, else a token no one could guess.
+
+    Checked only where the HTTP transport starts (``serve.run_http``), not in ``load_settings``:
+    stdio and every other verb never use the token, so a bad one must not stop them. A bearer
+    token someone could guess is worse than none: short or blank ones are a ConfigError.
+    """
+    value = settings.mcp_http_token
+    if value is None:
+        return None
+    token = value.get_secret_value()
+    if len(token) < MIN_HTTP_TOKEN_LENGTH or any(c.isspace() or not c.isprintable() for c in token):
+        raise ConfigError(
+            "invalid settings: TRADE_TRACKER_HTTP_TOKEN: too short or has spaces: a bearer token needs at least "
+            f"{MIN_HTTP_TOKEN_LENGTH} printable characters and no spaces; make one with "
+            "`python -c \"import secrets; print(secrets.token_urlsafe(32))\"`, "
+            "or unset it to get a new token printed at each start"
+        )
+    return value
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -26,7 +26,8 @@ def test_the_key_is_created_0600_then_reused_across_restarts(sim_process: Spawn,
     path = folder / "sim-key.json"
     first, ready = sim_process("--fills", "50", "--key-file", str(path))
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert json.loads(path.read_text()) == {k: ready[k] for k in ("key", "secret", "passphrase")}
+    port = int(ready["url"].rsplit(":", 1)[1])
+    assert json.loads(path.read_text()) == {**{k: ready[k] for k in ("key", "secret", "passphrase")}, "port": port}
     first.terminate()
     first.communicate(timeout=15)
     second, again = sim_process("--fills", "50", "--key-file", str(path))
@@ -85,3 +86,32 @@ def test_module_exits_2_on_a_bad_key_file(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "trade_tracker.sim", "--key-file", str(path)],
                           env=sim_env(), capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "remove it" in done.stderr
+
+
+def _cli(home: Path, url: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "TRADE_TRACKER_HOME": str(home), "EX_BASE_URL": url}
+    return subprocess.run([sys.executable, "-m", "trade_tracker", "--compact", *args], input=stdin, env=env,
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_a_credential_stored_for_the_simulator_stays_valid_after_a_restart(
+    sim_process: Spawn, tmp_path: Path, home: Path
+) -> None:
+    """Without --port the restart reuses the port kept in the key file: the key's URL binding still holds."""
+    path = tmp_path / "sim-key.json"
+    first, ready = sim_process("--fills", "50", "--key-file", str(path))
+    lines = f"{ready['key']}\n{ready['secret']}\n{ready['passphrase']}\n"
+    added = _cli(home, ready["url"], "credentials", "add", "--label", "sim", stdin=lines)
+    assert added.returncode == 0, added.stderr
+    first.terminate()
+    first.communicate(timeout=15)
+    second, again = sim_process("--fills", "50", "--key-file", str(path))
+    assert again["url"] == ready["url"]
+    listed = _cli(home, again["url"], "accounts", "--label", "sim")
+    assert listed.returncode == 0, listed.stderr
+    # The kept port taken: a clear refusal that says to pass --port, not a silent new port.
+    third = subprocess.run([sys.executable, "-m", "trade_tracker", "sim", "--fills", "5", "--key-file", str(path)],
+                           env=sim_env(), capture_output=True, text=True, timeout=60)
+    assert third.returncode == 2 and "pass --port" in third.stderr and third.stdout == ""
+    second.terminate()
+    second.communicate(timeout=15)

@@ -95,7 +95,7 @@ def test_loopback_hosts() -> None:
 def test_argument_parsing() -> None:
     args = parse_args(["--products", "A-USD, B-USD", "--rate-limits", "off", "--seed", "abc"])
     assert (args.products, args.rate_limits, args.seed, args.port, args.fills) == (
-        ["A-USD", "B-USD"], False, "abc", 0, 10_000)
+        ["A-USD", "B-USD"], False, "abc", None, 10_000)  # no --port: a free one, or the --key-file's kept port
     with pytest.raises(SystemExit):
         parse_args(["--rate-limits", "maybe"])
 

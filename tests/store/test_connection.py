@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from fill_rows import row
 from trade_tracker.errors import InsecurePermissions, InvalidArgument, StoreBusy, StoreError
 from trade_tracker.store.connection import TradeStore
 from trade_tracker.store.fills import FILL_COLUMNS, PageCounts
@@ -26,24 +27,6 @@ from trade_tracker.store.sync_state import SyncState
 def store(tmp_path: Path) -> Iterator[TradeStore]:
     with TradeStore(tmp_path / "trades.db") as s:
         yield s
-
-
-def row(
-    trade_id: int,
-    product_id: str = "BTC-USD",
-    *,
-    created_at: str = "2024-03-01T12:00:00.000000Z",
-    side: str = "buy",
-    settled: int = 1,
-    fee: str = "0.2433492642000000",
-    label: str = "main",
-    order_id: str = "41473628-db2c-464e-b9f4-82df7e4fb4f4",
-    size: str = "0.00601800",
-) -> tuple[Any, ...]:
-    return (
-        product_id, trade_id, order_id, side, "8087.38000000", size, fee, "48.6698528400000000", "T", settled,
-        created_at, "8058d771-2d88-4f0f-ab6e-299c153d4308", "5cf6e115aaf44503db300f1e", "USD", "spot", label,
-    )
 
 
 def all_rows(store: TradeStore) -> list[tuple[Any, ...]]:

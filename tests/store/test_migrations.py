@@ -99,9 +99,10 @@ def test_the_migrated_store_answers_as_0_1_0_did(old_store: Path) -> None:
         return json.loads((RELEASE / name).read_text())
 
     #: Fields added since 0.1.0, on purpose (issue 13): the empty-store hint, and per-period totals when
-    #: grouped by month or day. Everything 0.1.0 answered must come back identical; these are the only
-    #: new keys allowed, and they are checked on their own below.
-    added = {"hint", "periods", "omitted_periods"}
+    #: grouped by month or day, and the label of stored fills (hoisted: this store has one label).
+    #: Everything 0.1.0 answered must come back identical; these are the only new keys allowed, and
+    #: they are checked on their own below.
+    added = {"hint", "periods", "omitted_periods", "label"}
 
     def without_clock(summary: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in summary.items() if k != "generated_at" and k not in added}
@@ -135,6 +136,7 @@ def test_the_migrated_store_answers_as_0_1_0_did(old_store: Path) -> None:
             assert set(answer) - set(release) <= added, name
             assert without_clock(answer) == without_clock(release), name
         assert trades["hint"] is None  # the store holds fills: no empty-store hint
+        assert isinstance(trades["label"], str) and "label" not in trades["columns"]  # one label: hoisted
         assert by_product["periods"] == [] and by_month["periods"]  # totals per period only when grouped
 
 

@@ -163,3 +163,37 @@ def test_a_store_from_before_m008_gets_the_table_and_reports_no_runs(tmp_path: P
     assert main.fills_stored == 3 and main.first_fill_at.startswith("2025-01-02") and main.last_run is None
     assert main.history_complete is False  # never synced: no sync_state says the history is whole
     assert [e.label for e in only.labels] == ["other"] and only.labels[0].fills_stored == 1
+
+
+@pytest.mark.parametrize(("raised", "outcome"), [
+    (ExchangeUnavailable("Coinbase answered 503", status_code=503), "failed"),
+    (asyncio.CancelledError(), "interrupted"),
+])
+async def test_a_run_stopped_midway_records_what_it_stored(tmp_path: Path, raised: BaseException,
+                                                          outcome: str) -> None:
+    """The counts are the partial result's (as sync_fills attaches it), not 0 and null."""
+    with TradeStore(tmp_path / "t.db") as store:
+        async def sync(report):
+            await report(_progress(100))  # the only heartbeat written: the next ones come too soon
+            await report(_progress(300))
+            raised.sync_result = _result()  # type: ignore[attr-defined]
+            raise raised
+
+        with pytest.raises(type(raised)):
+            await RunRecorder(store, "main", None, False).run(sync)
+        run = latest_runs(store, "main")["main"]
+    assert run.outcome == outcome
+    assert (run.pages, run.inserted, run.fills_seen, run.requests) == (4, 300, 300, 4)
+
+
+async def test_a_run_stopped_without_a_result_records_its_newest_progress(tmp_path: Path) -> None:
+    with TradeStore(tmp_path / "t.db") as store:
+        async def sync(report):
+            await report(_progress(100))
+            await report(_progress(900))
+            raise RuntimeError("boom")
+
+        with pytest.raises(RuntimeError):
+            await RunRecorder(store, "main", None, False).run(sync)
+        run = latest_runs(store, "main")["main"]
+    assert (run.outcome, run.fills_seen, run.products_total) == ("failed", 900, 2)

@@ -21,7 +21,13 @@ import respx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from trade_tracker.errors import ExchangeProtocolError, ExchangeUnreachable, InvalidArgument
+from trade_tracker.errors import (
+    AuthenticationError,
+    CredentialError,
+    ExchangeProtocolError,
+    ExchangeUnreachable,
+    InvalidArgument,
+)
 from trade_tracker.store.connection import TradeStore
 from trade_tracker.store.fills import FILL_COLUMNS
 from trade_tracker.sync.engine import sync_fills
@@ -50,6 +56,7 @@ class FakeExchange:
         self.block: asyncio.Event | None = None
         self.block_at: int | None = None
         self.fail_from: int | None = None
+        self.orders_refused = False
         self.stuck_page: list[dict[str, Any]] | None = None
 
     def add(self, product_id: str, count: int, *, settled: bool = True, start: int | None = None) -> list[int]:
@@ -136,6 +143,8 @@ class FakeExchange:
         """``/orders?status=all``: one done order per order_id of the fills (enough for discovery)."""
         params = request.url.params
         self.calls.append(dict(params))
+        if self.orders_refused:
+            return httpx.Response(401, json={"message": "Invalid API Key"})
         orders: dict[str, dict[str, Any]] = {}
         for product_id, book in self.fills.items():
             for fill in book.values():
@@ -421,6 +430,8 @@ async def test_recent_unsettled_fills_are_reread_as_a_range(store, client, excha
     assert result.updated == 30 and result.unchanged == 0
     assert [c.get("before") for c in exchange.calls][0] == str(sorted(exchange.fills["BTC-USD"])[-30] - 1)
     assert len(exchange.calls) == 2
+    # the result says why a sync with nothing new cost 2 requests: 1 re-read of unsettled fills
+    assert (result.products[0].pages, result.products[0].resettle_pages) == (2, 1)
 
 
 async def test_old_unsettled_orders_are_reread_by_order(store, client, exchange):
@@ -434,6 +445,7 @@ async def test_old_unsettled_orders_are_reread_by_order(store, client, exchange)
     assert result.updated == 1
     assert exchange.calls[0]["order_id"] == exchange.fills["BTC-USD"][old]["order_id"]
     assert len(exchange.calls) == 3  # the order's page, its empty page, one incremental page
+    assert (result.products[0].pages, result.products[0].resettle_pages) == (3, 2)
     assert stored(store) == exchange.history()
 
 
@@ -502,6 +514,24 @@ async def test_an_error_that_stops_the_sync_carries_the_result_so_far(store, cli
     partial = partial_result(caught.value)
     assert partial is not None and partial.inserted == 200 == store.count_fills()
     assert [p.product_id for p in partial.products] == ["BTC-USD"] and partial.products[0].error
+    # the printed result itself says it stopped, and why: failed, with our own message
+    assert partial.failed and partial.stopped_by == str(caught.value) and partial.pages == 2
+
+
+async def test_an_error_during_discovery_is_a_stopped_failed_result(store, client, exchange):
+    exchange.add("BTC-USD", 5)
+    exchange.orders_refused = True  # the key is refused at discovery, before any product
+    with pytest.raises(AuthenticationError) as caught:
+        await sync_fills(store, client, LABEL)
+    partial = partial_result(caught.value)
+    assert partial is not None and partial.products == [] and partial.failed
+    assert partial.stopped_by == str(caught.value)
+
+
+async def test_a_finished_sync_is_not_stopped(store, client, exchange):
+    exchange.add("BTC-USD", 5)
+    result = await sync_fills(store, client, LABEL, ["BTC-USD"])
+    assert result.stopped_by is None and not result.failed
 
 
 async def test_unknown_product_is_reported_and_the_rest_synced(store, client, exchange):
@@ -597,3 +627,15 @@ async def test_a_trade_id_sqlite_cannot_hold_is_a_protocol_error_not_a_crash(sto
     with pytest.raises(ExchangeProtocolError, match="trade_id"):
         await sync_fills(store, client, LABEL, ["BTC-USD"])
     assert store.count_fills() == 0
+
+
+async def test_a_page_of_another_accounts_fills_is_refused_under_a_label_that_holds_one(store, client, exchange):
+    """The sync's own check, for what no credential check sees (an env key pointed at another exchange)."""
+    exchange.add("BTC-USD", 5)
+    await sync_fills(store, client, LABEL, ["BTC-USD"])
+    for tid in exchange.add("BTC-USD", 3):
+        exchange.fills["BTC-USD"][tid]["profile_id"] = "another-account"
+    with pytest.raises(CredentialError, match="another-account") as caught:
+        await sync_fills(store, client, LABEL, ["BTC-USD"])
+    assert store.count_fills() == 5  # nothing of that page was stored
+    assert partial_result(caught.value).stopped_by == str(caught.value)

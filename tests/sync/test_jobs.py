@@ -116,6 +116,24 @@ async def test_cancel_stops_the_job_after_the_current_page() -> None:
     assert await jobs.cancel("main") == ("main", None)  # nothing running: nothing to stop
 
 
+async def test_cancel_without_a_label_stops_the_one_running_job() -> None:
+    """Two stored labels make the default ambiguous, but one running job is the one meant."""
+    from trade_tracker.errors import CredentialError
+
+    def ambiguous(label: str | None) -> str:
+        if label is None:
+            raise CredentialError("several credentials are stored: name one with label")
+        return label
+
+    jobs = SyncJobs(FakeSync(pages=1000, step=0.01), ambiguous)
+    job, _ = jobs.start("other")
+    await asyncio.sleep(0.05)
+    label, stopped = await jobs.cancel(None, wait_seconds=5)
+    assert label == "other" and stopped is job and job.status == "cancelled"
+    with pytest.raises(CredentialError):  # nothing running: the label is still needed
+        await jobs.cancel(None)
+
+
 async def test_errors_end_the_job_as_failed_with_a_plain_message() -> None:
     ours = _jobs(FakeSync(fail=ExchangeUnavailable("Coinbase answered 503 three times", status_code=503)))
     job, _ = ours.start("main")

@@ -1,5 +1,6 @@
 """Stored API credentials: the service that adds, checks, lists and removes them (``service``), the
-encrypted vault (``vault``) and the key's binding to one base URL (``binding``).
+encrypted vault (``vault``), the key's binding to one base URL (``binding``) and the guard that keeps one
+label to one account (``label_history``).
 
 The package re-exports its modules' public names lazily (PEP 562): importing one of them loads only the
 module that defines it, so importing one light module never pulls in the rest.
@@ -46,13 +47,16 @@ _EXPORTS = {
     "rotate_key": "rotation",
     "row_stamp": "binding",
     "verify": "verification",
+    "check_fill_profiles": "label_history",
+    "check_same_account": "label_history",
+    "first_check": "verification",
 }
 __all__ = ["EXCHANGE", "GENERATE_HINT", "KEYRING_SERVICE", "STAMP_COLUMNS", "VERIFIED_BASIS", "VIEW_ONLY_WARNING",
            "AddResult", "ClientFactory", "CredentialInfo", "CredentialService", "EnvKeys", "KeyFile", "KeyHolder",
            "KeyringKeys", "RotationResult", "Vault", "VerifyStatus", "add_command_hint", "check_api_key",
-           "check_binding", "check_with_exchange", "credential_info", "env_credential", "env_info", "env_stamp",
-           "generate_key", "is_bound_to", "key_holder", "parse_keys", "partial_env_hint", "permissions_of",
-           "rotate_key", "row_stamp", "verify"]
+           "check_binding", "check_fill_profiles", "check_same_account", "check_with_exchange", "credential_info",
+           "env_credential", "env_info", "env_stamp", "first_check", "generate_key", "is_bound_to", "key_holder",
+           "parse_keys", "partial_env_hint", "permissions_of", "rotate_key", "row_stamp", "verify"]
 
 
 def __getattr__(name: str) -> Any:
@@ -81,6 +85,7 @@ if TYPE_CHECKING:
         generate_key,
         parse_keys,
     )
+    from .label_history import check_fill_profiles, check_same_account
     from .models import (
         EXCHANGE,
         VERIFIED_BASIS,
@@ -97,4 +102,4 @@ if TYPE_CHECKING:
     from .rotation import rotate_key
     from .service import ClientFactory, CredentialService
     from .vault import Vault, key_holder
-    from .verification import check_with_exchange, verify
+    from .verification import check_with_exchange, first_check, verify

@@ -44,7 +44,6 @@ from ..errors import (
     CredentialError,
     CredentialExists,
     CredentialNotFound,
-    ExchangeError,
     InvalidCredential,
     WrongVaultKey,
 )
@@ -57,6 +56,7 @@ from ..venues.ratelimit import RateLimits
 from ..venues.retries import RetryPolicy
 from .binding import STAMP_COLUMNS, check_binding, row_stamp
 from .env import env_credential, env_info, env_stamp, partial_env_hint
+from .label_history import check_same_account
 from .models import (
     EXCHANGE,
     VIEW_ONLY_WARNING,
@@ -66,7 +66,6 @@ from .models import (
     VerifyStatus,
     check_api_key,
     credential_info,
-    permissions_of,
 )
 from .vault import Vault
 
@@ -280,28 +279,6 @@ class CredentialService:
             raise InvalidCredential("the API passphrase is empty")
         return ApiCredential(key=key, secret=secret, passphrase=passphrase, label=label)
 
-    async def _first_check(
-        self, credential: ApiCredential, verify: bool, client_factory: ClientFactory | None, *, replace: bool
-    ) -> tuple[VerifyStatus, dict[str, str], str | None, list[str]]:
-        """Verify a new key (or note that it was not): its status, permissions, when, and the warnings."""
-        label = credential.label
-        warnings: list[str] = []
-        verified_at: str | None = None
-        if verify:
-            status, permissions, verified_at, warning = await self._verify(credential, client_factory)
-            if warning and replace:
-                raise ExchangeError(f"{warning.removesuffix('; stored as unverified')}; the stored key for "
-                                    f"{label!r} was kept (pass --no-verify to replace it unchecked)")
-            if warning:
-                warnings.append(warning)
-        else:
-            status, permissions = "skipped", permissions_of("unknown", "not verified (added with --no-verify)")
-            warnings.append(
-                f"not verified with the exchange; check it later with "
-                f"`trade-tracker credentials verify --label={label}`"
-            )
-        return status, permissions, verified_at, warnings
-
     async def add(
         self,
         label: str,
@@ -323,11 +300,16 @@ class CredentialService:
         transaction, only after the new key passed verification (a 401, 403 or an exchange
         that cannot be reached keeps the old key and raises); ``verify=False`` replaces unchecked.
         """
+        from .verification import first_check
+
         credential = self._new_credential(label, key, secret, passphrase, replace=replace)
         self._check_vault_opens_store()
+        doing = f"replace the key of '{label}'" if replace else f"store a key under '{label}'"
+        bound = self._bound_url(label) if replace else None
+        self._check_same_account(label, doing, bound, None)  # before the key goes anywhere
 
-        status, permissions, verified_at, warnings = await self._first_check(credential, verify, client_factory,
-                                                                             replace=replace)
+        status, permissions, verified_at, warnings = await first_check(
+            self, credential, verify, client_factory, replace=replace, doing=doing, bound=bound)
         warnings.append(VIEW_ONLY_WARNING)
 
         created = utc_now()
@@ -354,10 +336,21 @@ class CredentialService:
 
     async def _verify(
         self, credential: ApiCredential, client_factory: ClientFactory | None
-    ) -> tuple[VerifyStatus, dict[str, str], str | None, str | None]:
+    ) -> tuple[VerifyStatus, dict[str, str], str | None, str | None, list[str | None] | None]:
         from .verification import check_with_exchange
 
         return await check_with_exchange(client_factory or self._client_factory, credential)
+
+    def _bound_url(self, label: str) -> str | None:
+        row = self._stamped_row(label)
+        return None if row is None else row[3]
+
+    def _check_same_account(self, label: str, doing: str, bound: str | None,
+                            profiles: list[str | None] | None) -> None:
+        """Refuse a change that would put another exchange's or account's key over ``label``'s history."""
+        if label != ENV_LABEL:
+            check_same_account(self.store, label, doing=doing, bound_url=bound, new_url=self.settings.ex_base_url,
+                               new_profiles=profiles)
 
     async def verify(
         self, label: str, *, client_factory: ClientFactory | None = None, rebind: bool = False

@@ -22,18 +22,19 @@ if TYPE_CHECKING:
     from ..venues.coinbase_exchange.auth import ApiCredential
     from .service import ClientFactory, CredentialService
 
-__all__ = ["check_with_exchange", "verify"]
+__all__ = ["check_with_exchange", "first_check", "verify"]
 
 log = logging.getLogger("trade_tracker.credentials")
 
 
 async def check_with_exchange(
     factory: ClientFactory, credential: ApiCredential
-) -> tuple[VerifyStatus, dict[str, str], str | None, str | None]:
-    """GET /accounts. Returns (status, permissions, verified_at, warning); raises on 401/403."""
+) -> tuple[VerifyStatus, dict[str, str], str | None, str | None, list[str | None] | None]:
+    """GET /accounts. Returns (status, permissions, verified_at, warning, the accounts' profile ids or
+    None when unverified); raises on 401/403."""
     try:
         async with factory(credential) as client:
-            await client.list_accounts()
+            accounts = await client.list_accounts()
     except (AuthenticationError, PermissionDenied):
         raise
     except ExchangeError as exc:
@@ -42,8 +43,37 @@ async def check_with_exchange(
             permissions_of("unknown", "not verified: the exchange did not answer"),
             None,
             f"could not verify with the exchange ({exc}); stored as unverified",
+            None,
         )
-    return "verified", permissions_of("yes", VERIFIED_BASIS), utc_now(), None
+    profiles = [account.profile_id for account in accounts]
+    return "verified", permissions_of("yes", VERIFIED_BASIS), utc_now(), None, profiles
+
+
+async def first_check(
+    service: CredentialService, credential: ApiCredential, verify: bool, client_factory: ClientFactory | None,
+    *, replace: bool, doing: str, bound: str | None,
+) -> tuple[VerifyStatus, dict[str, str], str | None, list[str]]:
+    """Verify a new key (or note that it was not): its status, permissions, when, and the warnings;
+    a key that reads another account than the label's stored history is refused (``doing``: what the add
+    does, for the message; ``bound``: the base URL of the key it replaces)."""
+    label = credential.label
+    warnings: list[str] = []
+    verified_at: str | None = None
+    if verify:
+        status, permissions, verified_at, warning, profiles = await service._verify(credential, client_factory)
+        service._check_same_account(label, doing, bound, profiles)
+        if warning and replace:
+            raise ExchangeError(f"{warning.removesuffix('; stored as unverified')}; the stored key for "
+                                f"{label!r} was kept (pass --no-verify to replace it unchecked)")
+        if warning:
+            warnings.append(warning)
+    else:
+        status, permissions = "skipped", permissions_of("unknown", "not verified (added with --no-verify)")
+        warnings.append(
+            f"not verified with the exchange; check it later with "
+            f"`trade-tracker credentials verify --label={label}`"
+        )
+    return status, permissions, verified_at, warnings
 
 
 async def verify(
@@ -57,13 +87,18 @@ async def verify(
     """
     credential, stamp = service.get_stamped(label, rebind=rebind)
     moving = label != ENV_LABEL and not _bound_here(service, label)
+    doing = f"re-bind '{label}' to {service.settings.ex_base_url}"
+    if moving:
+        service._check_same_account(label, doing, service._bound_url(label), None)  # before the key goes there
     try:
-        status, permissions, verified_at, warning = await check_with_exchange(
+        status, permissions, verified_at, warning, profiles = await check_with_exchange(
             client_factory or service._client_factory, credential)
     except (AuthenticationError, PermissionDenied):
         if label != ENV_LABEL and not moving:
             _record(service, label, "rejected", None, None)
         raise
+    if moving and not warning:
+        service._check_same_account(label, doing, service._bound_url(label), profiles)
     if label == ENV_LABEL:
         if warning:
             raise ExchangeError(warning)

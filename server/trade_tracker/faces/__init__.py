@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 #: name -> the module (in this package) that defines it.
 _EXPORTS = {
     "FILL_COLUMNS": "shapes",
+    "STORED_FILL_COLUMNS": "shapes",
     "AccountsOut": "shapes",
     "CredentialOut": "shapes",
     "CredentialsOut": "shapes",
@@ -26,8 +27,9 @@ _EXPORTS = {
     "TradesOut": "shapes",
     "fill_table": "shapes",
 }
-__all__ = ["FILL_COLUMNS", "AccountsOut", "CredentialOut", "CredentialsOut", "ExportOut", "FillsOut", "OrdersOut",
-           "ProductsOut", "StoreCredentialOut", "SummaryOut", "TickerOut", "TradesOut", "fill_table"]
+__all__ = ["FILL_COLUMNS", "STORED_FILL_COLUMNS", "AccountsOut", "CredentialOut", "CredentialsOut", "ExportOut",
+           "FillsOut", "OrdersOut", "ProductsOut", "StoreCredentialOut", "SummaryOut", "TickerOut", "TradesOut",
+           "fill_table"]
 
 
 def __getattr__(name: str) -> Any:
@@ -46,6 +48,7 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:
     from .shapes import (
         FILL_COLUMNS,
+        STORED_FILL_COLUMNS,
         AccountsOut,
         CredentialOut,
         CredentialsOut,

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FILL_COLUMNS",
+    "STORED_FILL_COLUMNS",
     "AccountsOut",
     "CredentialOut",
     "CredentialsOut",
@@ -42,6 +43,8 @@ MAX_SUMMARY_ENTRIES = 50
 #: Column order for fills, live (list_fills) and stored (query_trades); see fill_table().
 FILL_COLUMNS = ["trade_id", "product_id", "side", "price", "size", "fee", "created_at", "liquidity", "settled",
                 "order_id"]
+#: Stored fills also say whose they are: both sides of one trade (two labels) share a trade_id and more.
+STORED_FILL_COLUMNS = [*FILL_COLUMNS, "label"]
 PRODUCT_COLUMNS = ["id", "base_currency", "quote_currency", "status", "base_increment", "quote_increment",
                    "min_market_funds", "trading_disabled"]
 ORDER_COLUMNS = ["id", "product_id", "side", "type", "status", "price", "size", "filled_size", "fill_fees",
@@ -60,17 +63,22 @@ def _fill_cells(fill: Fill) -> dict[str, Cell]:
 
 
 def _stored_cells(row: dict[str, Any]) -> dict[str, Cell]:
-    return {c: bool(row[c]) if c == "settled" else row[c] for c in FILL_COLUMNS}
+    return {c: bool(row[c]) if c == "settled" else row[c] for c in STORED_FILL_COLUMNS}
 
 
-def fill_table(cells: list[dict[str, Cell]], hoist_product: bool = True) -> dict[str, Any]:
-    """Columnar fills. When every row is one product, ``product_id`` moves out of the rows to the
-    top level (the ``columns`` list always says what a row holds): a page costs the model less.
-    ``hoist_product=False`` (the CLI's JSON, for scripts) keeps it in every row, always."""
-    products = {c["product_id"] for c in cells}
-    single = products.pop() if len(products) == 1 and hoist_product else None
-    columns = [c for c in FILL_COLUMNS if not (single and c == "product_id")]
-    return {"product_id": single, "columns": columns, "rows": [[c[k] for k in columns] for c in cells]}
+def fill_table(cells: list[dict[str, Cell]], hoist_product: bool = True,
+               columns: list[str] = FILL_COLUMNS) -> dict[str, Any]:
+    """Columnar fills. When every row is one product (or, with a ``label`` column, one label), that
+    column moves out of the rows to the top level (the ``columns`` list always says what a row holds):
+    a page costs the model less. ``hoist_product=False`` (the CLI's JSON, for scripts) keeps every
+    column in every row, always."""
+    hoisted: dict[str, Any] = {}
+    for name in ("product_id", "label"):
+        if name in columns:
+            values = {c[name] for c in cells}
+            hoisted[name] = values.pop() if len(values) == 1 and hoist_product else None
+    shown = [c for c in columns if hoisted.get(c) is None]
+    return {**hoisted, "columns": shown, "rows": [[c[k] for k in shown] for c in cells]}
 
 
 class ProductsOut(BaseModel):
@@ -200,6 +208,7 @@ class TradesOut(BaseModel):
 
     count: int
     product_id: str | None = Field(default=None, description="set when every row is this product")
+    label: str | None = Field(default=None, description="set when every row is this label's (else a column)")
     columns: list[str]
     rows: list[list[Cell]]
     next_cursor: str | None = None
@@ -208,7 +217,7 @@ class TradesOut(BaseModel):
     @classmethod
     def of(cls, rows: list[dict[str, Any]], next_cursor: str | None, hoist_product: bool = True) -> TradesOut:
         return cls(count=len(rows), next_cursor=next_cursor,
-                   **fill_table([_stored_cells(r) for r in rows], hoist_product))
+                   **fill_table([_stored_cells(r) for r in rows], hoist_product, STORED_FILL_COLUMNS))
 
 
 class CredentialOut(BaseModel):

@@ -28,7 +28,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         '{"url","key","secret","passphrase"} once listening.',
     )
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=0, help="0 picks a free port (default)")
+    parser.add_argument("--port", type=int, default=None,
+                        help="0 picks a free port (default; with --key-file, the port kept there)")
     parser.add_argument("--fills", type=int, default=10_000, help="fills in the synthetic history")
     parser.add_argument("--products", type=_products, default=list(DEFAULT_PRODUCTS),
                         help="comma-separated online products (a delisted one is always added)")
@@ -66,7 +67,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"trade_tracker.sim: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:  # cannot listen (port taken): network (4), as `trade-tracker sim` says it
-        print(f"trade_tracker.sim: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        print(f"trade_tracker.sim: cannot listen on {args.host}:{args.port or 0}: {exc.strerror or exc}",
+              file=sys.stderr)
         return 4
 
 

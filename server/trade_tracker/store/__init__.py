@@ -1,7 +1,7 @@
 """The SQLite trade store: the connection and its transactions (``connection``), the schema (``migrations``),
-the fill queries' arguments and cursors (``fills``), sync runs (``sync_runs``) and discovery state
-(``discovery_state``). Every SQL statement of the project lives here, except the analytics cache's own
-derived tables (``analytics/cache.py``).
+the fill queries' arguments and cursors (``fills``), sync runs (``sync_runs``), discovery state
+(``discovery_state``) and what a credential label holds (``label_history``). Every SQL statement of the
+project lives here, except the analytics cache's own derived tables (``analytics/cache.py``).
 
 The package re-exports its modules' public names lazily (PEP 562): importing one of them loads only the
 module that defines it, so importing one light module never pulls in the rest.
@@ -58,15 +58,17 @@ _EXPORTS = {
     "time_bound": "filters",
     "time_window": "filters",
     "upsert_rows": "fills",
+    "LabelHistory": "label_history",
+    "label_profile": "label_history",
 }
 __all__ = ["BUSY_TIMEOUT_MS", "DISCOVERY_SCHEMA", "FILL_COLUMNS", "FILL_KEY", "HEARTBEAT_SECONDS", "INTERRUPTED_ERROR",
            "KEEP_RUNS", "MAX_QUERY_LIMIT", "MIGRATIONS", "STALE_AFTER_SECONDS", "SYNC_RUNS_SQL", "DiscoveryState",
-           "FillQueries", "FillRow", "Outcome", "PageCounts", "RunRecorder", "StoredRange", "SyncRun", "SyncState",
-           "SyncStateQueries", "TradeStore", "UnsettledSummary", "add_discovered", "decode_cursor",
-           "discovered_products", "encode_cursor", "fill_filter_sql", "latest_runs", "m001_fills", "m002_credentials",
-           "m003_sync_state", "m004_fill_query_indexes", "m005_analytics_cache", "m006_fills_key_with_label",
-           "m007_discovery_state", "m008_sync_runs", "migration", "pid_alive", "save_discovery_run", "stored_ranges",
-           "time_bound", "time_window", "upsert_rows"]
+           "FillQueries", "FillRow", "LabelHistory", "Outcome", "PageCounts", "RunRecorder", "StoredRange", "SyncRun",
+           "SyncState", "SyncStateQueries", "TradeStore", "UnsettledSummary", "add_discovered", "decode_cursor",
+           "discovered_products", "encode_cursor", "fill_filter_sql", "label_profile", "latest_runs", "m001_fills",
+           "m002_credentials", "m003_sync_state", "m004_fill_query_indexes", "m005_analytics_cache",
+           "m006_fills_key_with_label", "m007_discovery_state", "m008_sync_runs", "migration", "pid_alive",
+           "save_discovery_run", "stored_ranges", "time_bound", "time_window", "upsert_rows"]
 
 
 def __getattr__(name: str) -> Any:
@@ -102,6 +104,7 @@ if TYPE_CHECKING:
         upsert_rows,
     )
     from .filters import decode_cursor, encode_cursor, fill_filter_sql, time_bound, time_window
+    from .label_history import LabelHistory, label_profile
     from .migrations import (
         MIGRATIONS,
         m001_fills,

@@ -31,6 +31,7 @@ from pydantic import BaseModel
 
 from ..errors import TradeTrackerError
 from ..formats import utc_now
+from ..sync.results import partial_result
 
 if TYPE_CHECKING:
     from ..sync.results import ProgressCallback, SyncProgress, SyncResult
@@ -170,6 +171,7 @@ class RunRecorder:
         self.full_history = full_history
         self.run_id: int | None = None
         self._last_beat = 0.0
+        self._latest: SyncProgress | None = None
 
     def start(self) -> int:
         now = utc_now()
@@ -206,29 +208,35 @@ class RunRecorder:
 
         try:
             result = await sync(report)
-        except (asyncio.CancelledError, KeyboardInterrupt):
-            self._finish_quietly("interrupted", error=INTERRUPTED_ERROR)
+        except (asyncio.CancelledError, KeyboardInterrupt) as exc:
+            self._finish_quietly("interrupted", error=INTERRUPTED_ERROR, result=partial_result(exc))
             raise
         except TradeTrackerError as exc:
-            self._finish_quietly("failed", error=str(exc))
+            self._finish_quietly("failed", error=str(exc), result=partial_result(exc))
             raise
         except Exception as exc:
-            self._finish_quietly("failed", error=f"unexpected {type(exc).__name__} (details in the server log)")
+            self._finish_quietly("failed", error=f"unexpected {type(exc).__name__} (details in the server log)",
+                                 result=partial_result(exc))
             raise
         errors = [f"{p.product_id}: {p.error}" for p in result.products if p.error]
         outcome: Outcome = "cancelled" if result.cancelled else "failed" if result.failed else "completed"
         self.finish(outcome, result=result, error="; ".join(errors) or None)
         return result
 
-    def _finish_quietly(self, outcome: Outcome, *, error: str) -> None:
-        """Record the end while an exception is on its way: a store error here must not replace it."""
+    def _finish_quietly(self, outcome: Outcome, *, error: str, result: SyncResult | None) -> None:
+        """Record the end while an exception is on its way: a store error here must not replace it.
+
+        ``result``: the sync's partial result (what it stored before the exception), so the row's
+        counts are the truth, not those of the last throttled heartbeat.
+        """
         try:
-            self.finish(outcome, error=error)
+            self.finish(outcome, error=error, result=result)
         except TradeTrackerError as exc:
             log.warning("could not record the end of sync run %s: %s", self.run_id, exc)
 
     def progress(self, p: SyncProgress) -> None:
         """Touch the row with the run's progress, at most every HEARTBEAT_SECONDS (a write costs a commit)."""
+        self._latest = p
         if self.run_id is None or time.monotonic() - self._last_beat < HEARTBEAT_SECONDS:
             return
         self._last_beat = time.monotonic()
@@ -253,6 +261,9 @@ class RunRecorder:
                 seconds=result.seconds,
                 products=json.dumps([p.model_dump(mode="json") for p in result.products]),
             )
+        elif self._latest is not None:  # no result at all: the newest progress seen, not the last heartbeat's
+            values.update(products_total=self._latest.products_total, products_done=self._latest.products_done,
+                          fills_seen=self._latest.fills_total)
         assignments = ", ".join(f"{k} = ?" for k in values)
         with self.store.write("recording the end of a sync") as conn:
             conn.execute(f"UPDATE sync_runs SET {assignments} WHERE run_id = ?", (*values.values(), self.run_id))

@@ -39,6 +39,7 @@ _EXPORTS = {
     "history_start": "estimate",
     "partial_result": "results",
     "say_duration": "estimate",
+    "stop_reason": "engine",
     "sync_fills": "engine",
     "sync_status": "status",
 }
@@ -46,7 +47,8 @@ __all__ = ["CLIENT_REQUESTS_PER_SECOND", "FILLS_PER_REQUEST", "LIMIT_REQUESTS_PE
            "NOTHING_STORED", "DiscoveryResult", "Estimate", "Estimator", "JobOut", "JobProgress", "JobStatus",
            "LabelStatus", "Phase", "ProductStatus", "ProductSyncResult", "ProgressCallback", "RunOut", "SyncJob",
            "SyncJobs", "SyncProgress", "SyncResult", "SyncRunner", "SyncStatusOut", "empty_store_hint", "history_start",
-           "partial_result", "say_duration", "sync_fills", "sync_status"]
+           "partial_result", "say_duration", "stop_reason", "sync_fills",
+           "sync_status"]
 
 
 def __getattr__(name: str) -> Any:
@@ -63,7 +65,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from .engine import sync_fills
+    from .engine import stop_reason, sync_fills
     from .estimate import (
         CLIENT_REQUESTS_PER_SECOND,
         FILLS_PER_REQUEST,

@@ -18,7 +18,7 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from ..errors import BadRequest, InvalidArgument, NotFound
+from ..errors import BadRequest, InvalidArgument, NotFound, TradeTrackerError
 from ..formats import check_product_id
 from ..store.connection import TradeStore
 from ..venues.coinbase_exchange.discovery import discover_products
@@ -29,7 +29,7 @@ from .results import Phase, ProgressCallback, SyncProgress, SyncResult
 if TYPE_CHECKING:
     from ..venues.coinbase_exchange.client import CoinbaseClient
 
-__all__ = ["sync_fills"]
+__all__ = ["stop_reason", "sync_fills"]
 
 
 async def sync_fills(
@@ -68,12 +68,22 @@ async def sync_fills(
         else:
             products = list(dict.fromkeys(check_product_id(p) for p in product_ids))
         await _sync_products(store, client, label, products, result, full_history, progress, cancel, limit)
-    except Exception as exc:
+    except BaseException as exc:  # a task cancellation too: its run record keeps the partial counts
         if not isinstance(exc, InvalidArgument):
+            if isinstance(exc, Exception):
+                result.stopped_by = stop_reason(exc)
             _finish(result, client, sent, started)
             exc.sync_result = result  # type: ignore[attr-defined]  # read by partial_result()
         raise
     return _finish(result, client, sent, started)
+
+
+def stop_reason(exc: BaseException) -> str:
+    """Why an error stopped a sync, in one secret-free sentence: our errors' own messages (secret-free by
+    contract), anything else only its type (details go to the log)."""
+    if isinstance(exc, TradeTrackerError):
+        return str(exc)
+    return f"unexpected {type(exc).__name__} (details in the log)"
 
 
 async def _sync_products(
@@ -131,7 +141,8 @@ def _finish(result: SyncResult, client: CoinbaseClient, sent: int, started: floa
         result.updated += p.updated
         result.unchanged += p.unchanged
         result.pages += p.pages
-    result.failed = bool(result.products) and all(p.error is not None for p in result.products)
+    every_product_failed = bool(result.products) and all(p.error is not None for p in result.products)
+    result.failed = result.stopped_by is not None or every_product_failed
     result.requests = client.requests_sent - sent
     result.seconds = round(time.monotonic() - started, 3)
     return result

@@ -256,9 +256,13 @@ class SyncJobs:
     async def cancel(self, label: str | None, wait_seconds: float = 10.0) -> tuple[str, SyncJob | None]:
         """Ask the label's running job to stop after its current page; wait up to ``wait_seconds`` for it.
 
-        Returns the label meant and its job, or None when no job runs for it (nothing to stop).
+        Returns the label meant and its job, or None when no job runs for it (nothing to stop). Without
+        ``label``, the one job running when there is exactly one (whatever the default credential is).
         """
-        resolved = label if label is not None and label in self._running else self._resolve(label)
+        if label is None and len(self._running) == 1:
+            resolved = next(iter(self._running))
+        else:
+            resolved = label if label is not None and label in self._running else self._resolve(label)
         job = self._running.get(resolved)
         if job is None:
             return resolved, None

@@ -56,6 +56,8 @@ class ProductSyncResult(BaseModel):
     ``after=<trade_id>`` (an unfinished backward walk resumed) or ``before=<trade_id>``
     (an incremental walk, from the high-water mark or from just below an unsettled fill).
     ``error``: set when the exchange refused this product (unknown product, bad request).
+    ``resettle_pages``: of ``pages``, those re-read to catch unsettled fills settling (or being
+    corrected): why a sync with nothing new can cost more than one request per product.
     """
 
     product_id: str
@@ -63,6 +65,7 @@ class ProductSyncResult(BaseModel):
     updated: int = 0
     unchanged: int = 0
     pages: int = 0
+    resettle_pages: int = 0
     requests: int = 0
     seconds: float = 0.0
     complete: bool = False
@@ -73,10 +76,12 @@ class ProductSyncResult(BaseModel):
 class SyncResult(BaseModel):
     """What a sync did: per product, and totals.
 
-    ``failed``: every requested product failed (each has its ``error``), so nothing of the sync
-    worked: the CLI exits non-zero and the MCP tool answers ``isError``. A partial failure
-    (some products failed, others synced) is not ``failed``. ``discovery``: how the products
-    were chosen, when no product list was given (see ``discovery.py``).
+    ``failed``: the sync did not do what was asked: every requested product failed (each has its
+    ``error``), or an error stopped it (``stopped_by``, our own secret-free message; this result is
+    then the :func:`partial_result` of what was stored up to it). The CLI exits non-zero and the
+    MCP tool answers ``isError``. A partial failure (some products refused, the others synced to
+    the end) is not ``failed``; neither is a cancellation (``cancelled``). ``discovery``: how the
+    products were chosen, when no product list was given (see ``discovery.py``).
     """
 
     label: str
@@ -89,6 +94,7 @@ class SyncResult(BaseModel):
     seconds: float = 0.0
     cancelled: bool = False
     failed: bool = False
+    stopped_by: str | None = None
     discovery: DiscoveryResult | None = None
 
 

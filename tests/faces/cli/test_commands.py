@@ -395,8 +395,8 @@ def test_damaged_store_is_a_data_error(isolated_env: Path) -> None:
 def test_home_option_overrides_the_environment(tmp_path: Path, isolated_env: Path) -> None:
     other = tmp_path / "elsewhere"
     data = out_json(run("--home", str(other), "trades"))
-    assert data == {"count": 0, "product_id": None, "columns": data["columns"], "rows": [], "next_cursor": None,
-                    "hint": None}
+    assert data == {"count": 0, "product_id": None, "label": None, "columns": data["columns"], "rows": [],
+                    "next_cursor": None, "hint": "nothing stored yet: run sync_fills"}
     assert (other / "trades.db").is_file()
     assert not (isolated_env / "trades.db").exists()
 
@@ -551,6 +551,33 @@ async def test_progress_bar_labels_its_estimate() -> None:
     assert "ETH-USD: 10000 fills, about 2 h 10 min left at 10 req/s" in text
 
 
+async def test_progress_estimate_shrinks_as_the_sync_moves_on() -> None:
+    """Time spent on the current product counts against the estimate: on the last product it falls to ~0."""
+    from types import SimpleNamespace
+
+    from trade_tracker.faces.cli.progress import estimate_text
+
+    now = [0.0]
+    bar = SyncProgressBar(_Tty(), clock=lambda: now[0])
+    bar.enabled = True
+    # 2 products of 1000 fills each, 100 s per product (1 page/s): the fills move toward the total.
+    seen = []
+    for second in range(0, 201, 20):
+        now[0] = float(second)
+        done = 1 if second >= 100 else 0
+        fills = 1000 * done + 10 * (second - 100 * done)
+        step = SimpleNamespace(product_id="ETH-USD" if done else "BTC-USD", pages=second - 100 * done, fills=fills,
+                               products_done=min(done, 1), products_total=2)
+        await bar(step)
+        seen.append(bar.describe(step))
+    bar.close()
+    with_estimate = [s for s in seen if s and "left" in s]
+    assert with_estimate[0].startswith("ETH-USD: 1000 fills, about 2 min left")  # 100 s at the 1st's end
+    assert with_estimate[-1].startswith("ETH-USD: 2000 fills, about 5 s left")  # not "about 3 min" (200 s so far)
+    lefts = [estimate_text(SimpleNamespace(products_done=1, products_total=2), t, t, 100.0) for t in (100, 150, 199)]
+    assert lefts == ["about 2 min left at 1.0 req/s", "about 50 s left at 1.0 req/s", "about 5 s left at 1.0 req/s"]
+
+
 def test_say_duration() -> None:
     from trade_tracker.faces.cli.progress import say_duration
 
@@ -593,8 +620,9 @@ def test_trades_filters_and_pages(synced: RunningSim) -> None:
     assert data["count"] == 7 and data["next_cursor"]
     # stable columns for scripts: product_id stays in every row even when all rows share one product
     assert cols == ["trade_id", "product_id", "side", "price", "size", "fee", "created_at", "liquidity",
-                    "settled", "order_id"]
+                    "settled", "order_id", "label"]
     assert {r[cols.index("product_id")] for r in data["rows"]} == {"BTC-USD"} and data["product_id"] is None
+    assert {r[cols.index("label")] for r in data["rows"]} == {"env"} and data["label"] is None
     assert {r[cols.index("side")] for r in data["rows"]} == {"buy"}
     assert all(DECIMAL.match(r[cols.index("price")]) for r in data["rows"])
     nxt = out_json(run("trades", "--product-id", "BTC-USD", "--side", "buy", "--limit", "7",
@@ -613,7 +641,8 @@ def test_list_verbs_print_a_table_on_a_terminal_and_json_when_piped(
     lines = table.stdout.splitlines()
     assert lines[0] == "count: 3" and lines[1].startswith("next_cursor: ")
     header = lines[3].split()
-    assert header == ["trade_id", "product_id", "side", "price", "size", "fee", "created_at", "liquidity", "settled"]
+    assert header == ["trade_id", "product_id", "side", "price", "size", "fee", "created_at", "liquidity", "settled",
+                      "label"]
     cols = piped["columns"]
     for row, line in zip(piped["rows"], lines[5:], strict=True):  # the exact text of every cell
         assert line.split() == [str(row[cols.index(c)]) if c != "settled" else ("yes" if row[cols.index(c)] else "no")
@@ -763,3 +792,57 @@ def test_sync_stopped_by_an_error_still_prints_what_was_stored(env_credential: R
     data = json.loads(result.stdout)
     assert data["products"][0]["product_id"] == "BTC-USD" and data["products"][0]["error"]
     assert result.stderr.startswith("error:") and len(result.stderr.strip().splitlines()) == 1
+    # the printed result itself says it stopped, and why (the same message as on stderr)
+    assert data["failed"] is True and data["stopped_by"] and data["stopped_by"] in result.stderr
+
+
+def test_sync_stopped_at_discovery_says_so_in_its_result(env_credential: RunningSim) -> None:
+    env_credential.exchange.fail_next(401, 1, path="/orders")
+    try:
+        result = run("sync-fills")
+    finally:
+        env_credential.exchange.faults.clear()
+    assert result.exit_code == ExitCode.AUTH, result.stderr
+    data = json.loads(result.stdout)
+    assert data["products"] == [] and data["failed"] is True and data["requests"] >= 1
+    assert data["stopped_by"] and data["stopped_by"] in result.stderr
+
+
+def test_the_error_boundary_unwraps_an_exception_group_holding_our_error(capsys: pytest.CaptureFixture[str]) -> None:
+    from trade_tracker.errors import StoreError
+    from trade_tracker.faces.cli.output import report_error
+
+    wrapped = BaseExceptionGroup("task group", [BaseExceptionGroup("inner", [StoreError("run chmod 600 x")])])
+    code = report_error(wrapped)
+    assert capsys.readouterr().err.strip() == "error: run chmod 600 x"
+    assert code == exit_code_for(StoreError("x"))
+    mixed = ExceptionGroup("two", [RuntimeError("boom"), StoreError("ours")])
+    assert report_error(mixed) == exit_code_for(StoreError("x"))
+    assert "error: ours" in capsys.readouterr().err
+
+
+def test_trades_json_always_has_a_label_column(isolated_env: Path) -> None:
+    """Both sides of one trade (two labels) read as two rows that say whose they are; columns never move."""
+    from fill_rows import row
+    from trade_tracker.store import TradeStore
+
+    with TradeStore(isolated_env / "trades.db") as store:
+        store.upsert_fills([row(7, label="alice")])
+    one = out_json(run("--format", "json", "trades"))
+    assert one["label"] is None and one["columns"][-1] == "label" and one["rows"][0][-1] == "alice"
+    assert one["hint"] is None
+    with TradeStore(isolated_env / "trades.db") as store:
+        store.upsert_fills([row(7, label="bob", side="sell")])
+    both = out_json(run("--format", "json", "trades"))
+    assert both["columns"] == one["columns"]
+    assert sorted(r[-1] for r in both["rows"]) == ["alice", "bob"]
+    assert out_json(run("--format", "json", "trades", "--label", "nobody"))["hint"] == (
+        "nothing stored yet: run sync_fills (no fills are stored for label 'nobody')")
+
+
+def test_sync_status_takes_format_after_the_verb_like_other_verbs(isolated_env: Path) -> None:
+    data = out_json(run("sync-status", "--format", "json"))
+    assert data["hint"].startswith("nothing stored yet")
+    table = run("sync-status", "--format", "table")
+    assert table.exit_code == 0 and not table.stdout.lstrip().startswith("{") and "nothing stored yet" in table.stdout
+    assert_error(run("sync-status", "--label", "has space"), ExitCode.USAGE, "a label must be")

@@ -358,3 +358,97 @@ def test_a_key_goes_only_where_it_was_verified_and_rebind_moves_it(
     assert stored(home).info("main").base_url == other
     assert_clean(refused, creds)
     assert_clean(moved, creds)
+
+
+# ---- one label, one account: a key for another exchange or profile never lands on a label's history ----
+
+def _holds_a_fill(home: Path, profile: str = "prof-A") -> None:
+    """Give label main one stored fill of ``profile`` and its sync state, as a sync would."""
+    store = TradeStore(load_settings().db_path)
+    row = ("BTC-USD", 7, "o-1", "buy", "100.00", "0.5", "0.10", "50.00", "T", 1,
+           "2026-01-02T10:00:00.000000Z", profile, "u-1", "USD", "spot", "main")
+    store.commit_page("main", "BTC-USD", [row], lambda s: None)
+    store.record_run("main", "BTC-USD", inserted=1, updated=0, pages=1, complete=True)
+
+
+def _accounts(profile: str) -> list[dict[str, str]]:
+    return [{**ACCOUNTS[0], "profile_id": profile}]
+
+
+def test_replace_with_another_exchanges_key_is_refused_before_the_key_is_sent(
+    home: Path, creds: tuple[str, str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _stored_main(home, creds)
+    _holds_a_fill(home)
+    other = "https://production.example"
+    monkeypatch.setenv("EX_BASE_URL", other)
+    new = _new_creds()
+    with respx.mock(assert_all_called=False) as mock:
+        route = mock.get(f"{other}/accounts").respond(200, json=_accounts("prof-B"))
+        refused = run("add", "--label", "main", "--replace", stdin="\n".join(new) + "\n")
+    assert refused.exit_code == 3 and refused.stdout == ""
+    assert not route.called  # the new key never went to the new URL
+    assert "1 stored fill" in refused.stderr and BASE in refused.stderr and other in refused.stderr
+    assert "--label=NEW" in refused.stderr
+    assert_clean(refused, new)
+    info = stored(home).info("main")
+    assert stored(home).get_stamped("main", rebind=True)[0].key == creds[0] and info.base_url == BASE
+    with TradeStore(load_settings().db_path).reading() as conn:
+        assert conn.execute("SELECT COUNT(*) FROM fills WHERE label = 'main'").fetchone()[0] == 1
+
+
+def test_replace_with_another_profiles_key_is_refused_and_a_rotation_still_works(
+    home: Path, creds: tuple[str, str, str]
+) -> None:
+    _stored_main(home, creds)
+    _holds_a_fill(home, "prof-A")
+    with respx.mock() as mock:
+        mock.get(f"{BASE}/accounts").respond(200, json=_accounts("prof-B"))
+        refused = run("add", "--label", "main", "--replace", stdin="\n".join(_new_creds()) + "\n")
+    assert refused.exit_code == 3 and "prof-A" in refused.stderr and "prof-B" in refused.stderr
+    assert stored(home).get("main").key == creds[0]
+
+    rotated = _new_creds()
+    with respx.mock() as mock:
+        mock.get(f"{BASE}/accounts").respond(200, json=_accounts("prof-A"))
+        result = run("add", "--label", "main", "--replace", stdin="\n".join(rotated) + "\n")
+    assert result.exit_code == 0, result.stderr
+    assert stored(home).get("main").key == rotated[0]
+
+
+def test_removed_then_added_with_another_profiles_key_is_refused(home: Path, creds: tuple[str, str, str]) -> None:
+    _stored_main(home, creds)
+    _holds_a_fill(home, "prof-A")
+    assert run("remove", "--label", "main").exit_code == 0
+    with respx.mock() as mock:
+        mock.get(f"{BASE}/accounts").respond(200, json=_accounts("prof-B"))
+        refused = run("add", "--label", "main", stdin="\n".join(_new_creds()) + "\n")
+    assert refused.exit_code == 3 and "prof-B" in refused.stderr
+    assert [i.label for i in stored(home).list()] == []
+
+
+def test_rebind_of_a_label_with_history_is_refused(
+    home: Path, creds: tuple[str, str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _stored_main(home, creds)
+    _holds_a_fill(home)
+    other = "https://production.example"
+    monkeypatch.setenv("EX_BASE_URL", other)
+    with respx.mock(assert_all_called=False) as mock:
+        route = mock.get(f"{other}/accounts").respond(200, json=_accounts("prof-A"))
+        refused = run("verify", "--label", "main", "--rebind")
+    assert refused.exit_code == 3 and "re-bind" in refused.stderr and "1 stored fill" in refused.stderr
+    assert not route.called
+    assert stored(home).info("main").base_url == BASE
+
+
+def test_list_table_leaves_out_the_permissions_basis_and_json_keeps_it(home: Path, creds: tuple[str, str, str]) -> None:
+    with respx.mock() as mock:
+        mock.get(f"{BASE}/accounts").respond(200, json=ACCOUNTS)
+        assert run("add", "--label", "main", stdin="\n".join(creds) + "\n").exit_code == 0
+    table = run("list", "--format", "table")
+    assert table.exit_code == 0, table.stderr
+    assert "view=yes" in table.stdout and "basis" not in table.stdout and "GET /accounts" not in table.stdout
+    assert max(len(line) for line in table.stdout.splitlines()) < 210  # ~420 with the basis in it
+    rows = json.loads(run("list", "--format", "json").stdout)
+    assert rows[0]["permissions"]["basis"].startswith("GET /accounts answered 200")

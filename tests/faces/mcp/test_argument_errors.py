@@ -59,6 +59,9 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
     ("store_credential", {"label": "has space"}, LABEL.format("has space")),
     ("export_trades", {"since": "soon"}, f"since {DATE}"),
     ("export_trades", {"summary": True, "group_by": "week"}, "group_by must be one of: product, month, day."),
+    ("sync_fills", {"wait_seconds": 99}, "wait_seconds must be a number from 0 to 50."),
+    ("sync_fills", {"wait_seconds": -1}, "wait_seconds must be a number from 0 to 50."),
+    ("sync_fills", {"wait_seconds": "soon"}, "wait_seconds must be a number from 0 to 50."),
 ]
 
 FORBIDDEN = ("pydantic", "type=", "https://errors.pydantic.dev", "Input should be", "input_value", "Arguments\n")

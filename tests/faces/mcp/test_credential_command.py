@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import shlex
 import subprocess
@@ -113,3 +114,32 @@ def test_python_dash_m_is_the_last_resort(monkeypatch: pytest.MonkeyPatch, tmp_p
     monkeypatch.setattr(sys, "executable", str(tmp_path / "bin" / "python3"))
     monkeypatch.setenv("PATH", str(tmp_path))
     assert trade_tracker_executable() == [str(tmp_path / "bin" / "python3"), "-m", "trade_tracker"]
+
+
+def test_the_command_for_a_label_that_holds_a_key_replaces_it(isolated_env: Path) -> None:
+    settings = load_settings(ex_base_url="http://127.0.0.1:9", trade_tracker_home=isolated_env)
+    argv = shlex.split(setup_command(settings, "main", replace=True))
+    assert argv[-3:] == ["add", "--label=main", "--replace"]
+    assert "--replace" not in setup_command(settings, "main")
+
+
+async def test_store_credential_for_a_stored_label_names_the_complete_replace_command(
+    isolated_env: Path,
+) -> None:
+    from trade_tracker.credentials import CredentialService
+    from trade_tracker.store import TradeStore
+
+    settings = load_settings(ex_base_url="http://127.0.0.1:9", trade_tracker_home=isolated_env / "data")
+    tracker = TradeTracker.open(settings, rate_limits=RateLimits.disabled())
+    try:
+        with TradeStore(settings.db_path) as store:
+            secret = base64.b64encode(os.urandom(64)).decode()
+            await CredentialService(store, settings).add("main", "0" * 32, secret, "pp", verify=False)
+        server = build_server(settings, tracker=tracker)
+        async with Client(server, mode="legacy") as c:
+            answer = await c.call_tool("store_credential", {"label": "main"})
+        text = _text(answer)
+        assert answer.is_error
+        assert setup_command(settings, "main", replace=True) in text and "--home" in text
+    finally:
+        await tracker.aclose()

@@ -256,3 +256,38 @@ def test_1100_idle_sockets_do_not_starve_the_http_transport(tmp_path: Path) -> N
         assert server_fds == -1 or server_fds < 400, f"the server holds {server_fds} descriptors"
     finally:
         _stop(proc)
+
+
+# -- a store the CLI refuses stops `serve` the same way, before any transport starts -------------------
+
+
+@pytest.mark.parametrize("transport", ["stdio", "http"])
+def test_serve_refuses_a_readable_store_with_the_cli_message(tmp_path: Path, transport: str) -> None:
+    from trade_tracker.store import TradeStore
+
+    home = tmp_path / "home"
+    home.mkdir(mode=0o700)
+    TradeStore(home / "trades.db").close()
+    (home / "trades.db").chmod(0o644)
+    env = {**os.environ, "TRADE_TRACKER_HOME": str(home)}
+    env.pop("TRADE_TRACKER_HTTP_TOKEN", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "trade_tracker", "serve", "--transport", transport, "--port", "0"],
+        stdin=subprocess.DEVNULL, capture_output=True, env=env, timeout=60,
+    )
+    err = done.stderr.decode()
+    assert done.returncode == 5, err
+    assert err.startswith("error: ") and "chmod 600" in err, err
+    assert "ExceptionGroup" not in err and "Traceback" not in err and "MCP endpoint" not in err
+    assert done.stdout == b""
+
+
+def test_a_short_http_token_does_not_stop_stdio_which_never_uses_it(tmp_path: Path) -> None:
+    """stdio starts (and ends at EOF on stdin) with a bad TRADE_TRACKER_HTTP_TOKEN; http refuses it (above)."""
+    home = tmp_path / "home"
+    home.mkdir(mode=0o700)
+    env = {**os.environ, "TRADE_TRACKER_HOME": str(home), "TRADE_TRACKER_HTTP_TOKEN": "too-short"}
+    done = subprocess.run([sys.executable, "-m", "trade_tracker", "serve"], stdin=subprocess.DEVNULL,
+                          capture_output=True, env=env, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert b"TRADE_TRACKER_HTTP_TOKEN" not in done.stderr

@@ -478,3 +478,21 @@ async def test_store_tools_without_label_read_every_label(server: Any, settings:
         assert "all labels" in tools[name]["inputSchema"]["properties"]["label"]["anyOf"][0]["description"]
     assert {"group_by", "method"} <= set(tools["export_trades"]["inputSchema"]["properties"])
 
+
+
+async def test_query_trades_says_whose_each_fill_is(isolated_env: Path) -> None:
+    """One label: hoisted like product_id (fewer tokens); two labels: a column, so both sides differ."""
+    from fill_rows import row
+
+    with TradeStore(isolated_env / "trades.db") as store:
+        store.upsert_fills([row(7, label="alice")])
+    server = build_server(load_settings(trade_tracker_home=isolated_env))
+    async with Client(server) as c:
+        one = (await c.call_tool("query_trades", {})).structured_content
+        assert one["label"] == "alice" and "label" not in one["columns"]
+        with TradeStore(isolated_env / "trades.db") as store:
+            store.upsert_fills([row(7, label="bob", side="sell")])
+        both = (await c.call_tool("query_trades", {})).structured_content
+    assert both["label"] is None and both["product_id"] == "BTC-USD"
+    at = both["columns"].index("label")
+    assert sorted(r[at] for r in both["rows"]) == ["alice", "bob"]

@@ -3,33 +3,21 @@ the simulator as the exchange. sync_fills sends progress notifications; query_tr
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from mcp import Client, ClientSession, StdioServerParameters, stdio_client
 
+from sim_fixtures import cli_command, server_env_for
 from trade_tracker.sim import RunningSim
 
-
-def _cli() -> list[str]:
-    exe = shutil.which("trade-tracker", path=str(Path(sys.executable).parent))
-    return [exe] if exe else [sys.executable, "-m", "trade_tracker"]
+_cli = cli_command
 
 
 @pytest.fixture
 def server_env(sim: RunningSim, isolated_env: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("EX_", "FIELD_ENCRYPTION"))}
-    env.update(EX_BASE_URL=sim.url, TRADE_TRACKER_HOME=str(isolated_env))
-    c = sim.credential
-    added = subprocess.run([*_cli(), "credentials", "add", "--label", "cli"], env=env, text=True,
-                           input=f"{c.key}\n{c.secret}\n{c.passphrase}\n", capture_output=True, timeout=60)
-    assert added.returncode == 0, added.stderr
-    assert c.secret not in added.stdout + added.stderr and c.passphrase not in added.stdout + added.stderr
-    return env
+    return server_env_for(sim, isolated_env)
 
 
 def _params(env: dict[str, str]) -> StdioServerParameters:

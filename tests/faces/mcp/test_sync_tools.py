@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import signal
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -19,6 +16,7 @@ from typing import Any
 import pytest
 from mcp import Client, ClientSession, StdioServerParameters, stdio_client
 
+from sim_fixtures import cli_command, server_env_for
 from trade_tracker.app import TradeTracker
 from trade_tracker.config import load_settings
 from trade_tracker.credentials.service import CredentialService
@@ -170,9 +168,7 @@ def test_the_sync_tools_are_annotated_truthfully() -> None:
 # -- end to end over stdio, rate limits on ----------------------------------------------------------
 
 
-def _cli() -> list[str]:
-    exe = shutil.which("trade-tracker", path=str(Path(sys.executable).parent))
-    return [exe] if exe else [sys.executable, "-m", "trade_tracker"]
+_cli = cli_command
 
 
 def _sim_rows(sim: RunningSim) -> list[tuple[Any, ...]]:
@@ -224,12 +220,7 @@ async def test_a_long_sync_over_stdio_runs_as_a_job(sim_factory: Callable[..., R
         return original(**kw)
 
     sim.exchange.fills_page = counted  # type: ignore[method-assign]
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("EX_", "FIELD_ENCRYPTION"))}
-    env.update(EX_BASE_URL=sim.url, TRADE_TRACKER_HOME=str(isolated_env))
-    c = sim.credential
-    added = subprocess.run([*_cli(), "credentials", "add", "--label", "cli"], env=env, text=True,
-                           input=f"{c.key}\n{c.secret}\n{c.passphrase}\n", capture_output=True, timeout=60)
-    assert added.returncode == 0, added.stderr
+    env = server_env_for(sim, isolated_env)
     cmd = _cli()
     params = StdioServerParameters(command=cmd[0], args=[*cmd[1:], "serve"], env=env)
     products = {"product_ids": ["BTC-USD", "ETH-USD"]}

@@ -18,7 +18,7 @@ from .progress import SyncProgressBar
 if TYPE_CHECKING:
     from trade_tracker.app import TradeTracker
 
-from .options import ORDER_STATUSES, check_product, format_option, label_option, store_filters
+from .options import ORDER_STATUSES, check_label_option, check_product, format_option, label_option, store_filters
 from .output import CliError, ExitCode, emit, run_app, say_error
 
 __all__ = ["COMMANDS"]
@@ -158,7 +158,9 @@ def sync_fills_cmd(label: str | None, product_ids: tuple[str, ...], full: bool) 
 
 
 @click.command("sync-status")
-@click.option("--label", metavar="LABEL", help="only this credential label (default: all)")
+@format_option
+@click.option("--label", metavar="LABEL", callback=check_label_option,
+              help="only this credential label (default: all)")
 def sync_status_cmd(label: str | None) -> None:
     """What is synced, per label and product (offline): running or idle, the last run and how it ended,
     fills stored and their dates, whether the whole history is stored. Same JSON as the sync_status tool."""
@@ -184,12 +186,17 @@ def trades(product_id: str | None, since: str | None, until: str | None, label: 
     """
     from ..shapes import TradesOut
 
-    async def job(app: TradeTracker) -> tuple[list[Any], str | None]:
-        return app.store.query_fills(product_id=product_id, side=side, since=since, until=until, label=label,
-                                     limit=limit, cursor=cursor)
+    async def job(app: TradeTracker) -> TradesOut:
+        from trade_tracker.sync.status import empty_store_hint
 
-    rows, next_cursor = run_app(job)
-    emit(TradesOut.of(rows, next_cursor, hoist_product=False), table=True, hide=("order_id",))
+        rows, next_cursor = app.store.query_fills(product_id=product_id, side=side, since=since, until=until,
+                                                  label=label, limit=limit, cursor=cursor)
+        out = TradesOut.of(rows, next_cursor, hoist_product=False)
+        if not rows and cursor is None:  # as the MCP tool: say why an empty answer is empty
+            out.hint = empty_store_hint(app.store, label)
+        return out
+
+    emit(run_app(job), table=True, hide=("order_id",))
 
 
 @click.command()
@@ -263,7 +270,8 @@ def serve(transport: str, host: str, port: int, allow_remote: bool) -> None:
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True, help="0: a free port")
+@click.option("--port", type=click.IntRange(0, 65535), default=None,
+              help="0: a free port (the default; with --key-file, the port kept there)")
 @click.option("--fills", type=click.IntRange(min=0), default=10_000, show_default=True, help="fills in the history")
 @click.option("--products", default="BTC-USD,ETH-USD,SOL-USD", show_default=True, metavar="A,B,C",
               help="online products (a delisted one is always added)")
@@ -279,7 +287,7 @@ def serve(transport: str, host: str, port: int, allow_remote: bool) -> None:
 @click.option("--allow-non-loopback", is_flag=True, help="allow a non-loopback --host")
 @click.option("--key-file", type=click.Path(dir_okay=False, path_type=Path), metavar="PATH",
               help="keep the demo key in PATH across restarts (created 0600 on first run)")
-def sim(host: str, port: int, fills: int, products: str, seed: str, rate_limits: str, fail_rate: float,
+def sim(host: str, port: int | None, fills: int, products: str, seed: str, rate_limits: str, fail_rate: float,
         latency_ms: float, auth_failure_status: str, clock_offset: float, allow_non_loopback: bool,
         key_file: Path | None) -> None:
     """Run the local Coinbase Exchange simulator until Ctrl-C.
@@ -298,7 +306,7 @@ def sim(host: str, port: int, fills: int, products: str, seed: str, rate_limits:
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     except OSError as exc:
-        raise CliError(f"cannot listen on {host}:{port}: {exc.strerror or exc}", ExitCode.NETWORK) from None
+        raise CliError(f"cannot listen on {host}:{port or 0}: {exc.strerror or exc}", ExitCode.NETWORK) from None
     sys.exit(code)
 
 

@@ -113,7 +113,11 @@ def add_cmd(label: str, no_verify: bool, replace: bool) -> None:
 def list_cmd() -> None:
     """List labels and fingerprints (never a secret)."""
     with _service() as service:
-        emit([_public(info) for info in service.list()], table=True)
+        rows = [_public(info) for info in service.list()]
+    # the table leaves out the permissions' basis (a paragraph that made rows ~260 chars wide); JSON keeps it
+    terse = [{**row, "permissions": {k: v for k, v in (row["permissions"] or {}).items() if k != "basis"}}
+             for row in rows]
+    emit(rows, table=True, table_data=terse)
 
 
 @credentials.command("verify")

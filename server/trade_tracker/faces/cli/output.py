@@ -86,6 +86,7 @@ def say_error(text: str) -> None:
 
 def report_error(exc: BaseException) -> int:
     """Print one line on stderr for ``exc`` and return the exit code (the one error boundary)."""
+    exc = _unwrap_group(exc)
     if isinstance(exc, click.exceptions.NoArgsIsHelpError):
         click.echo(exc.ctx.get_help())
         return ExitCode.OK
@@ -111,6 +112,26 @@ def report_error(exc: BaseException) -> int:
         traceback.print_exception(exc, file=sys.stderr)
     say_error(f"internal error: {type(exc).__name__}")
     return ExitCode.INTERNAL
+
+
+def _unwrap_group(exc: BaseException) -> BaseException:
+    """Our error inside anyio's task-group ``ExceptionGroup`` wrappers, so it reads as itself.
+
+    A group holding one of ours (or a single error) gives that one; any other group stays as is.
+    """
+    if not isinstance(exc, BaseExceptionGroup):
+        return exc
+    ours = exc.subgroup(lambda e: isinstance(e, TradeTrackerError))
+    group = ours if ours is not None else exc
+    while isinstance(group, BaseExceptionGroup) and len(group.exceptions) == 1:
+        group = group.exceptions[0]
+    if isinstance(group, BaseExceptionGroup):
+        return next((e for e in _leaves(group) if isinstance(e, TradeTrackerError)), exc)
+    return group
+
+
+def _leaves(group: BaseExceptionGroup[BaseException]) -> list[BaseException]:
+    return [leaf for e in group.exceptions for leaf in (_leaves(e) if isinstance(e, BaseExceptionGroup) else [e])]
 
 
 def _silence_stdout() -> None:
@@ -231,10 +252,11 @@ def _wants_table(state: CliState | None, table: bool) -> bool:
 
 
 def emit(data: Any, *, table: bool = False, hide: tuple[str, ...] = (),
-         columns: dict[str, list[str]] | None = None) -> None:
+         columns: dict[str, list[str]] | None = None, table_data: Any = None) -> None:
     """Print ``data`` on stdout: JSON, indented on a terminal (or --pretty), else one line; or, for a
     list-like verb (``table``) on a terminal or with ``--format table``, as plain-text tables (``hide``
-    and ``columns``: what the tables leave out or show, see ``cli_table``; the JSON keeps everything)."""
+    and ``columns``: what the tables leave out or show, see ``cli_table``; ``table_data``: a terse form
+    the table shows instead of ``data``; the JSON keeps everything)."""
     import json
 
     ctx = click.get_current_context(silent=True)
@@ -242,7 +264,8 @@ def emit(data: Any, *, table: bool = False, hide: tuple[str, ...] = (),
     if _wants_table(state, table):
         from .table import render_table
 
-        plain = json.loads(json.dumps(to_jsonable(data), default=_json_default))
+        shown = data if table_data is None else table_data
+        plain = json.loads(json.dumps(to_jsonable(shown), default=_json_default))
         click.echo(render_table(plain, columns=columns, hide=hide))
         return
     pretty = state.pretty if state is not None and state.pretty is not None else _stdout_is_tty()

@@ -5,7 +5,9 @@ says both: the time left, rounded the way a person would say it, and the request
 (the rate measured so far: the exchange allows ``/fills`` 10 requests/s, one page of 100 fills each).
 
 The time left is the progress's own ``seconds_left`` when the sync reports one; otherwise the time
-per finished product so far times the products left (no estimate until a product has finished).
+per finished product (measured when the last one finished) times the products left, less the time
+already spent on the current one (no estimate until a product has finished). Counting only finished
+work keeps the estimate shrinking as the sync moves on, down to 0 s on the last product.
 """
 
 from __future__ import annotations
@@ -37,15 +39,17 @@ def _rate(requests: int, elapsed: float) -> str | None:
     return f"{rate:.0f}" if rate >= 9.5 else f"{rate:.1f}"
 
 
-def estimate_text(progress: Any, elapsed: float, requests: int) -> str | None:
+def estimate_text(progress: Any, elapsed: float, requests: int, finished: float | None = None) -> str | None:
     """The labelled estimate for one progress report, or None when there is nothing to estimate yet.
 
-    ``elapsed``: seconds since the sync started; ``requests``: requests (pages) made so far.
+    ``elapsed``: seconds since the sync started; ``requests``: requests (pages) made so far;
+    ``finished``: seconds from the start to when the last finished product finished (default ``elapsed``).
     """
     left = getattr(progress, "seconds_left", None)
     done, total = int(progress.products_done), int(progress.products_total)
-    if left is None and 0 < done < total and elapsed > 0:
-        left = elapsed / done * (total - done)
+    finished = elapsed if finished is None else min(finished, elapsed)
+    if left is None and 0 < done < total and finished > 0:
+        left = max(finished / done * (total - done) - (elapsed - finished), 0.0)
     if left is None:
         return None
     rate = _rate(requests, elapsed)
@@ -58,7 +62,8 @@ class SyncProgressBar:
     Called (async) with each ``sync.SyncProgress``; the bar counts products, the text names the current
     one's fills and a labelled estimate, "about 3 min left at 10 req/s" (``cli_progress``): the rate is
     the one measured so far (one request per page), the time left the progress's own ``seconds_left``
-    when it has one, else the time per finished product so far times the products left.
+    when it has one, else the time per finished product times the products left, less the time spent
+    on the current one.
     """
 
     def __init__(self, file: Any = None, clock: Callable[[], float] | None = None) -> None:
@@ -70,12 +75,14 @@ class SyncProgressBar:
         self._clock = clock or time.monotonic
         self._started: float | None = None
         self._pages: dict[str, int] = {}
+        self._done = 0
+        self._finished: float | None = None  # seconds from the start to the last product's end
 
     def describe(self, p: Any) -> str | None:
         if p is None:
             return None
         elapsed = self._clock() - (self._started if self._started is not None else self._clock())
-        estimate = estimate_text(p, elapsed, sum(self._pages.values()))
+        estimate = estimate_text(p, elapsed, sum(self._pages.values()), self._finished)
         return f"{p.product_id}: {p.fills} fills" + (f", {estimate}" if estimate else "")
 
     async def __call__(self, p: Any) -> None:
@@ -84,6 +91,9 @@ class SyncProgressBar:
         if self._started is None:
             self._started = self._clock()
         self._pages[p.product_id] = int(p.pages)
+        if int(p.products_done) > self._done:
+            self._done = int(p.products_done)
+            self._finished = self._clock() - self._started
         if self._bar is None:
             # Narrow enough for an 80-column terminal: a wrapped bar cannot redraw itself in place.
             self._bar = click.progressbar(length=max(int(p.products_total), 1), label="sync", width=10,

@@ -56,15 +56,27 @@ def _choices(prop: Mapping[str, Any], error: Mapping[str, Any]) -> list[str]:
     return re.findall(r"'([^']*)'", str(error.get("ctx", {}).get("expected", "")))
 
 
-def _whole_number(name: str, prop: Mapping[str, Any]) -> str:
-    low, high = prop.get("minimum"), prop.get("maximum")
+def _bounded(name: str, prop: Mapping[str, Any], kind: str = "a whole number") -> str:
+    """``name`` must be ``kind`` (a whole number, a number) with the schema's bounds, if it has any."""
+    low, high = (_number(prop.get("minimum")), _number(prop.get("maximum")))
     if low is not None and high is not None:
-        return f"{name} must be a whole number from {low} to {high}"
+        return f"{name} must be {kind} from {low} to {high}"
     if low is not None:
-        return f"{name} must be a whole number of at least {low}"
+        return f"{name} must be {kind} of at least {low}"
     if high is not None:
-        return f"{name} must be a whole number of at most {high}"
-    return f"{name} must be a whole number"
+        return f"{name} must be {kind} of at most {high}"
+    return f"{name} must be {kind}"
+
+
+def _number(value: Any) -> str | None:
+    """``50.0`` → ``"50"``: a schema bound as a person writes it (None when there is no bound)."""
+    if value is None:
+        return None
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+
+
+def _whole_number(name: str, prop: Mapping[str, Any]) -> str:
+    return _bounded(name, prop)
 
 
 def _text_form(name: str, prop: Mapping[str, Any], formats: Mapping[str, str]) -> str:
@@ -86,6 +98,10 @@ def _problem(error: Mapping[str, Any], schema: Mapping[str, Any], formats: Mappi
     if kind.startswith("int_") or kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
         if prop.get("type") == "integer":
             return _whole_number(name, prop)
+    if kind.startswith("float_") or kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal",
+                                             "finite_number"):
+        if prop.get("type") == "number":
+            return _bounded(name, prop, "a number")
     if kind.startswith("bool_"):
         return f"{name} must be true or false"
     if kind == "list_type":

@@ -39,14 +39,15 @@ def trade_tracker_executable() -> list[str]:
     return [str(Path(sys.executable).absolute()), "-m", "trade_tracker"]
 
 
-def setup_command(settings: Settings, label: str) -> str:
-    """The shell command (POSIX quoting) that stores a credential under ``label`` for this server's setup."""
+def setup_command(settings: Settings, label: str, *, replace: bool = False) -> str:
+    """The shell command (POSIX quoting) that stores a credential under ``label`` for this server's setup;
+    ``replace`` (the label already holds a key): with ``--replace``, which swaps in the new key."""
     label = check_label(label)
     env = [f"EX_BASE_URL={shlex.quote(settings.ex_base_url)}"]
     if settings.use_keyring:
         env.append("TRADE_TRACKER_USE_KEYRING=true")
     argv = [*trade_tracker_executable(), "--home", str(settings.trade_tracker_home),
-            "credentials", "add", f"--label={label}"]
+            "credentials", "add", f"--label={label}", *(["--replace"] if replace else [])]
     return " ".join([*env, *(shlex.quote(part) for part in argv)])
 
 

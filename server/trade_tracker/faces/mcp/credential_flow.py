@@ -27,6 +27,7 @@ from mcp.shared.exceptions import NoBackChannelError, UrlElicitationRequiredErro
 from mcp.types import ElicitRequestURLParams
 
 from trade_tracker.credentials.models import VIEW_ONLY_WARNING
+from trade_tracker.errors import CredentialExists
 from trade_tracker.labels import check_label
 
 from ..shapes import StoreCredentialOut
@@ -107,6 +108,19 @@ def _from_outcome(label: str, outcome: PageOutcome, cli: str) -> StoreCredential
                                       f"or run `{cli}` in a terminal.")
 
 
+def _refuse_existing(tracker: TradeTracker, label: str) -> None:
+    """The page never replaces a key: for a label that holds one, name the complete ``--replace`` command."""
+    try:
+        tracker.credentials.check_new_label(label)
+    except CredentialExists:
+        cli = setup_command(tracker.settings, label, replace=True)
+        raise CredentialExists(
+            f"a credential labelled {label!r} is already stored and store_credential never replaces one; to replace "
+            f"its key, ask the user to run `{cli}` in a terminal, or call store_credential with another label. "
+            f"{setup_notes(tracker.settings)}".rstrip()
+        ) from None
+
+
 async def request_credential(ctx: Context, tracker: TradeTracker, label: str) -> StoreCredentialOut:
     """Run the out-of-band flow for ``label``; see the module docstring."""
     label = check_label(label)
@@ -120,8 +134,8 @@ async def request_credential(ctx: Context, tracker: TradeTracker, label: str) ->
         assert page.outcome is not None
         return _from_outcome(label, page.outcome, cli)
 
+    _refuse_existing(tracker, label)
     if not _supports_url_elicitation(ctx):
-        tracker.credentials.check_new_label(label)
         return StoreCredentialOut(
             label=label, status="use_cli", cli_command=cli,
             message=f"This client cannot open a URL for secure entry. Ask the user to run `{cli}` in a terminal "

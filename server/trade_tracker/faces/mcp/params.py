@@ -12,8 +12,8 @@ from trade_tracker.errors import InvalidArgument
 from trade_tracker.formats import ORDER_ID_PATTERN, PRODUCT_ID_PATTERN
 from trade_tracker.labels import LABEL_PATTERN, check_label
 
-__all__ = ["ARGUMENT_FORMATS", "DATE_PATTERN", "QUOTE_CURRENCY_PATTERN", "DateText", "Label", "OrderStatus",
-           "ProductId", "StoreLabel"]
+__all__ = ["ARGUMENT_FORMATS", "DATE_PATTERN", "QUOTE_CURRENCY_PATTERN", "CancelLabel", "DateText", "Label",
+           "NewLabel", "OrderStatus", "ProductId", "StatusLabel", "StoreLabel"]
 
 DATE_PATTERN = r"\d{4}-\d{2}-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?"
 QUOTE_CURRENCY_PATTERN = r"[A-Za-z0-9]{2,10}"
@@ -46,6 +46,19 @@ Label = Annotated[str, Field(description="credential label; omit to use the defa
 StoreLabel = Annotated[str, Field(description="only fills synced with this credential label; omit for all labels",
                                   json_schema_extra={"pattern": LABEL_PATTERN, "maxLength": 64}),
                        AfterValidator(_label)]
+#: sync_status reads every label unless one is named.
+StatusLabel = Annotated[str, Field(description="only this credential label; omit for every label",
+                                   json_schema_extra={"pattern": LABEL_PATTERN, "maxLength": 64}),
+                        AfterValidator(_label)]
+#: cancel_sync: the one running job when there is only one.
+CancelLabel = Annotated[str, Field(description="the label whose sync to stop; omit when only one sync is running "
+                                               "(else the default credential's)",
+                                   json_schema_extra={"pattern": LABEL_PATTERN, "maxLength": 64}),
+                        AfterValidator(_label)]
+#: store_credential: the name the new key is stored under (required).
+NewLabel = Annotated[str, Field(description="the name to store the credential under, e.g. main (required)",
+                                json_schema_extra={"pattern": LABEL_PATTERN, "maxLength": 64}),
+                     AfterValidator(_label)]
 DateText = Annotated[str, Field(max_length=40, pattern=f"^{DATE_PATTERN}$",
                                 description="ISO date or datetime (UTC if no zone), e.g. 2025-01-31")]
 #: The schema needs a Literal; tests check it names exactly venues.coinbase_exchange.params.ORDER_STATUSES.

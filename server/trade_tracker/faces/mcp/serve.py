@@ -7,7 +7,8 @@ allowed. Every request passes three checks before it reaches MCP, in this order:
 ``Host`` must be this server's own (else 421, against DNS rebinding), a present
 ``Origin`` must be a loopback origin (else 403), and ``Authorization: Bearer <token>``
 must match (else 401). The token comes from ``TRADE_TRACKER_HTTP_TOKEN`` (at least 32
-characters, checked in ``config.py``) or is generated at start and printed to stderr once.
+characters, checked by ``config.http_token`` when the HTTP transport starts, so stdio ignores it)
+or is generated at start and printed to stderr once.
 
 The socket is bound before the app is built, so ``--port 0`` works: the Host/Origin checks and
 the endpoint line printed on stderr use the port actually bound. Connections are capped and idle
@@ -24,13 +25,16 @@ import secrets
 import socket
 import sys
 from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from trade_tracker.config import Settings, load_settings
+from trade_tracker.config import Settings, http_token, load_settings
 from trade_tracker.errors import ConfigError
 
-__all__ = ["BearerAndOriginGuard", "bind_listener", "build_http_app", "configure_logging", "is_loopback", "run",
-           "run_http", "run_stdio"]
+if TYPE_CHECKING:
+    from trade_tracker.app import TradeTracker
+
+__all__ = ["BearerAndOriginGuard", "bind_listener", "build_http_app", "configure_logging", "is_loopback", "open_core",
+           "run", "run_http", "run_stdio"]
 
 Scope = MutableMapping[str, Any]
 ASGIApp = Callable[[Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]]
@@ -115,14 +119,14 @@ def _allowed(host: str, port: int) -> tuple[list[str], list[str]]:
     return hosts, origins
 
 
-def build_http_app(settings: Settings, host: str, port: int, token: str) -> Any:
-    """The streamable-HTTP Starlette app wrapped in the guard."""
+def build_http_app(settings: Settings, host: str, port: int, token: str, tracker: TradeTracker | None = None) -> Any:
+    """The streamable-HTTP Starlette app wrapped in the guard (over ``tracker`` when one is open already)."""
     from mcp.server.transport_security import TransportSecuritySettings
 
     from .server import build_server
 
     hosts, origins = _allowed(host, port)
-    server = build_server(settings)
+    server = build_server(settings) if tracker is None else _served_by(tracker, settings)
     app = server.streamable_http_app(
         host=host,
         transport_security=TransportSecuritySettings(allowed_hosts=hosts, allowed_origins=origins),
@@ -130,10 +134,27 @@ def build_http_app(settings: Settings, host: str, port: int, token: str) -> Any:
     return BearerAndOriginGuard(app, token=token, allowed_hosts=hosts, allowed_origins=origins)
 
 
-def run_stdio(settings: Settings) -> None:
+def open_core(settings: Settings) -> TradeTracker:
+    """Open the store (its mode and file checks) before any transport starts.
+
+    Opened inside the server's lifespan, a refused store (``trades.db`` mode 0644, a symlinked
+    ``-wal``) surfaced as anyio's ``ExceptionGroup`` or a uvicorn traceback; opened here, it is the
+    CLI's own one-line error with its exit code.
+    """
+    from trade_tracker.app import TradeTracker
+
+    return TradeTracker.open(settings)
+
+
+def _served_by(tracker: TradeTracker, settings: Settings) -> Any:
+    """The MCP server over an already opened core; its lifespan closes it at shutdown."""
     from .server import build_server
 
-    build_server(settings).run("stdio")
+    return build_server(settings, tracker_factory=lambda: tracker)
+
+
+def run_stdio(settings: Settings) -> None:
+    _served_by(open_core(settings), settings).run("stdio")
 
 
 def run_http(settings: Settings, host: str = "127.0.0.1", port: int = 8765, allow_remote: bool = False) -> None:
@@ -151,13 +172,19 @@ def run_http(settings: Settings, host: str = "127.0.0.1", port: int = 8765, allo
             f"refusing to serve on the wildcard address {host!r}: requests are only accepted for the Host they "
             "were sent to, so bind the one address clients will use (e.g. --host 192.168.1.5)"
         )
-    token = settings.mcp_http_token.get_secret_value() if settings.mcp_http_token else secrets.token_urlsafe(32)
-    sock = bind_listener(host, port)
+    given = http_token(settings)  # checked here only: stdio never uses it
+    token = given.get_secret_value() if given is not None else secrets.token_urlsafe(32)
+    tracker = open_core(settings)
+    try:
+        sock = bind_listener(host, port)
+    except BaseException:
+        tracker.store.close()
+        raise
     port = sock.getsockname()[1]  # the port actually bound (``--port 0`` picks a free one)
     if settings.mcp_http_token is None:
         print(f"trade-tracker: HTTP bearer token for this run: {token}", file=sys.stderr, flush=True)
     print(f"trade-tracker: MCP endpoint http://{_host_header_name(host)}:{port}/mcp", file=sys.stderr, flush=True)
-    app = build_http_app(settings, host, port, token)
+    app = build_http_app(settings, host, port, token, tracker)
     config = uvicorn.Config(app, log_level="warning", access_log=False, **uvicorn_options(HttpTransportProtocol))
     try:
         uvicorn.Server(config).run(sockets=[sock])

@@ -23,7 +23,7 @@ from trade_tracker.sync.results import ProductSyncResult
 from trade_tracker.sync.status import SyncStatusOut
 from trade_tracker.sync.status import sync_status as status_of
 
-from .params import Label, ProductId
+from .params import CancelLabel, Label, ProductId, StatusLabel
 from .results import respond, translate_errors
 
 __all__ = ["CANCEL_WAIT_SECONDS", "DEFAULT_WAIT_SECONDS", "MAX_WAIT_SECONDS", "CancelSyncOut", "ServerState",
@@ -204,7 +204,7 @@ def _add_sync_status(mcp: MCPServer[Any], state_of: Any) -> None:
                                     open_world_hint=False),
     )
     @translate_errors
-    async def sync_status(ctx: Context, label: Label | None = None) -> Annotated[CallToolResult, SyncStatusOut]:
+    async def sync_status(ctx: Context, label: StatusLabel | None = None) -> Annotated[CallToolResult, SyncStatusOut]:
         """Per credential label and product: whether a sync is running (with its progress and time left), when
         each last synced and how that run ended (completed, cancelled, failed, interrupted), fills stored and
         the dates they span, whether the whole history is stored, and the last error. Offline: reads only the
@@ -221,9 +221,10 @@ def _add_cancel_sync(mcp: MCPServer[Any], state_of: Any) -> None:
                                     open_world_hint=False),
     )
     @translate_errors
-    async def cancel_sync(ctx: Context, label: Label | None = None) -> Annotated[CallToolResult, CancelSyncOut]:
+    async def cancel_sync(ctx: Context, label: CancelLabel | None = None) -> Annotated[CallToolResult, CancelSyncOut]:
         """Stop the sync job running for the label after its current page. Every fill fetched so far stays
-        stored and the next sync_fills resumes where it stopped. Does nothing when no sync is running."""
+        stored and the next sync_fills resumes where it stopped. Does nothing when no sync is running. Without
+        label, stops the one sync running (if only one is)."""
         state: ServerState = state_of(ctx)
         resolved, job = await state.jobs.cancel(label, CANCEL_WAIT_SECONDS)
         if job is None:

@@ -29,7 +29,7 @@ from ..shapes import (
     TickerOut,
     TradesOut,
 )
-from .params import QUOTE_CURRENCY_PATTERN, DateText, Label, OrderStatus, ProductId, StoreLabel
+from .params import QUOTE_CURRENCY_PATTERN, DateText, Label, NewLabel, OrderStatus, ProductId, StoreLabel
 from .results import empty_hint, read_only, respond, tracker_of, translate_errors, writes
 
 __all__ = ["LIVE_TOOLS", "STORE_TOOLS", "Tool"]
@@ -154,7 +154,7 @@ async def trade_summary(
     return respond(out)
 
 @translate_errors
-async def store_credential(ctx: Context, label: Label) -> Annotated[CallToolResult, StoreCredentialOut]:
+async def store_credential(ctx: Context, label: NewLabel) -> Annotated[CallToolResult, StoreCredentialOut]:
     """Ask the user to enter a Coinbase Exchange API key under `label`, OUT OF BAND: a one-time page on
     127.0.0.1 (URL elicitation) or, if the client cannot open URLs, a CLI command to run. Takes no secret
     and returns none: never ask the user to paste keys into the chat. A View-only key is recommended."""

@@ -42,11 +42,13 @@ _EXPORTS = {
     "load_or_create_key": "keyfile",
     "parse_date_us": "formats",
     "places_of": "formats",
+    "remember_port": "keyfile",
     "running_sim": "server",
     "serve_main": "server",
     "spec_for": "catalog",
     "stable_hex": "ids",
     "stable_uuid": "ids",
+    "stored_port": "keyfile",
     "units_to_decimal": "formats",
     "usd_rate": "catalog",
     "window": "paging",
@@ -55,8 +57,8 @@ __all__ = ["DEFAULT_CLOSED", "DEFAULT_DELISTED", "DEFAULT_PRODUCTS", "EXPOSE_HEA
            "Q16", "RANDOM_STATUSES", "TAKER_FEE_RATE", "TRADE_ID_START", "BucketKind", "Failure", "FaultInjector",
            "OrderIdCodec", "ProductHistory", "ProductSpec", "RateLimiter", "RunningSim", "SimError", "TokenBucket",
            "bind_socket", "default_failure", "error", "fixed", "is_loopback_host", "iso_us", "json_response",
-           "load_or_create_key", "parse_date_us", "places_of", "running_sim", "serve_main", "spec_for", "stable_hex",
-           "stable_uuid", "units_to_decimal", "usd_rate", "window"]
+           "load_or_create_key", "parse_date_us", "places_of", "remember_port", "running_sim", "serve_main", "spec_for",
+           "stable_hex", "stable_uuid", "stored_port", "units_to_decimal", "usd_rate", "window"]
 
 
 def __getattr__(name: str) -> Any:
@@ -79,7 +81,7 @@ if TYPE_CHECKING:
     from .faults import RANDOM_STATUSES, Failure, FaultInjector, default_failure
     from .formats import Q16, fixed, iso_us, parse_date_us, places_of, units_to_decimal
     from .ids import OrderIdCodec, stable_hex, stable_uuid
-    from .keyfile import load_or_create_key
+    from .keyfile import load_or_create_key, remember_port, stored_port
     from .paging import window
     from .ratelimit import LIMITS, BucketKind, RateLimiter, TokenBucket
     from .responses import EXPOSE_HEADERS, error, json_response

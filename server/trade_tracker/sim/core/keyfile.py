@@ -8,6 +8,10 @@ file another start made first), and every later start reuses it. A file that gro
 others can read, a symlink, or a file that is not such a key is refused with what to fix;
 no message shows the secret or the passphrase.
 
+The port is kept too (``"port"``, written after the first start binds): trade-tracker binds a
+stored key to the base URL it was verified against, so a restart on another port would refuse
+the stored credential. A start without ``--port`` reuses the stored one (``stored_port``).
+
 Own code, not the project's ``private_files``: the simulator imports nothing from the project.
 """
 
@@ -20,7 +24,7 @@ from pathlib import Path
 
 from ..exchange.auth import SimCredential, new_credential
 
-__all__ = ["load_or_create_key"]
+__all__ = ["load_or_create_key", "remember_port", "stored_port"]
 
 
 def load_or_create_key(path: str | os.PathLike[str]) -> SimCredential:
@@ -51,6 +55,36 @@ def load_or_create_key(path: str | os.PathLike[str]) -> SimCredential:
     finally:
         temporary.unlink(missing_ok=True)
     return credential
+
+
+def stored_port(path: str | os.PathLike[str]) -> int | None:
+    """The port kept in the key file at ``path`` (already checked by ``load_or_create_key``), if any."""
+    port = _read(Path(path)).get("port")
+    return port if isinstance(port, int) and not isinstance(port, bool) and 0 < port < 65536 else None
+
+
+def remember_port(path: str | os.PathLike[str], port: int) -> None:
+    """Add ``port`` to the key file at ``path``: rewritten whole (0600) under a temporary name, then renamed."""
+    target = Path(path)
+    data = {**_read(target), "port": port}
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.port.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(data, handle)
+            handle.write("\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, target)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _read(target: Path) -> dict[str, object]:
+    fd = os.open(target, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    with os.fdopen(fd, encoding="utf-8") as handle:
+        data = json.loads(handle.read(65_536))
+    return data if isinstance(data, dict) else {}
 
 
 def _load(target: Path) -> SimCredential:

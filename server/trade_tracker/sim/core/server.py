@@ -29,7 +29,7 @@ from ..exchange.app import build_app
 from ..exchange.auth import SimCredential
 from ..exchange.state import SimExchange
 from .catalog import DEFAULT_PRODUCTS
-from .keyfile import load_or_create_key
+from .keyfile import load_or_create_key, remember_port, stored_port
 
 __all__ = ["RunningSim", "bind_socket", "is_loopback_host", "running_sim", "serve_main"]
 
@@ -108,6 +108,20 @@ def is_loopback_host(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+def _bind(host: str, port: int | None, kept: int | None, key_file: object) -> socket.socket:
+    """Bind ``port``, or when it was not given the port kept in the key file (else a free one)."""
+    if port is not None or kept is None:
+        return bind_socket(host, port or 0)
+    try:
+        return bind_socket(host, kept)
+    except OSError as exc:
+        raise ValueError(
+            f"--key-file {key_file}: port {kept}, kept with this key so stored credentials stay valid, cannot be "
+            f"bound ({exc.strerror or exc}); stop what uses it, or pass --port (a credential stored for the old "
+            "URL then has to be added again)"
+        ) from None
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
@@ -216,9 +230,17 @@ def running_sim(
     return RunningSim(exchange or SimExchange(**config), host, port)
 
 
+def _check_host(host: str, allow_non_loopback: bool) -> None:
+    if not allow_non_loopback and not is_loopback_host(host):
+        raise ValueError(
+            f"refusing to listen on {host!r}: the simulator serves a demo credential and admin routes; "
+            "use a loopback address, or allow non-loopback explicitly"
+        )
+
+
 def serve_main(
     host: str = "127.0.0.1",
-    port: int = 0,
+    port: int | None = None,
     fills: int = 10_000,
     products: Sequence[str] = DEFAULT_PRODUCTS,
     seed: int | str = 42,
@@ -237,20 +259,20 @@ def serve_main(
 
     The credential is ``key``/``secret``/``passphrase`` where given, else ``SIM_KEY`` /
     ``SIM_SECRET`` / ``SIM_PASSPHRASE`` from the environment, else freshly generated. With
-    ``key_file``, the key stored there (written 0600 on the first run; ``keyfile.py``).
+    ``key_file``, the key stored there (written 0600 on the first run; ``keyfile.py``), and its port:
+    ``port`` None (not given) reuses the port kept there, else 0 (a free port); the port bound is kept
+    there when it has none yet, so a credential stored for this URL stays valid across restarts.
     Extra keywords are ``SimConfig`` fields (``delisted``, ``auth_failure_status``,
     ``clock_offset``, ``key_permissions``…). Raises ``ValueError`` for a non-loopback
     ``host`` unless ``allow_non_loopback``, and ``OSError`` if the port cannot be bound.
     """
-    if not allow_non_loopback and not is_loopback_host(host):
-        raise ValueError(
-            f"refusing to listen on {host!r}: the simulator serves a demo credential and admin routes; "
-            "use a loopback address, or allow non-loopback explicitly"
-        )
+    _check_host(host, allow_non_loopback)
     out = out or sys.stdout
+    kept_port: int | None = None
     if key_file is not None:
         stored = load_or_create_key(key_file)
         key, secret, passphrase = stored.key, stored.secret, stored.passphrase
+        kept_port = stored_port(key_file)
     exchange = SimExchange(
         fills=fills,
         products=tuple(products),
@@ -263,8 +285,10 @@ def serve_main(
         passphrase=passphrase or os.environ.get("SIM_PASSPHRASE") or None,
         **config,
     )
-    sock = bind_socket(host, port)
+    sock = _bind(host, port, kept_port, key_file)
     try:
+        if key_file is not None and kept_port is None:
+            remember_port(key_file, sock.getsockname()[1])
         out.write(json.dumps({"url": _url(sock), **exchange.credential.as_dict()}) + "\n")
         out.flush()
         with contextlib.suppress(KeyboardInterrupt):

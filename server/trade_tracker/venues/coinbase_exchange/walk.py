@@ -43,10 +43,12 @@ from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import TYPE_CHECKING
 
+from trade_tracker.credentials.label_history import check_fill_profiles
 from trade_tracker.errors import ExchangeProtocolError
 from trade_tracker.formats import decimal_text, iso_utc
 from trade_tracker.store.connection import TradeStore
 from trade_tracker.store.fills import FillRow
+from trade_tracker.store.label_history import label_profile
 from trade_tracker.store.sync_state import SyncState
 from trade_tracker.sync.results import Phase, ProductSyncResult
 
@@ -113,6 +115,7 @@ class ProductSync:
     ) -> None:
         self.store, self.client, self.label, self.product_id = store, client, label, product_id
         self.report, self.cancel, self.limit = report, cancel, limit
+        self.profile = label_profile(store, label)  # a page of another account's fills is refused
         self.result = ProductSyncResult(product_id=product_id)
         self.fills_seen = 0
 
@@ -143,6 +146,7 @@ class ProductSync:
     def _rows(self, page: FillPage) -> list[FillRow]:
         label, product_id = self.label, self.product_id
         rows = [fill_row(f, label) for f in page.fills]
+        check_fill_profiles(label, self.profile, (f.profile_id for f in page.fills))
         for row in rows:
             if row.product_id != product_id:
                 raise ExchangeProtocolError(
@@ -159,6 +163,8 @@ class ProductSync:
 
     async def _after_page(self, phase: Phase, fills: int) -> None:
         self.result.pages += 1
+        if phase == "resettle":
+            self.result.resettle_pages += 1
         self.fills_seen += fills
         await self.report(self.product_id, phase, self.result.pages, self.fills_seen)
         if self.cancel is not None and self.cancel.is_set():

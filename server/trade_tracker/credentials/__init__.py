@@ -47,14 +47,13 @@ _EXPORTS = {
     "rotate_key": "rotation",
     "row_stamp": "binding",
     "verify": "verification",
-    "check_fill_profiles": "label_history",
     "check_same_account": "label_history",
     "first_check": "verification",
 }
 __all__ = ["EXCHANGE", "GENERATE_HINT", "KEYRING_SERVICE", "STAMP_COLUMNS", "VERIFIED_BASIS", "VIEW_ONLY_WARNING",
            "AddResult", "ClientFactory", "CredentialInfo", "CredentialService", "EnvKeys", "KeyFile", "KeyHolder",
            "KeyringKeys", "RotationResult", "Vault", "VerifyStatus", "add_command_hint", "check_api_key",
-           "check_binding", "check_fill_profiles", "check_same_account", "check_with_exchange", "credential_info",
+           "check_binding", "check_same_account", "check_with_exchange", "credential_info",
            "env_credential", "env_info", "env_stamp", "first_check", "generate_key", "is_bound_to", "key_holder",
            "parse_keys", "partial_env_hint", "permissions_of", "rotate_key", "row_stamp", "verify"]
 
@@ -85,7 +84,7 @@ if TYPE_CHECKING:
         generate_key,
         parse_keys,
     )
-    from .label_history import check_fill_profiles, check_same_account
+    from .label_history import check_same_account
     from .models import (
         EXCHANGE,
         VERIFIED_BASIS,

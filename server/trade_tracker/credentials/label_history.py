@@ -24,7 +24,7 @@ from .binding import is_bound_to
 if TYPE_CHECKING:
     from ..store.connection import TradeStore
 
-__all__ = ["check_fill_profiles", "check_same_account"]
+__all__ = ["check_same_account"]
 
 
 def check_same_account(
@@ -62,16 +62,3 @@ def check_same_account(
             f"one label would mix two accounts' fills. {fix}"
         )
 
-
-def check_fill_profiles(label: str, expected: str | None, profiles: Iterable[str | None]) -> None:
-    """The sync's last line of defence: refuse a page of fills of another profile than ``label``'s stored ones
-    (an ``env`` key pointed at another exchange, or a store changed behind our back)."""
-    if expected is None:
-        return
-    other = sorted({p for p in profiles if p and p != expected})
-    if other:
-        raise CredentialError(
-            f"refusing to store fills of profile {', '.join(other)} under '{label}', which holds fills of profile "
-            f"{expected}: this key reads another account. Nothing of that page was stored; store this key under a "
-            "new label (`trade-tracker credentials add --label=NEW`) and sync that"
-        )

@@ -40,6 +40,7 @@ _EXPORTS = {
     "Timestamp": "models",
     "TradeId": "models",
     "check_cursor": "params",
+    "check_fill_profiles": "walk",
     "decode_secret": "auth",
     "discover_products": "discovery",
     "fill_row": "walk",
@@ -54,9 +55,9 @@ _EXPORTS = {
 __all__ = ["MAX_FILLS_LIMIT", "ORDERS_PAGE", "ORDER_STATUSES", "Account", "ApiCredential", "CoinbaseAuth",
            "CoinbaseClient", "DecimalStr", "Fill", "FillPage", "LedgerDetails", "LedgerEntry", "LedgerPage", "Order",
            "OrderPage", "Product", "ProductSync", "Profile", "ServerClock", "ServerTime", "Side", "Stats", "Stopped",
-           "Ticker", "Timestamp", "TradeId", "check_cursor", "decode_secret", "discover_products", "fill_row",
-           "fills_cursor", "key_fingerprint", "ledger_cursor", "orders_cursor", "products_to_sync", "sign",
-           "status_error"]
+           "Ticker", "Timestamp", "TradeId", "check_cursor", "check_fill_profiles", "decode_secret",
+           "discover_products", "fill_row", "fills_cursor", "key_fingerprint", "ledger_cursor", "orders_cursor",
+           "products_to_sync", "sign", "status_error"]
 
 
 def __getattr__(name: str) -> Any:
@@ -94,4 +95,4 @@ if TYPE_CHECKING:
         TradeId,
     )
     from .params import MAX_FILLS_LIMIT, ORDER_STATUSES, check_cursor
-    from .walk import ProductSync, Stopped, fill_row, products_to_sync
+    from .walk import ProductSync, Stopped, check_fill_profiles, fill_row, products_to_sync

@@ -39,12 +39,11 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from functools import partial
 from typing import TYPE_CHECKING
 
-from trade_tracker.credentials.label_history import check_fill_profiles
-from trade_tracker.errors import ExchangeProtocolError
+from trade_tracker.errors import CredentialError, ExchangeProtocolError
 from trade_tracker.formats import decimal_text, iso_utc
 from trade_tracker.store.connection import TradeStore
 from trade_tracker.store.fills import FillRow
@@ -58,7 +57,7 @@ if TYPE_CHECKING:
     from .client import CoinbaseClient
     from .models import Fill, FillPage
 
-__all__ = ["ProductSync", "Stopped", "fill_row", "products_to_sync"]
+__all__ = ["ProductSync", "Stopped", "check_fill_profiles", "fill_row", "products_to_sync"]
 
 #: Event-loop turns httpx takes from ``list_fills()`` to the request's bytes on the socket
 #: (3 measured with a warm connection); one more for slack. Each turn costs microseconds.
@@ -367,3 +366,18 @@ def _discard(task: asyncio.Task[FillPage]) -> None:
     if not task.done():
         task.cancel()
     task.add_done_callback(lambda t: t.cancelled() or t.exception())
+
+
+def check_fill_profiles(label: str, expected: str | None, profiles: Iterable[str | None]) -> None:
+    """The sync's last line of defence (an Exchange API key reads one profile): refuse a page of fills of
+    another profile than ``label``'s stored ones (an ``env`` key pointed at another exchange, or a store
+    changed behind our back)."""
+    if expected is None:
+        return
+    other = sorted({p for p in profiles if p and p != expected})
+    if other:
+        raise CredentialError(
+            f"refusing to store fills of profile {', '.join(other)} under '{label}', which holds fills of profile "
+            f"{expected}: this key reads another account. Nothing of that page was stored; store this key under a "
+            "new label (`trade-tracker credentials add --label=NEW`) and sync that"
+        )

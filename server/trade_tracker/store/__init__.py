@@ -36,6 +36,7 @@ _EXPORTS = {
     "SyncState": "sync_state",
     "SyncStateQueries": "sync_state",
     "TradeStore": "connection",
+    "Transactions": "transactions",
     "UnsettledSummary": "fills",
     "add_discovered": "discovery_state",
     "decode_cursor": "filters",
@@ -64,9 +65,9 @@ _EXPORTS = {
 __all__ = ["BUSY_TIMEOUT_MS", "DISCOVERY_SCHEMA", "FILL_COLUMNS", "FILL_KEY", "HEARTBEAT_SECONDS", "INTERRUPTED_ERROR",
            "KEEP_RUNS", "MAX_QUERY_LIMIT", "MIGRATIONS", "STALE_AFTER_SECONDS", "SYNC_RUNS_SQL", "DiscoveryState",
            "FillQueries", "FillRow", "LabelHistory", "Outcome", "PageCounts", "RunRecorder", "StoredRange", "SyncRun",
-           "SyncState", "SyncStateQueries", "TradeStore", "UnsettledSummary", "add_discovered", "decode_cursor",
-           "discovered_products", "encode_cursor", "fill_filter_sql", "label_profile", "latest_runs", "m001_fills",
-           "m002_credentials", "m003_sync_state", "m004_fill_query_indexes", "m005_analytics_cache",
+           "SyncState", "SyncStateQueries", "TradeStore", "Transactions", "UnsettledSummary", "add_discovered",
+           "decode_cursor", "discovered_products", "encode_cursor", "fill_filter_sql", "label_profile", "latest_runs",
+           "m001_fills", "m002_credentials", "m003_sync_state", "m004_fill_query_indexes", "m005_analytics_cache",
            "m006_fills_key_with_label", "m007_discovery_state", "m008_sync_runs", "migration", "pid_alive",
            "save_discovery_run", "stored_ranges", "time_bound", "time_window", "upsert_rows"]
 
@@ -132,3 +133,4 @@ if TYPE_CHECKING:
         stored_ranges,
     )
     from .sync_state import SyncState, SyncStateQueries
+    from .transactions import Transactions

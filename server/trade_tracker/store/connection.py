@@ -21,7 +21,7 @@ This module is the boundary where sqlite3 errors become ``StoreError``.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Generator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -117,7 +117,7 @@ class TradeStore(FillQueries, SyncStateQueries):
         return StoreError(f"trade store error while {doing}: {type(exc).__name__}: {text}")
 
     @contextmanager
-    def write(self, doing: str = "writing") -> Iterator[sqlite3.Connection]:
+    def write(self, doing: str = "writing") -> Generator[sqlite3.Connection, None, None]:
         """One write transaction, ``BEGIN IMMEDIATE`` … ``COMMIT``; rolled back on any error."""
         try:
             self.conn.execute("BEGIN IMMEDIATE")
@@ -142,7 +142,7 @@ class TradeStore(FillQueries, SyncStateQueries):
             self.conn.execute("ROLLBACK")
 
     @contextmanager
-    def reading(self, doing: str = "reading") -> Iterator[sqlite3.Connection]:
+    def reading(self, doing: str = "reading") -> Generator[sqlite3.Connection, None, None]:
         """Translate sqlite3 errors raised while reading."""
         try:
             yield self.conn

@@ -66,7 +66,7 @@ def add_discovered(store: TradeStore, label: str, product_ids: Iterable[str]) ->
     if not wanted:
         return []
     now = utc_now()
-    added = []
+    added: list[str] = []
     with store.write("recording discovered products") as conn:
         for product_id in wanted:
             cursor = conn.execute(

@@ -6,18 +6,19 @@
 built in ``filters.py``. All SQL takes values as parameters; only fixed column lists are formatted in.
 """
 
+# pyright: reportUnnecessaryIsInstance=false
+# (``query_fills`` checks ``limit`` at run time too: tools and the CLI pass values in from outside)
+
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
 from datetime import date
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 from ..errors import InvalidArgument
 from .filters import decode_cursor, encode_cursor, fill_filter_sql
-
-if TYPE_CHECKING:
-    from .connection import TradeStore
+from .transactions import Transactions
 
 __all__ = ["FILL_COLUMNS", "FILL_KEY", "MAX_QUERY_LIMIT", "FillQueries", "FillRow", "PageCounts", "UnsettledSummary",
            "upsert_rows"]
@@ -84,15 +85,15 @@ class UnsettledSummary(NamedTuple):
     fills_from_oldest: int
 
 
-class FillQueries:
+class FillQueries(Transactions):
     """The fill reads and the plain fill write of :class:`TradeStore` (a part of it, not used alone)."""
 
-    def upsert_fills(self: TradeStore, rows: Sequence[FillRow]) -> PageCounts:
+    def upsert_fills(self, rows: Sequence[FillRow]) -> PageCounts:
         """Store fills (tuples in ``FILL_COLUMNS`` order) in one transaction; see :func:`upsert_rows`."""
         with self.write("storing fills") as conn:
             return upsert_rows(conn, rows)
 
-    def unsettled_summary(self: TradeStore, label: str, product_id: str) -> UnsettledSummary | None:
+    def unsettled_summary(self, label: str, product_id: str) -> UnsettledSummary | None:
         """What re-reading this (label, product)'s unsettled fills would cost; None if there are none.
 
         Served by the partial index ``fills_unsettled``, which holds unsettled fills only.
@@ -111,7 +112,7 @@ class FillQueries:
             ).fetchone()
         return UnsettledSummary(oldest, sorted({order for _, order in found}), newer)
 
-    def fill_products(self: TradeStore, label: str | None = None) -> list[str]:
+    def fill_products(self, label: str | None = None) -> list[str]:
         """The products that have fills in the store (of one label, if given), sorted.
 
         A skip-scan over the primary key: one index seek per product, not a table scan.
@@ -131,7 +132,7 @@ class FillQueries:
             return [row[0] for row in conn.execute(sql, params)]
 
     def count_fills(
-        self: TradeStore,
+        self,
         product_id: str | None = None,
         side: str | None = None,
         since: str | date | None = None,
@@ -145,7 +146,7 @@ class FillQueries:
         return int(count)
 
     def query_fills(
-        self: TradeStore,
+        self,
         product_id: str | None = None,
         side: str | None = None,
         since: str | date | None = None,

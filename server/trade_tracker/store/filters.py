@@ -5,13 +5,17 @@ from them, and ``analytics`` reads since/until with the same :func:`time_bound`.
 formatted in; every value travels as a parameter.
 """
 
+# pyright: reportUnnecessaryIsInstance=false
+# (the type checks below are the argument checks for values from outside: tool arguments, cursors)
+
 from __future__ import annotations
 
 import base64
 import json
 import re
+from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from ..errors import InvalidArgument
 from ..formats import check_product_id, iso_utc, parse_timestamp
@@ -91,7 +95,7 @@ def encode_cursor(created_at: str, product_id: str, trade_id: int, label: str) -
     return _encode([created_at, product_id, trade_id, label])
 
 
-def _encode(key: list[Any]) -> str:
+def _encode(key: Sequence[object]) -> str:
     raw = json.dumps(key, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
 
@@ -109,12 +113,14 @@ def decode_cursor(cursor: str) -> tuple[str, str, int, str]:
     if not isinstance(cursor, str) or not 0 < len(cursor) <= 400:
         raise bad
     try:
-        value = json.loads(base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_", validate=True))
+        decoded: object = json.loads(base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_", validate=True))
     except ValueError:
         raise bad from None
+    if not isinstance(decoded, list):
+        raise bad
+    value = cast("list[object]", decoded)
     if not (
-        isinstance(value, list)
-        and len(value) in (3, 4)
+        len(value) in (3, 4)
         and isinstance(value[0], str)
         and _ISO_UTC.match(value[0])
         and isinstance(value[1], str)
@@ -124,4 +130,5 @@ def decode_cursor(cursor: str) -> tuple[str, str, int, str]:
         and _encode(value) == cursor  # canonical: nothing appended or altered
     ):
         raise bad
-    return value[0], value[1], value[2], value[3] if len(value) == 4 else ""
+    label = cast(str, value[3]) if len(value) == 4 else ""  # checked to be a str above
+    return value[0], value[1], value[2], label

@@ -5,6 +5,9 @@ name, in the order defined here. Users' databases record those names, so add a n
 the end and never rename or edit an old one.
 """
 
+# pyright: reportUnknownMemberType=false
+# (sqlite-utils' ``Database.execute`` types its parameters as a bare ``Iterable``; the migrations pass none)
+
 from __future__ import annotations
 
 import re
@@ -220,7 +223,7 @@ def m006_fills_key_with_label(db: sqlite_utils.Database) -> None:
     if keys != 1 or names != 1:
         raise StoreError("the fills table of this trade store has an unexpected schema; it was not migrated")
     columns = ", ".join(f'"{row[1]}"' for row in db.execute("PRAGMA table_info(fills)"))
-    saved = db.execute(
+    saved: list[tuple[str, str, str]] = db.execute(
         "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'fills' AND type IN ('index', 'trigger') "
         "AND sql IS NOT NULL ORDER BY type, name"
     ).fetchall()

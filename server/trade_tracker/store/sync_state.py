@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
 from ..formats import utc_now
 from .fills import FillRow, PageCounts, upsert_rows
-
-if TYPE_CHECKING:
-    from .connection import TradeStore
+from .transactions import Transactions
 
 __all__ = ["SyncState", "SyncStateQueries"]
 
@@ -60,11 +58,11 @@ _SAVE_STATE_SQL = (
 )
 
 
-class SyncStateQueries:
+class SyncStateQueries(Transactions):
     """The sync-state reads and writes of :class:`TradeStore` (a part of it, not used alone)."""
 
     def commit_page(
-        self: TradeStore,
+        self,
         label: str,
         product_id: str,
         rows: Sequence[FillRow],
@@ -96,7 +94,7 @@ class SyncStateQueries:
         return counts
 
     def record_run(
-        self: TradeStore, label: str, product_id: str, *, inserted: int, updated: int, pages: int, complete: bool
+        self, label: str, product_id: str, *, inserted: int, updated: int, pages: int, complete: bool
     ) -> SyncState:
         """Note the end of one product's sync run (its counts, and whether it reached the newest fill)."""
         now = utc_now()
@@ -115,13 +113,13 @@ class SyncStateQueries:
             _save_state(conn, state)
         return state
 
-    def get_sync_state(self: TradeStore, label: str, product_id: str) -> SyncState | None:
+    def get_sync_state(self, label: str, product_id: str) -> SyncState | None:
         """The sync state of one (label, product), or None if it was never synced."""
         with self.reading("reading the sync state") as conn:
             row = conn.execute(_STATE_SELECT + " WHERE label = ? AND product_id = ?", (label, product_id)).fetchone()
         return _state_from_row(row) if row else None
 
-    def sync_states(self: TradeStore, label: str | None = None) -> list[SyncState]:
+    def sync_states(self, label: str | None = None) -> list[SyncState]:
         """Every sync state (of one label, if given), by label and product."""
         sql, params = _STATE_SELECT, ()
         if label is not None:

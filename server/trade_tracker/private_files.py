@@ -33,7 +33,7 @@ from .errors import InsecurePermissions
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows
-    fcntl = None  # type: ignore[assignment]
+    fcntl = None
 
 __all__ = [
     "NOFOLLOW",

@@ -10,6 +10,9 @@ cancellation (``CancelledError``) may land during a request, and then the page i
 is simply never stored. No ``await`` happens inside a transaction.
 """
 
+# pyright: reportUnnecessaryIsInstance=false
+# (``sync_fills`` checks ``limit`` at run time too: tools and the CLI pass values in from outside)
+
 from __future__ import annotations
 
 import asyncio
@@ -73,7 +76,7 @@ async def sync_fills(
             if isinstance(exc, Exception):
                 result.stopped_by = stop_reason(exc)
             _finish(result, client, sent, started)
-            exc.sync_result = result  # type: ignore[attr-defined]  # read by partial_result()
+            exc.sync_result = result  # pyright: ignore[reportAttributeAccessIssue]  # any exception takes it; see partial_result()
         raise
     return _finish(result, client, sent, started)
 

@@ -104,7 +104,8 @@ class SyncJob:
         pulse, self._pulse = self._pulse, asyncio.Event()
         pulse.set()
 
-    def _finished(self, task: asyncio.Task[SyncResult]) -> None:
+    def task_done(self, task: asyncio.Task[SyncResult]) -> None:
+        """The task's done callback: log a foreign failure once, and wake every waiting call."""
         self._ended = time.monotonic()
         if not task.cancelled():
             exc = task.exception()  # retrieved here, so asyncio never logs it as unhandled
@@ -233,7 +234,7 @@ class SyncJobs:
             return job, True
         job = SyncJob(resolved, product_ids, full_history)
         job.task = asyncio.create_task(self._run(job), name=f"trade-tracker {job.id} ({resolved})")
-        job.task.add_done_callback(job._finished)
+        job.task.add_done_callback(job.task_done)
         self._running[resolved] = job
         return job, False
 

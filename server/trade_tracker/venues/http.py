@@ -23,7 +23,7 @@ import logging
 import time
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any, ClassVar, Literal, Self
+from typing import Any, ClassVar, Literal, NoReturn, Self, TypeVar
 
 import httpx
 from pydantic import TypeAdapter, ValidationError
@@ -52,6 +52,8 @@ from .retries import (
 __all__ = ["VenueHttp", "adapter_for"]
 
 log = logging.getLogger("trade_tracker.coinbase")
+
+T = TypeVar("T")
 
 
 class VenueHttp:
@@ -143,6 +145,7 @@ class VenueHttp:
 
         install_retry_log()
         token = CURRENT_REQUEST.set(f"{method} {path}")
+        response: httpx.Response | None = None
         try:
             async for attempt in stamina.retry_context(
                 on=backoff,
@@ -169,6 +172,7 @@ class VenueHttp:
             raise self._transport_error(method, path, exc) from exc
         finally:
             CURRENT_REQUEST.reset(token)
+        assert response is not None  # stamina makes at least one attempt, and each one sets it or raises
         if response.is_success:
             return response
         raise self._status_error(method, path, response)
@@ -185,7 +189,8 @@ class VenueHttp:
         timer = asyncio.timeout(seconds)
         try:
             async with timer:
-                return await self._http.request(method, path, params=params, auth=self._auth if private else None)
+                return await self._http.request(method, path, params=None if params is None else tuple(params),
+                                                auth=self._auth if private else None)
         except TimeoutError:
             if timer.expired():
                 raise AttemptTimedOut(round(seconds, 3)) from None
@@ -210,7 +215,7 @@ class VenueHttp:
             )
         return ExchangeError(f"{method} {path} failed: {kind}")
 
-    def _parse(self, response: httpx.Response, adapter: TypeAdapter[Any], what: str) -> Any:
+    def _parse(self, response: httpx.Response, adapter: TypeAdapter[T], what: str) -> T:
         """The one decoding point of the exchange's answers: JSON numbers become Decimal, never float
         (pydantic's own JSON parser reads them as float: 123456789012345678.123456789 would lose digits),
         then the models check every field once."""
@@ -233,23 +238,24 @@ class VenueHttp:
                 f"is {self.url_setting} a {self.title} API?"
             ) from None
 
-    async def _get_model(self, path: str, model: Any, *, private: bool,
-                         params: Sequence[tuple[str, str]] | None = None) -> Any:
+    async def _get_model(self, path: str, model: type[T], *, private: bool,
+                         params: Sequence[tuple[str, str]] | None = None) -> T:
         response = await self._request("GET", path, params, private=private)
         return self._parse(response, adapter_for(model), f"GET {path}")
 
 
-def _no_json_constant(name: str) -> Any:
+def _no_json_constant(name: str) -> NoReturn:
     """``NaN``/``Infinity`` are not JSON, and never money: refuse them while decoding."""
     raise ValueError(f"{name} is not a JSON number")
 
 
-_ADAPTERS: dict[Any, TypeAdapter[Any]] = {}
+#: model -> its adapter; each value is a ``TypeAdapter`` of its own key, which a dict cannot say.
+_ADAPTERS: dict[object, TypeAdapter[Any]] = {}
 
 
-def adapter_for(model: Any) -> TypeAdapter[Any]:
+def adapter_for(model: type[T]) -> TypeAdapter[T]:
     """The pydantic adapter of ``model``, built once per process."""
-    adapter = _ADAPTERS.get(model)
+    adapter: TypeAdapter[T] | None = _ADAPTERS.get(model)
     if adapter is None:
         adapter = _ADAPTERS[model] = TypeAdapter(model)
     return adapter

@@ -86,7 +86,7 @@ class RateLimits:
         state_dir: Path | None = None,
         scope: str = "",
     ) -> None:
-        self.specs = dict(specs or DOCUMENTED)
+        self.specs: dict[Bucket, BucketSpec] = dict(specs or DOCUMENTED)
         self.enabled = enabled
         self.headroom = headroom
         self._per_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[Bucket, AsyncLimiter]] = (
@@ -121,7 +121,7 @@ class RateLimits:
 
     def _limiters(self) -> dict[Bucket, AsyncLimiter]:
         loop = asyncio.get_running_loop()
-        limiters = self._per_loop.get(loop)
+        limiters: dict[Bucket, AsyncLimiter] | None = self._per_loop.get(loop)
         if limiters is None:
             limiters = {name: self._limiter(spec) for name, spec in self.specs.items()}
             self._per_loop[loop] = limiters

@@ -29,7 +29,7 @@ from pathlib import Path
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows
-    fcntl = None  # type: ignore[assignment]
+    fcntl = None
 
 __all__ = ["FileTokenBucket", "file_buckets_supported"]
 
@@ -54,6 +54,7 @@ class FileTokenBucket:
 
     def try_take(self) -> float:
         """Take a token if one is free and return 0; otherwise return the seconds to wait."""
+        assert fcntl is not None  # __init__ refuses to build a bucket without it
         fd = self._open()
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)

@@ -41,7 +41,7 @@ class LedgerPage(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    entries: list[LedgerEntry] = Field(default_factory=list)
+    entries: list[LedgerEntry] = Field(default_factory=list[LedgerEntry])
     before: str | None = None
     after: str | None = None
 
@@ -51,6 +51,6 @@ class OrderPage(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    orders: list[Order] = Field(default_factory=list)
+    orders: list[Order] = Field(default_factory=list[Order])
     before: str | None = None
     after: str | None = None

@@ -10,6 +10,7 @@ secret.
 from __future__ import annotations
 
 import json
+from typing import cast
 
 import httpx
 
@@ -35,12 +36,11 @@ __all__ = ["fills_cursor", "ledger_cursor", "orders_cursor", "status_error"]
 
 def _api_message(response: httpx.Response) -> str | None:
     try:
-        data = json.loads(response.content)
+        data: object = json.loads(response.content)
     except ValueError:
         return None
-    if isinstance(data, dict) and isinstance(data.get("message"), str):
-        return data["message"][:300]
-    return None
+    message = cast("dict[str, object]", data).get("message") if isinstance(data, dict) else None
+    return message[:300] if isinstance(message, str) else None
 
 
 _AUTH_MESSAGES: tuple[tuple[str, type[AuthenticationError], str], ...] = (

@@ -8,6 +8,9 @@ The bounds: each attempt ``EX_HTTP_TIMEOUT`` connect to last byte, the whole cal
 ``EX_RETRY_TIMEOUT + EX_HTTP_TIMEOUT``.
 """
 
+# pyright: reportUnnecessaryIsInstance=false
+# (every request's arguments are checked at run time too: tools and the CLI pass values in from outside)
+
 from __future__ import annotations
 
 import re
@@ -351,7 +354,7 @@ _ACCOUNT_ID = re.compile(ORDER_ID_PATTERN)
 
 
 def _date_params(start: datetime | None, end: datetime | None) -> list[tuple[str, str]]:
-    params = []
+    params: list[tuple[str, str]] = []
     for name, value in (("start_date", start), ("end_date", end)):
         if value is not None:
             if not isinstance(value, datetime):

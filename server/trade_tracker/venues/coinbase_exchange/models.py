@@ -188,6 +188,6 @@ class FillPage(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    fills: list[Fill] = Field(default_factory=list)
+    fills: list[Fill] = Field(default_factory=list[Fill])
     before: str | None = None
     after: str | None = None

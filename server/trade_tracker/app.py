@@ -25,7 +25,7 @@ from .venues.ratelimit import RateLimits
 if TYPE_CHECKING:
     import httpx
 
-    from .analytics.models import Summary
+    from .analytics.models import GroupBy, Method, Summary
     from .credentials.service import CredentialService
     from .faces.mcp.credential_page import OneTimeCredentialPage
     from .sync.results import SyncProgress, SyncResult
@@ -286,8 +286,8 @@ class TradeTracker:
     async def summary(
         self,
         *,
-        group_by: str = "product",
-        method: str = "fifo",
+        group_by: GroupBy = "product",
+        method: Method = "fifo",
         with_unrealized: bool = False,
         **filters: Any,
     ) -> Summary:
@@ -295,7 +295,7 @@ class TradeTracker:
         from .analytics.summary import summarize
         from .analytics.summary import with_unrealized as add_unrealized
 
-        result = summarize(self.store, group_by=group_by, method=method, **filters)  # type: ignore[arg-type]
+        result = summarize(self.store, group_by=group_by, method=method, **filters)
         if with_unrealized:
             prices, at = await self.ticker_prices(sorted({p.product_id for p in result.products}))
             result = add_unrealized(result, prices, at=at)
@@ -311,8 +311,8 @@ class TradeTracker:
         path: Path | None = None,
         *,
         summary: bool = False,
-        group_by: str = "product",
-        method: str = "fifo",
+        group_by: GroupBy = "product",
+        method: Method = "fifo",
         with_unrealized: bool = False,
         **filters: Any,
     ) -> ExportOut:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import platformdirs
@@ -220,13 +221,13 @@ def http_token(settings: Settings) -> SecretStr | None:
     return value
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings(**overrides: Any) -> Settings:
     """Read the settings once, turning pydantic's validation error into a ConfigError.
 
     ``overrides`` take the field names (``ex_base_url=...``) and win over the environment.
     """
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return Settings(**overrides)
     except ValidationError as exc:
         problems = []
         for err in exc.errors(include_input=False, include_url=False):

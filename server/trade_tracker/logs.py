@@ -20,13 +20,13 @@ LOGGER_NAME = "trade_tracker"
 DEFAULT_LEVEL = "WARNING"
 
 
-class _CurrentStderr(logging.StreamHandler):  # type: ignore[type-arg]
+class _CurrentStderr(logging.StreamHandler):
     """A stream handler bound to the current ``sys.stderr``, not the one at set-up time."""
 
     def __init__(self) -> None:
         super().__init__(sys.stderr)
 
-    @property  # type: ignore[override]
+    @property
     def stream(self) -> TextIO:
         return sys.stderr
 

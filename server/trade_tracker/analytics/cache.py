@@ -60,7 +60,8 @@ def _replay_from(
     stored = StoredBook(*found) if found is not None else None
     if stored is not None and from_at > stored.last_at:  # only fills after the last one changed: append
         return stored.last_at, ">", OpenLots.load(stored.state), (stored.checkpoint_at, stored.checkpoint)
-    if stored is not None and stored.checkpoint_at is not None and from_at >= stored.checkpoint_at:
+    if (stored is not None and stored.checkpoint_at is not None and stored.checkpoint is not None
+            and from_at >= stored.checkpoint_at):
         start = stored.checkpoint_at  # replay from the checkpoint
         conn.execute(
             "DELETE FROM analytics_day WHERE label = ? AND product_id = ? AND day >= ?", (*key, start[:10])

@@ -31,8 +31,8 @@ class Filters(_Frozen):
 
     product_id: str | None = None
     label: str | None = None
-    since: str | None = Field(None, description="inclusive lower bound on created_at (UTC)")
-    until: str | None = Field(None, description="inclusive upper bound on created_at (UTC)")
+    since: str | None = Field(default=None, description="inclusive lower bound on created_at (UTC)")
+    until: str | None = Field(default=None, description="inclusive upper bound on created_at (UTC)")
 
 
 class ProductSummary(_Frozen):
@@ -41,7 +41,7 @@ class ProductSummary(_Frozen):
     product_id: str
     base_currency: str
     quote_currency: str
-    period: str | None = Field(None, description="YYYY-MM or YYYY-MM-DD (UTC) when grouped by month or day")
+    period: str | None = Field(default=None, description="YYYY-MM or YYYY-MM-DD (UTC) when grouped by month or day")
     buy_count: int
     sell_count: int
     buy_size: str
@@ -60,9 +60,9 @@ class ProductSummary(_Frozen):
     unmatched_sell_size: str = Field(description="size sold beyond the known position: no cost basis, no PnL")
     first_fill_at: str | None
     last_fill_at: str | None
-    ticker_price: str | None = Field(None, description="only from with_unrealized: the ticker price used")
+    ticker_price: str | None = Field(default=None, description="only from with_unrealized: the ticker price used")
     ticker_time: str | None = None
-    unrealized_pnl_at_ticker: str | None = Field(None, description="open_size × ticker_price − cost_basis")
+    unrealized_pnl_at_ticker: str | None = Field(default=None, description="open_size × ticker_price − cost_basis")
 
 
 class CurrencyTotal(_Frozen):
@@ -78,7 +78,7 @@ class CurrencyTotal(_Frozen):
     net_realized_pnl: str
     cost_basis: str
     unrealized_pnl_at_ticker: str | None = Field(
-        None, description="only from with_unrealized, and only when every open position quoted here had a price"
+        default=None, description="only from with_unrealized, and only when every open position quoted here had a price"
     )
 
 

@@ -75,6 +75,7 @@ class KeyHolder(Protocol):
 
     def create(self, keys: Sequence[str]) -> list[str]:
         """Store ``keys`` unless keys already exist; return whichever keys are stored now."""
+        raise NotImplementedError
 
 
 class EnvKeys:

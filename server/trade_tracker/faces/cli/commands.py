@@ -16,6 +16,7 @@ import click
 from .progress import SyncProgressBar
 
 if TYPE_CHECKING:
+    from trade_tracker.analytics.models import GroupBy, Method
     from trade_tracker.app import TradeTracker
 
 from .options import ORDER_STATUSES, check_label_option, check_product, format_option, label_option, store_filters
@@ -207,8 +208,8 @@ def trades(product_id: str | None, since: str | None, until: str | None, label: 
               help="cost basis for realized PnL")
 @click.option("--with-unrealized", is_flag=True,
               help="also fetch live tickers for unrealized PnL (calls the exchange; marked in the output)")
-def summary(product_id: str | None, since: str | None, until: str | None, label: str | None, group_by: str,
-            method: str, with_unrealized: bool) -> None:
+def summary(product_id: str | None, since: str | None, until: str | None, label: str | None, group_by: GroupBy,
+            method: Method, with_unrealized: bool) -> None:
     """Volume, fees, position and PnL, from the local store.
 
     Grouped per product (or month, day: then also totals per period across products, with the
@@ -236,7 +237,7 @@ def summary(product_id: str | None, since: str | None, until: str | None, label:
               help="with --summary: cost basis for realized PnL")
 @click.option("--with-unrealized", is_flag=True, help="with --summary: add unrealized PnL at live tickers")
 def export(csv_path: Path, as_summary: bool, product_id: str | None, since: str | None, until: str | None,
-           label: str | None, group_by: str, method: str, with_unrealized: bool) -> None:
+           label: str | None, group_by: GroupBy, method: Method, with_unrealized: bool) -> None:
     """Write stored fills (or the summary) to a CSV file.
 
     Prints the file's path and row count as JSON.

@@ -32,7 +32,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TextIO
 
 from trade_tracker.errors import InvalidArgument
 
@@ -255,7 +255,7 @@ class ProgressPrinter:
             self._pending = None
 
 
-async def drive_server(home: Path, sim_url: str, server_log: IO[str], say: Printer) -> None:
+async def drive_server(home: Path, sim_url: str, server_log: TextIO, say: Printer) -> None:
     """Start the MCP server over stdio and call the five tools with the SDK's client."""
     from mcp import Client
     from mcp.client.stdio import StdioServerParameters, stdio_client
@@ -314,7 +314,7 @@ async def answer_fees_this_year(call: Callable[..., Awaitable[dict[str, Any]]], 
     say(f"      => fees on ETH-USD since {since}: {fees} USD, over {count} fills")
 
 
-def _private_log(path: Path) -> IO[str]:
+def _private_log(path: Path) -> TextIO:
     """A log file only the user can read (the children's stderr goes there)."""
     os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
     return open(path, "w", encoding="utf-8")

@@ -148,7 +148,8 @@ class CliError(click.ClickException):
 
     def __init__(self, message: str, exit_code: int = ExitCode.INTERNAL) -> None:
         super().__init__(message)
-        self.exit_code = exit_code
+        # click declares exit_code a ClassVar, yet reads it from the instance: ours differs per error.
+        self.exit_code = exit_code  # pyright: ignore[reportAttributeAccessIssue]
 
 
 class TrackerGroup(click.Group):

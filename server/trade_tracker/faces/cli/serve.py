@@ -31,8 +31,9 @@ WAITING_MESSAGE = (
 
 
 def _isatty(stream: object) -> bool:
+    isatty = getattr(stream, "isatty", None)
     try:
-        return bool(stream.isatty())  # type: ignore[attr-defined]
+        return bool(isatty()) if callable(isatty) else False
     except (AttributeError, ValueError):
         return False
 

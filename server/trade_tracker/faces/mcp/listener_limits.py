@@ -71,7 +71,7 @@ class LimitedH11Protocol(H11Protocol):
         self._idle_since: float | None = None
         self._head_timer: asyncio.TimerHandle | None = None
 
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+    def connection_made(self, transport: asyncio.Transport) -> None:
         super().connection_made(transport)
         self._became_idle()
         live = [c for c in self.connections if not c.transport.is_closing()]

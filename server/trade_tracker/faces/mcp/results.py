@@ -9,7 +9,7 @@ import functools
 import inspect
 import json
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, ParamSpec, TypeVar, cast
 
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
@@ -29,7 +29,8 @@ R = TypeVar("R")
 
 
 def state_of(ctx: Context) -> "ServerState":
-    return ctx.request_context.lifespan_context  # type: ignore[no-any-return]
+    # An unparameterized Context types it as a dict; build_server's lifespan yields a ServerState.
+    return cast("ServerState", ctx.request_context.lifespan_context)
 
 
 def tracker_of(ctx: Context) -> TradeTracker:
@@ -46,7 +47,8 @@ def translate_errors(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]
         except TradeTrackerError as exc:
             raise ToolError(str(exc)) from None
 
-    wrapper.__signature__ = inspect.signature(fn)  # type: ignore[attr-defined]
+    # A function takes any attribute; typeshed does not list __signature__, which inspect.signature reads.
+    wrapper.__signature__ = inspect.signature(fn)  # pyright: ignore[reportAttributeAccessIssue]
     # The docstring is the tool's description: hand the model clean text, not source indentation.
     wrapper.__doc__ = inspect.cleandoc(fn.__doc__ or "")
     return wrapper

@@ -7,6 +7,7 @@ The docstring of each is its description, the signature its input schema: both a
 """
 
 import json
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Literal, NamedTuple
 
 from mcp.server.mcpserver import Context
@@ -38,7 +39,7 @@ __all__ = ["LIVE_TOOLS", "STORE_TOOLS", "Tool"]
 class Tool(NamedTuple):
     """A tool function with its title and hints, as ``build_server`` registers it."""
 
-    fn: object
+    fn: Callable[..., Awaitable[CallToolResult]]
     title: str
     annotations: ToolAnnotations
 
@@ -84,7 +85,7 @@ async def list_orders(
 ) -> Annotated[CallToolResult, OrdersOut]:
     """Up to 100 most recent orders, live from Coinbase. By default (no status) Coinbase returns ONLY open
     orders; pass status=['done'] for filled/cancelled history or ['all']. Calls Coinbase with the key."""
-    statuses = list(dict.fromkeys(status or []))
+    statuses: list[str] = list(dict.fromkeys(status or []))
     label_used, orders = await tracker_of(ctx).list_orders(label, statuses or None, product_id)
     return respond(OrdersOut.of(label_used, statuses, orders))
 

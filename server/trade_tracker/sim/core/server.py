@@ -267,7 +267,7 @@ def serve_main(
     ``host`` unless ``allow_non_loopback``, and ``OSError`` if the port cannot be bound.
     """
     _check_host(host, allow_non_loopback)
-    out = out or sys.stdout
+    ready: IO[str] = out or sys.stdout  # where the JSON ready line goes
     kept_port: int | None = None
     if key_file is not None:
         stored = load_or_create_key(key_file)
@@ -289,8 +289,8 @@ def serve_main(
     try:
         if key_file is not None and kept_port is None:
             remember_port(key_file, sock.getsockname()[1])
-        out.write(json.dumps({"url": _url(sock), **exchange.credential.as_dict()}) + "\n")
-        out.flush()
+        ready.write(json.dumps({"url": _url(sock), **exchange.credential.as_dict()}) + "\n")
+        ready.flush()
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(_server(exchange).serve(sockets=[sock]))
     finally:

@@ -1,4 +1,5 @@
-"""The fills sync: the walk and its progress (``engine``), server-owned jobs (``jobs``), the time estimate
+"""The fills sync: the venue-neutral engine (``engine``) and the sink it hands a venue's walk
+(``sink``), server-owned jobs (``jobs``), the time estimate
 (``estimate``) and the offline status answer (``status``).
 
 The package re-exports its modules' public names lazily (PEP 562): importing one of them loads only the
@@ -29,12 +30,15 @@ _EXPORTS = {
     "ProductSyncResult": "results",
     "ProgressCallback": "results",
     "RunOut": "status",
+    "Stopped": "sink",
+    "StoreSink": "sink",
     "SyncJob": "jobs",
     "SyncJobs": "jobs",
     "SyncProgress": "results",
     "SyncResult": "results",
     "SyncRunner": "jobs",
     "SyncStatusOut": "status",
+    "VenueSource": "engine",
     "empty_store_hint": "status",
     "history_start": "estimate",
     "partial_result": "results",
@@ -45,8 +49,9 @@ _EXPORTS = {
 }
 __all__ = ["CLIENT_REQUESTS_PER_SECOND", "FILLS_PER_REQUEST", "LIMIT_REQUESTS_PER_SECOND", "MIN_OBSERVED_PAGES",
            "NOTHING_STORED", "DiscoveryResult", "Estimate", "Estimator", "JobOut", "JobProgress", "JobStatus",
-           "LabelStatus", "Phase", "ProductStatus", "ProductSyncResult", "ProgressCallback", "RunOut", "SyncJob",
-           "SyncJobs", "SyncProgress", "SyncResult", "SyncRunner", "SyncStatusOut", "empty_store_hint", "history_start",
+           "LabelStatus", "Phase", "ProductStatus", "ProductSyncResult", "ProgressCallback", "RunOut", "Stopped",
+           "StoreSink", "SyncJob", "SyncJobs", "SyncProgress", "SyncResult", "SyncRunner", "SyncStatusOut",
+           "VenueSource", "empty_store_hint", "history_start",
            "partial_result", "say_duration", "stop_reason", "sync_fills",
            "sync_status"]
 
@@ -65,7 +70,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from .engine import stop_reason, sync_fills
+    from .engine import VenueSource, stop_reason, sync_fills
     from .estimate import (
         CLIENT_REQUESTS_PER_SECOND,
         FILLS_PER_REQUEST,
@@ -85,4 +90,5 @@ if TYPE_CHECKING:
         SyncResult,
         partial_result,
     )
+    from .sink import Stopped, StoreSink
     from .status import NOTHING_STORED, LabelStatus, ProductStatus, RunOut, SyncStatusOut, empty_store_hint, sync_status

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import httpx
 
@@ -35,6 +36,9 @@ from .answers import fills_cursor, ledger_cursor, orders_cursor, status_error
 from .auth import ApiCredential, CoinbaseAuth, ServerClock
 from .models import Account, Fill, FillPage, Order, Product, Profile, ServerTime, Stats, Ticker
 from .params import MAX_FILLS_LIMIT, ORDER_STATUSES, check_cursor
+
+if TYPE_CHECKING:
+    from .venue import CoinbaseExchange
 
 __all__ = ["CoinbaseClient"]
 
@@ -109,6 +113,12 @@ class CoinbaseClient(VenueHttp):
     @property
     def label(self) -> str:
         return self.credential.label if self.credential else "(none)"
+
+    def as_venue(self) -> CoinbaseExchange:
+        """This client as the :class:`~trade_tracker.venues.base.Venue` the core drives (the sync engine)."""
+        from .venue import CoinbaseExchange
+
+        return CoinbaseExchange(self)
 
     def _missing_credential(self, method: str, path: str) -> ConfigError:
         return ConfigError(

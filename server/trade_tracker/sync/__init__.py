@@ -38,7 +38,6 @@ _EXPORTS = {
     "SyncResult": "results",
     "SyncRunner": "jobs",
     "SyncStatusOut": "status",
-    "VenueSource": "engine",
     "empty_store_hint": "status",
     "history_start": "estimate",
     "partial_result": "results",
@@ -51,8 +50,7 @@ __all__ = ["CLIENT_REQUESTS_PER_SECOND", "FILLS_PER_REQUEST", "LIMIT_REQUESTS_PE
            "NOTHING_STORED", "DiscoveryResult", "Estimate", "Estimator", "JobOut", "JobProgress", "JobStatus",
            "LabelStatus", "Phase", "ProductStatus", "ProductSyncResult", "ProgressCallback", "RunOut", "Stopped",
            "StoreSink", "SyncJob", "SyncJobs", "SyncProgress", "SyncResult", "SyncRunner", "SyncStatusOut",
-           "VenueSource", "empty_store_hint", "history_start",
-           "partial_result", "say_duration", "stop_reason", "sync_fills",
+           "empty_store_hint", "history_start", "partial_result", "say_duration", "stop_reason", "sync_fills",
            "sync_status"]
 
 
@@ -70,7 +68,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from .engine import VenueSource, stop_reason, sync_fills
+    from .engine import stop_reason, sync_fills
     from .estimate import (
         CLIENT_REQUESTS_PER_SECOND,
         FILLS_PER_REQUEST,

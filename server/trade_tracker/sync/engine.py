@@ -19,28 +19,24 @@ import asyncio
 import inspect
 import time
 from collections.abc import Awaitable, Sequence
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from ..errors import BadRequest, InvalidArgument, NotFound, TradeTrackerError
 from ..store.connection import TradeStore
+from ..venues.base import Venue
+from ..venues.registry import venue_of_client
 from .results import Phase, ProductSyncResult, ProgressCallback, SyncProgress, SyncResult
 from .sink import Stopped, StoreSink
 
 if TYPE_CHECKING:
-    from ..venues.base import Venue
+    from ..venues.base import VenueClient
 
-__all__ = ["VenueSource", "stop_reason", "sync_fills"]
-
-
-class VenueSource(Protocol):
-    """A venue's client that is not itself a :class:`Venue` (``CoinbaseClient``): ``as_venue()`` wraps it."""
-
-    def as_venue(self) -> Venue: ...
+__all__ = ["stop_reason", "sync_fills"]
 
 
 async def sync_fills(
     store: TradeStore,
-    client: Venue | VenueSource,
+    client: Venue | VenueClient,
     label: str,
     product_ids: Sequence[str] | None = None,
     *,
@@ -52,7 +48,7 @@ async def sync_fills(
     """Sync the fills of ``label``'s account into ``store``; see the module docstring.
 
     Args:
-        client: the venue (or a venue's client, e.g. ``CoinbaseClient``, which is wrapped as its venue).
+        client: the venue, or a venue's client (e.g. ``CoinbaseClient``), which is driven as its venue.
         product_ids: the products to sync; None means the venue's choice (``sync_scopes``).
         full_history: re-walk every product's whole history (updates changed rows), and discover
             products from every order again.
@@ -65,7 +61,7 @@ async def sync_fills(
     other error propagates, with every page stored so far kept and the cursors consistent;
     :func:`partial_result` of that exception is the result up to it.
     """
-    venue: Venue = client.as_venue() if hasattr(client, "as_venue") else client  # type: ignore[union-attr,assignment]
+    venue = client if isinstance(client, Venue) else venue_of_client(client)
     most = venue.info.max_fill_page
     if limit is None:
         limit = most

@@ -20,8 +20,10 @@ _EXPORTS = {
     "FillScope": "base",
     "PageSink": "base",
     "Venue": "base",
+    "VenueClient": "base",
     "VenueId": "base",
     "VenueInfo": "base",
+    "venue_of_client": "registry",
     "venue_of_stored": "registry",
     "RETRY_STATUSES": "retries",
     "AttemptTimedOut": "retries",
@@ -42,9 +44,9 @@ _EXPORTS = {
 }
 __all__ = ["CURRENT_REQUEST", "RETRY_STATUSES", "VENUES", "AttemptTimedOut", "Backoff", "Bucket", "BucketSpec",
            "CredentialField", "FileTokenBucket", "FillScope", "PageSink", "RateLimits", "RetryPolicy",
-           "RetryableAnswer", "Venue", "VenueHttp", "VenueId", "VenueInfo", "adapter_for", "bucket_for_path",
-           "file_buckets_supported", "install_retry_log", "is_connection_refused", "retry_after_seconds",
-           "venue_of_stored"]
+           "RetryableAnswer", "Venue", "VenueClient", "VenueHttp", "VenueId", "VenueInfo", "adapter_for",
+           "bucket_for_path", "file_buckets_supported", "install_retry_log", "is_connection_refused",
+           "retry_after_seconds", "venue_of_client", "venue_of_stored"]
 
 
 def __getattr__(name: str) -> Any:
@@ -61,10 +63,10 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from .base import CredentialField, FillScope, PageSink, Venue, VenueId, VenueInfo
+    from .base import CredentialField, FillScope, PageSink, Venue, VenueClient, VenueId, VenueInfo
     from .http import VenueHttp, adapter_for
     from .ratelimit import Bucket, BucketSpec, RateLimits, bucket_for_path
-    from .registry import VENUES, venue_of_stored
+    from .registry import VENUES, venue_of_client, venue_of_stored
     from .retries import (
         CURRENT_REQUEST,
         RETRY_STATUSES,

@@ -23,12 +23,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
+    import httpx
+
+    from trade_tracker.config import Settings
     from trade_tracker.store.connection import TradeStore
     from trade_tracker.store.fills import FillRow, PageCounts, UnsettledSummary
     from trade_tracker.store.sync_state import SyncState
     from trade_tracker.sync.results import DiscoveryResult, Phase
 
-__all__ = ["CredentialField", "FillScope", "PageSink", "Venue", "VenueId", "VenueInfo"]
+__all__ = ["CredentialField", "FillScope", "PageSink", "Venue", "VenueClient", "VenueId", "VenueInfo"]
 
 #: The public venue names (``--venue exchange|advanced``); ``advanced`` comes with issue 15.
 VenueId = Literal["exchange", "advanced"]
@@ -120,11 +123,35 @@ class PageSink(Protocol):
         ...
 
 
+class VenueClient(Protocol):
+    """A venue's REST client as the app caches it per credential: it names its venue (``venue_id``, a
+    ``VENUES`` key), counts requests and closes; ``registry.venue_of_client`` wraps it as its :class:`Venue`."""
+
+    venue_id: ClassVar[str]
+
+    @property
+    def requests_sent(self) -> int: ...
+    async def aclose(self) -> None: ...
+
+
 @runtime_checkable
 class Venue(Protocol):
     """One trading venue, as the core uses it. Implementations: ``coinbase_exchange.CoinbaseExchange``."""
 
     info: ClassVar[VenueInfo]
+
+    @classmethod
+    def open_client(cls, settings: Settings, credential: Any, *, rate_limits: Any,
+                    transport: httpx.AsyncBaseTransport | None = None,
+                    credential_check: Callable[[], None] | None = None) -> VenueClient:
+        """The venue's client as trade-tracker runs it (its base URL, timeouts and retries from the
+        settings); ``credential`` is the venue's own typed key, None for public endpoints only."""
+        ...
+
+    @classmethod
+    def wrap(cls, client: Any) -> Venue:
+        """This venue driving ``client`` (one :meth:`open_client` made)."""
+        ...
 
     @property
     def requests_sent(self) -> int:

@@ -8,10 +8,10 @@ with issue 15. Importing this module loads only the venues' light classes, not t
 from __future__ import annotations
 
 from ..errors import ConfigError
-from .base import Venue, VenueId
+from .base import Venue, VenueClient, VenueId
 from .coinbase_exchange.venue import CoinbaseExchange
 
-__all__ = ["VENUES", "venue_of_stored"]
+__all__ = ["VENUES", "venue_of_client", "venue_of_stored"]
 
 VENUES: dict[VenueId, type[Venue]] = {"exchange": CoinbaseExchange}
 
@@ -24,7 +24,12 @@ def venue_of_stored(stored: str | None) -> type[Venue]:
     for venue in VENUES.values():
         if stored in (venue.info.stored_as, venue.info.id):
             return venue
-    raise ConfigError(
+    raise ConfigError(  # a row written by a newer release
         f"a stored credential names the venue {stored[:40]!r}, which this release does not know "
         f"(it knows {', '.join(sorted(VENUES))}); upgrade trade-tracker, or remove that credential"
     )
+
+
+def venue_of_client(client: VenueClient) -> Venue:
+    """``client`` (a venue's REST client, e.g. ``CoinbaseClient``) as the :class:`Venue` it serves."""
+    return VENUES[client.venue_id].wrap(client)  # type: ignore[index]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import ClassVar
 
 import httpx
 
@@ -37,9 +37,6 @@ from .auth import ApiCredential, CoinbaseAuth, ServerClock
 from .models import Account, Fill, FillPage, Order, Product, Profile, ServerTime, Stats, Ticker
 from .params import MAX_FILLS_LIMIT, ORDER_STATUSES, check_cursor
 
-if TYPE_CHECKING:
-    from .venue import CoinbaseExchange
-
 __all__ = ["CoinbaseClient"]
 
 class CoinbaseClient(VenueHttp):
@@ -57,6 +54,9 @@ class CoinbaseClient(VenueHttp):
         credential_check: called before every signed request; raises when the credential may no
             longer be used (e.g. another process replaced it), so no request is signed with it.
     """
+
+    #: The venue this client serves (``VENUES`` key): the sync engine drives it as that venue.
+    venue_id: ClassVar[str] = "exchange"
 
     def __init__(
         self,
@@ -113,12 +113,6 @@ class CoinbaseClient(VenueHttp):
     @property
     def label(self) -> str:
         return self.credential.label if self.credential else "(none)"
-
-    def as_venue(self) -> CoinbaseExchange:
-        """This client as the :class:`~trade_tracker.venues.base.Venue` the core drives (the sync engine)."""
-        from .venue import CoinbaseExchange
-
-        return CoinbaseExchange(self)
 
     def _missing_credential(self, method: str, path: str) -> ConfigError:
         return ConfigError(

@@ -11,7 +11,7 @@ Light at import (dataclasses only): the HTTP stack loads with the first client, 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from trade_tracker.config import SANDBOX_URL
@@ -21,9 +21,14 @@ from ..base import CredentialField, PageSink, VenueInfo
 from .params import MAX_FILLS_LIMIT
 
 if TYPE_CHECKING:
+    import httpx
+
+    from trade_tracker.config import Settings
     from trade_tracker.store.connection import TradeStore
     from trade_tracker.sync.results import DiscoveryResult
 
+    from ..ratelimit import RateLimits
+    from .auth import ApiCredential
     from .client import CoinbaseClient
     from .models import Account, FillPage, Order, Product, Ticker
 
@@ -58,6 +63,21 @@ class CoinbaseExchange:
 
     def __repr__(self) -> str:
         return f"CoinbaseExchange({self.client!r})"
+
+    @classmethod
+    def open_client(cls, settings: Settings, credential: ApiCredential | None, *, rate_limits: RateLimits,
+                    transport: httpx.AsyncBaseTransport | None = None,
+                    credential_check: Callable[[], None] | None = None) -> CoinbaseClient:
+        """``CoinbaseClient.from_settings``: ``EX_BASE_URL``, the timeouts and retries of the settings."""
+        # The HTTP stack is imported on the first exchange call, not with this class.
+        from .client import CoinbaseClient
+
+        return CoinbaseClient.from_settings(settings, credential, rate_limits=rate_limits, transport=transport,
+                                            credential_check=credential_check)
+
+    @classmethod
+    def wrap(cls, client: CoinbaseClient) -> CoinbaseExchange:
+        return cls(client)
 
     @property
     def requests_sent(self) -> int:

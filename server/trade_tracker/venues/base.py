@@ -80,6 +80,11 @@ class VenueInfo:
         """The ``env`` credential's variables in one phrase: "EX_API_KEY_READ / EX_API_SECRET_READ / ..."."""
         return sep.join(f.env for f in self.fields)
 
+    def env_and(self) -> str:
+        """The same as a sentence's list: "EX_API_KEY_READ, EX_API_SECRET_READ and EX_API_PASSPHRASE_READ"."""
+        *head, last = (f.env for f in self.fields)
+        return f"{', '.join(head)} and {last}" if head else last
+
 
 class PageSink(Protocol):
     """What the sync engine hands a venue's walk of one scope (one ``sync_scope`` call).

@@ -234,3 +234,29 @@ async def test_a_key_rebound_elsewhere_by_another_process_is_refused_here(
             await app.list_accounts("main")
     finally:
         await app.aclose()
+
+
+async def test_the_client_comes_from_the_venue_the_credential_row_names(
+    home: Path, sim_factory: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``client_for`` dispatches through ``VENUES`` on the stored ``credentials.exchange``, never on the key."""
+    from trade_tracker.errors import ConfigError
+    from trade_tracker.venues.coinbase_exchange.client import CoinbaseClient
+
+    sim = sim_factory(fills=5)
+    monkeypatch.setenv("EX_BASE_URL", sim.url)
+    cli(home, sim.url, "credentials", "add", "--label", "main", stdin=key_lines(sim.credential))
+    app = TradeTracker.open(load_settings(), rate_limits=RateLimits.disabled())
+    try:
+        assert app.credentials.info("main").exchange == "coinbase-exchange"  # every stored row today
+        assert isinstance(app.client_for("main")[1], CoinbaseClient)
+    finally:
+        await app.aclose()
+    app = TradeTracker.open(load_settings(), rate_limits=RateLimits.disabled())
+    try:
+        with app.store.write() as conn:  # a row written by a newer release, for a venue this one lacks
+            conn.execute("UPDATE credentials SET exchange = 'kraken-pro' WHERE label = 'main'")
+        with pytest.raises(ConfigError, match="names the venue 'kraken-pro'.*knows exchange"):
+            app.client_for("main")
+    finally:
+        await app.aclose()

@@ -21,10 +21,10 @@ MAX_MODULE_LINES = 400
 MAX_FUNCTION_LINES = 60
 EXCHANGE = "trade_tracker.venues.coinbase_exchange"
 #: Modules outside venues/ that may import the Exchange adapter, and why.
-#: Phase 2 of issue 14 (the ``Venue`` interface) takes the three non-app entries off this list.
+#: The sync engine drives any ``Venue`` (``venues/base.py``) and is off this list; the credential
+#: modules still build and check an Exchange key directly.
 VENUE_WIRING = {
     "trade_tracker.app": "the core's wiring: builds the venue's client for a credential",
-    "trade_tracker.sync.engine": "drives the Exchange walk and discovery directly until a Venue interface exists",
     "trade_tracker.credentials.service": "checks and verifies an Exchange key (key, secret, passphrase)",
     "trade_tracker.credentials.env": "the env credential is an Exchange key (EX_API_*_READ)",
 }

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from .config import Settings, load_settings
 from .errors import CredentialChanged, CredentialNotFound, InvalidArgument, NotFound
@@ -105,14 +105,16 @@ class TradeTracker:
                                                   transport=self._transport)
         return self._credentials
 
-    def _new_client(self, credential: ApiCredential | None,
-                    credential_check: Callable[[], None] | None = None) -> CoinbaseClient:
-        # The HTTP stack is imported on the first exchange call, not at start: an editor launches
-        # the server often, and offline tools (query_trades, trade_summary) never need it.
-        from .venues.coinbase_exchange.client import CoinbaseClient
+    def _new_client(self, credential: ApiCredential | None, credential_check: Callable[[], None] | None = None,
+                    venue: str | None = None) -> CoinbaseClient:
+        """The client of ``venue`` (a credential row's ``exchange`` column; None: Coinbase Exchange), through
+        ``VENUES``. The HTTP stack is imported on the first exchange call, not at start: an editor launches
+        the server often, and offline tools (query_trades, trade_summary) never need it."""
+        from .venues.registry import venue_of_stored
 
-        return CoinbaseClient.from_settings(self.settings, credential, rate_limits=self.rate_limits,
-                                            transport=self._transport, credential_check=credential_check)
+        client = venue_of_stored(venue).open_client(self.settings, credential, rate_limits=self.rate_limits,
+                                                    transport=self._transport, credential_check=credential_check)
+        return cast("CoinbaseClient", client)  # the one venue today; issue 15 widens this to any VenueClient
 
     def public_client(self) -> CoinbaseClient:
         """The client for public endpoints (no credential needed)."""
@@ -132,7 +134,8 @@ class TradeTracker:
             self._retire(resolved)
         credential, stamp = self.credentials.get_stamped(resolved)
         check = self._still_stored(resolved, credential, stamp)
-        client = self._clients[resolved] = self._new_client(credential, check)
+        venue = self.credentials.info(resolved).exchange  # the venue comes from the stored row, never the key
+        client = self._clients[resolved] = self._new_client(credential, check, venue)
         self._stamps[resolved] = stamp
         return resolved, client
 

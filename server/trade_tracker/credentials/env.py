@@ -9,6 +9,7 @@ from ..config import Settings
 from ..errors import InvalidCredential
 from ..labels import ENV_LABEL
 from ..venues.coinbase_exchange.auth import ApiCredential, key_fingerprint
+from ..venues.coinbase_exchange.venue import EXCHANGE
 from .models import CredentialInfo
 
 __all__ = ["env_credential", "env_info", "env_stamp", "partial_env_hint"]
@@ -29,8 +30,7 @@ def env_credential(settings: Settings) -> ApiCredential | None:
         )
     except InvalidCredential as exc:
         raise InvalidCredential(
-            "the env credential (EX_API_KEY_READ / EX_API_SECRET_READ / EX_API_PASSPHRASE_READ) is "
-            f"malformed: {exc}"
+            f"the env credential ({EXCHANGE.env_list()}) is malformed: {exc}"
         ) from None
 
 
@@ -52,9 +52,9 @@ def env_stamp(settings: Settings) -> str:
 def partial_env_hint(settings: Settings) -> str:
     """Name the EX_API_*_READ variables that are missing when only some are set (a common slip)."""
     env = {
-        "EX_API_KEY_READ": settings.ex_api_key_read,
-        "EX_API_SECRET_READ": settings.ex_api_secret_read,
-        "EX_API_PASSPHRASE_READ": settings.ex_api_passphrase_read,
+        EXCHANGE.env_names["key"]: settings.ex_api_key_read,
+        EXCHANGE.env_names["secret"]: settings.ex_api_secret_read,
+        EXCHANGE.env_names["passphrase"]: settings.ex_api_passphrase_read,
     }
     missing = [name for name, value in env.items() if value is None or not value.get_secret_value()]
     if 0 < len(missing) < len(env):

@@ -52,6 +52,7 @@ from ..labels import ENV_LABEL, check_label
 from ..store.connection import TradeStore
 from ..venues.coinbase_exchange.auth import ApiCredential, decode_secret
 from ..venues.coinbase_exchange.client import CoinbaseClient
+from ..venues.coinbase_exchange.venue import EXCHANGE as EXCHANGE_INFO
 from ..venues.ratelimit import RateLimits
 from ..venues.retries import RetryPolicy
 from .binding import STAMP_COLUMNS, check_binding, row_stamp
@@ -193,9 +194,7 @@ class CredentialService:
         if label == ENV_LABEL:
             env = env_credential(self.settings)
             if env is None:
-                raise CredentialNotFound(
-                    "no env credential: set EX_API_KEY_READ, EX_API_SECRET_READ and EX_API_PASSPHRASE_READ"
-                )
+                raise CredentialNotFound(f"no env credential: set {EXCHANGE_INFO.env_and()}")
             return env, env_stamp(self.settings)
         check_label(label)
         row = self._stamped_row(label)
@@ -247,7 +246,7 @@ class CredentialService:
         if not stored:
             raise CredentialError(
                 "no credential is configured: add one with `trade-tracker credentials add --label=NAME` "
-                "(or the store_credential tool), or set EX_API_KEY_READ, EX_API_SECRET_READ and EX_API_PASSPHRASE_READ"
+                f"(or the store_credential tool), or set {EXCHANGE_INFO.env_and()}"
                 + partial_env_hint(self.settings)
             )
         raise CredentialError(f"several credentials are stored; name one with label=: {', '.join(stored)}")
@@ -365,8 +364,7 @@ class CredentialService:
         """Delete a stored credential; False when there was none. ``env`` lives in the environment."""
         if label == ENV_LABEL:
             raise CredentialError(
-                "the env credential is not stored; unset EX_API_KEY_READ, EX_API_SECRET_READ and "
-                "EX_API_PASSPHRASE_READ to remove it"
+                f"the env credential is not stored; unset {EXCHANGE_INFO.env_and()} to remove it"
             )
         check_label(label)
         with self.store.write("removing a credential") as conn:

@@ -1,4 +1,5 @@
-"""The fills sync: the walk and its progress (``engine``), server-owned jobs (``jobs``), the time estimate
+"""The fills sync: the venue-neutral engine (``engine``) and the sink it hands a venue's walk
+(``sink``), server-owned jobs (``jobs``), the time estimate
 (``estimate``) and the offline status answer (``status``).
 
 The package re-exports its modules' public names lazily (PEP 562): importing one of them loads only the
@@ -29,6 +30,8 @@ _EXPORTS = {
     "ProductSyncResult": "results",
     "ProgressCallback": "results",
     "RunOut": "status",
+    "Stopped": "sink",
+    "StoreSink": "sink",
     "SyncJob": "jobs",
     "SyncJobs": "jobs",
     "SyncProgress": "results",
@@ -45,9 +48,9 @@ _EXPORTS = {
 }
 __all__ = ["CLIENT_REQUESTS_PER_SECOND", "FILLS_PER_REQUEST", "LIMIT_REQUESTS_PER_SECOND", "MIN_OBSERVED_PAGES",
            "NOTHING_STORED", "DiscoveryResult", "Estimate", "Estimator", "JobOut", "JobProgress", "JobStatus",
-           "LabelStatus", "Phase", "ProductStatus", "ProductSyncResult", "ProgressCallback", "RunOut", "SyncJob",
-           "SyncJobs", "SyncProgress", "SyncResult", "SyncRunner", "SyncStatusOut", "empty_store_hint", "history_start",
-           "partial_result", "say_duration", "stop_reason", "sync_fills",
+           "LabelStatus", "Phase", "ProductStatus", "ProductSyncResult", "ProgressCallback", "RunOut", "Stopped",
+           "StoreSink", "SyncJob", "SyncJobs", "SyncProgress", "SyncResult", "SyncRunner", "SyncStatusOut",
+           "empty_store_hint", "history_start", "partial_result", "say_duration", "stop_reason", "sync_fills",
            "sync_status"]
 
 
@@ -85,4 +88,5 @@ if TYPE_CHECKING:
         SyncResult,
         partial_result,
     )
+    from .sink import Stopped, StoreSink
     from .status import NOTHING_STORED, LabelStatus, ProductStatus, RunOut, SyncStatusOut, empty_store_hint, sync_status

@@ -1,9 +1,12 @@
 """The fills sync engine: copy every fill of a credential's account into the trade store, resumably.
 
-The engine chooses the products (the given list, or discovery), runs one walk per product
-(``venues/coinbase_exchange/walk.py``: the pages, their cursors and why a kill never leaves a hole),
-records each product's run, and adds up the result. A product the exchange does not know (404) or
-refuses (400) is that product's ``error``; any other error stops the sync with every page so far kept.
+Venue-neutral: it drives any :class:`~trade_tracker.venues.base.Venue`. The venue names the scopes
+(``sync_scopes``: for Coinbase Exchange the given products, or discovery's) and walks each one
+(``sync_scope``: its pages, its cursors and why a kill never leaves a hole, e.g.
+``venues/coinbase_exchange/walk.py``) into a :class:`~.sink.StoreSink`, which commits each page with its
+cursor in one transaction and reports progress. The engine records each scope's run, and adds up the
+result. A scope the venue does not know (404) or refuses (400) is that scope's ``error``; any other error
+stops the sync with every page so far kept.
 
 Cancellation: ``cancel`` (an ``asyncio.Event``) stops after the page being stored; task
 cancellation (``CancelledError``) may land during a request, and then the page in flight
@@ -18,67 +21,68 @@ from __future__ import annotations
 import asyncio
 import inspect
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from typing import TYPE_CHECKING
 
 from ..errors import BadRequest, InvalidArgument, NotFound, TradeTrackerError
-from ..formats import check_product_id
 from ..store.connection import TradeStore
-from ..venues.coinbase_exchange.discovery import discover_products
-from ..venues.coinbase_exchange.params import MAX_FILLS_LIMIT
-from ..venues.coinbase_exchange.walk import ProductSync, Stopped
-from .results import Phase, ProgressCallback, SyncProgress, SyncResult
+from ..venues.base import Venue
+from ..venues.registry import venue_of_client
+from .results import Phase, ProductSyncResult, ProgressCallback, SyncProgress, SyncResult
+from .sink import Stopped, StoreSink
 
 if TYPE_CHECKING:
-    from ..venues.coinbase_exchange.client import CoinbaseClient
+    from ..venues.base import VenueClient
 
 __all__ = ["stop_reason", "sync_fills"]
 
 
 async def sync_fills(
     store: TradeStore,
-    client: CoinbaseClient,
+    client: Venue | VenueClient,
     label: str,
     product_ids: Sequence[str] | None = None,
     *,
     full_history: bool = False,
     progress: ProgressCallback | None = None,
     cancel: asyncio.Event | None = None,
-    limit: int = MAX_FILLS_LIMIT,
+    limit: int | None = None,
 ) -> SyncResult:
     """Sync the fills of ``label``'s account into ``store``; see the module docstring.
 
     Args:
-        product_ids: the products to sync; None means :func:`products_to_sync`.
+        client: the venue, or a venue's client (e.g. ``CoinbaseClient``), which is driven as its venue.
+        product_ids: the products to sync; None means the venue's choice (``sync_scopes``).
         full_history: re-walk every product's whole history (updates changed rows), and discover
             products from every order again.
         progress: called (sync or async) after every page.
         cancel: when set, the sync stops after the page being stored; ``cancelled`` is True.
-        limit: fills per request (at most 100).
+        limit: fills per request (None: the venue's most, ``info.max_fill_page``).
 
     A product the exchange does not know (404) or refuses (400) is reported in its
     ``error`` and the sync goes on; when every product failed so, ``failed`` is True. Any
     other error propagates, with every page stored so far kept and the cursors consistent;
     :func:`partial_result` of that exception is the result up to it.
     """
-    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_FILLS_LIMIT:
-        raise InvalidArgument(f"limit must be a whole number from 1 to {MAX_FILLS_LIMIT}")
-    started, sent = time.monotonic(), client.requests_sent
+    venue = client if isinstance(client, Venue) else venue_of_client(client)
+    most = venue.info.max_fill_page
+    if limit is None:
+        limit = most
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= most:
+        raise InvalidArgument(f"limit must be a whole number from 1 to {most}")
+    started, sent = time.monotonic(), venue.requests_sent
     result = SyncResult(label=label, products=[])
     try:
-        if product_ids is None:
-            products, result.discovery = await discover_products(store, client, label, full=full_history)
-        else:
-            products = list(dict.fromkeys(check_product_id(p) for p in product_ids))
-        await _sync_products(store, client, label, products, result, full_history, progress, cancel, limit)
+        products, result.discovery = await venue.sync_scopes(store, label, product_ids, full=full_history)
+        await _sync_products(store, venue, label, products, result, full_history, progress, cancel, limit)
     except BaseException as exc:  # a task cancellation too: its run record keeps the partial counts
         if not isinstance(exc, InvalidArgument):
             if isinstance(exc, Exception):
                 result.stopped_by = stop_reason(exc)
-            _finish(result, client, sent, started)
+            _finish(result, venue, sent, started)
             exc.sync_result = result  # pyright: ignore[reportAttributeAccessIssue]  # any exception takes it; see partial_result()
         raise
-    return _finish(result, client, sent, started)
+    return _finish(result, venue, sent, started)
 
 
 def stop_reason(exc: BaseException) -> str:
@@ -90,7 +94,7 @@ def stop_reason(exc: BaseException) -> str:
 
 
 async def _sync_products(
-    store: TradeStore, client: CoinbaseClient, label: str, products: list[str], result: SyncResult,
+    store: TradeStore, venue: Venue, label: str, products: list[str], result: SyncResult,
     full_history: bool, progress: ProgressCallback | None, cancel: asyncio.Event | None, limit: int,
 ) -> None:
     """Sync each product in turn into ``result`` (a product's own 404/400 is its ``error``)."""
@@ -112,20 +116,20 @@ async def _sync_products(
         if cancel is not None and cancel.is_set():
             result.cancelled = True
             break
-        worker = ProductSync(store, client, label, product_id, report, cancel, limit)
+        sink = StoreSink(store, label, product_id, report, cancel)
+        product = sink.result
         try:
-            product = await worker.run(full_history)
+            await _timed(venue, product, venue.sync_scope(product_id, sink, full=full_history, limit=limit))
         except Stopped:
-            product, result.cancelled = worker.result, True
+            result.cancelled = True
         except (NotFound, BadRequest) as exc:
-            product = worker.result
             product.error = str(exc)
         except BaseException as exc:
             if isinstance(exc, Exception):
-                worker.result.error = str(exc)
-            result.products.append(worker.result)
+                product.error = str(exc)
+            result.products.append(product)
             raise
-        fills_before += worker.fills_seen
+        fills_before += sink.fills_seen
         result.products.append(product)
         if product.error is None or product.pages:
             store.record_run(
@@ -136,7 +140,17 @@ async def _sync_products(
             break
 
 
-def _finish(result: SyncResult, client: CoinbaseClient, sent: int, started: float) -> SyncResult:
+async def _timed(venue: Venue, product: ProductSyncResult, walk: Awaitable[None]) -> None:
+    """Run one scope's walk, keeping its seconds and requests in ``product`` however it ends."""
+    started, sent = time.monotonic(), venue.requests_sent
+    try:
+        await walk
+    finally:
+        product.seconds = round(time.monotonic() - started, 3)
+        product.requests = venue.requests_sent - sent
+
+
+def _finish(result: SyncResult, venue: Venue, sent: int, started: float) -> SyncResult:
     """Totals, and whether every requested product failed."""
     result.inserted = result.updated = result.unchanged = result.pages = 0
     for p in result.products:
@@ -146,6 +160,6 @@ def _finish(result: SyncResult, client: CoinbaseClient, sent: int, started: floa
         result.pages += p.pages
     every_product_failed = bool(result.products) and all(p.error is not None for p in result.products)
     result.failed = result.stopped_by is not None or every_product_failed
-    result.requests = client.requests_sent - sent
+    result.requests = venue.requests_sent - sent
     result.seconds = round(time.monotonic() - started, 3)
     return result

@@ -1,5 +1,7 @@
-"""The trading venues behind one boundary: the generic HTTP retry policy (``retries``), rate limits
-(``ratelimit``, ``shared_bucket``), and one sub-package per venue (``coinbase_exchange``).
+"""The trading venues behind one boundary: the seam every venue implements (``base``: ``Venue``,
+``PageSink``, ``VenueInfo``), the venues by name (``registry``: ``VENUES``), the generic HTTP retry policy
+(``retries``), rate limits (``ratelimit``, ``shared_bucket``), and one sub-package per venue
+(``coinbase_exchange``).
 
 The package re-exports its modules' public names lazily (PEP 562): importing one of them loads only the
 module that defines it, so importing one light module never pulls in the rest.
@@ -13,6 +15,16 @@ from typing import TYPE_CHECKING, Any
 #: name -> the module (in this package) that defines it.
 _EXPORTS = {
     "CURRENT_REQUEST": "retries",
+    "VENUES": "registry",
+    "CredentialField": "base",
+    "FillScope": "base",
+    "PageSink": "base",
+    "Venue": "base",
+    "VenueClient": "base",
+    "VenueId": "base",
+    "VenueInfo": "base",
+    "venue_of_client": "registry",
+    "venue_of_stored": "registry",
     "RETRY_STATUSES": "retries",
     "AttemptTimedOut": "retries",
     "Backoff": "retries",
@@ -30,9 +42,11 @@ _EXPORTS = {
     "is_connection_refused": "retries",
     "retry_after_seconds": "retries",
 }
-__all__ = ["CURRENT_REQUEST", "RETRY_STATUSES", "AttemptTimedOut", "Backoff", "Bucket", "BucketSpec", "FileTokenBucket",
-           "RateLimits", "RetryPolicy", "RetryableAnswer", "VenueHttp", "adapter_for", "bucket_for_path",
-           "file_buckets_supported", "install_retry_log", "is_connection_refused", "retry_after_seconds"]
+__all__ = ["CURRENT_REQUEST", "RETRY_STATUSES", "VENUES", "AttemptTimedOut", "Backoff", "Bucket", "BucketSpec",
+           "CredentialField", "FileTokenBucket", "FillScope", "PageSink", "RateLimits", "RetryPolicy",
+           "RetryableAnswer", "Venue", "VenueClient", "VenueHttp", "VenueId", "VenueInfo", "adapter_for",
+           "bucket_for_path", "file_buckets_supported", "install_retry_log", "is_connection_refused",
+           "retry_after_seconds", "venue_of_client", "venue_of_stored"]
 
 
 def __getattr__(name: str) -> Any:
@@ -49,8 +63,10 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from .base import CredentialField, FillScope, PageSink, Venue, VenueClient, VenueId, VenueInfo
     from .http import VenueHttp, adapter_for
     from .ratelimit import Bucket, BucketSpec, RateLimits, bucket_for_path
+    from .registry import VENUES, venue_of_client, venue_of_stored
     from .retries import (
         CURRENT_REQUEST,
         RETRY_STATUSES,

@@ -1,4 +1,5 @@
-"""The Coinbase Exchange adapter: signing (``auth``), the REST client (``client``), wire models (``models``),
+"""The Coinbase Exchange adapter: the ``Venue`` (``venue``: ``CoinbaseExchange``, its facts ``EXCHANGE``),
+signing (``auth``), the REST client (``client``), wire models (``models``),
 request parameters (``params``), documented rate limits (``limits``), the fills walk (``walk``), product
 discovery (``discovery``) and the CB-AFTER activity helpers (``activity``).
 
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 #: name -> the module (in this package) that defines it.
 _EXPORTS = {
+    "EXCHANGE": "venue",
     "MAX_FILLS_LIMIT": "params",
     "ORDERS_PAGE": "discovery",
     "ORDER_STATUSES": "params",
@@ -20,6 +22,7 @@ _EXPORTS = {
     "ApiCredential": "auth",
     "CoinbaseAuth": "auth",
     "CoinbaseClient": "client",
+    "CoinbaseExchange": "venue",
     "DecimalStr": "models",
     "Fill": "models",
     "FillPage": "models",
@@ -35,7 +38,6 @@ _EXPORTS = {
     "ServerTime": "models",
     "Side": "models",
     "Stats": "models",
-    "Stopped": "walk",
     "Ticker": "models",
     "Timestamp": "models",
     "TradeId": "models",
@@ -52,10 +54,10 @@ _EXPORTS = {
     "sign": "auth",
     "status_error": "answers",
 }
-__all__ = ["MAX_FILLS_LIMIT", "ORDERS_PAGE", "ORDER_STATUSES", "Account", "ApiCredential", "CoinbaseAuth",
-           "CoinbaseClient", "DecimalStr", "Fill", "FillPage", "LedgerDetails", "LedgerEntry", "LedgerPage", "Order",
-           "OrderPage", "Product", "ProductSync", "Profile", "ServerClock", "ServerTime", "Side", "Stats", "Stopped",
-           "Ticker", "Timestamp", "TradeId", "check_cursor", "check_fill_profiles", "decode_secret",
+__all__ = ["EXCHANGE", "MAX_FILLS_LIMIT", "ORDERS_PAGE", "ORDER_STATUSES", "Account", "ApiCredential", "CoinbaseAuth",
+           "CoinbaseClient", "CoinbaseExchange", "DecimalStr", "Fill", "FillPage", "LedgerDetails", "LedgerEntry",
+           "LedgerPage", "Order", "OrderPage", "Product", "ProductSync", "Profile", "ServerClock", "ServerTime",
+           "Side", "Stats", "Ticker", "Timestamp", "TradeId", "check_cursor", "check_fill_profiles", "decode_secret",
            "discover_products", "fill_row", "fills_cursor", "key_fingerprint", "ledger_cursor", "orders_cursor",
            "products_to_sync", "sign", "status_error"]
 
@@ -95,4 +97,5 @@ if TYPE_CHECKING:
         TradeId,
     )
     from .params import MAX_FILLS_LIMIT, ORDER_STATUSES, check_cursor
-    from .walk import ProductSync, Stopped, check_fill_profiles, fill_row, products_to_sync
+    from .venue import EXCHANGE, CoinbaseExchange
+    from .walk import ProductSync, check_fill_profiles, fill_row, products_to_sync

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime
+from typing import ClassVar
 
 import httpx
 
@@ -56,6 +57,9 @@ class CoinbaseClient(VenueHttp):
         credential_check: called before every signed request; raises when the credential may no
             longer be used (e.g. another process replaced it), so no request is signed with it.
     """
+
+    #: The venue this client serves (``VENUES`` key): the sync engine drives it as that venue.
+    venue_id: ClassVar[str] = "exchange"
 
     def __init__(
         self,

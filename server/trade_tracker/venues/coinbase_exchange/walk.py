@@ -15,7 +15,8 @@ cursor it was asked from. A sync of one (label, product) runs up to three walks:
 3. **Incremental**: ``before=<newest_synced>`` until an empty page.
 
 Crash safety: each page is committed in ONE transaction with the ``sync_state`` cursors
-it justifies (``TradeStore.commit_page``). The invariants, never false at any commit:
+it justifies (``PageSink.commit``, the engine's sink on ``TradeStore.commit_page``). The
+invariants, never false at any commit:
 
 - every fill with ``trade_id <= newest_synced`` is stored;
 - while a backward walk runs, every fill in ``[backfill_cursor, backfill_top]`` is stored.
@@ -29,35 +30,37 @@ for an unfinished walk, ``before=newest_synced`` otherwise. Every cursor change 
 decided inside the transaction against the state *as stored*, so two processes syncing
 the same product at once only repeat work, never break an invariant.
 
-Cancellation: ``cancel`` (an ``asyncio.Event``) stops after the page being stored; task
-cancellation (``CancelledError``) may land during a request, and then the page in flight
-is simply never stored. No ``await`` happens inside a transaction.
+The walk sees the store only through the :class:`~trade_tracker.venues.base.PageSink` the engine
+hands it (the cursor as stored, commit, the unsettled summary, the label's account), and reports each
+page to it: the sink counts, reports progress and is where a cancellation stops the walk (after the
+page being stored). Task cancellation (``CancelledError``) may land during a request, and then the
+page in flight is simply never stored. No ``await`` happens inside a transaction.
 """
 
 from __future__ import annotations
 
 import asyncio
 import math
-import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 from functools import partial
 from typing import TYPE_CHECKING
 
 from trade_tracker.errors import CredentialError, ExchangeProtocolError
 from trade_tracker.formats import decimal_text, iso_utc
-from trade_tracker.store.connection import TradeStore
 from trade_tracker.store.fills import FillRow
-from trade_tracker.store.label_history import label_profile
 from trade_tracker.store.sync_state import SyncState
-from trade_tracker.sync.results import Phase, ProductSyncResult
 
 from .discovery import discover_products
 
 if TYPE_CHECKING:
+    from trade_tracker.store.connection import TradeStore
+    from trade_tracker.sync.results import Phase
+
+    from ..base import PageSink
     from .client import CoinbaseClient
     from .models import Fill, FillPage
 
-__all__ = ["ProductSync", "Stopped", "check_fill_profiles", "fill_row", "products_to_sync"]
+__all__ = ["ProductSync", "check_fill_profiles", "fill_row", "products_to_sync"]
 
 #: Event-loop turns httpx takes from ``list_fills()`` to the request's bytes on the socket
 #: (3 measured with a warm connection); one more for slack. Each turn costs microseconds.
@@ -95,28 +98,13 @@ async def products_to_sync(store: TradeStore, client: CoinbaseClient, label: str
     return products
 
 
-class Stopped(Exception):
-    """Internal: the cancel event was set; stop after the page just stored."""
-
-
 class ProductSync:
-    """One (label, product) sync run: the three walks, page by page, one page ahead."""
+    """One (label, product) sync run into ``sink``: the three walks, page by page, one page ahead."""
 
-    def __init__(
-        self,
-        store: TradeStore,
-        client: CoinbaseClient,
-        label: str,
-        product_id: str,
-        report: Callable[[str, Phase, int, int], Awaitable[None]],
-        cancel: asyncio.Event | None,
-        limit: int,
-    ) -> None:
-        self.store, self.client, self.label, self.product_id = store, client, label, product_id
-        self.report, self.cancel, self.limit = report, cancel, limit
-        self.profile = label_profile(store, label)  # a page of another account's fills is refused
-        self.result = ProductSyncResult(product_id=product_id)
-        self.fills_seen = 0
+    def __init__(self, sink: PageSink, client: CoinbaseClient, product_id: str, limit: int) -> None:
+        self.sink, self.client, self.label, self.product_id = sink, client, sink.label, product_id
+        self.limit = limit
+        self.profile = sink.stored_account()  # a page of another account's fills is refused
 
     # -- plumbing ------------------------------------------------------------------------------
 
@@ -154,52 +142,34 @@ class ProductSync:
         return rows
 
     def _store(self, rows: list[FillRow], advance: Callable[[SyncState], SyncState | None]) -> None:
-        counts = self.store.commit_page(self.label, self.product_id, rows, advance)
-        r = self.result
-        r.inserted += counts.inserted
-        r.updated += counts.updated
-        r.unchanged += counts.unchanged
+        self.sink.commit(rows, advance)
 
     async def _after_page(self, phase: Phase, fills: int) -> None:
-        self.result.pages += 1
-        if phase == "resettle":
-            self.result.resettle_pages += 1
-        self.fills_seen += fills
-        await self.report(self.product_id, phase, self.result.pages, self.fills_seen)
-        if self.cancel is not None and self.cancel.is_set():
-            raise Stopped
+        await self.sink.page_done(phase, fills)  # progress; raises the engine's stop when cancelled
 
     # -- the walks -----------------------------------------------------------------------------
 
-    async def run(self, full_history: bool) -> ProductSyncResult:
-        started, sent = time.monotonic(), self.client.requests_sent
-        try:
-            await self._run(full_history)
-        finally:
-            self.result.seconds = round(time.monotonic() - started, 3)
-            self.result.requests = self.client.requests_sent - sent
-        return self.result
-
-    async def _run(self, full_history: bool) -> None:
-        state = self.store.get_sync_state(self.label, self.product_id)
+    async def run(self, full_history: bool) -> None:
+        state = self.sink.cursor()
         fresh_walk = full_history or state is None or (
             state.backfill_top is None and state.newest_synced is None
         )
-        if fresh_walk or (state is not None and state.backfill_top is not None):
+        walked_back = fresh_walk or (state is not None and state.backfill_top is not None)
+        if walked_back:
             resume = None if fresh_walk or state is None else state.backfill_cursor
             top = None if fresh_walk or state is None else state.backfill_top
-            self.result.resumed_from = "start" if resume is None else f"after={resume}"
+            self.sink.resumed_from("start" if resume is None else f"after={resume}")
             await self._walk_back(resume, top, overwrite=full_history)
-            state = self.store.get_sync_state(self.label, self.product_id)
+            state = self.sink.cursor()
         if state is None or state.newest_synced is None:
             return  # another process's walk is in progress; it will set the mark
         start, resettle_until = state.newest_synced, state.newest_synced
         if not fresh_walk:
             start = await self._plan_resettle(state.newest_synced)
-        if self.result.resumed_from is None:
-            self.result.resumed_from = f"before={start}"
+        if not walked_back:
+            self.sink.resumed_from(f"before={start}")
         await self._walk_forward(start, resettle_until)
-        self.result.complete = True
+        self.sink.completed()
 
     async def _walk_back(self, cursor: int | None, top: int | None, *, overwrite: bool) -> None:
         """Backfill: pages older from ``cursor`` (None: the newest page) down to the empty page.
@@ -239,7 +209,7 @@ class ProductSync:
 
     async def _plan_resettle(self, newest_synced: int) -> int:
         """Re-read unsettled fills the cheaper way; return where the incremental walk starts."""
-        summary = self.store.unsettled_summary(self.label, self.product_id)
+        summary = self.sink.not_final()
         if summary is None or summary.oldest_trade_id > newest_synced:
             return newest_synced
         range_requests = math.ceil(summary.fills_from_oldest / self.limit)

@@ -46,14 +46,17 @@ OURS_PYTHONPATH: list[str] = []
 def _params(kind: str, home: Path) -> Any:
     from mcp import StdioServerParameters
 
-    path = os.pathsep.join([*OURS_PYTHONPATH, child_env()["PYTHONPATH"]]) if kind == "ours" else child_env()[
-        "PYTHONPATH"]
+    path = (
+        os.pathsep.join([*OURS_PYTHONPATH, child_env()["PYTHONPATH"]]) if kind == "ours" else child_env()["PYTHONPATH"]
+    )
     env = {"TRADE_TRACKER_HOME": str(home), "TRADE_TRACKER_LOG_LEVEL": "WARNING", "PYTHONPATH": path}
     if kind == "ours":
-        return StdioServerParameters(command=sys.executable, args=["-m", "trade_tracker", "serve"], env=env,
-                                     cwd=str(home.parent))
-    return StdioServerParameters(command=sys.executable, args=[str(BENCH_DIR / "bare_server.py")], env=env,
-                                 cwd=str(home.parent))
+        return StdioServerParameters(
+            command=sys.executable, args=["-m", "trade_tracker", "serve"], env=env, cwd=str(home.parent)
+        )
+    return StdioServerParameters(
+        command=sys.executable, args=[str(BENCH_DIR / "bare_server.py")], env=env, cwd=str(home.parent)
+    )
 
 
 async def spawn_once(kind: str, home: Path, timeout: float = 60.0) -> float:
@@ -63,8 +66,11 @@ async def spawn_once(kind: str, home: Path, timeout: float = 60.0) -> float:
     params = _params(kind, home)
     with open(os.devnull, "w") as errlog:
         started = time.perf_counter()
-        async with asyncio.timeout(timeout), stdio_client(params, errlog=errlog) as (read, write), \
-                ClientSession(read, write) as session:
+        async with (
+            asyncio.timeout(timeout),
+            stdio_client(params, errlog=errlog) as (read, write),
+            ClientSession(read, write) as session,
+        ):
             await session.initialize()
             elapsed = time.perf_counter() - started
     return elapsed
@@ -91,12 +97,19 @@ def heavy_imports(top: int = 15) -> list[tuple[str, float]]:
         with tempfile.TemporaryDirectory() as home:
             env = child_env(TRADE_TRACKER_HOME=home)
             env["PYTHONPATH"] = os.pathsep.join([*OURS_PYTHONPATH, env["PYTHONPATH"]])
-            out = subprocess.run([sys.executable, "-X", "importtime", *args], stdin=subprocess.DEVNULL,
-                                 capture_output=True, text=True, env=env, timeout=60, check=False)
+            out = subprocess.run(
+                [sys.executable, "-X", "importtime", *args],
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
+                env=env,
+                timeout=60,
+                check=False,
+            )
         found: dict[str, tuple[int, int]] = {}
         for line in out.stderr.splitlines():
             if line.startswith("import time:") and "|" in line:
-                self_us, cumulative, name = line[len("import time:"):].split("|", 2)
+                self_us, cumulative, name = line[len("import time:") :].split("|", 2)
                 if self_us.strip().isdigit():
                     found[name.strip()] = (int(self_us), int(cumulative))
         return found
@@ -116,19 +129,28 @@ def main(quick: bool = False, runs: int | None = None, importtime: bool = False)
     samples = asyncio.run(_measure(runs))
     ours, bare = median(samples["ours"]), median(samples["bare"])
     ratio = ours / bare
-    details: dict[str, Any] = {"runs": runs, "ours_ms": [round(s * 1000, 1) for s in samples["ours"]],
-                               "bare_ms": [round(s * 1000, 1) for s in samples["bare"]],
-                               "ours_median_ms": round(ours * 1000, 1), "bare_median_ms": round(bare * 1000, 1),
-                               "ours_first_launch_ms": [round(s * 1000, 1) for s in samples["ours_first_launch"]]}
+    details: dict[str, Any] = {
+        "runs": runs,
+        "ours_ms": [round(s * 1000, 1) for s in samples["ours"]],
+        "bare_ms": [round(s * 1000, 1) for s in samples["bare"]],
+        "ours_median_ms": round(ours * 1000, 1),
+        "bare_median_ms": round(bare * 1000, 1),
+        "ours_first_launch_ms": [round(s * 1000, 1) for s in samples["ours_first_launch"]],
+    }
     if importtime or ratio > TARGET:
         details["heavy_imports_ms"] = [(name, round(ms, 1)) for name, ms in heavy_imports()]
-    row = Row("3", "Cold start: spawn → initialize (stdio)",
-              f"{ours * 1000:.0f} ms vs bare {bare * 1000:.0f} ms (median of {runs})",
-              f"≤ {TARGET:.2f}× bare MCPServer", ratio, ratio <= TARGET,
-              note=f"ours {min(samples['ours']) * 1000:.0f}–{max(samples['ours']) * 1000:.0f} ms, "
-                   f"bare {min(samples['bare']) * 1000:.0f}–{max(samples['bare']) * 1000:.0f} ms; "
-                   f"first launch (new store) {median(samples['ours_first_launch']) * 1000:.0f} ms"
-                   + (" [quick]" if quick else ""))
+    row = Row(
+        "3",
+        "Cold start: spawn → initialize (stdio)",
+        f"{ours * 1000:.0f} ms vs bare {bare * 1000:.0f} ms (median of {runs})",
+        f"≤ {TARGET:.2f}× bare MCPServer",
+        ratio,
+        ratio <= TARGET,
+        note=f"ours {min(samples['ours']) * 1000:.0f}–{max(samples['ours']) * 1000:.0f} ms, "
+        f"bare {min(samples['bare']) * 1000:.0f}–{max(samples['bare']) * 1000:.0f} ms; "
+        f"first launch (new store) {median(samples['ours_first_launch']) * 1000:.0f} ms"
+        + (" [quick]" if quick else ""),
+    )
     return BenchResult("cold_start", [row], details, time.perf_counter() - started)
 
 
@@ -137,8 +159,9 @@ if __name__ == "__main__":
     parser.add_argument("--runs", type=int, default=None)
     parser.add_argument("--quick", action="store_true", help="5 spawns each")
     parser.add_argument("--importtime", action="store_true", help="always list the heaviest extra imports")
-    parser.add_argument("--pythonpath", default=None,
-                        help="experiment: import ours from this source tree first (e.g. a patched copy)")
+    parser.add_argument(
+        "--pythonpath", default=None, help="experiment: import ours from this source tree first (e.g. a patched copy)"
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     if args.pythonpath:

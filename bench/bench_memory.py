@@ -68,8 +68,9 @@ class PhaseSampler(threading.Thread):
         self.join(5)
 
 
-async def _child_run(url: str, key: str, secret: str, passphrase: str, home: Path, sampler: PhaseSampler
-                     ) -> dict[str, Any]:
+async def _child_run(
+    url: str, key: str, secret: str, passphrase: str, home: Path, sampler: PhaseSampler
+) -> dict[str, Any]:
     import httpx
 
     import trade_tracker.faces.mcp.server  # noqa: F401  (the running server has it imported)
@@ -81,9 +82,15 @@ async def _child_run(url: str, key: str, secret: str, passphrase: str, home: Pat
 
     async with httpx.AsyncClient(base_url=url, timeout=10) as public:
         products = [p["id"] for p in (await public.get("/products")).json()]
-    settings = load_settings(trade_tracker_home=home, ex_base_url=url, ex_api_key_read=key,
-                             ex_api_secret_read=secret, ex_api_passphrase_read=passphrase,
-                             field_encryption_key=None, use_keyring=False)
+    settings = load_settings(
+        trade_tracker_home=home,
+        ex_base_url=url,
+        ex_api_key_read=key,
+        ex_api_secret_read=secret,
+        ex_api_passphrase_read=passphrase,
+        field_encryption_key=None,
+        use_keyring=False,
+    )
     tracker = TradeTracker.open(settings, rate_limits=RateLimits.disabled())
     try:
         label, client = tracker.client_for(None)
@@ -102,8 +109,13 @@ async def _child_run(url: str, key: str, secret: str, passphrase: str, home: Pat
         sampler.phase = "done"
     finally:
         await tracker.aclose()
-    return {"inserted": result.inserted, "requests": result.requests, "sync_seconds": sync_seconds,
-            "refresh_seconds": refresh_seconds, "label": label}
+    return {
+        "inserted": result.inserted,
+        "requests": result.requests,
+        "sync_seconds": sync_seconds,
+        "refresh_seconds": refresh_seconds,
+        "label": label,
+    }
 
 
 def _child(url: str, key: str, secret: str, passphrase: str) -> dict[str, Any]:
@@ -115,8 +127,11 @@ def _child(url: str, key: str, secret: str, passphrase: str) -> dict[str, Any]:
     finally:
         sampler.stop()
     idle = sorted(sampler.idle_samples)[len(sampler.idle_samples) // 2] if sampler.idle_samples else 0
-    out.update(idle_mb=idle / MB, peaks_mb={k: v / MB for k, v in sampler.peaks.items()},
-               idle_samples=len(sampler.idle_samples))
+    out.update(
+        idle_mb=idle / MB,
+        peaks_mb={k: v / MB for k, v in sampler.peaks.items()},
+        idle_samples=len(sampler.idle_samples),
+    )
     return out
 
 
@@ -137,8 +152,9 @@ def main(quick: bool = False, fills: int | None = None) -> BenchResult:
     started = time.perf_counter()
     with simulator(fills, rate_limits=False, timeout=300) as sim:
         cmd = [sys.executable, str(BENCH_DIR / "bench_memory.py"), "--child", *sim.credential_args()]
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True, env=child_env())
+        proc = subprocess.Popen(
+            cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=child_env()
+        )
         stop, parent_max = threading.Event(), [0]
         watcher = threading.Thread(target=_watch, args=(proc.pid, stop, parent_max), daemon=True)
         watcher.start()
@@ -157,17 +173,27 @@ def main(quick: bool = False, fills: int | None = None) -> BenchResult:
     refresh_peak = peaks.get("analytics refresh", 0.0)
     peak = max(sync_peak, refresh_peak)
     growth = peak - run["idle_mb"]
-    details = {"fills": fills, "idle_mb": round(run["idle_mb"], 1),
-               "peaks_mb": {k: round(v, 1) for k, v in peaks.items()},
-               "parent_sampled_max_mb": round(parent_max[0] / MB, 1), "sync_seconds": round(run["sync_seconds"], 1),
-               "refresh_seconds": round(run["refresh_seconds"], 1), "requests": run["requests"],
-               "simulator_startup_seconds": round(sim.startup_seconds, 1)}
-    row = Row("5", "Memory: peak RSS during a sync vs idle",
-              f"+{growth:.1f} MB (idle {run['idle_mb']:.0f} MB, peak {peak:.0f} MB)", "≤ idle + 60 MB",
-              growth / LIMIT_MB, growth <= LIMIT_MB,
-              note=f"{fills:,} fills in {run['sync_seconds']:.0f} s; sync phase +{sync_peak - run['idle_mb']:.1f} MB, "
-                   f"analytics refresh +{refresh_peak - run['idle_mb']:.1f} MB ({run['refresh_seconds']:.1f} s)"
-                   + (" [quick]" if quick else ""))
+    details = {
+        "fills": fills,
+        "idle_mb": round(run["idle_mb"], 1),
+        "peaks_mb": {k: round(v, 1) for k, v in peaks.items()},
+        "parent_sampled_max_mb": round(parent_max[0] / MB, 1),
+        "sync_seconds": round(run["sync_seconds"], 1),
+        "refresh_seconds": round(run["refresh_seconds"], 1),
+        "requests": run["requests"],
+        "simulator_startup_seconds": round(sim.startup_seconds, 1),
+    }
+    row = Row(
+        "5",
+        "Memory: peak RSS during a sync vs idle",
+        f"+{growth:.1f} MB (idle {run['idle_mb']:.0f} MB, peak {peak:.0f} MB)",
+        "≤ idle + 60 MB",
+        growth / LIMIT_MB,
+        growth <= LIMIT_MB,
+        note=f"{fills:,} fills in {run['sync_seconds']:.0f} s; sync phase +{sync_peak - run['idle_mb']:.1f} MB, "
+        f"analytics refresh +{refresh_peak - run['idle_mb']:.1f} MB ({run['refresh_seconds']:.1f} s)"
+        + (" [quick]" if quick else ""),
+    )
     return BenchResult("memory", [row], details, time.perf_counter() - started)
 
 

@@ -48,33 +48,52 @@ def _wire_bytes(result: Any) -> dict[str, int]:
     whole = result.model_dump_json(by_alias=True, exclude_none=True).encode()
     data = json.loads(whole)
     compact = {k: len(json.dumps(v, separators=(",", ":"), ensure_ascii=False).encode()) for k, v in data.items()}
-    return {"total": len(whole), "content": compact.get("content", 0),
-            "structuredContent": compact.get("structuredContent", 0)}
+    return {
+        "total": len(whole),
+        "content": compact.get("content", 0),
+        "structuredContent": compact.get("structuredContent", 0),
+    }
 
 
 async def _calls(url: str, key: str, secret: str, passphrase: str, home: Path) -> dict[str, Any]:
     from mcp import ClientSession, StdioServerParameters, stdio_client
 
-    env = {"TRADE_TRACKER_HOME": str(home), "TRADE_TRACKER_LOG_LEVEL": "WARNING", "EX_BASE_URL": url,
-           "EX_API_KEY_READ": key, "EX_API_SECRET_READ": secret, "EX_API_PASSPHRASE_READ": passphrase,
-           "PYTHONPATH": child_env()["PYTHONPATH"]}
-    params = StdioServerParameters(command=sys.executable, args=["-m", "trade_tracker", "serve"], env=env,
-                                   cwd=str(home.parent))
+    env = {
+        "TRADE_TRACKER_HOME": str(home),
+        "TRADE_TRACKER_LOG_LEVEL": "WARNING",
+        "EX_BASE_URL": url,
+        "EX_API_KEY_READ": key,
+        "EX_API_SECRET_READ": secret,
+        "EX_API_PASSPHRASE_READ": passphrase,
+        "PYTHONPATH": child_env()["PYTHONPATH"],
+    }
+    params = StdioServerParameters(
+        command=sys.executable, args=["-m", "trade_tracker", "serve"], env=env, cwd=str(home.parent)
+    )
     out: dict[str, Any] = {}
     with open(os.devnull, "w") as errlog:
-        async with asyncio.timeout(300), stdio_client(params, errlog=errlog) as (read, write), \
-                ClientSession(read, write) as session:
+        async with (
+            asyncio.timeout(300),
+            stdio_client(params, errlog=errlog) as (read, write),
+            ClientSession(read, write) as session,
+        ):
             await session.initialize()
-            for name, arguments in (("list_fills", {"product_id": PRODUCT, "limit": 100}),
-                                    ("sync_fills", {"product_ids": [PRODUCT]}),
-                                    ("query_trades", {"product_id": PRODUCT, "limit": 100})):
+            for name, arguments in (
+                ("list_fills", {"product_id": PRODUCT, "limit": 100}),
+                ("sync_fills", {"product_ids": [PRODUCT]}),
+                ("query_trades", {"product_id": PRODUCT, "limit": 100}),
+            ):
                 result = await session.call_tool(name, arguments)
                 if result.is_error:
                     raise RuntimeError(f"{name} failed: {result.content}")
                 data = result.structured_content or {}
-                out[name] = {"bytes": _wire_bytes(result), "count": data.get("count"),
-                             "trade_ids": [row[0] for row in data.get("rows", [])],
-                             "columns": data.get("columns", []), "rows": data.get("rows", [])}
+                out[name] = {
+                    "bytes": _wire_bytes(result),
+                    "count": data.get("count"),
+                    "trade_ids": [row[0] for row in data.get("rows", [])],
+                    "columns": data.get("columns", []),
+                    "rows": data.get("rows", []),
+                }
     return out
 
 
@@ -108,8 +127,10 @@ def breakdown(columns: list[str], rows: list[list[Any]], raw_per_fill: float) ->
         "decimals trimmed, product_id hoisted": size(hoisted) / n,
         "same as CSV text": len(csv_text.encode()) / n,
     }
-    return {"bytes_per_row_by_column": per_column,
-            "alternatives_ratio_to_raw": {k: round(v / raw_per_fill, 3) for k, v in alternatives.items()}}
+    return {
+        "bytes_per_row_by_column": per_column,
+        "alternatives_ratio_to_raw": {k: round(v / raw_per_fill, 3) for k, v in alternatives.items()},
+    }
 
 
 def main(quick: bool = False) -> BenchResult:
@@ -117,15 +138,21 @@ def main(quick: bool = False) -> BenchResult:
     started = time.perf_counter()
     with simulator(2_000, rate_limits=False) as sim, tempfile.TemporaryDirectory() as tmp:
         target = f"/fills?product_id={PRODUCT}&limit=100"
-        raw = httpx.get(sim.url + target, timeout=10,
-                        headers=sign_headers(sim.key, base64.b64decode(sim.secret), sim.passphrase, target))
+        raw = httpx.get(
+            sim.url + target,
+            timeout=10,
+            headers=sign_headers(sim.key, base64.b64decode(sim.secret), sim.passphrase, target),
+        )
         raw.raise_for_status()
         raw_fills = raw.json()
         calls = asyncio.run(_calls(sim.url, sim.key, sim.secret, sim.passphrase, Path(tmp) / "home"))
     raw_ids = [f["trade_id"] for f in raw_fills]
     raw_per_fill = len(raw.content) / len(raw_fills)
-    details: dict[str, Any] = {"raw_bytes": len(raw.content), "raw_fills": len(raw_fills),
-                               "raw_bytes_per_fill": round(raw_per_fill, 1)}
+    details: dict[str, Any] = {
+        "raw_bytes": len(raw.content),
+        "raw_fills": len(raw_fills),
+        "raw_bytes_per_fill": round(raw_per_fill, 1),
+    }
     rows: list[Row] = []
     for suffix, name in (("a", "list_fills"), ("b", "query_trades")):
         call = calls[name]
@@ -134,17 +161,28 @@ def main(quick: bool = False) -> BenchResult:
         sizes, count = call["bytes"], call["count"]
         per_fill = max(sizes["content"], sizes["structuredContent"]) / count  # what the model reads
         ratio = per_fill / raw_per_fill
-        details[name] = {"count": count, **sizes, "bytes_per_fill": round(per_fill, 1),
-                         "structured_only_ratio": round(sizes["structuredContent"] / count / raw_per_fill, 3),
-                         "text_only_ratio": round(sizes["content"] / count / raw_per_fill, 3),
-                         **breakdown(call["columns"], call["rows"], raw_per_fill)}
-        rows.append(Row(f"6{suffix}", f"Output size: {name} (limit 100), bytes/fill read by the model",
-                        f"{per_fill:.0f} B vs raw {raw_per_fill:.0f} B per fill", "≤ 40% of raw /fills JSON",
-                        ratio, ratio <= LIMIT,
-                        note=f"text {details[name]['text_only_ratio']:.0%}, structuredContent "
-                             f"{details[name]['structured_only_ratio']:.0%} of raw; the whole CallToolResult on the "
-                             f"wire (both) is {sizes['total'] / count:.0f} B/fill = "
-                             f"{sizes['total'] / count / raw_per_fill:.0%} of raw"))
+        details[name] = {
+            "count": count,
+            **sizes,
+            "bytes_per_fill": round(per_fill, 1),
+            "structured_only_ratio": round(sizes["structuredContent"] / count / raw_per_fill, 3),
+            "text_only_ratio": round(sizes["content"] / count / raw_per_fill, 3),
+            **breakdown(call["columns"], call["rows"], raw_per_fill),
+        }
+        rows.append(
+            Row(
+                f"6{suffix}",
+                f"Output size: {name} (limit 100), bytes/fill read by the model",
+                f"{per_fill:.0f} B vs raw {raw_per_fill:.0f} B per fill",
+                "≤ 40% of raw /fills JSON",
+                ratio,
+                ratio <= LIMIT,
+                note=f"text {details[name]['text_only_ratio']:.0%}, structuredContent "
+                f"{details[name]['structured_only_ratio']:.0%} of raw; the whole CallToolResult on the "
+                f"wire (both) is {sizes['total'] / count:.0f} B/fill = "
+                f"{sizes['total'] / count / raw_per_fill:.0%} of raw",
+            )
+        )
     return BenchResult("output_size", rows, details, time.perf_counter() - started)
 
 

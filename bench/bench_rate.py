@@ -52,8 +52,9 @@ class CountingTransport(httpx.AsyncHTTPTransport):
         return response
 
 
-async def _sync(url: str, key: str, secret: str, passphrase: str, db: Path,
-                client_burst: int | None = None) -> dict[str, Any]:
+async def _sync(
+    url: str, key: str, secret: str, passphrase: str, db: Path, client_burst: int | None = None
+) -> dict[str, Any]:
     from trade_tracker.store.connection import TradeStore
     from trade_tracker.sync.engine import sync_fills
     from trade_tracker.venues.coinbase_exchange.auth import ApiCredential
@@ -74,8 +75,13 @@ async def _sync(url: str, key: str, secret: str, passphrase: str, db: Path,
             async with asyncio.timeout(600):
                 result = await sync_fills(store, client, "bench", products)
             seconds = time.perf_counter() - started
-    return {"products": products, "inserted": result.inserted, "requests": result.requests,
-            "seconds": seconds, "log": transport.log}
+    return {
+        "products": products,
+        "inserted": result.inserted,
+        "requests": result.requests,
+        "seconds": seconds,
+        "log": transport.log,
+    }
 
 
 def analyse(log: list[tuple[float, str, int]], burst: int = FILLS_BURST) -> dict[str, Any]:
@@ -113,24 +119,35 @@ def main(quick: bool = False, fills: int | None = None, client_burst: int | None
     fills = fills or (QUICK_FILLS if quick else DEFAULT_FILLS)
     started = time.perf_counter()
     with simulator(fills, rate_limits=True) as sim, tempfile.TemporaryDirectory() as tmp:
-        run = asyncio.run(_sync(sim.url, sim.key, sim.secret, sim.passphrase, Path(tmp) / "trades.db",
-                               client_burst))
+        run = asyncio.run(_sync(sim.url, sim.key, sim.secret, sim.passphrase, Path(tmp) / "trades.db", client_burst))
     stats = analyse(run.pop("log"))
-    stats.update(fills=fills, inserted=run["inserted"], sync_seconds=round(run["seconds"], 2),
-                 products=run["products"], client_burst=client_burst or FILLS_BURST)
+    stats.update(
+        fills=fills,
+        inserted=run["inserted"],
+        sync_seconds=round(run["seconds"], 2),
+        products=run["products"],
+        client_burst=client_burst or FILLS_BURST,
+    )
     ratio = stats["sustained_req_per_s"] / FILLS_RATE
     row = Row(
-        id="1", what="Rate ceiling: /fills req/s, limits on",
+        id="1",
+        what="Rate ceiling: /fills req/s, limits on",
         figure=f"{stats['sustained_req_per_s']:.2f} req/s sustained, {stats['status_429']} × 429",
-        target="≥ 95% of 10 req/s, zero 429", ratio=ratio,
+        target="≥ 95% of 10 req/s, zero 429",
+        ratio=ratio,
         passed=ratio >= 0.95 and stats["status_429"] == 0,
-        note=(f"{stats['fills_requests']} /fills requests over {stats['span_seconds']:.1f} s "
-              f"(bucket's best: {stats['ideal_span_seconds']:.1f} s); overall incl. burst "
-              f"{stats['overall_req_per_s']:.2f} req/s; {stats['inserted']:,} fills stored"
-              + (f"; 429 at {', '.join(f'{t:.1f}' for t in stats['first_429_at_seconds'])} s"
-                 if stats["status_429"] else "")
-              + (" [quick]" if quick else "")
-              + (f" [EXPERIMENT: client burst {client_burst}]" if client_burst else "")),
+        note=(
+            f"{stats['fills_requests']} /fills requests over {stats['span_seconds']:.1f} s "
+            f"(bucket's best: {stats['ideal_span_seconds']:.1f} s); overall incl. burst "
+            f"{stats['overall_req_per_s']:.2f} req/s; {stats['inserted']:,} fills stored"
+            + (
+                f"; 429 at {', '.join(f'{t:.1f}' for t in stats['first_429_at_seconds'])} s"
+                if stats["status_429"]
+                else ""
+            )
+            + (" [quick]" if quick else "")
+            + (f" [EXPERIMENT: client burst {client_burst}]" if client_burst else "")
+        ),
     )
     return BenchResult("rate", [row], stats, time.perf_counter() - started)
 
@@ -139,8 +156,12 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--fills", type=int, default=None)
     parser.add_argument("--quick", action="store_true", help=f"{QUICK_FILLS:,} fills (about 12 s)")
-    parser.add_argument("--client-burst", type=int, default=None,
-                        help="experiment: the client's /fills bucket burst (the product uses the documented 20)")
+    parser.add_argument(
+        "--client-burst",
+        type=int,
+        default=None,
+        help="experiment: the client's /fills bucket burst (the product uses the documented 20)",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     result = main(args.quick, args.fills, args.client_burst)

@@ -103,15 +103,22 @@ def copy_store(source: Path, home: Path) -> Path:
 async def _session_calls(home: Path, calls: int, warmup: int) -> dict[str, Any]:
     from mcp import ClientSession, StdioServerParameters, stdio_client
 
-    env = {"TRADE_TRACKER_HOME": str(home), "TRADE_TRACKER_LOG_LEVEL": "WARNING",
-           "PYTHONPATH": child_env()["PYTHONPATH"]}
-    params = StdioServerParameters(command=sys.executable, args=["-m", "trade_tracker", "serve"], env=env,
-                                   cwd=str(home))
+    env = {
+        "TRADE_TRACKER_HOME": str(home),
+        "TRADE_TRACKER_LOG_LEVEL": "WARNING",
+        "PYTHONPATH": child_env()["PYTHONPATH"],
+    }
+    params = StdioServerParameters(
+        command=sys.executable, args=["-m", "trade_tracker", "serve"], env=env, cwd=str(home)
+    )
     samples: dict[str, list[float]] = {name: [] for name in CALLS}
     sizes: dict[str, int] = {}
     with open(os.devnull, "w") as errlog:
-        async with asyncio.timeout(1200), stdio_client(params, errlog=errlog) as (read, write), \
-                ClientSession(read, write) as session:
+        async with (
+            asyncio.timeout(1200),
+            stdio_client(params, errlog=errlog) as (read, write),
+            ClientSession(read, write) as session,
+        ):
             await session.initialize()
             started = time.perf_counter()
             first = await session.call_tool("trade_summary", {})
@@ -142,22 +149,42 @@ def main(quick: bool = False, fills: int | None = None, calls: int | None = None
         copy_store(source, home)
         run = asyncio.run(_session_calls(home, calls, warmup=3))
     rows: list[Row] = []
-    details: dict[str, Any] = {"fills": meta["fills"], "store_build_seconds": round(meta["build_seconds"], 1),
-                               "first_trade_summary_ms": round(run["first_summary_ms"], 1), "calls": calls,
-                               "result_bytes": run["result_bytes"], "ms": {}}
+    details: dict[str, Any] = {
+        "fills": meta["fills"],
+        "store_build_seconds": round(meta["build_seconds"], 1),
+        "first_trade_summary_ms": round(run["first_summary_ms"], 1),
+        "calls": calls,
+        "result_bytes": run["result_bytes"],
+        "ms": {},
+    }
     scale = f"{meta['fills']:,} fills" + (" [quick]" if quick else "")
     for name, samples in run["samples"].items():
         p50, p90 = percentile(samples, 50), percentile(samples, 90)
-        details["ms"][name] = {"p50": round(p50, 2), "p90": round(p90, 2), "max": round(max(samples), 2),
-                               "min": round(min(samples), 2)}
+        details["ms"][name] = {
+            "p50": round(p50, 2),
+            "p90": round(p90, 2),
+            "max": round(max(samples), 2),
+            "min": round(min(samples), 2),
+        }
         ratio = max(p50 / P50_LIMIT_MS, p90 / P90_LIMIT_MS)
         arguments = CALLS[name][1]
         what = f"Round trip: {CALLS[name][0]}" + (f" {json.dumps(arguments)}" if arguments else " (defaults)")
-        rows.append(Row(f"4{'abc'[len(rows)]}", what, f"p50 {p50:.1f} ms, p90 {p90:.1f} ms",
-                        "p50 ≤ 50 ms, p90 ≤ 500 ms", ratio, ratio <= 1.0,
-                        note=f"{scale}, {calls} calls; ratio = worst of p50/50 ms and p90/500 ms"
-                        + (f"; first call (analytics cache build) {run['first_summary_ms']:.0f} ms"
-                           if name == "trade_summary" else "")))
+        rows.append(
+            Row(
+                f"4{'abc'[len(rows)]}",
+                what,
+                f"p50 {p50:.1f} ms, p90 {p90:.1f} ms",
+                "p50 ≤ 50 ms, p90 ≤ 500 ms",
+                ratio,
+                ratio <= 1.0,
+                note=f"{scale}, {calls} calls; ratio = worst of p50/50 ms and p90/500 ms"
+                + (
+                    f"; first call (analytics cache build) {run['first_summary_ms']:.0f} ms"
+                    if name == "trade_summary"
+                    else ""
+                ),
+            )
+        )
     return BenchResult("round_trip", rows, details, time.perf_counter() - started)
 
 

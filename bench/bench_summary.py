@@ -124,8 +124,10 @@ def main() -> None:
         inserted = time.perf_counter()
         first, last = fills[0][8], fills[-1][8]
         print(f"fills: {len(fills):,} over {fills[0][8][:10]} .. {last[:10]}, 5 products, 2 labels")
-        print(f"generate: {(generated - started) * 1000:,.0f} ms; insert (with analytics triggers): "
-              f"{(inserted - generated) * 1000:,.0f} ms")
+        print(
+            f"generate: {(generated - started) * 1000:,.0f} ms; insert (with analytics triggers): "
+            f"{(inserted - generated) * 1000:,.0f} ms"
+        )
         del fills
 
         figures: list[tuple[str, float]] = []
@@ -166,16 +168,20 @@ def main() -> None:
         store.close()
         size_mb = (folder / "trades.db").stat().st_size / 1e6
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
-        print(f"trades.db: {size_mb:,.0f} MB; analytics_day rows: {days:,}; peak RSS {peak_mb:,.0f} MB "
-              "(the generated fills are held in memory for the insert)")
+        print(
+            f"trades.db: {size_mb:,.0f} MB; analytics_day rows: {days:,}; peak RSS {peak_mb:,.0f} MB "
+            "(the generated fills are held in memory for the insert)"
+        )
         print()
         width = max(len(name) for name, _ in figures)
         for name, ms in figures:
             print(f"  {name:<{width}}  {ms:9.1f} ms")
         print()
         verdict = "OK" if warm <= TARGET_MS else "TOO SLOW"
-        print(f"trade_summary over {args.fills:,} fills (warm median): {warm:.1f} ms; target <= {TARGET_MS:.0f} ms: "
-              f"{verdict}")
+        print(
+            f"trade_summary over {args.fills:,} fills (warm median): {warm:.1f} ms; target <= {TARGET_MS:.0f} ms: "
+            f"{verdict}"
+        )
 
 
 if __name__ == "__main__":

@@ -68,18 +68,37 @@ async def _floor(url: str, key: str, secret: str, passphrase: str, db: str) -> d
                     sig = base64.b64encode(
                         hmac.new(secret_bytes, (ts + "GET" + target).encode(), hashlib.sha256).digest()
                     ).decode()
-                    response = await http.get(target, headers={
-                        "CB-ACCESS-KEY": key, "CB-ACCESS-SIGN": sig, "CB-ACCESS-TIMESTAMP": ts,
-                        "CB-ACCESS-PASSPHRASE": passphrase,
-                    })
+                    response = await http.get(
+                        target,
+                        headers={
+                            "CB-ACCESS-KEY": key,
+                            "CB-ACCESS-SIGN": sig,
+                            "CB-ACCESS-TIMESTAMP": ts,
+                            "CB-ACCESS-PASSPHRASE": passphrase,
+                        },
+                    )
                     page = json.loads(response.content)
                     if not page:
                         break
                     rows = [
-                        (f["product_id"], f["trade_id"], f["order_id"], f["side"], f["price"], f["size"], f["fee"],
-                         f.get("usd_volume"), f.get("liquidity"), int(f["settled"]), f["created_at"],
-                         f.get("profile_id"), f.get("user_id"), f.get("funding_currency"), f.get("market_type"),
-                         "floor")
+                        (
+                            f["product_id"],
+                            f["trade_id"],
+                            f["order_id"],
+                            f["side"],
+                            f["price"],
+                            f["size"],
+                            f["fee"],
+                            f.get("usd_volume"),
+                            f.get("liquidity"),
+                            int(f["settled"]),
+                            f["created_at"],
+                            f.get("profile_id"),
+                            f.get("user_id"),
+                            f.get("funding_currency"),
+                            f.get("market_type"),
+                            "floor",
+                        )
                         for f in page
                     ]
                     with store.write() as conn:
@@ -119,16 +138,33 @@ def _child(mode: str, url: str, key: str, secret: str, passphrase: str) -> None:
         cpu = _cpu_seconds()
         out = asyncio.run(run(url, key, secret, passphrase, db))
         cpu = _cpu_seconds() - cpu
-    out.update(mode=mode, fills_per_s=out["fills"] / out["seconds"], peak_rss_mb=_peak_rss_mb(),
-               client_cpu_us_per_fill=cpu / out["fills"] * 1e6)
+    out.update(
+        mode=mode,
+        fills_per_s=out["fills"] / out["seconds"],
+        peak_rss_mb=_peak_rss_mb(),
+        client_cpu_us_per_fill=cpu / out["fills"] * 1e6,
+    )
     print(json.dumps(out))
 
 
 def _start_sim(fills: int, seed: int) -> tuple[subprocess.Popen[str], dict[str, str]]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "trade_tracker.sim", "--port", "0", "--fills", str(fills), "--seed", str(seed),
-         "--rate-limits", "off"],
-        stdout=subprocess.PIPE, text=True, env=_env(),
+        [
+            sys.executable,
+            "-m",
+            "trade_tracker.sim",
+            "--port",
+            "0",
+            "--fills",
+            str(fills),
+            "--seed",
+            str(seed),
+            "--rate-limits",
+            "off",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=_env(),
     )
     assert proc.stdout is not None
     return proc, json.loads(proc.stdout.readline())
@@ -140,8 +176,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--json", action="store_true", help="print the summary as one JSON line")
-    parser.add_argument("--child", nargs=5, metavar=("MODE", "URL", "KEY", "SECRET", "PASSPHRASE"),
-                        help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--child", nargs=5, metavar=("MODE", "URL", "KEY", "SECRET", "PASSPHRASE"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args()
     if args.child:
         _child(*args.child)
@@ -152,18 +189,30 @@ def main() -> None:
         for _ in range(args.repeat):
             for mode in ("floor", "sync"):  # interleaved, so drift affects both alike
                 out = subprocess.run(
-                    [sys.executable, __file__, "--child", mode, info["url"], info["key"], info["secret"],
-                     info["passphrase"]],
-                    check=True, capture_output=True, text=True,
+                    [
+                        sys.executable,
+                        __file__,
+                        "--child",
+                        mode,
+                        info["url"],
+                        info["key"],
+                        info["secret"],
+                        info["passphrase"],
+                    ],
+                    check=True,
+                    capture_output=True,
+                    text=True,
                     env=_env(),
                 ).stdout
                 run = json.loads(out.strip().splitlines()[-1])
                 runs[mode].append(run)
                 if not args.json:
-                    print(f"{mode:5}  {run['fills']:>7} fills  {run['seconds']:6.2f} s  "
-                          f"{run['fills_per_s']:8.0f} fills/s  "
-                          f"client CPU {run['client_cpu_us_per_fill']:5.1f} us/fill  "
-                          f"peak RSS {run['peak_rss_mb']:6.1f} MB")
+                    print(
+                        f"{mode:5}  {run['fills']:>7} fills  {run['seconds']:6.2f} s  "
+                        f"{run['fills_per_s']:8.0f} fills/s  "
+                        f"client CPU {run['client_cpu_us_per_fill']:5.1f} us/fill  "
+                        f"peak RSS {run['peak_rss_mb']:6.1f} MB"
+                    )
     finally:
         sim.terminate()
         sim.wait(timeout=10)
@@ -177,17 +226,17 @@ def main() -> None:
         "sync_peak_rss_mb": round(max(r["peak_rss_mb"] for r in runs["sync"]), 1),
         "floor_peak_rss_mb": round(max(r["peak_rss_mb"] for r in runs["floor"]), 1),
         "sync_client_cpu_us_per_fill": round(statistics.median(r["client_cpu_us_per_fill"] for r in runs["sync"]), 1),
-        "floor_client_cpu_us_per_fill": round(
-            statistics.median(r["client_cpu_us_per_fill"] for r in runs["floor"]), 1
-        ),
+        "floor_client_cpu_us_per_fill": round(statistics.median(r["client_cpu_us_per_fill"] for r in runs["floor"]), 1),
     }
     if args.json:
         print(json.dumps(summary))
     else:
-        print(f"median: floor {summary['floor_fills_per_s']} fills/s, sync {summary['sync_fills_per_s']} fills/s, "
-              f"ratio {summary['ratio']} (target >= 0.8); sync peak RSS {summary['sync_peak_rss_mb']} MB; "
-              f"client CPU/fill floor {summary['floor_client_cpu_us_per_fill']} us, "
-              f"sync {summary['sync_client_cpu_us_per_fill']} us")
+        print(
+            f"median: floor {summary['floor_fills_per_s']} fills/s, sync {summary['sync_fills_per_s']} fills/s, "
+            f"ratio {summary['ratio']} (target >= 0.8); sync peak RSS {summary['sync_peak_rss_mb']} MB; "
+            f"client CPU/fill floor {summary['floor_client_cpu_us_per_fill']} us, "
+            f"sync {summary['sync_client_cpu_us_per_fill']} us"
+        )
 
 
 if __name__ == "__main__":

@@ -51,9 +51,24 @@ _INSERT_LABEL = "bench"
 def _fill_rows(page: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
     """Raw /fills dicts as store rows (FILL_COLUMNS order), straight from the JSON."""
     return [
-        (f["product_id"], f["trade_id"], f["order_id"], f["side"], f["price"], f["size"], f["fee"],
-         f.get("usd_volume"), f.get("liquidity"), 1 if f["settled"] else 0, f["created_at"], f.get("profile_id"),
-         f.get("user_id"), f.get("funding_currency"), f.get("market_type"), _INSERT_LABEL)
+        (
+            f["product_id"],
+            f["trade_id"],
+            f["order_id"],
+            f["side"],
+            f["price"],
+            f["size"],
+            f["fee"],
+            f.get("usd_volume"),
+            f.get("liquidity"),
+            1 if f["settled"] else 0,
+            f["created_at"],
+            f.get("profile_id"),
+            f.get("user_id"),
+            f.get("funding_currency"),
+            f.get("market_type"),
+            _INSERT_LABEL,
+        )
         for f in page
     ]
 
@@ -64,8 +79,9 @@ def _insert_sql() -> str:
     return f"INSERT INTO fills ({', '.join(FILL_COLUMNS)}) VALUES ({', '.join('?' * len(FILL_COLUMNS))})"
 
 
-async def _floor(url: str, key: str, secret: str, passphrase: str, db: str, products: list[str],
-                 max_pages: int | None) -> dict[str, Any]:
+async def _floor(
+    url: str, key: str, secret: str, passphrase: str, db: str, products: list[str], max_pages: int | None
+) -> dict[str, Any]:
     import httpx
 
     from trade_tracker.store.connection import TradeStore
@@ -92,16 +108,22 @@ async def _floor(url: str, key: str, secret: str, passphrase: str, db: str, prod
     return {"fills": total, "seconds": seconds, "pages": pages}
 
 
-async def _ccxt(url: str, key: str, secret: str, passphrase: str, db: str, products: list[str],
-                max_pages: int | None) -> dict[str, Any]:
+async def _ccxt(
+    url: str, key: str, secret: str, passphrase: str, db: str, products: list[str], max_pages: int | None
+) -> dict[str, Any]:
     import ccxt.async_support as ccxt
 
     from trade_tracker.store.connection import TradeStore
 
-    exchange = ccxt.coinbaseexchange({
-        "apiKey": key, "secret": secret, "password": passphrase, "enableRateLimit": False,
-        "urls": {"api": {"public": url, "private": url}},
-    })
+    exchange = ccxt.coinbaseexchange(
+        {
+            "apiKey": key,
+            "secret": secret,
+            "password": passphrase,
+            "enableRateLimit": False,
+            "urls": {"api": {"public": url, "private": url}},
+        }
+    )
     exchange.has["fetchCurrencies"] = False  # the simulator has no /currencies; markets come from /products
     insert, total, pages = _insert_sql(), 0, 0
     try:
@@ -129,8 +151,9 @@ async def _ccxt(url: str, key: str, secret: str, passphrase: str, db: str, produ
     return {"fills": total, "seconds": seconds, "pages": pages}
 
 
-async def _sync(url: str, key: str, secret: str, passphrase: str, db: str, products: list[str],
-                max_pages: int | None) -> dict[str, Any]:
+async def _sync(
+    url: str, key: str, secret: str, passphrase: str, db: str, products: list[str], max_pages: int | None
+) -> dict[str, Any]:
     from trade_tracker.store.connection import TradeStore
     from trade_tracker.sync.engine import sync_fills
     from trade_tracker.venues.coinbase_exchange.auth import ApiCredential
@@ -156,13 +179,17 @@ async def _sync(url: str, key: str, secret: str, passphrase: str, db: str, produ
 _PRELOAD = {
     "floor": ("httpx", "trade_tracker.store.connection"),
     "ccxt": ("ccxt.async_support", "trade_tracker.store.connection"),
-    "sync": ("trade_tracker.sync", "trade_tracker.venues.coinbase_exchange.client",
-             "trade_tracker.venues.coinbase_exchange.auth"),
+    "sync": (
+        "trade_tracker.sync",
+        "trade_tracker.venues.coinbase_exchange.client",
+        "trade_tracker.venues.coinbase_exchange.auth",
+    ),
 }
 
 
-def _child(mode: str, url: str, key: str, secret: str, passphrase: str, products: list[str],
-           max_pages: int | None) -> dict[str, Any]:
+def _child(
+    mode: str, url: str, key: str, secret: str, passphrase: str, products: list[str], max_pages: int | None
+) -> dict[str, Any]:
     runner = {"floor": _floor, "ccxt": _ccxt, "sync": _sync}[mode]
     for module in _PRELOAD[mode]:
         importlib.import_module(module)
@@ -171,8 +198,12 @@ def _child(mode: str, url: str, key: str, secret: str, passphrase: str, products
         out = asyncio.run(runner(url, key, secret, passphrase, os.path.join(tmp, "trades.db"), products, max_pages))
         after = resource.getrusage(resource.RUSAGE_SELF)
     cpu = (after.ru_utime - usage.ru_utime) + (after.ru_stime - usage.ru_stime)
-    out.update(mode=mode, fills_per_s=out["fills"] / out["seconds"] if out["seconds"] else 0.0,
-               cpu_us_per_fill=cpu / max(1, out["fills"]) * 1e6, peak_rss_mb=after.ru_maxrss / 1024)
+    out.update(
+        mode=mode,
+        fills_per_s=out["fills"] / out["seconds"] if out["seconds"] else 0.0,
+        cpu_us_per_fill=cpu / max(1, out["fills"]) * 1e6,
+        peak_rss_mb=after.ru_maxrss / 1024,
+    )
     return out
 
 
@@ -208,7 +239,7 @@ def main(quick: bool = False, fills: int | None = None, repeat: int | None = Non
         for mode in MODES:
             child(mode, WARMUP_PAGES)
         for round_ in range(repeat):
-            order = MODES[round_ % 3:] + MODES[: round_ % 3]
+            order = MODES[round_ % 3 :] + MODES[: round_ % 3]
             for mode in order:
                 runs[mode].append(child(mode, None))
     for mode, rs in runs.items():
@@ -217,10 +248,14 @@ def main(quick: bool = False, fills: int | None = None, repeat: int | None = Non
                 raise RuntimeError(f"{mode} stored {r['fills']} fills, expected {fills}")
     rate = {m: median([r["fills_per_s"] for r in rs]) for m, rs in runs.items()}
     details: dict[str, Any] = {
-        "fills": fills, "repeat": repeat, "products": products,
+        "fills": fills,
+        "repeat": repeat,
+        "products": products,
         "fills_per_s": {m: round(v) for m, v in rate.items()},
-        "runs": {m: [{k: (round(v, 3) if isinstance(v, float) else v) for k, v in r.items()} for r in rs]
-                 for m, rs in runs.items()},
+        "runs": {
+            m: [{k: (round(v, 3) if isinstance(v, float) else v) for k, v in r.items()} for r in rs]
+            for m, rs in runs.items()
+        },
         "floor_over_ccxt": rate["floor"] / rate["ccxt"],
     }
     vs_ccxt, vs_floor = rate["sync"] / rate["ccxt"], rate["sync"] / rate["floor"]
@@ -230,14 +265,25 @@ def main(quick: bool = False, fills: int | None = None, repeat: int | None = Non
     details["client_cpu_us_per_fill"] = {m: round(v, 1) for m, v in cpu.items()}
     details["sim_cpu_us_per_fill"] = round(sim_cpu, 1)
     rows = [
-        Row("2a", "Sync vs ccxt, limits off (fills/s)",
-            f"{rate['sync']:,.0f} vs ccxt {rate['ccxt']:,.0f} fills/s", "≥ 2× ccxt", vs_ccxt, vs_ccxt >= 2.0,
+        Row(
+            "2a",
+            "Sync vs ccxt, limits off (fills/s)",
+            f"{rate['sync']:,.0f} vs ccxt {rate['ccxt']:,.0f} fills/s",
+            "≥ 2× ccxt",
+            vs_ccxt,
+            vs_ccxt >= 2.0,
             note=f"{scale}; client CPU/fill: sync {cpu['sync']:.0f} µs, ccxt {cpu['ccxt']:.0f} µs, "
-                 f"floor {cpu['floor']:.0f} µs, simulator {sim_cpu:.0f} µs; "
-                 f"floor/ccxt {details['floor_over_ccxt']:.2f}×"),
-        Row("2b", "Sync vs the floor, limits off (fills/s)",
-            f"{rate['sync']:,.0f} vs floor {rate['floor']:,.0f} fills/s", "≥ 0.8× the floor", vs_floor,
-            vs_floor >= 0.8),
+            f"floor {cpu['floor']:.0f} µs, simulator {sim_cpu:.0f} µs; "
+            f"floor/ccxt {details['floor_over_ccxt']:.2f}×",
+        ),
+        Row(
+            "2b",
+            "Sync vs the floor, limits off (fills/s)",
+            f"{rate['sync']:,.0f} vs floor {rate['floor']:,.0f} fills/s",
+            "≥ 0.8× the floor",
+            vs_floor,
+            vs_floor >= 0.8,
+        ),
     ]
     return BenchResult("throughput", rows, details, time.perf_counter() - started)
 
@@ -248,8 +294,9 @@ if __name__ == "__main__":
     parser.add_argument("--repeat", type=int, default=None)
     parser.add_argument("--quick", action="store_true", help="50,000 fills, one round")
     parser.add_argument("--json", action="store_true")
-    parser.add_argument("--child", nargs=6, metavar=("MODE", "URL", "KEY", "SECRET", "PASSPHRASE", "PRODUCTS"),
-                        help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--child", nargs=6, metavar=("MODE", "URL", "KEY", "SECRET", "PASSPHRASE", "PRODUCTS"), help=argparse.SUPPRESS
+    )
     parser.add_argument("--max-pages", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:

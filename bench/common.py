@@ -78,8 +78,12 @@ class BenchResult:
     seconds: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "rows": [r.as_dict() for r in self.rows], "details": self.details,
-                "seconds": round(self.seconds, 1)}
+        return {
+            "name": self.name,
+            "rows": [r.as_dict() for r in self.rows],
+            "details": self.details,
+            "seconds": round(self.seconds, 1),
+        }
 
 
 # -- the simulator as a child process ----------------------------------------------------------
@@ -125,17 +129,37 @@ def _read_first_line(proc: subprocess.Popen[str], timeout: float) -> str:
 
 
 @contextlib.contextmanager
-def simulator(fills: int, *, seed: int = 7, rate_limits: bool = False, products: Sequence[str] | None = None,
-              timeout: float = 120.0) -> Iterator[SimProcess]:
+def simulator(
+    fills: int,
+    *,
+    seed: int = 7,
+    rate_limits: bool = False,
+    products: Sequence[str] | None = None,
+    timeout: float = 120.0,
+) -> Iterator[SimProcess]:
     """Start the simulator on 127.0.0.1 (a free port), yield it, and always stop it."""
-    cmd = [sys.executable, "-m", "trade_tracker.sim", "--host", "127.0.0.1", "--port", "0", "--fills", str(fills),
-           "--seed", str(seed), "--rate-limits", "on" if rate_limits else "off"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "trade_tracker.sim",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--fills",
+        str(fills),
+        "--seed",
+        str(seed),
+        "--rate-limits",
+        "on" if rate_limits else "off",
+    ]
     if products:
         cmd += ["--products", ",".join(products)]
     started = time.perf_counter()
     with tempfile.TemporaryFile("w+") as errors:  # a file, not a pipe: a chatty child can never block on it
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=errors, text=True,
-                                env=child_env())
+        proc = subprocess.Popen(
+            cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=errors, text=True, env=child_env()
+        )
         try:
             line = _read_first_line(proc, timeout)
             if not line:
@@ -143,8 +167,9 @@ def simulator(fills: int, *, seed: int = 7, rate_limits: bool = False, products:
                 errors.seek(0)
                 raise RuntimeError(f"simulator gave no ready line in {timeout:.0f} s: {errors.read()[-1000:]}")
             info = json.loads(line)
-            yield SimProcess(proc, info["url"], info["key"], info["secret"], info["passphrase"],
-                             time.perf_counter() - started)
+            yield SimProcess(
+                proc, info["url"], info["key"], info["secret"], info["passphrase"], time.perf_counter() - started
+            )
         finally:
             stop_process(proc)
 
@@ -166,8 +191,15 @@ def stop_process(proc: subprocess.Popen[Any], grace: float = 10.0) -> None:
 
 def run_child(args: Sequence[str], *, timeout: float, env: dict[str, str] | None = None) -> dict[str, Any]:
     """Run ``python ARGS`` to completion and return the JSON object on its last stdout line."""
-    out = subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=timeout,
-                         env=env or child_env(), stdin=subprocess.DEVNULL, check=False)
+    out = subprocess.run(
+        [sys.executable, *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env or child_env(),
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
     lines = out.stdout.strip().splitlines()
     if out.returncode != 0 or not lines:
         raise RuntimeError(f"child {' '.join(args[:3])} failed (rc {out.returncode}): {out.stderr[-2000:]}")
@@ -182,8 +214,12 @@ def sign_headers(key: str, secret: bytes, passphrase: str, target: str, method: 
     """CB-ACCESS-* headers for ``method target`` with an empty body; ``secret`` already base64-decoded."""
     ts = str(int(time.time()))
     digest = hmac.new(secret, (ts + method + target).encode(), hashlib.sha256).digest()
-    return {"CB-ACCESS-KEY": key, "CB-ACCESS-SIGN": base64.b64encode(digest).decode(),
-            "CB-ACCESS-TIMESTAMP": ts, "CB-ACCESS-PASSPHRASE": passphrase}
+    return {
+        "CB-ACCESS-KEY": key,
+        "CB-ACCESS-SIGN": base64.b64encode(digest).decode(),
+        "CB-ACCESS-TIMESTAMP": ts,
+        "CB-ACCESS-PASSPHRASE": passphrase,
+    }
 
 
 # -- statistics and formatting -----------------------------------------------------------------

@@ -71,15 +71,13 @@ class RawFill(TypedDict, total=False):
     market_type: str | None
 
 
-
-
 def sample_bodies(fills: int, page: int = 100) -> list[bytes]:
     """The simulator's history as /fills response bodies of ``page`` fills, newest first."""
     from trade_tracker.sim import SimExchange
 
     exchange = SimExchange(fills=fills, seed=7)
     raw = [h.fill(i) for h in exchange.histories for i in range(len(h) - 1, -1, -1)]
-    return [json.dumps(raw[i:i + page]).encode() for i in range(0, len(raw), page)]
+    return [json.dumps(raw[i : i + page]).encode() for i in range(0, len(raw), page)]
 
 
 def parse_costs(bodies: list[bytes]) -> list[tuple[str, float]]:
@@ -104,14 +102,22 @@ def parse_costs(bodies: list[bytes]) -> list[tuple[str, float]]:
 
     return [
         ("json.loads + tuple per fill (the floor)", best(lambda: [_fill_rows(json.loads(b)) for b in bodies])),
-        ("validate_json(list[Fill]) (pydantic's JSON: numbers as float)",
-         best(lambda: [fills_adapter.validate_json(b) for b in bodies])),
-        ("json.loads(parse_float=Decimal) + validate_python (the client)",
-         best(lambda: [fills_adapter.validate_python(json.loads(b, parse_float=Decimal)) for b in bodies])),
-        ("fill_row(Fill) per fill (the sync today)", best(lambda: [[fill_row(f, "x") for f in page]
-                                                                   for page in validated])),
-        ("validate_json(list[TypedDict of str]) + tuple (a fast path)",
-         best(lambda: [_fill_rows(raw_adapter.validate_json(b)) for b in bodies])),
+        (
+            "validate_json(list[Fill]) (pydantic's JSON: numbers as float)",
+            best(lambda: [fills_adapter.validate_json(b) for b in bodies]),
+        ),
+        (
+            "json.loads(parse_float=Decimal) + validate_python (the client)",
+            best(lambda: [fills_adapter.validate_python(json.loads(b, parse_float=Decimal)) for b in bodies]),
+        ),
+        (
+            "fill_row(Fill) per fill (the sync today)",
+            best(lambda: [[fill_row(f, "x") for f in page] for page in validated]),
+        ),
+        (
+            "validate_json(list[TypedDict of str]) + tuple (a fast path)",
+            best(lambda: [_fill_rows(raw_adapter.validate_json(b)) for b in bodies]),
+        ),
     ]
 
 
@@ -122,8 +128,13 @@ def sample_pages(fills: int, page: int = 100) -> list[Rows]:
     return [_fill_rows(json.loads(b)) for b in sample_bodies(fills, page)]
 
 
-def _run(db: Path, pages: list[Rows], prepare: Callable[[Any], None], write: Callable[[sqlite3.Connection, Rows], None],
-         pages_per_commit: int = 1) -> float:
+def _run(
+    db: Path,
+    pages: list[Rows],
+    prepare: Callable[[Any], None],
+    write: Callable[[sqlite3.Connection, Rows], None],
+    pages_per_commit: int = 1,
+) -> float:
     """Seconds of CPU per fill to write every page (each group of pages in one transaction)."""
     from trade_tracker.store.connection import TradeStore
 
@@ -132,7 +143,7 @@ def _run(db: Path, pages: list[Rows], prepare: Callable[[Any], None], write: Cal
         started = time.process_time()
         for i in range(0, len(pages), pages_per_commit):
             with store.write() as conn:
-                for rows in pages[i:i + pages_per_commit]:
+                for rows in pages[i : i + pages_per_commit]:
                     write(conn, rows)
         spent = time.process_time() - started
     return spent / sum(len(p) for p in pages)
@@ -167,8 +178,9 @@ def main() -> None:
 
     def pk_only(store: Any) -> None:
         no_trigger(store)
-        for (name,) in store.conn.execute("SELECT name FROM sqlite_master WHERE type='index' AND tbl_name='fills' "
-                                          "AND sql IS NOT NULL").fetchall():
+        for (name,) in store.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type='index' AND tbl_name='fills' AND sql IS NOT NULL"
+        ).fetchall():
             store.conn.execute(f"DROP INDEX {name}")
 
     cases: list[tuple[str, Callable[[Any], None], Callable[[sqlite3.Connection, Rows], None], int]] = [

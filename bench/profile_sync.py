@@ -28,8 +28,14 @@ from common import BENCH_DIR, child_env, simulator, stop_process
 #: Buckets: a sample counts towards a bucket when any frame of its stack contains one of the needles.
 BUCKETS: dict[str, tuple[str, ...]] = {
     "sqlite write (executemany/commit)": ("executemany", "commit_page", "upsert_rows", "TradeStore.write"),
-    "parse (json / pydantic / ccxt parse)": ("validate_json", "loads (json", "parse_trades", "parse_trade ",
-                                             "_rows (trade_tracker", "fill_row"),
+    "parse (json / pydantic / ccxt parse)": (
+        "validate_json",
+        "loads (json",
+        "parse_trades",
+        "parse_trade ",
+        "_rows (trade_tracker",
+        "fill_row",
+    ),
     "HTTP client (httpx / httpcore / aiohttp)": ("httpx/", "httpcore/", "aiohttp/"),
     "request signing": ("sign (", "auth_flow", "sign_headers", "hmac"),
     "rate limiter / retry (stamina, aiolimiter)": ("stamina/", "tenacity/", "aiolimiter/"),
@@ -65,8 +71,11 @@ def summarize(stacks: collections.Counter[str], top: int) -> list[str]:
             if any(n in stack for n in needles):
                 buckets[name] += count
     lines = [f"  samples: {total}"]
-    lines += [f"  {100 * n / total:5.1f}% incl  {frame[:110]}" for frame, n in inclusive.most_common(top)
-              if 100 * n / total < 99.5]
+    lines += [
+        f"  {100 * n / total:5.1f}% incl  {frame[:110]}"
+        for frame, n in inclusive.most_common(top)
+        if 100 * n / total < 99.5
+    ]
     lines.append("  -- self time --")
     lines += [f"  {100 * n / total:5.1f}% self  {frame[:110]}" for frame, n in self_time.most_common(12)]
     lines.append("  -- buckets (a sample may fall in several) --")
@@ -81,8 +90,12 @@ def main() -> int:
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--rate", type=int, default=250, help="samples per second")
     parser.add_argument("--keep", type=Path, default=None, help="also copy the raw py-spy stacks into this directory")
-    parser.add_argument("--grep", action="append", default=[],
-                        help="also print the inclusive share of stacks containing this text (repeatable)")
+    parser.add_argument(
+        "--grep",
+        action="append",
+        default=[],
+        help="also print the inclusive share of stacks containing this text (repeatable)",
+    )
     args = parser.parse_args()
     spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
     if not Path(spy).exists():
@@ -95,14 +108,48 @@ def main() -> int:
         products = ",".join(p["id"] for p in httpx.get(f"{sim.url}/products", timeout=10).json())
         for mode in args.modes.split(","):
             out, sim_out = Path(tmp) / f"{mode}.txt", Path(tmp) / f"sim-{mode}.txt"
-            sim_spy = subprocess.Popen([spy, "record", "--pid", str(sim.pid), "--format", "raw", "--rate",
-                                        str(args.rate), "--output", str(sim_out), "--nonblocking"],
-                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            sim_spy = subprocess.Popen(
+                [
+                    spy,
+                    "record",
+                    "--pid",
+                    str(sim.pid),
+                    "--format",
+                    "raw",
+                    "--rate",
+                    str(args.rate),
+                    "--output",
+                    str(sim_out),
+                    "--nonblocking",
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
             try:
-                run = subprocess.run([spy, "record", "--format", "raw", "--rate", str(args.rate), "--output",
-                                      str(out), "--", sys.executable, script, "--child", mode,
-                                      *sim.credential_args(), products],
-                                     capture_output=True, text=True, timeout=900, env=child_env(), check=False)
+                run = subprocess.run(
+                    [
+                        spy,
+                        "record",
+                        "--format",
+                        "raw",
+                        "--rate",
+                        str(args.rate),
+                        "--output",
+                        str(out),
+                        "--",
+                        sys.executable,
+                        script,
+                        "--child",
+                        mode,
+                        *sim.credential_args(),
+                        products,
+                    ],
+                    capture_output=True,
+                    text=True,
+                    timeout=900,
+                    env=child_env(),
+                    check=False,
+                )
             finally:
                 sim_spy.send_signal(2)  # SIGINT: py-spy writes its output and exits
                 try:

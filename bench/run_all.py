@@ -44,14 +44,18 @@ def run_bench(script: str, quick: bool, timeout: float = 1800) -> dict[str, Any]
     cmd = [sys.executable, str(BENCH_DIR / script), "--json"] + (["--quick"] if quick else [])
     started = time.perf_counter()
     try:
-        out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=child_env(),
-                             stdin=subprocess.DEVNULL, check=False)
+        out = subprocess.run(
+            cmd, capture_output=True, text=True, timeout=timeout, env=child_env(), stdin=subprocess.DEVNULL, check=False
+        )
     except subprocess.TimeoutExpired:
         return {"error": f"timed out after {timeout:.0f} s", "seconds": time.perf_counter() - started}
     lines = out.stdout.strip().splitlines()
     if out.returncode != 0 or not lines:
-        return {"error": (out.stderr.strip().splitlines() or ["no output"])[-1][:200], "stderr": out.stderr[-4000:],
-                "seconds": time.perf_counter() - started}
+        return {
+            "error": (out.stderr.strip().splitlines() or ["no output"])[-1][:200],
+            "stderr": out.stderr[-4000:],
+            "seconds": time.perf_counter() - started,
+        }
     result: dict[str, Any] = json.loads(lines[-1])
     result["seconds"] = time.perf_counter() - started
     return result
@@ -60,8 +64,17 @@ def run_bench(script: str, quick: bool, timeout: float = 1800) -> dict[str, Any]
 def table(rows: list[Row]) -> str:
     """The results as a Markdown table (readable in a terminal, pasteable into the README)."""
     head = ["#", "What", "Figure", "Target", "Ratio", "Result"]
-    body = [[r.id, r.what, r.figure, r.target, fmt_ratio(r.ratio),
-             "–" if r.passed is None else ("pass" if r.passed else "FAIL")] for r in rows]
+    body = [
+        [
+            r.id,
+            r.what,
+            r.figure,
+            r.target,
+            fmt_ratio(r.ratio),
+            "–" if r.passed is None else ("pass" if r.passed else "FAIL"),
+        ]
+        for r in rows
+    ]
     widths = [max(len(h), *(len(b[i]) for b in body)) for i, h in enumerate(head)]
 
     def line(cells: list[str]) -> str:
@@ -79,8 +92,10 @@ def main() -> int:
     wanted = {x.strip() for x in args.only.split(",") if x.strip()}
     machine = machine_line()
     load = os.getloadavg()
-    print(f"trade-tracker benchmarks{' (quick)' if args.quick else ''} on {machine}; "
-          f"load average {load[0]:.2f} at start", file=sys.stderr)
+    print(
+        f"trade-tracker benchmarks{' (quick)' if args.quick else ''} on {machine}; load average {load[0]:.2f} at start",
+        file=sys.stderr,
+    )
     started = time.perf_counter()
     rows: list[Row] = []
     results: dict[str, Any] = {}
@@ -109,16 +124,28 @@ def main() -> int:
         if r.note:
             print(f"{r.id:>3}: {r.note}")
     passed = sum(1 for r in rows if r.passed)
-    print(f"\n{passed}/{len(rows)} targets met; total {total / 60:.1f} min"
-          f"{' (quick run: scaled down)' if args.quick else ''}")
+    print(
+        f"\n{passed}/{len(rows)} targets met; total {total / 60:.1f} min"
+        f"{' (quick run: scaled down)' if args.quick else ''}"
+    )
 
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     latest = RESULTS_DIR / "latest.json"
-    latest.write_text(json.dumps({
-        "when": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine, "quick": args.quick,
-        "load_average_at_start": load, "total_seconds": round(total, 1),
-        "rows": [r.as_dict() for r in rows], "benches": results,
-    }, indent=2, default=str))
+    latest.write_text(
+        json.dumps(
+            {
+                "when": datetime.now(UTC).isoformat(timespec="seconds"),
+                "machine": machine,
+                "quick": args.quick,
+                "load_average_at_start": load,
+                "total_seconds": round(total, 1),
+                "rows": [r.as_dict() for r in rows],
+                "benches": results,
+            },
+            indent=2,
+            default=str,
+        )
+    )
     print(f"raw figures: {latest.relative_to(BENCH_DIR.parent)}")
     if crashed:
         return 1

@@ -43,10 +43,22 @@ class Crash(Exception):
 
 def fake_row(scope: str, n: int, label: str) -> FillRow:
     return FillRow(
-        product_id=scope, trade_id=n, order_id=f"order-{n}", side="buy" if n % 2 else "sell", price="100.00",
-        size="0.5", fee="0.01", usd_volume=None, liquidity="T", settled=1,
-        created_at=f"2024-01-01T00:00:{n % 60:02d}.{n:06d}Z", profile_id="fake-profile", user_id=None,
-        funding_currency="USD", market_type="spot", label=label,
+        product_id=scope,
+        trade_id=n,
+        order_id=f"order-{n}",
+        side="buy" if n % 2 else "sell",
+        price="100.00",
+        size="0.5",
+        fee="0.01",
+        usd_volume=None,
+        liquidity="T",
+        settled=1,
+        created_at=f"2024-01-01T00:00:{n % 60:02d}.{n:06d}Z",
+        profile_id="fake-profile",
+        user_id=None,
+        funding_currency="USD",
+        market_type="spot",
+        label=label,
     )
 
 
@@ -83,8 +95,7 @@ class FakeVenue:
     async def list_orders(self, *, status: Sequence[str] | None, product_id: str | None, limit: int) -> list[Any]:
         return []
 
-    async def fill_page(self, *, product_id: str | None, order_id: str | None, limit: int,
-                        cursor: str | None) -> Any:
+    async def fill_page(self, *, product_id: str | None, order_id: str | None, limit: int, cursor: str | None) -> Any:
         self.requests_sent += 1
         start = int(cursor or 0)
         return list(range(start + 1, min(start + limit, self.fills.get(product_id or "", 0)) + 1))
@@ -92,8 +103,9 @@ class FakeVenue:
     async def check_key(self) -> Mapping[str, str]:
         return {"view": "yes"}
 
-    async def sync_scopes(self, store: TradeStore, label: str, asked: Sequence[str] | None, *,
-                          full: bool) -> tuple[list[str], DiscoveryResult | None]:
+    async def sync_scopes(
+        self, store: TradeStore, label: str, asked: Sequence[str] | None, *, full: bool
+    ) -> tuple[list[str], DiscoveryResult | None]:
         if asked is not None:
             return list(dict.fromkeys(asked)), None
         return sorted(self.fills), DiscoveryResult(mode="full", followed=len(self.fills))

@@ -16,7 +16,6 @@ _INSERT = (
 )
 
 
-
 def at(text: str) -> str:
     """'2024-01-02 10:00' or '2024-01-02 10:00:05' → fixed-width ISO UTC, as the store holds created_at."""
     moment = datetime.fromisoformat(text).replace(tzinfo=UTC)
@@ -45,6 +44,20 @@ def row(
     size: str = "0.00601800",
 ) -> tuple[Any, ...]:
     return (
-        product_id, trade_id, order_id, side, "8087.38000000", size, fee, "48.6698528400000000", "T", settled,
-        created_at, "8058d771-2d88-4f0f-ab6e-299c153d4308", "5cf6e115aaf44503db300f1e", "USD", "spot", label,
+        product_id,
+        trade_id,
+        order_id,
+        side,
+        "8087.38000000",
+        size,
+        fee,
+        "48.6698528400000000",
+        "T",
+        settled,
+        created_at,
+        "8058d771-2d88-4f0f-ab6e-299c153d4308",
+        "5cf6e115aaf44503db300f1e",
+        "USD",
+        "spot",
+        label,
     )

@@ -52,8 +52,9 @@ def fd_headroom(extra: int, exact: bool = False) -> Iterator[None]:
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
 
 
-def open_idle(port: int, count: int = IDLE_SOCKETS, deadline: float = 60.0,
-              into: list[socket.socket] | None = None) -> list[socket.socket]:
+def open_idle(
+    port: int, count: int = IDLE_SOCKETS, deadline: float = 60.0, into: list[socket.socket] | None = None
+) -> list[socket.socket]:
     """Open up to ``count`` connections to ``127.0.0.1:port`` that never send a byte.
 
     Stops early at ``deadline`` seconds. A connect that fails (refused, timed out) is counted as

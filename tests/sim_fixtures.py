@@ -89,8 +89,7 @@ class SignedHttp:
         self, method: str, target: str, body: bytes = b"", *, headers: dict[str, str] | None = None
     ) -> httpx.Response:
         """Send ``target`` (path and raw query) byte for byte, with the given headers."""
-        request = self.client.build_request(method, self.base_url + target, content=body or None,
-                                            headers=headers or {})
+        request = self.client.build_request(method, self.base_url + target, content=body or None, headers=headers or {})
         # httpx would normalise the query; put the raw target back so what is signed is what is sent.
         request.url = request.url.copy_with(raw_path=target.encode())
         return self.client.send(request)
@@ -166,8 +165,14 @@ def server_env_for(sim: RunningSim, home: Path, label: str = "cli") -> dict[str,
     env = {k: v for k, v in os.environ.items() if not k.startswith(("EX_", "FIELD_ENCRYPTION"))}
     env.update(EX_BASE_URL=sim.url, TRADE_TRACKER_HOME=str(home))
     c = sim.credential
-    added = subprocess.run([*cli_command(), "credentials", "add", "--label", label], env=env, text=True,
-                           input=f"{c.key}\n{c.secret}\n{c.passphrase}\n", capture_output=True, timeout=60)
+    added = subprocess.run(
+        [*cli_command(), "credentials", "add", "--label", label],
+        env=env,
+        text=True,
+        input=f"{c.key}\n{c.secret}\n{c.passphrase}\n",
+        capture_output=True,
+        timeout=60,
+    )
     assert added.returncode == 0, added.stderr
     assert c.secret not in added.stdout + added.stderr and c.passphrase not in added.stdout + added.stderr
     return env
@@ -178,18 +183,22 @@ def sim_process() -> Iterator[Callable[..., tuple[subprocess.Popen[str], dict[st
     """Spawn ``python -m trade_tracker.sim ARGS``; returns (process, parsed ready line)."""
     procs: list[subprocess.Popen[str]] = []
 
-    def spawn(*args: str, env: dict[str, str] | None = None, timeout: float = 30) -> tuple[
-        subprocess.Popen[str], dict[str, Any]
-    ]:
+    def spawn(
+        *args: str, env: dict[str, str] | None = None, timeout: float = 30
+    ) -> tuple[subprocess.Popen[str], dict[str, Any]]:
         proc = subprocess.Popen(
             [sys.executable, "-m", "trade_tracker.sim", *args],
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
             env=env or sim_env(),
         )
         procs.append(proc)
         line: list[str] = []
-        reader = threading.Thread(target=lambda: line.append(proc.stdout.readline() if proc.stdout else ""),
-                                  daemon=True)
+        reader = threading.Thread(
+            target=lambda: line.append(proc.stdout.readline() if proc.stdout else ""), daemon=True
+        )
         reader.start()
         reader.join(timeout)
         if not line or not line[0]:

@@ -22,15 +22,43 @@ from trade_tracker.venues.coinbase_exchange.auth import key_fingerprint
 from trade_tracker.venues.ratelimit import RateLimits
 
 PRODUCTS = [
-    {"id": "BTC-USD", "base_currency": "BTC", "quote_currency": "USD", "quote_increment": "0.01",
-     "base_increment": "0.00000001", "display_name": "BTC/USD", "status": "online"},
-    {"id": "ETH-EUR", "base_currency": "ETH", "quote_currency": "EUR", "quote_increment": "0.01",
-     "base_increment": "0.00000001", "display_name": "ETH/EUR", "status": "online"},
-    {"id": "MATIC-USD", "base_currency": "MATIC", "quote_currency": "USD", "quote_increment": "0.0001",
-     "base_increment": "0.1", "display_name": "MATIC/USD", "status": "delisted"},
+    {
+        "id": "BTC-USD",
+        "base_currency": "BTC",
+        "quote_currency": "USD",
+        "quote_increment": "0.01",
+        "base_increment": "0.00000001",
+        "display_name": "BTC/USD",
+        "status": "online",
+    },
+    {
+        "id": "ETH-EUR",
+        "base_currency": "ETH",
+        "quote_currency": "EUR",
+        "quote_increment": "0.01",
+        "base_increment": "0.00000001",
+        "display_name": "ETH/EUR",
+        "status": "online",
+    },
+    {
+        "id": "MATIC-USD",
+        "base_currency": "MATIC",
+        "quote_currency": "USD",
+        "quote_increment": "0.0001",
+        "base_increment": "0.1",
+        "display_name": "MATIC/USD",
+        "status": "delisted",
+    },
 ]
-TICKER = {"trade_id": 5, "price": "43210.12000000", "size": "0.1", "time": "2026-11-26T10:00:00.123456Z",
-          "bid": "43210.11", "ask": "43210.13", "volume": "1.5"}
+TICKER = {
+    "trade_id": 5,
+    "price": "43210.12000000",
+    "size": "0.1",
+    "time": "2026-11-26T10:00:00.123456Z",
+    "bid": "43210.11",
+    "ask": "43210.13",
+    "volume": "1.5",
+}
 
 
 @pytest.fixture
@@ -73,8 +101,9 @@ def test_exports_default_to_a_new_file_under_home(tracker: TradeTracker, home: P
     assert first.parent == home / "exports" and first.name.startswith("fills-") and first.suffix == ".csv"
 
 
-async def test_an_exports_folder_planted_as_a_link_is_refused(tracker: TradeTracker, home: Path,
-                                                              tmp_path: Path) -> None:
+async def test_an_exports_folder_planted_as_a_link_is_refused(
+    tracker: TradeTracker, home: Path, tmp_path: Path
+) -> None:
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir(mode=0o700)
     (home / "exports").symlink_to(elsewhere)
@@ -83,8 +112,9 @@ async def test_an_exports_folder_planted_as_a_link_is_refused(tracker: TradeTrac
     assert list(elsewhere.iterdir()) == []
 
 
-async def test_an_export_replaces_a_planted_link_and_never_writes_through_it(tracker: TradeTracker,
-                                                                             tmp_path: Path) -> None:
+async def test_an_export_replaces_a_planted_link_and_never_writes_through_it(
+    tracker: TradeTracker, tmp_path: Path
+) -> None:
     victim = tmp_path / "victim.txt"
     victim.write_text("precious")
     link = tmp_path / "fills.csv"
@@ -118,8 +148,10 @@ def test_http_transport_is_not_imported_for_offline_work() -> None:
     import subprocess
     import sys
 
-    code = ("import sys, trade_tracker.faces.mcp.server; "
-            "print('trade_tracker.venues.coinbase_exchange.client' in sys.modules)")
+    code = (
+        "import sys, trade_tracker.faces.mcp.server; "
+        "print('trade_tracker.venues.coinbase_exchange.client' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
 
@@ -134,8 +166,14 @@ def cli(home: Path, base_url: str, *args: str, stdin: str = "") -> str:
     import sys
 
     env = {**os.environ, "TRADE_TRACKER_HOME": str(home), "EX_BASE_URL": base_url}
-    done = subprocess.run([sys.executable, "-m", "trade_tracker", "--compact", *args], input=stdin, env=env,
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "trade_tracker", "--compact", *args],
+        input=stdin,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout
 
@@ -222,8 +260,9 @@ async def test_a_key_rebound_elsewhere_by_another_process_is_refused_here(
     home: Path, sim_factory: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     here, there = sim_factory(fills=20), sim_factory(fills=20)
-    there.exchange.add_key(key=here.credential.key, secret=here.credential.secret,
-                           passphrase=here.credential.passphrase)
+    there.exchange.add_key(
+        key=here.credential.key, secret=here.credential.secret, passphrase=here.credential.passphrase
+    )
     monkeypatch.setenv("EX_BASE_URL", here.url)
     cli(home, here.url, "credentials", "add", "--label", "main", stdin=key_lines(here.credential))
     app = TradeTracker.open(load_settings(), rate_limits=RateLimits.disabled())

@@ -203,8 +203,16 @@ def test_a_32_character_http_token_is_accepted(monkeypatch: pytest.MonkeyPatch) 
 
 @pytest.mark.parametrize(
     "url",
-    ["http://example.com", "http://api.exchange.coinbase.com", "http://10.0.0.5:8080", "http://192.0.2.1",
-     "http://[2001:db8::1]:80", "http://localhost.example.com", "http://128.0.0.1", "HTTP://Example.COM/api"],
+    [
+        "http://example.com",
+        "http://api.exchange.coinbase.com",
+        "http://10.0.0.5:8080",
+        "http://192.0.2.1",
+        "http://[2001:db8::1]:80",
+        "http://localhost.example.com",
+        "http://128.0.0.1",
+        "HTTP://Example.COM/api",
+    ],
 )
 def test_plain_http_to_another_host_is_refused(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
     monkeypatch.setenv("EX_BASE_URL", url)
@@ -216,9 +224,14 @@ def test_plain_http_to_another_host_is_refused(monkeypatch: pytest.MonkeyPatch, 
 
 @pytest.mark.parametrize(
     ("url", "expected"),
-    [("http://127.0.0.1:8765", "http://127.0.0.1:8765"), ("http://127.4.5.6:1", "http://127.4.5.6:1"),
-     ("http://localhost:9", "http://localhost:9"), ("http://LOCALHOST:9/", "http://localhost:9"),
-     ("http://[::1]:8080", "http://[::1]:8080"), ("https://example.test", "https://example.test")],
+    [
+        ("http://127.0.0.1:8765", "http://127.0.0.1:8765"),
+        ("http://127.4.5.6:1", "http://127.4.5.6:1"),
+        ("http://localhost:9", "http://localhost:9"),
+        ("http://LOCALHOST:9/", "http://localhost:9"),
+        ("http://[::1]:8080", "http://[::1]:8080"),
+        ("https://example.test", "https://example.test"),
+    ],
 )
 def test_plain_http_to_loopback_is_allowed(monkeypatch: pytest.MonkeyPatch, url: str, expected: str) -> None:
     monkeypatch.setenv("EX_BASE_URL", url)
@@ -227,8 +240,12 @@ def test_plain_http_to_loopback_is_allowed(monkeypatch: pytest.MonkeyPatch, url:
 
 @pytest.mark.parametrize(
     ("given", "expected"),
-    [("HTTPS://API.Exchange.Coinbase.com:443/", PRODUCTION_URL), ("https://host:8443/x/", "https://host:8443/x"),
-     ("http://127.0.0.1:80", "http://127.0.0.1"), ("https://[::1]:443", "https://[::1]")],
+    [
+        ("HTTPS://API.Exchange.Coinbase.com:443/", PRODUCTION_URL),
+        ("https://host:8443/x/", "https://host:8443/x"),
+        ("http://127.0.0.1:80", "http://127.0.0.1"),
+        ("https://[::1]:443", "https://[::1]"),
+    ],
 )
 def test_base_url_has_one_spelling(given: str, expected: str) -> None:
     assert canonical_base_url(given) == expected
@@ -240,8 +257,18 @@ def test_bad_port_is_config_error() -> None:
         load_settings(ex_base_url="https://host:99999")
 
 
-@pytest.mark.parametrize(("host", "loopback"), [("localhost", True), ("127.0.0.1", True), ("127.255.0.9", True),
-                                                ("::1", True), ("[::1]", True), ("0.0.0.0", False),
-                                                ("localhost.evil.test", False), ("10.0.0.1", False)])
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [
+        ("localhost", True),
+        ("127.0.0.1", True),
+        ("127.255.0.9", True),
+        ("::1", True),
+        ("[::1]", True),
+        ("0.0.0.0", False),
+        ("localhost.evil.test", False),
+        ("10.0.0.1", False),
+    ],
+)
 def test_is_loopback_host(host: str, loopback: bool) -> None:
     assert is_loopback_host(host) is loopback

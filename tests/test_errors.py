@@ -77,7 +77,8 @@ def test_status_error_keeps_status_and_api_message() -> None:
 
 _GOOD_SECRET = base64.b64encode(os.urandom(64)).decode()
 _PEM = (
-    "-----BEGIN EC PRIVATE" " KEY-----\nMHcCAQEEIBvFakeFakeFakeFakeFakeFakeFakeFakeFakeoAoGCCqGSM49\n"
+    "-----BEGIN EC PRIVATE"
+    " KEY-----\nMHcCAQEEIBvFakeFakeFakeFakeFakeFakeFakeFakeFakeoAoGCCqGSM49\n"
     "-----END EC PRIVATE KEY-----\n"
 )
 

@@ -147,11 +147,12 @@ def hostile_store() -> Iterator[TradeStore]:
     """A loss (buy 100, sell 90) with a negative fee, and formula-looking text in every text column."""
     with TradeStore(":memory:") as trade_store:
         columns = ("product_id", "trade_id", "side", "price", "size", "fee", "created_at", "label", *HOSTILE)
-        rows = [("BTC-USD", 1, "buy", "100", "1", "-0.5", "2024-01-01T00:00:00.000000Z", "a", *HOSTILE.values()),
-                ("BTC-USD", 2, "sell", "90", "1", "-12.5", "2024-01-02T00:00:00.000000Z", "a", *HOSTILE.values())]
+        rows = [
+            ("BTC-USD", 1, "buy", "100", "1", "-0.5", "2024-01-01T00:00:00.000000Z", "a", *HOSTILE.values()),
+            ("BTC-USD", 2, "sell", "90", "1", "-12.5", "2024-01-02T00:00:00.000000Z", "a", *HOSTILE.values()),
+        ]
         with trade_store.write() as conn:
-            conn.executemany(f"INSERT INTO fills ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
-                             rows)
+            conn.executemany(f"INSERT INTO fills ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", rows)
         yield trade_store
 
 
@@ -172,11 +173,28 @@ def test_summary_numbers_stay_numbers_negative_ones_included(hostile_store: Trad
     assert not any(value.startswith("'") for value in btc.values())
 
 
-@pytest.mark.parametrize(("cell", "written"), [
-    ("-12.5", "-12.5"), ("+7", "+7"), ("-1E+5", "-1E+5"), ("-.5", "-.5"), ("0.1", "0.1"), (-3, -3),
-    (Decimal("-0.25"), Decimal("-0.25")), (None, None), ("BTC-USD", "BTC-USD"),
-    ("-", "'-"), ("-1+2", "'-1+2"), ("=1", "'=1"), ("@x", "'@x"), ("+x", "'+x"), ("\tx", "'\tx"), ("\rx", "'\rx"),
-    ("--5", "'--5"), ("-12.5\n", "'-12.5\n"),
-])
+@pytest.mark.parametrize(
+    ("cell", "written"),
+    [
+        ("-12.5", "-12.5"),
+        ("+7", "+7"),
+        ("-1E+5", "-1E+5"),
+        ("-.5", "-.5"),
+        ("0.1", "0.1"),
+        (-3, -3),
+        (Decimal("-0.25"), Decimal("-0.25")),
+        (None, None),
+        ("BTC-USD", "BTC-USD"),
+        ("-", "'-"),
+        ("-1+2", "'-1+2"),
+        ("=1", "'=1"),
+        ("@x", "'@x"),
+        ("+x", "'+x"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("--5", "'--5"),
+        ("-12.5\n", "'-12.5\n"),
+    ],
+)
 def test_safe_cell(cell: object, written: object) -> None:
     assert safe_cell(cell) == written

@@ -18,7 +18,7 @@ NOT_REEXPORTED = {
     "trade_tracker": "the root holds only the version: re-exporting the tree would load all of it",
     "trade_tracker.sim": "the simulator's documented API (sim/__init__.py), its modules are internals",
     "trade_tracker.faces.cli": "the CLI group; its heavy modules (commands, credentials, demo, serve, table) "
-                               "stay unimported for a fast --help",
+    "stay unimported for a fast --help",
 }
 #: Light CLI modules the group re-exports all the same (they load with the group anyway).
 CLI_REEXPORTED = ("output", "options", "progress")

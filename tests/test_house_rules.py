@@ -41,7 +41,8 @@ MODULES = {_module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
 def _is_type_checking(node: ast.If) -> bool:
     test = node.test
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 def _runtime_nodes(tree: ast.AST) -> list[ast.AST]:
@@ -131,8 +132,11 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 
 def test_no_module_is_too_long() -> None:
-    long = {name: n for name, path in MODULES.items()
-            if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES}
+    long = {
+        name: n
+        for name, path in MODULES.items()
+        if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
+    }
     assert not long, f"modules over {MAX_MODULE_LINES} lines: {long}"
 
 
@@ -157,7 +161,8 @@ def test_the_exchange_adapter_is_imported_only_behind_the_venue_boundary() -> No
         for name, targets in GRAPH.items()
         for target in targets
         if (target == EXCHANGE or target.startswith(EXCHANGE + "."))
-        and not name.startswith("trade_tracker.venues") and name not in VENUE_WIRING
+        and not name.startswith("trade_tracker.venues")
+        and name not in VENUE_WIRING
     )
     assert not outside, "imports of the Exchange adapter outside venues/:\n" + "\n".join(outside)
 
@@ -171,6 +176,11 @@ def test_the_checks_see_a_circle_a_string_import_and_a_long_function(tmp_path: P
 
 @pytest.mark.parametrize("name", ["trade_tracker.sim"])
 def test_the_simulator_imports_nothing_of_the_project(name: str) -> None:
-    outside = sorted(f"{module} -> {target}" for module, targets in GRAPH.items() if module.startswith(name)
-                     for target in targets if not target.startswith(name))
+    outside = sorted(
+        f"{module} -> {target}"
+        for module, targets in GRAPH.items()
+        if module.startswith(name)
+        for target in targets
+        if not target.startswith(name)
+    )
     assert not outside, "\n".join(outside)

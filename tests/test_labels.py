@@ -24,4 +24,3 @@ def test_good_labels_and_env_as_a_selector(label: str) -> None:
 def test_env_is_reserved_for_new_labels() -> None:
     with pytest.raises(InvalidArgument, match="reserved"):
         check_label(ENV_LABEL)
-

@@ -56,8 +56,7 @@ class Canary:
         self.secret = base64.b64encode(self.raw).decode("ascii")
         self.passphrase = "pp" + secrets.token_urlsafe(24)
         self.key = secrets.token_hex(16)
-        self.credential = ApiCredential(key=self.key, secret=self.secret, passphrase=self.passphrase,
-                                        label="canary")
+        self.credential = ApiCredential(key=self.key, secret=self.secret, passphrase=self.passphrase, label="canary")
 
     def forms(self) -> dict[str, str]:
         raw_repr = repr(self.raw)[2:-1]
@@ -109,7 +108,10 @@ def _exception_texts(exc: BaseException) -> dict[str, str]:
 
 
 def _check_everything(
-    canary: Canary, exc: BaseException, client: CoinbaseClient, logs: pytest.LogCaptureFixture,
+    canary: Canary,
+    exc: BaseException,
+    client: CoinbaseClient,
+    logs: pytest.LogCaptureFixture,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     out, err = capsys.readouterr()
@@ -152,61 +154,111 @@ def _time_ok() -> httpx.Response:
 ERROR_PATHS: dict[str, tuple[dict[str, Any], Call, type[Exception]]] = {
     "401-invalid-signature": (
         {"/accounts": httpx.Response(401, json={"message": "invalid signature"})},
-        lambda c: c.list_accounts(), AuthenticationError),
+        lambda c: c.list_accounts(),
+        AuthenticationError,
+    ),
     "401-invalid-passphrase": (
         {"/accounts": httpx.Response(401, json={"message": "Invalid Passphrase"})},
-        lambda c: c.list_accounts(), AuthenticationError),
+        lambda c: c.list_accounts(),
+        AuthenticationError,
+    ),
     "401-invalid-api-key": (
         {"/fills": httpx.Response(401, json={"message": "Invalid API Key"})},
-        lambda c: c.list_fills("BTC-USD"), AuthenticationError),
+        lambda c: c.list_fills("BTC-USD"),
+        AuthenticationError,
+    ),
     "401-missing-header": (
         {"/orders": httpx.Response(401, json={"message": "CB-ACCESS-KEY header is required"})},
-        lambda c: c.list_orders(status=["done"]), AuthenticationError),
+        lambda c: c.list_orders(status=["done"]),
+        AuthenticationError,
+    ),
     "401-timestamp-expired": (
         {"/accounts": httpx.Response(401, json={"message": "request timestamp expired"}), "/time": _time_ok()},
-        lambda c: c.list_accounts(), AuthenticationError),
+        lambda c: c.list_accounts(),
+        AuthenticationError,
+    ),
     "400-invalid-signature-old": (
         {"/profiles": httpx.Response(400, json={"message": "invalid signature"})},
-        lambda c: c.list_profiles(), AuthenticationError),
+        lambda c: c.list_profiles(),
+        AuthenticationError,
+    ),
     "401-html": (
         {"/accounts": httpx.Response(401, text="<html>401 Unauthorized</html>")},
-        lambda c: c.list_accounts(), AuthenticationError),
+        lambda c: c.list_accounts(),
+        AuthenticationError,
+    ),
     "403": (
         {"/accounts": httpx.Response(403, json={"message": "Forbidden"})},
-        lambda c: c.list_accounts(), PermissionDenied),
+        lambda c: c.list_accounts(),
+        PermissionDenied,
+    ),
     "404": (
         {"/products/FOO-BAR": httpx.Response(404, json={"message": "NotFound"})},
-        lambda c: c.get_product("FOO-BAR"), NotFound),
+        lambda c: c.get_product("FOO-BAR"),
+        NotFound,
+    ),
     "429-exhausted": (
         {"/fills": httpx.Response(429, json={"message": "Private rate limit exceeded"})},
-        lambda c: c.list_fills("BTC-USD"), RateLimited),
+        lambda c: c.list_fills("BTC-USD"),
+        RateLimited,
+    ),
     "503-exhausted": (
         {"/accounts": httpx.Response(503, text="<html>Service Unavailable</html>")},
-        lambda c: c.list_accounts(), ExchangeUnavailable),
+        lambda c: c.list_accounts(),
+        ExchangeUnavailable,
+    ),
     "500": (
         {"/accounts": httpx.Response(500, json={"message": "Internal server error"})},
-        lambda c: c.list_accounts(), ExchangeUnavailable),
+        lambda c: c.list_accounts(),
+        ExchangeUnavailable,
+    ),
     "connect-error": (
         {"/accounts": httpx.ConnectError("connection refused")},
-        lambda c: c.list_accounts(), ExchangeUnreachable),
+        lambda c: c.list_accounts(),
+        ExchangeUnreachable,
+    ),
     "connect-timeout": (
         {"/fills": httpx.ConnectTimeout("connect timed out")},
-        lambda c: c.list_fills("BTC-USD"), ExchangeUnreachable),
+        lambda c: c.list_fills("BTC-USD"),
+        ExchangeUnreachable,
+    ),
     "read-timeout": (
         {"/accounts": httpx.ReadTimeout("read timed out")},
-        lambda c: c.list_accounts(), ExchangeUnreachable),
+        lambda c: c.list_accounts(),
+        ExchangeUnreachable,
+    ),
     "malformed-json": (
         {"/accounts": httpx.Response(200, text='{"id": "7fd0abc0", "currency": ')},
-        lambda c: c.list_accounts(), ExchangeProtocolError),
+        lambda c: c.list_accounts(),
+        ExchangeProtocolError,
+    ),
     "bad-shape": (
         {"/fills": httpx.Response(200, json=[{"trade_id": "not-a-number", "price": "NaN"}])},
-        lambda c: c.list_fills("BTC-USD"), ExchangeProtocolError),
+        lambda c: c.list_fills("BTC-USD"),
+        ExchangeProtocolError,
+    ),
     "paging-stuck": (
-        {"/fills": httpx.Response(200, json=[{
-            "trade_id": 7, "product_id": "BTC-USD", "order_id": "41473628-db2c-464e-b9f4-82df7e4fb4f4",
-            "side": "buy", "price": "1", "size": "1", "fee": "0", "created_at": "2024-01-01T00:00:00Z",
-        }], headers={"CB-AFTER": "7", "CB-BEFORE": "7"})},
-        lambda c: _drain(c.iter_fill_pages("BTC-USD")), ExchangeProtocolError),
+        {
+            "/fills": httpx.Response(
+                200,
+                json=[
+                    {
+                        "trade_id": 7,
+                        "product_id": "BTC-USD",
+                        "order_id": "41473628-db2c-464e-b9f4-82df7e4fb4f4",
+                        "side": "buy",
+                        "price": "1",
+                        "size": "1",
+                        "fee": "0",
+                        "created_at": "2024-01-01T00:00:00Z",
+                    }
+                ],
+                headers={"CB-AFTER": "7", "CB-BEFORE": "7"},
+            )
+        },
+        lambda c: _drain(c.iter_fill_pages("BTC-USD")),
+        ExchangeProtocolError,
+    ),
     "bad-argument": ({}, lambda c: c.list_fills(), InvalidArgument),
     "bad-product": ({}, lambda c: c.get_ticker("../accounts"), InvalidArgument),
 }
@@ -225,14 +277,17 @@ async def test_error_path_leaks_nothing(
     sent: list[httpx.Request] = []
     with respx.mock(base_url=BASE, assert_all_called=False) as router:
         for path, answer in routes.items():
+
             def answer_for(request: httpx.Request, answer: Any = answer) -> httpx.Response:
                 sent.append(request)
                 if isinstance(answer, Exception):
                     raise answer
                 return answer
+
             router.get(path).mock(side_effect=answer_for)
-        client = CoinbaseClient(BASE, canary.credential, retry=RetryPolicy.no_wait(2),
-                                rate_limits=RateLimits.disabled())
+        client = CoinbaseClient(
+            BASE, canary.credential, retry=RetryPolicy.no_wait(2), rate_limits=RateLimits.disabled()
+        )
         async with client:
             with pytest.raises(expected) as info:
                 await call(client)
@@ -252,8 +307,13 @@ def test_credential_cannot_be_pickled(canary: Canary) -> None:
 
 def test_credential_repr_and_auth_repr(canary: Canary) -> None:
     auth = CoinbaseAuth(canary.credential, ServerClock(), time_url=f"{BASE}/time")
-    for text in (repr(canary.credential), str(canary.credential), repr(auth), str(auth),
-                 repr(CoinbaseClient(BASE, canary.credential))):
+    for text in (
+        repr(canary.credential),
+        str(canary.credential),
+        repr(auth),
+        str(auth),
+        repr(CoinbaseClient(BASE, canary.credential)),
+    ):
         canary.assert_absent("repr", text)
         assert canary.key not in text
 
@@ -316,12 +376,17 @@ async def _serve(answers: list[bytes]) -> tuple[asyncio.Server, list[bytes], str
 
 
 REAL_SOCKET_PATHS: dict[str, tuple[list[bytes], Call, type[Exception]]] = {
-    "401": ([_http("401 Unauthorized", b'{"message":"Invalid Passphrase"}')],
-            lambda c: c.list_accounts(), AuthenticationError),
-    "429-exhausted": ([_http("429 Too Many Requests", b'{"message":"Private rate limit exceeded"}')] * 2,
-                      lambda c: c.list_fills("BTC-USD"), RateLimited),
-    "malformed-json": ([_http("200 OK", b"<html>not json</html>")], lambda c: c.list_accounts(),
-                       ExchangeProtocolError),
+    "401": (
+        [_http("401 Unauthorized", b'{"message":"Invalid Passphrase"}')],
+        lambda c: c.list_accounts(),
+        AuthenticationError,
+    ),
+    "429-exhausted": (
+        [_http("429 Too Many Requests", b'{"message":"Private rate limit exceeded"}')] * 2,
+        lambda c: c.list_fills("BTC-USD"),
+        RateLimited,
+    ),
+    "malformed-json": ([_http("200 OK", b"<html>not json</html>")], lambda c: c.list_accounts(), ExchangeProtocolError),
     "bad-shape": ([_http("200 OK", b'[{"id": 1}]')], lambda c: c.list_accounts(), ExchangeProtocolError),
 }
 
@@ -333,8 +398,9 @@ async def test_real_socket_error_path_leaks_nothing(
     answers, call, expected = REAL_SOCKET_PATHS[name]
     server, received, base_url = await _serve(answers)
     try:
-        async with CoinbaseClient(base_url, canary.credential, retry=RetryPolicy.no_wait(2),
-                                  rate_limits=RateLimits.disabled(), timeout=5.0) as client:
+        async with CoinbaseClient(
+            base_url, canary.credential, retry=RetryPolicy.no_wait(2), rate_limits=RateLimits.disabled(), timeout=5.0
+        ) as client:
             with pytest.raises(expected) as info:
                 await call(client)
     finally:
@@ -351,8 +417,13 @@ async def test_real_connection_refused_leaks_nothing(
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    async with CoinbaseClient(f"http://127.0.0.1:{port}", canary.credential, retry=RetryPolicy.no_wait(2),
-                              rate_limits=RateLimits.disabled(), timeout=2.0) as client:
+    async with CoinbaseClient(
+        f"http://127.0.0.1:{port}",
+        canary.credential,
+        retry=RetryPolicy.no_wait(2),
+        rate_limits=RateLimits.disabled(),
+        timeout=2.0,
+    ) as client:
         with pytest.raises(ExchangeUnreachable) as info:
             await client.list_accounts()
     assert f"127.0.0.1:{port}" in str(info.value)

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 __all__ = ["TradeTracker"]
 
+
 class TradeTracker:
     """Everything a face needs, opened once per process and closed at exit.
 
@@ -62,8 +63,7 @@ class TradeTracker:
         self.store = store
         # Shared through $TRADE_TRACKER_HOME, so every trade-tracker process on this machine talking to
         # the same exchange stays under its limits together (two editor windows, a cron sync...).
-        self.rate_limits = rate_limits or RateLimits.across_processes(settings.trade_tracker_home,
-                                                                      settings.ex_base_url)
+        self.rate_limits = rate_limits or RateLimits.across_processes(settings.trade_tracker_home, settings.ex_base_url)
         self._transport = transport
         self._clients: dict[str, CoinbaseClient] = {}
         #: The stamp of the credential row each cached client was built from, by label.
@@ -101,19 +101,29 @@ class TradeTracker:
         if self._credentials is None:
             from .credentials.service import CredentialService
 
-            self._credentials = CredentialService(self.store, self.settings, rate_limits=self.rate_limits,
-                                                  transport=self._transport)
+            self._credentials = CredentialService(
+                self.store, self.settings, rate_limits=self.rate_limits, transport=self._transport
+            )
         return self._credentials
 
-    def _new_client(self, credential: ApiCredential | None, credential_check: Callable[[], None] | None = None,
-                    venue: str | None = None) -> CoinbaseClient:
+    def _new_client(
+        self,
+        credential: ApiCredential | None,
+        credential_check: Callable[[], None] | None = None,
+        venue: str | None = None,
+    ) -> CoinbaseClient:
         """The client of ``venue`` (a credential row's ``exchange`` column; None: Coinbase Exchange), through
         ``VENUES``. The HTTP stack is imported on the first exchange call, not at start: an editor launches
         the server often, and offline tools (query_trades, trade_summary) never need it."""
         from .venues.registry import venue_of_stored
 
-        client = venue_of_stored(venue).open_client(self.settings, credential, rate_limits=self.rate_limits,
-                                                    transport=self._transport, credential_check=credential_check)
+        client = venue_of_stored(venue).open_client(
+            self.settings,
+            credential,
+            rate_limits=self.rate_limits,
+            transport=self._transport,
+            credential_check=credential_check,
+        )
         return cast("CoinbaseClient", client)  # the one venue today; issue 15 widens this to any VenueClient
 
     def public_client(self) -> CoinbaseClient:
@@ -192,9 +202,7 @@ class TradeTracker:
             products = [p for p in products if p.status.lower() == status.lower()]
         if query:
             needle = query.lower()
-            products = [
-                p for p in products if needle in p.id.lower() or needle in (p.display_name or "").lower()
-            ]
+            products = [p for p in products if needle in p.id.lower() or needle in (p.display_name or "").lower()]
         return sorted(products, key=lambda p: p.id)
 
     async def get_ticker(self, product_id: str) -> Ticker:
@@ -276,8 +284,9 @@ class TradeTracker:
         # Every sync (either face) leaves a run record, so sync_status can say how the last one ended.
         recorder = RunRecorder(self.store, used, product_ids, full_history)
         result = await recorder.run(
-            lambda report: sync_fills(self.store, client, used, product_ids, full_history=full_history,
-                                      progress=report, cancel=cancel),
+            lambda report: sync_fills(
+                self.store, client, used, product_ids, full_history=full_history, progress=report, cancel=cancel
+            ),
             progress,
         )
         if result.inserted or result.updated:
@@ -332,8 +341,7 @@ class TradeTracker:
             except OSError as exc:
                 raise InvalidArgument(f"cannot create the exports folder {target.parent}: {exc.strerror}") from None
         if summary:
-            result = await self.summary(group_by=group_by, method=method, with_unrealized=with_unrealized,
-                                        **filters)
+            result = await self.summary(group_by=group_by, method=method, with_unrealized=with_unrealized, **filters)
             written = write_summary_csv(result, target)
         else:
             written = export_fills_csv(self.store, target, **filters)

@@ -110,25 +110,38 @@ class Settings(BaseSettings):
     ex_api_secret_read: SecretStr | None = Field(default=None, validation_alias="EX_API_SECRET_READ")
     ex_api_passphrase_read: SecretStr | None = Field(default=None, validation_alias="EX_API_PASSPHRASE_READ")
     http_timeout: float = Field(
-        default=15.0, gt=0, le=300, validation_alias="EX_HTTP_TIMEOUT",
+        default=15.0,
+        gt=0,
+        le=300,
+        validation_alias="EX_HTTP_TIMEOUT",
         description="Seconds for any single read/write, and the most one attempt may take (connect to last byte).",
     )
     connect_timeout: float = Field(
-        default=5.0, gt=0, le=120, validation_alias="EX_CONNECT_TIMEOUT",
+        default=5.0,
+        gt=0,
+        le=120,
+        validation_alias="EX_CONNECT_TIMEOUT",
         description="Seconds to wait for a connection to the exchange.",
     )
     retry_attempts: int = Field(
-        default=6, ge=1, le=20, validation_alias="EX_RETRY_ATTEMPTS",
+        default=6,
+        ge=1,
+        le=20,
+        validation_alias="EX_RETRY_ATTEMPTS",
         description="Most attempts for one GET (429, 500, 502-504, connect errors; a refused connection at most 3).",
     )
     retry_timeout: float = Field(
-        default=60.0, gt=0, le=600, validation_alias="EX_RETRY_TIMEOUT",
+        default=60.0,
+        gt=0,
+        le=600,
+        validation_alias="EX_RETRY_TIMEOUT",
         description="Most seconds spent retrying one request (the call itself ends within this plus EX_HTTP_TIMEOUT).",
     )
     mcp_http_token: SecretStr | None = Field(
-        default=None, validation_alias="TRADE_TRACKER_HTTP_TOKEN",
+        default=None,
+        validation_alias="TRADE_TRACKER_HTTP_TOKEN",
         description="Bearer token for the streamable HTTP transport (32+ characters, checked by http_token() when "
-                    "that transport starts); generated when unset.",
+        "that transport starts); generated when unset.",
     )
     log_level: str = Field(default="WARNING", validation_alias="TRADE_TRACKER_LOG_LEVEL")
 
@@ -138,10 +151,7 @@ class Settings(BaseSettings):
         value = value.strip().rstrip("/")
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(
-                "EX_BASE_URL must be an absolute http(s) URL such as "
-                f"{SANDBOX_URL} (got {value!r})"
-            )
+            raise ValueError(f"EX_BASE_URL must be an absolute http(s) URL such as {SANDBOX_URL} (got {value!r})")
         if parts.query or parts.fragment:
             raise ValueError("EX_BASE_URL must not contain a query string or fragment")
         try:
@@ -215,7 +225,7 @@ def http_token(settings: Settings) -> SecretStr | None:
         raise ConfigError(
             "invalid settings: TRADE_TRACKER_HTTP_TOKEN: too short or has spaces: a bearer token needs at least "
             f"{MIN_HTTP_TOKEN_LENGTH} printable characters and no spaces; make one with "
-            "`python -c \"import secrets; print(secrets.token_urlsafe(32))\"`, "
+            '`python -c "import secrets; print(secrets.token_urlsafe(32))"`, '
             "or unset it to get a new token printed at each start"
         )
     return value

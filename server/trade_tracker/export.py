@@ -164,9 +164,7 @@ def export_fills_csv(
     """
     # The store's own filter builder: an export selects exactly what query_trades would show.
     where, params = fill_filter_sql(product_id, None, since, until, label or None)
-    query = (
-        f"SELECT {', '.join(FILL_CSV_COLUMNS)} FROM fills{where} ORDER BY created_at, product_id, trade_id, label"
-    )
+    query = f"SELECT {', '.join(FILL_CSV_COLUMNS)} FROM fills{where} ORDER BY created_at, product_id, trade_id, label"
     with store.reading("exporting fills") as conn:
         return _write_csv(path, FILL_CSV_COLUMNS, conn.execute(query, params))
 

@@ -112,13 +112,10 @@ _PRODUCT_ID = re.compile(PRODUCT_ID_PATTERN)
 _ORDER_ID = re.compile(ORDER_ID_PATTERN)
 
 
-
 def check_product_id(product_id: str) -> str:
     """Validate a ``BASE-QUOTE`` product id before it goes into a URL; return it upper-cased."""
     if not isinstance(product_id, str) or not _PRODUCT_ID.fullmatch(product_id):
-        raise InvalidArgument(
-            f"product_id must look like BASE-QUOTE, e.g. BTC-USD (got {str(product_id)[:40]!r})"
-        )
+        raise InvalidArgument(f"product_id must look like BASE-QUOTE, e.g. BTC-USD (got {str(product_id)[:40]!r})")
     return product_id.upper()
 
 

@@ -32,9 +32,7 @@ def check_label(label: object, *, allow_env: bool = False) -> str:
     """
     if not isinstance(label, str) or not _LABEL.fullmatch(label):
         shown = repr(label[:70]) if isinstance(label, str) else type(label).__name__
-        raise InvalidArgument(
-            f"a label must be 1-64 characters of letters, digits, '.', '_' or '-' (got {shown})"
-        )
+        raise InvalidArgument(f"a label must be 1-64 characters of letters, digits, '.', '_' or '-' (got {shown})")
     if label.lower() == ENV_LABEL and not allow_env:
         raise InvalidArgument(
             "the label 'env' is reserved for the credential in EX_API_KEY_READ / EX_API_SECRET_READ / "

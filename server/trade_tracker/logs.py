@@ -49,5 +49,7 @@ def configure_cli_logging(level: str | None) -> None:
     if handler.level < logger.getEffectiveLevel():  # lower the bar only when asked: never mute anyone else's
         logger.setLevel(handler.level)
     if not known:
-        logger.warning("TRADE_TRACKER_LOG_LEVEL=%r is not a log level (use DEBUG, INFO, WARNING or ERROR); "
-                       "using WARNING", (level or "")[:20])
+        logger.warning(
+            "TRADE_TRACKER_LOG_LEVEL=%r is not a log level (use DEBUG, INFO, WARNING or ERROR); using WARNING",
+            (level or "")[:20],
+        )

@@ -22,6 +22,8 @@ from trade_tracker.store.connection import TradeStore
 
 D = Decimal
 _PLAIN = Context(prec=200)  # large enough that nothing in these tests rounds
+
+
 @pytest.fixture
 def store() -> Iterator[TradeStore]:
     with TradeStore(":memory:") as trade_store:
@@ -491,9 +493,7 @@ def book_states(trade_store: TradeStore) -> dict[tuple[str, str], tuple]:
     """The cached open lots of every book, as numbers."""
     rows = trade_store.conn.execute("SELECT label, product_id, state FROM analytics_book").fetchall()
     states = {(label, product): json.loads(state) for label, product, state in rows}
-    return {
-        key: (D(s["held"]), D(s["avg_cost"]), [(D(p), D(q)) for p, q in s["lots"]]) for key, s in states.items()
-    }
+    return {key: (D(s["held"]), D(s["avg_cost"]), [(D(p), D(q)) for p, q in s["lots"]]) for key, s in states.items()}
 
 
 def march(hour: int, minute: int = 30) -> str:

@@ -16,8 +16,9 @@ def test_the_same_url_in_any_spelling_is_bound(url: str) -> None:
     check_binding("main", HOME, url)
 
 
-@pytest.mark.parametrize("url", ["https://api.exchange.coinbase.com", HOME + ":8443", HOME + "/v2",
-                                 "http://127.0.0.1:8765"])
+@pytest.mark.parametrize(
+    "url", ["https://api.exchange.coinbase.com", HOME + ":8443", HOME + "/v2", "http://127.0.0.1:8765"]
+)
 def test_any_other_url_is_refused_naming_both_and_the_fixes(url: str) -> None:
     assert not is_bound_to(HOME, url)
     with pytest.raises(CredentialUrlMismatch) as info:
@@ -37,6 +38,6 @@ def test_no_recorded_url_is_refused() -> None:
 
 def test_row_stamp_changes_with_any_column() -> None:
     row = ("gAAAA-key", "gAAAA-secret", "gAAAA-pass", HOME)
-    stamps = {row_stamp(row)} | {row_stamp(row[:i] + ("changed",) + row[i + 1:]) for i in range(len(row))}
+    stamps = {row_stamp(row)} | {row_stamp(row[:i] + ("changed",) + row[i + 1 :]) for i in range(len(row))}
     assert len(stamps) == 1 + len(row)
     assert row_stamp(row) == row_stamp(list(row))

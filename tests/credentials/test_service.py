@@ -43,8 +43,17 @@ from trade_tracker.venues.coinbase_exchange.client import CoinbaseClient
 from trade_tracker.venues.ratelimit import RateLimits
 from trade_tracker.venues.retries import RetryPolicy
 
-ACCOUNTS = [{"id": "a1", "currency": "USD", "balance": "1.00", "hold": "0", "available": "1.00",
-             "profile_id": "p1", "trading_enabled": True}]
+ACCOUNTS = [
+    {
+        "id": "a1",
+        "currency": "USD",
+        "balance": "1.00",
+        "hold": "0",
+        "available": "1.00",
+        "profile_id": "p1",
+        "trading_enabled": True,
+    }
+]
 
 
 @dataclass(frozen=True)
@@ -56,8 +65,14 @@ class Canary:
     def forms(self) -> list[bytes]:
         """Every form a leak could take: the key, the secret (base64, raw, hex), the passphrase."""
         raw = base64.b64decode(self.secret)
-        return [self.key.encode(), self.secret.encode(), raw, binascii.hexlify(raw), self.passphrase.encode(),
-                base64.urlsafe_b64encode(raw)]
+        return [
+            self.key.encode(),
+            self.secret.encode(),
+            raw,
+            binascii.hexlify(raw),
+            self.passphrase.encode(),
+            base64.urlsafe_b64encode(raw),
+        ]
 
     def texts(self) -> list[str]:
         raw = base64.b64decode(self.secret)
@@ -75,8 +90,14 @@ def canary() -> Canary:
 
 def mock_factory(handler: Callable[[httpx.Request], httpx.Response]) -> Callable[[ApiCredential], CoinbaseClient]:
     def factory(credential: ApiCredential) -> CoinbaseClient:
-        return CoinbaseClient("https://api.test", credential, transport=httpx.MockTransport(handler),
-                              rate_limits=RateLimits.disabled(), retry=RetryPolicy.no_wait(1))
+        return CoinbaseClient(
+            "https://api.test",
+            credential,
+            transport=httpx.MockTransport(handler),
+            rate_limits=RateLimits.disabled(),
+            retry=RetryPolicy.no_wait(1),
+        )
+
     return factory
 
 
@@ -90,6 +111,7 @@ OK = answer(200, ACCOUNTS)
 def unreachable() -> Callable[[ApiCredential], CoinbaseClient]:
     def handler(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("connection refused")
+
     return mock_factory(handler)
 
 
@@ -120,8 +142,12 @@ async def test_add_verified_then_get(home: Path, canary: Canary) -> None:
     assert canary.key[-4:] in info.fingerprint
     assert canary.key not in info.fingerprint
     assert info.last_verified_at and info.created_at
-    assert info.permissions == {"view": "yes", "trade": "unknown", "transfer": "unknown",
-                                "basis": info.permissions["basis"]}
+    assert info.permissions == {
+        "view": "yes",
+        "trade": "unknown",
+        "transfer": "unknown",
+        "basis": info.permissions["basis"],
+    }
     assert VIEW_ONLY_WARNING in result.warnings
     got = svc.get("main")
     assert (got.key, got.secret, got.passphrase, got.label) == (canary.key, canary.secret, canary.passphrase, "main")
@@ -245,8 +271,9 @@ async def test_401_stores_nothing_and_names_the_reason(
 ) -> None:
     svc = service()
     with pytest.raises(error) as info:
-        await svc.add("main", canary.key, canary.secret, canary.passphrase,
-                      client_factory=answer(401, {"message": message}))
+        await svc.add(
+            "main", canary.key, canary.secret, canary.passphrase, client_factory=answer(401, {"message": message})
+        )
     assert "main" in str(info.value)
     assert ciphertexts(svc) == []
 
@@ -254,8 +281,9 @@ async def test_401_stores_nothing_and_names_the_reason(
 async def test_403_stores_nothing(home: Path, canary: Canary) -> None:
     svc = service()
     with pytest.raises(PermissionDenied, match="View"):
-        await svc.add("main", canary.key, canary.secret, canary.passphrase,
-                      client_factory=answer(403, {"message": "Forbidden"}))
+        await svc.add(
+            "main", canary.key, canary.secret, canary.passphrase, client_factory=answer(403, {"message": "Forbidden"})
+        )
     assert ciphertexts(svc) == []
 
 
@@ -496,9 +524,7 @@ async def test_add_during_rotation_by_another_process_uses_the_new_key(home: Pat
 # -- no secret anywhere --------------------------------------------------------------------------------
 
 
-async def test_no_secret_in_logs_reprs_or_errors(
-    home: Path, canary: Canary, caplog: pytest.LogCaptureFixture
-) -> None:
+async def test_no_secret_in_logs_reprs_or_errors(home: Path, canary: Canary, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     svc = service()
     seen: list[str] = []
@@ -556,8 +582,9 @@ async def test_two_rotations_at_once_cannot_strand_the_rows(home: Path, monkeypa
 OTHER_URL = "https://other-exchange.example"
 
 
-def recording(status: int = 200, body: object = ACCOUNTS) -> tuple[Callable[[ApiCredential], CoinbaseClient],
-                                                                  list[str]]:
+def recording(
+    status: int = 200, body: object = ACCOUNTS
+) -> tuple[Callable[[ApiCredential], CoinbaseClient], list[str]]:
     """A client factory answering ``status``/``body`` that records the URL of every request sent."""
     sent: list[str] = []
 

@@ -93,8 +93,9 @@ def test_one_byte_changed_in_secret_fails(sim_http: SignedHttp) -> None:
     at = next(i for i, ch in enumerate(cred.secret) if ch.isalpha())
     wrong = SimCredential(cred.key, _flip(cred.secret, at), cred.passphrase)
     headers = sim_http.headers("GET", FILLS)
-    headers["CB-ACCESS-SIGN"] = sim_http.headers("GET", FILLS, credential=wrong,
-                                                 timestamp=headers["CB-ACCESS-TIMESTAMP"])["CB-ACCESS-SIGN"]
+    headers["CB-ACCESS-SIGN"] = sim_http.headers(
+        "GET", FILLS, credential=wrong, timestamp=headers["CB-ACCESS-TIMESTAMP"]
+    )["CB-ACCESS-SIGN"]
     response = sim_http.send("GET", FILLS, headers=headers)
     assert (response.status_code, response.json()) == (401, {"message": "invalid signature"})
 
@@ -119,22 +120,29 @@ AUTH_CASES: list[tuple[str, Callable[[dict[str, str]], None], int, str]] = [
     ("no passphrase", lambda h: h.pop("CB-ACCESS-PASSPHRASE"), 400, "CB-ACCESS-PASSPHRASE header is required"),
     ("text timestamp", lambda h: h.update({"CB-ACCESS-TIMESTAMP": "yesterday"}), 400, "invalid timestamp"),
     ("exponent timestamp", lambda h: h.update({"CB-ACCESS-TIMESTAMP": "1.7e9"}), 400, "invalid timestamp"),
-    ("old timestamp", lambda h: h.update({"CB-ACCESS-TIMESTAMP": str(int(time.time()) - 31)}), 401,
-     "request timestamp expired"),
-    ("future timestamp", lambda h: h.update({"CB-ACCESS-TIMESTAMP": str(time.time() + 45)}), 401,
-     "request timestamp expired"),
+    (
+        "old timestamp",
+        lambda h: h.update({"CB-ACCESS-TIMESTAMP": str(int(time.time()) - 31)}),
+        401,
+        "request timestamp expired",
+    ),
+    (
+        "future timestamp",
+        lambda h: h.update({"CB-ACCESS-TIMESTAMP": str(time.time() + 45)}),
+        401,
+        "request timestamp expired",
+    ),
     ("unknown key", lambda h: h.update({"CB-ACCESS-KEY": "0" * 32}), 401, "Invalid API Key"),
     ("CDP key name", lambda h: h.update({"CB-ACCESS-KEY": "organizations/o/apiKeys/k"}), 401, "Invalid API Key"),
-    ("wrong passphrase", lambda h: h.update({"CB-ACCESS-PASSPHRASE": "my-login-password"}), 401,
-     "Invalid Passphrase"),
+    ("wrong passphrase", lambda h: h.update({"CB-ACCESS-PASSPHRASE": "my-login-password"}), 401, "Invalid Passphrase"),
     ("bad signature", lambda h: h.update({"CB-ACCESS-SIGN": "AAAA"}), 401, "invalid signature"),
 ]
 
 
-@pytest.mark.parametrize(("mutate", "status", "message"), [c[1:] for c in AUTH_CASES],
-                         ids=[c[0] for c in AUTH_CASES])
-def test_auth_failures(sim_http: SignedHttp, mutate: Callable[[dict[str, str]], None], status: int,
-                       message: str) -> None:
+@pytest.mark.parametrize(("mutate", "status", "message"), [c[1:] for c in AUTH_CASES], ids=[c[0] for c in AUTH_CASES])
+def test_auth_failures(
+    sim_http: SignedHttp, mutate: Callable[[dict[str, str]], None], status: int, message: str
+) -> None:
     headers = sim_http.headers("GET", FILLS)
     mutate(headers)
     response = sim_http.send("GET", FILLS, headers=headers)
@@ -148,8 +156,7 @@ def test_checks_run_in_the_documented_order(sim_http: SignedHttp) -> None:
     assert sim_http.send("GET", FILLS, headers={}).json() == {"message": "CB-ACCESS-KEY header is required"}
     only_key = {"CB-ACCESS-KEY": "nope"}
     assert sim_http.send("GET", FILLS, headers=only_key).json() == {"message": "CB-ACCESS-SIGN header is required"}
-    headers = {"CB-ACCESS-KEY": "nope", "CB-ACCESS-SIGN": "x", "CB-ACCESS-TIMESTAMP": "1",
-               "CB-ACCESS-PASSPHRASE": "p"}
+    headers = {"CB-ACCESS-KEY": "nope", "CB-ACCESS-SIGN": "x", "CB-ACCESS-TIMESTAMP": "1", "CB-ACCESS-PASSPHRASE": "p"}
     assert sim_http.send("GET", FILLS, headers=headers).json() == {"message": "request timestamp expired"}
     headers["CB-ACCESS-TIMESTAMP"] = str(time.time())
     assert sim_http.send("GET", FILLS, headers=headers).json() == {"message": "Invalid API Key"}
@@ -208,8 +215,7 @@ def test_several_keys_and_removal(sim: RunningSim) -> None:
 
 
 def test_public_endpoints_need_no_auth(sim_http: SignedHttp) -> None:
-    for target in ("/time", "/products", "/products/BTC-USD", "/products/BTC-USD/ticker",
-                   "/products/BTC-USD/stats"):
+    for target in ("/time", "/products", "/products/BTC-USD", "/products/BTC-USD/ticker", "/products/BTC-USD/stats"):
         assert sim_http.client.get(target).status_code == 200, target
 
 

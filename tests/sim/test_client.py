@@ -35,8 +35,7 @@ def api_credential(credential: SimCredential, **changes: str) -> ApiCredential:
     return ApiCredential(label="sim", **fields)
 
 
-def client(sim: RunningSim, credential: ApiCredential | None = None, retry: RetryPolicy = FAST_RETRY
-           ) -> CoinbaseClient:
+def client(sim: RunningSim, credential: ApiCredential | None = None, retry: RetryPolicy = FAST_RETRY) -> CoinbaseClient:
     return CoinbaseClient(sim.url, credential, retry=retry, rate_limits=RateLimits.disabled())
 
 
@@ -87,8 +86,7 @@ async def test_private_endpoints(sim: RunningSim, sim_api_credential: ApiCredent
         assert (page.before, page.after) == (str(history[0]["trade_id"]), str(history[49]["trade_id"]))
         order_id = history[7]["order_id"]
         by_order = await c.list_fills(order_id=order_id)
-        assert [f.trade_id for f in by_order.fills] == [
-            f["trade_id"] for f in history if f["order_id"] == order_id]
+        assert [f.trade_id for f in by_order.fills] == [f["trade_id"] for f in history if f["order_id"] == order_id]
 
 
 @pytest.mark.parametrize("product_id", ["BTC-USD", "MATIC-USD"])
@@ -154,8 +152,9 @@ async def test_timestamp_expired_after_correction(sim: RunningSim, sim_api_crede
 
 
 @pytest.mark.parametrize(("status", "count"), [(429, 3), (503, 2), (502, 2), (504, 1)])
-async def test_transient_failures_are_retried(sim: RunningSim, sim_api_credential: ApiCredential, status: int,
-                                              count: int) -> None:
+async def test_transient_failures_are_retried(
+    sim: RunningSim, sim_api_credential: ApiCredential, status: int, count: int
+) -> None:
     sim.exchange.fail_next(status, count, path="/fills")
     async with client(sim, sim_api_credential) as c:
         page = await c.list_fills(product_id="BTC-USD", limit=10)
@@ -163,10 +162,13 @@ async def test_transient_failures_are_retried(sim: RunningSim, sim_api_credentia
     assert sim.exchange.faults.pending() == 0
 
 
-@pytest.mark.parametrize(("status", "error"), [(429, RateLimited), (503, ExchangeUnavailable),
-                                               (500, ExchangeUnavailable), (502, ExchangeUnavailable)])
-async def test_persistent_failures_raise(sim: RunningSim, sim_api_credential: ApiCredential, status: int,
-                                         error: type[Exception]) -> None:
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [(429, RateLimited), (503, ExchangeUnavailable), (500, ExchangeUnavailable), (502, ExchangeUnavailable)],
+)
+async def test_persistent_failures_raise(
+    sim: RunningSim, sim_api_credential: ApiCredential, status: int, error: type[Exception]
+) -> None:
     sim.exchange.fail_next(status, 50)
     retry = RetryPolicy(attempts=3, timeout=10, wait_initial=0.01, wait_max=0.02, wait_jitter=0.0)
     async with client(sim, sim_api_credential, retry) as c:

@@ -43,7 +43,8 @@ def test_admin_add_fills_spread_over_online_products(sim: RunningSim, sim_http: 
 def test_admin_fee_change_and_unsettle(sim: RunningSim, sim_http: SignedHttp) -> None:
     fill = sim.exchange.history("ETH-USD")[40]
     changed = sim_http.client.post(
-        "/_admin/fee", json={"product_id": "ETH-USD", "trade_id": fill["trade_id"], "fee": "0.5"}).json()["fill"]
+        "/_admin/fee", json={"product_id": "ETH-USD", "trade_id": fill["trade_id"], "fee": "0.5"}
+    ).json()["fill"]
     assert changed["fee"] == "0.5000000000000000"
     assert {k: v for k, v in changed.items() if k != "fee"} == {k: v for k, v in fill.items() if k != "fee"}
     page = sim_http.get(f"/fills?product_id=ETH-USD&limit=1&after={fill['trade_id'] + 1}").json()
@@ -114,14 +115,18 @@ class FrozenClock:
         return self.now
 
 
-@pytest.mark.parametrize(("target", "private", "burst_size", "rate", "message"), [
-    ("/products", False, 15, 10, "Public rate limit exceeded"),
-    ("/profiles", True, 30, 15, "Private rate limit exceeded"),
-    ("/fills?product_id=BTC-USD&limit=1", True, 20, 10, "Private rate limit exceeded"),
-    ("/accounts", True, 50, 25, "Private rate limit exceeded"),
-])
-def test_token_buckets(sim_factory: Callable[..., RunningSim], target: str, private: bool, burst_size: int,
-                       rate: int, message: str) -> None:
+@pytest.mark.parametrize(
+    ("target", "private", "burst_size", "rate", "message"),
+    [
+        ("/products", False, 15, 10, "Public rate limit exceeded"),
+        ("/profiles", True, 30, 15, "Private rate limit exceeded"),
+        ("/fills?product_id=BTC-USD&limit=1", True, 20, 10, "Private rate limit exceeded"),
+        ("/accounts", True, 50, 25, "Private rate limit exceeded"),
+    ],
+)
+def test_token_buckets(
+    sim_factory: Callable[..., RunningSim], target: str, private: bool, burst_size: int, rate: int, message: str
+) -> None:
     sim = sim_factory(rate_limits=True, fills=100)
     clock = sim.exchange.limiter.clock = FrozenClock()
     http = SignedHttp(sim.url, sim.credential)

@@ -15,11 +15,39 @@ ISO_US = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 DEC = re.compile(r"^\d+\.\d+$")
 
-PRODUCT_KEYS = {"id", "base_currency", "quote_currency", "quote_increment", "base_increment", "display_name",
-                "min_market_funds", "margin_enabled", "post_only", "limit_only", "cancel_only", "status",
-                "status_message", "auction_mode"}
-FILL_KEYS = ["created_at", "trade_id", "product_id", "order_id", "user_id", "profile_id", "liquidity", "price",
-             "size", "fee", "side", "settled", "usd_volume", "funding_currency", "market_type"]
+PRODUCT_KEYS = {
+    "id",
+    "base_currency",
+    "quote_currency",
+    "quote_increment",
+    "base_increment",
+    "display_name",
+    "min_market_funds",
+    "margin_enabled",
+    "post_only",
+    "limit_only",
+    "cancel_only",
+    "status",
+    "status_message",
+    "auction_mode",
+}
+FILL_KEYS = [
+    "created_at",
+    "trade_id",
+    "product_id",
+    "order_id",
+    "user_id",
+    "profile_id",
+    "liquidity",
+    "price",
+    "size",
+    "fee",
+    "side",
+    "settled",
+    "usd_volume",
+    "funding_currency",
+    "market_type",
+]
 
 
 def places(text: str) -> int:
@@ -53,8 +81,16 @@ def test_product_ids_match_case_insensitively(sim_http: SignedHttp) -> None:
     assert sim_http.get("/fills?product_id=eth-usd&limit=1").json()[0]["product_id"] == "ETH-USD"
 
 
-@pytest.mark.parametrize("target", ["/products/FOO-BAR", "/products/FOO-BAR/ticker", "/products/FOO-BAR/stats",
-                                    "/no/such/route", "/products/BTC-USD/nope"])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/products/FOO-BAR",
+        "/products/FOO-BAR/ticker",
+        "/products/FOO-BAR/stats",
+        "/no/such/route",
+        "/products/BTC-USD/nope",
+    ],
+)
 def test_unknown_things_are_404_notfound(sim_http: SignedHttp, target: str) -> None:
     response = sim_http.client.get(target)
     assert (response.status_code, response.json()) == (404, {"message": "NotFound"})
@@ -241,7 +277,10 @@ def test_placing_an_order(sim: RunningSim) -> None:
 
 
 def test_every_answer_exposes_the_cursor_headers(sim_http: SignedHttp) -> None:
-    for response in (sim_http.client.get("/products"), sim_http.get("/fills?product_id=BTC-USD"),
-                     sim_http.client.get("/nope")):
+    for response in (
+        sim_http.client.get("/products"),
+        sim_http.get("/fills?product_id=BTC-USD"),
+        sim_http.client.get("/nope"),
+    ):
         assert "cb-before" in response.headers["access-control-expose-headers"]
         assert "cb-after" in response.headers["access-control-expose-headers"]

@@ -78,16 +78,19 @@ def test_default_limit_and_cap(sim_http: SignedHttp) -> None:
     assert len(sim_http.get("/fills?product_id=BTC-USD&limit=3").json()) == 3
 
 
-@pytest.mark.parametrize(("query", "message"), [
-    ("limit=abc", "Invalid limit"),
-    ("limit=0", "Invalid limit"),
-    ("limit=-5", "Invalid limit"),
-    ("before=abc", "before cursor value is not valid"),
-    ("after=1.5", "after cursor value is not valid"),
-    ("before=10&after=5", "before and after cannot be used together"),
-    ("start_date=yesterday", "Invalid start_date"),
-    ("market_type=futures", "Invalid market_type"),
-])
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("limit=abc", "Invalid limit"),
+        ("limit=0", "Invalid limit"),
+        ("limit=-5", "Invalid limit"),
+        ("before=abc", "before cursor value is not valid"),
+        ("after=1.5", "after cursor value is not valid"),
+        ("before=10&after=5", "before and after cannot be used together"),
+        ("start_date=yesterday", "Invalid start_date"),
+        ("market_type=futures", "Invalid market_type"),
+    ],
+)
 def test_bad_parameters_are_400(sim_http: SignedHttp, query: str, message: str) -> None:
     response = sim_http.get(f"/fills?product_id=BTC-USD&{query}")
     assert (response.status_code, response.json()) == (400, {"message": message})
@@ -141,7 +144,8 @@ def test_date_filters_are_inclusive(sim: RunningSim, sim_http: SignedHttp) -> No
     page = sim_http.get(f"/fills?product_id=BTC-USD&start_date={day}&end_date={day}").json()
     assert page == same_day[:100]
     exact = sim_http.get(
-        f"/fills?product_id=BTC-USD&start_date={pick['created_at']}&end_date={pick['created_at']}").json()
+        f"/fills?product_id=BTC-USD&start_date={pick['created_at']}&end_date={pick['created_at']}"
+    ).json()
     assert exact == [pick]
     assert sim_http.get("/fills?product_id=BTC-USD&market_type=rfq").json() == []
 

@@ -45,8 +45,13 @@ def test_the_cli_command_takes_the_flag_too(tmp_path: Path) -> None:
     path = tmp_path / "key.json"
     path.write_text("{}")
     path.chmod(0o600)
-    done = subprocess.run([sys.executable, "-m", "trade_tracker", "sim", "--key-file", str(path)],
-                          env=sim_env(), capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "trade_tracker", "sim", "--key-file", str(path)],
+        env=sim_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 2 and "not a simulator key file" in done.stderr and done.stdout == ""
 
 
@@ -83,15 +88,26 @@ def test_module_exits_2_on_a_bad_key_file(tmp_path: Path) -> None:
     path = tmp_path / "key.json"
     path.write_text("not json")
     path.chmod(0o600)
-    done = subprocess.run([sys.executable, "-m", "trade_tracker.sim", "--key-file", str(path)],
-                          env=sim_env(), capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "trade_tracker.sim", "--key-file", str(path)],
+        env=sim_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 2 and "remove it" in done.stderr
 
 
 def _cli(home: Path, url: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "TRADE_TRACKER_HOME": str(home), "EX_BASE_URL": url}
-    return subprocess.run([sys.executable, "-m", "trade_tracker", "--compact", *args], input=stdin, env=env,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "trade_tracker", "--compact", *args],
+        input=stdin,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_a_credential_stored_for_the_simulator_stays_valid_after_a_restart(
@@ -110,8 +126,13 @@ def test_a_credential_stored_for_the_simulator_stays_valid_after_a_restart(
     listed = _cli(home, again["url"], "accounts", "--label", "sim")
     assert listed.returncode == 0, listed.stderr
     # The kept port taken: a clear refusal that says to pass --port, not a silent new port.
-    third = subprocess.run([sys.executable, "-m", "trade_tracker", "sim", "--fills", "5", "--key-file", str(path)],
-                           env=sim_env(), capture_output=True, text=True, timeout=60)
+    third = subprocess.run(
+        [sys.executable, "-m", "trade_tracker", "sim", "--fills", "5", "--key-file", str(path)],
+        env=sim_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert third.returncode == 2 and "pass --port" in third.stderr and third.stdout == ""
     second.terminate()
     second.communicate(timeout=15)

@@ -154,8 +154,10 @@ def test_history_ends_now_and_is_the_same_history_shifted(sim: RunningSim) -> No
     shifted = later.history()
     original = sim.exchange.history()
     assert [f["trade_id"] for f in shifted] == [f["trade_id"] for f in original]
-    moves = {datetime.fromisoformat(a["created_at"]) - datetime.fromisoformat(b["created_at"])
-             for a, b in zip(shifted, original, strict=True)}
+    moves = {
+        datetime.fromisoformat(a["created_at"]) - datetime.fromisoformat(b["created_at"])
+        for a, b in zip(shifted, original, strict=True)
+    }
     assert len(moves) == 1 and (move := moves.pop()).microseconds == 0
     assert abs(move.total_seconds() - 3 * 86_400.5) < 60  # the later clock, to the whole second
     strip = ("created_at",)

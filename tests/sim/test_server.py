@@ -42,9 +42,22 @@ def test_ready_line_serving_and_clean_exit(sim_process: Spawn, sig: signal.Signa
 
 
 def test_flags(sim_process: Spawn) -> None:
-    proc, ready = sim_process("--fills", "100", "--products", "eth-usd,DOGE-USD", "--rate-limits", "off",
-                              "--fail-rate", "0", "--latency-ms", "0", "--auth-failure-status", "400",
-                              "--clock-offset", "60")
+    proc, ready = sim_process(
+        "--fills",
+        "100",
+        "--products",
+        "eth-usd,DOGE-USD",
+        "--rate-limits",
+        "off",
+        "--fail-rate",
+        "0",
+        "--latency-ms",
+        "0",
+        "--auth-failure-status",
+        "400",
+        "--clock-offset",
+        "60",
+    )
     with httpx.Client(base_url=ready["url"]) as client:
         ids = [p["id"] for p in client.get("/products").json()]
         assert ids == ["ETH-USD", "DOGE-USD", "MATIC-USD"]
@@ -79,7 +92,10 @@ def test_fixed_port(sim_process: Spawn) -> None:
 def test_non_loopback_host_is_refused() -> None:
     result = subprocess.run(
         [__import__("sys").executable, "-m", "trade_tracker.sim", "--host", "0.0.0.0", "--fills", "10"],
-        capture_output=True, text=True, env=sim_env(), timeout=30,
+        capture_output=True,
+        text=True,
+        env=sim_env(),
+        timeout=30,
     )
     assert result.returncode == 2 and result.stdout == ""
     assert "refusing to listen on '0.0.0.0'" in result.stderr
@@ -95,7 +111,12 @@ def test_loopback_hosts() -> None:
 def test_argument_parsing() -> None:
     args = parse_args(["--products", "A-USD, B-USD", "--rate-limits", "off", "--seed", "abc"])
     assert (args.products, args.rate_limits, args.seed, args.port, args.fills) == (
-        ["A-USD", "B-USD"], False, "abc", None, 10_000)  # no --port: a free one, or the --key-file's kept port
+        ["A-USD", "B-USD"],
+        False,
+        "abc",
+        None,
+        10_000,
+    )  # no --port: a free one, or the --key-file's kept port
     with pytest.raises(SystemExit):
         parse_args(["--rate-limits", "maybe"])
 
@@ -107,7 +128,10 @@ def test_a_taken_port_is_a_network_error_with_the_cli_s_exit_code() -> None:
         port = taken.getsockname()[1]
         result = subprocess.run(
             [__import__("sys").executable, "-m", "trade_tracker.sim", "--port", str(port), "--fills", "10"],
-            capture_output=True, text=True, env=sim_env(), timeout=30,
+            capture_output=True,
+            text=True,
+            env=sim_env(),
+            timeout=30,
         )
     assert result.returncode == 4 and result.stdout == ""
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr

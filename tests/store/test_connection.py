@@ -30,9 +30,7 @@ def store(tmp_path: Path) -> Iterator[TradeStore]:
 
 
 def all_rows(store: TradeStore) -> list[tuple[Any, ...]]:
-    return store.conn.execute(
-        f"SELECT {', '.join(FILL_COLUMNS)} FROM fills ORDER BY product_id, trade_id"
-    ).fetchall()
+    return store.conn.execute(f"SELECT {', '.join(FILL_COLUMNS)} FROM fills ORDER BY product_id, trade_id").fetchall()
 
 
 # ---- schema, pragmas, migrations --------------------------------------------------------------
@@ -158,7 +156,7 @@ def test_a_change_to_any_stored_field_is_an_update(store: TradeStore, column: st
     store.upsert_fills([original, row(2)])
     at = FILL_COLUMNS.index(column)
     new_value = {"settled": 1, "created_at": "2024-03-02T00:00:00.000000Z"}.get(column, f"{original[at]}9")
-    edited = (*original[:at], new_value, *original[at + 1:])
+    edited = (*original[:at], new_value, *original[at + 1 :])
     assert store.upsert_fills([edited, row(2)]) == PageCounts(0, 1, 1)
     assert all_rows(store)[0] == edited
     assert store.upsert_fills([edited, row(2)]) == PageCounts(0, 0, 2)
@@ -168,7 +166,7 @@ def test_a_field_that_became_null_is_an_update(store: TradeStore) -> None:
     original = row(1)
     store.upsert_fills([original])
     at = FILL_COLUMNS.index("usd_volume")
-    edited = (*original[:at], None, *original[at + 1:])
+    edited = (*original[:at], None, *original[at + 1 :])
     assert store.upsert_fills([edited]) == PageCounts(0, 1, 0)
     assert all_rows(store)[0][at] is None
 
@@ -189,8 +187,14 @@ def test_two_labels_on_opposite_sides_of_one_trade_keep_two_rows(store: TradeSto
 def test_paging_visits_both_sides_of_shared_trades_once(store: TradeStore) -> None:
     """Rows that tie on (created_at, product_id, trade_id) differ by label, the key's last tie-breaker."""
     labels = ("alice", "bob", "carol")
-    store.upsert_fills([row(t, p, label=lab, created_at="2024-03-01T12:00:00.000000Z")
-                        for t in (1, 2) for p in ("BTC-USD", "ETH-USD") for lab in labels])
+    store.upsert_fills(
+        [
+            row(t, p, label=lab, created_at="2024-03-01T12:00:00.000000Z")
+            for t in (1, 2)
+            for p in ("BTC-USD", "ETH-USD")
+            for lab in labels
+        ]
+    )
     for product_id in (None, "ETH-USD"):
         seen, cursor = [], None
         while True:
@@ -198,8 +202,10 @@ def test_paging_visits_both_sides_of_shared_trades_once(store: TradeStore) -> No
             seen += [(r["product_id"], r["trade_id"], r["label"]) for r in rows]
             if cursor is None:
                 break
-        wanted = sorted(((p, t, lab) for t in (1, 2) for p in ("BTC-USD", "ETH-USD") for lab in labels
-                         if product_id in (None, p)), reverse=True)
+        wanted = sorted(
+            ((p, t, lab) for t in (1, 2) for p in ("BTC-USD", "ETH-USD") for lab in labels if product_id in (None, p)),
+            reverse=True,
+        )
         assert seen == wanted
 
 
@@ -280,6 +286,7 @@ def test_record_run_and_sync_states(store: TradeStore) -> None:
 def test_unsettled_summary(store: TradeStore) -> None:
     assert store.unsettled_summary("main", "BTC-USD") is None
     orders = {4: "b", 8: "a", 9: "a"}
+
     def fill(t: int, settled: int = 1) -> tuple[Any, ...]:
         return row(t, order_id=orders.get(t, "c"), label="other" if t == 9 else "main", settled=settled)
 
@@ -302,17 +309,25 @@ def filled(store: TradeStore) -> TradeStore:
         day = 1 + i // 5
         created = f"2024-03-{day:02d}T{i % 5:02d}:00:00.000000Z"
         for j, product in enumerate(("BTC-USD", "ETH-USD", "SOL-USD")):
-            rows.append(row(100 + i, product, created_at=created, side=("buy", "sell")[(i + j) % 2],
-                            label="main" if j < 2 else "other"))
+            rows.append(
+                row(
+                    100 + i,
+                    product,
+                    created_at=created,
+                    side=("buy", "sell")[(i + j) % 2],
+                    label="main" if j < 2 else "other",
+                )
+            )
     store.upsert_fills(rows)
     return store
 
 
 def expected_order(store: TradeStore, where: str = "", params: tuple[Any, ...] = ()) -> list[tuple[str, int]]:
     return [
-        (r[0], r[1]) for r in store.conn.execute(
-            f"SELECT product_id, trade_id FROM fills {where} ORDER BY created_at DESC, product_id DESC, "
-            "trade_id DESC", params,
+        (r[0], r[1])
+        for r in store.conn.execute(
+            f"SELECT product_id, trade_id FROM fills {where} ORDER BY created_at DESC, product_id DESC, trade_id DESC",
+            params,
         )
     ]
 
@@ -337,11 +352,22 @@ def test_keyset_paging_visits_every_row_once_newest_first(filled: TradeStore, li
 def test_query_rows_are_exact_and_typed(filled: TradeStore) -> None:
     rows, _ = filled.query_fills(limit=1)
     assert rows[0] == {
-        "product_id": "SOL-USD", "trade_id": 114, "order_id": "41473628-db2c-464e-b9f4-82df7e4fb4f4",
-        "side": "buy", "price": "8087.38000000", "size": "0.00601800", "fee": "0.2433492642000000",
-        "usd_volume": "48.6698528400000000", "liquidity": "T", "settled": True,
-        "created_at": "2024-03-03T04:00:00.000000Z", "profile_id": "8058d771-2d88-4f0f-ab6e-299c153d4308",
-        "user_id": "5cf6e115aaf44503db300f1e", "funding_currency": "USD", "market_type": "spot", "label": "other",
+        "product_id": "SOL-USD",
+        "trade_id": 114,
+        "order_id": "41473628-db2c-464e-b9f4-82df7e4fb4f4",
+        "side": "buy",
+        "price": "8087.38000000",
+        "size": "0.00601800",
+        "fee": "0.2433492642000000",
+        "usd_volume": "48.6698528400000000",
+        "liquidity": "T",
+        "settled": True,
+        "created_at": "2024-03-03T04:00:00.000000Z",
+        "profile_id": "8058d771-2d88-4f0f-ab6e-299c153d4308",
+        "user_id": "5cf6e115aaf44503db300f1e",
+        "funding_currency": "USD",
+        "market_type": "spot",
+        "label": "other",
     }
 
 
@@ -360,9 +386,12 @@ def test_filters_and_counts(filled: TradeStore) -> None:
     assert filled.count_fills(since="2024-03-01 04:00") == 33  # naive = UTC; space separator
     combined = {"product_id": "SOL-USD", "since": "2024-03-02", "until": "2024-03-03T01:00:00Z", "side": "buy"}
     assert page_through(filled, 2, **combined) == [
-        (p, t) for p, t in expected_order(
-            filled, "WHERE product_id = 'SOL-USD' AND side = 'buy' AND created_at >= '2024-03-02' "
-            "AND created_at <= '2024-03-03T01:00:00.000000Z'")
+        (p, t)
+        for p, t in expected_order(
+            filled,
+            "WHERE product_id = 'SOL-USD' AND side = 'buy' AND created_at >= '2024-03-02' "
+            "AND created_at <= '2024-03-03T01:00:00.000000Z'",
+        )
     ]
     assert filled.count_fills(**combined) == len(page_through(filled, 50, **combined))
 
@@ -414,9 +443,13 @@ def test_a_cursor_from_before_the_label_key_still_resumes(filled: TradeStore) ->
     """0.1.0 issued three-part cursors (no label); one held across the upgrade resumes where it stopped."""
     rows, _ = filled.query_fills(limit=5)
     last = rows[-1]
-    legacy = base64.urlsafe_b64encode(
-        json.dumps([last["created_at"], last["product_id"], last["trade_id"]], separators=(",", ":")).encode()
-    ).decode().rstrip("=")
+    legacy = (
+        base64.urlsafe_b64encode(
+            json.dumps([last["created_at"], last["product_id"], last["trade_id"]], separators=(",", ":")).encode()
+        )
+        .decode()
+        .rstrip("=")
+    )
     assert decode_cursor(legacy) == (last["created_at"], last["product_id"], last["trade_id"], "")
     after, _ = filled.query_fills(limit=40, cursor=legacy)
     assert [(r["product_id"], r["trade_id"]) for r in after] == expected_order(filled)[5:]

@@ -26,7 +26,11 @@ from trade_tracker.store.migrations import MIGRATIONS
 RELEASE = Path(__file__).resolve().parents[1] / "fixtures" / "release_0_1_0"
 M006 = "m006_fills_key_with_label"
 RELEASE_MIGRATIONS = [
-    "m001_fills", "m002_credentials", "m003_sync_state", "m004_fill_query_indexes", "m005_analytics_cache",
+    "m001_fills",
+    "m002_credentials",
+    "m003_sync_state",
+    "m004_fill_query_indexes",
+    "m005_analytics_cache",
 ]
 
 
@@ -53,10 +57,15 @@ def snapshot(path: Path) -> dict[str, Any]:
         data["ciphertext"] = conn.execute(
             "SELECT label, CAST(key_ct AS BLOB), CAST(secret_ct AS BLOB), CAST(passphrase_ct AS BLOB) FROM credentials"
         ).fetchall()
-        data["indexes"] = sorted(r[0] for r in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'fills' AND sql IS NOT NULL"))
+        data["indexes"] = sorted(
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'fills' AND sql IS NOT NULL"
+            )
+        )
         data["triggers"] = conn.execute(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name").fetchall()
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name"
+        ).fetchall()
         data["migrations"] = [r[0] for r in conn.execute("SELECT name FROM _migrations ORDER BY rowid")]
         return data
     finally:
@@ -84,8 +93,19 @@ def test_the_0_1_0_store_migrates_in_place_losing_nothing(old_store: Path) -> No
         assert not conn.execute("SELECT name FROM sqlite_master WHERE name LIKE 'fills_m006%'").fetchall()
     after = snapshot(old_store)
     assert after["migrations"] == [*RELEASE_MIGRATIONS, M006, *after["migrations"][6:]]
-    for part in ("fills", "fill_types", "sync_state", "credentials", "ciphertext", "indexes", "triggers",
-                 "analytics_book", "analytics_day", "analytics_sell", "analytics_dirty"):
+    for part in (
+        "fills",
+        "fill_types",
+        "sync_state",
+        "credentials",
+        "ciphertext",
+        "indexes",
+        "triggers",
+        "analytics_book",
+        "analytics_day",
+        "analytics_sell",
+        "analytics_dirty",
+    ):
         assert after[part] == before[part], part
     assert before["ciphertext"][0][0] == "main" and all(len(ct) > 50 for ct in before["ciphertext"][0][1:])
 
@@ -130,8 +150,7 @@ def test_the_migrated_store_answers_as_0_1_0_did(old_store: Path) -> None:
 
     for rebuild in (False, True):
         trades, by_product, by_month = asyncio.run(run(rebuild))
-        for answer, name in ((trades, "trades.json"), (by_product, "summary.json"),
-                             (by_month, "summary_month.json")):
+        for answer, name in ((trades, "trades.json"), (by_product, "summary.json"), (by_month, "summary_month.json")):
             release = release_answer(name)
             assert set(answer) - set(release) <= added, name
             assert without_clock(answer) == without_clock(release), name
@@ -192,8 +211,13 @@ with TradeStore(sys.argv[1]) as store:
 
 
 def _spawn(code: str, *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-c", code, *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", code, *args],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def test_migrating_waits_for_another_process_holding_the_write_lock(old_store: Path) -> None:

@@ -27,13 +27,28 @@ from trade_tracker.sync.status import sync_status
 
 def _result(label: str = "main", *, error: str | None = None, cancelled: bool = False) -> SyncResult:
     product = ProductSyncResult(product_id="BTC-USD", inserted=300, pages=4, complete=not cancelled, error=error)
-    return SyncResult(label=label, products=[product], inserted=300, pages=4, requests=4, seconds=0.5,
-                      cancelled=cancelled, failed=error is not None)  # as sync_fills sets it: every product failed
+    return SyncResult(
+        label=label,
+        products=[product],
+        inserted=300,
+        pages=4,
+        requests=4,
+        seconds=0.5,
+        cancelled=cancelled,
+        failed=error is not None,
+    )  # as sync_fills sets it: every product failed
 
 
 def _progress(fills: int) -> SyncProgress:
-    return SyncProgress(product_id="BTC-USD", phase="backfill", pages=fills // 100, fills=fills, products_done=0,
-                        products_total=2, fills_total=fills)
+    return SyncProgress(
+        product_id="BTC-USD",
+        phase="backfill",
+        pages=fills // 100,
+        fills=fills,
+        products_done=0,
+        products_total=2,
+        fills_total=fills,
+    )
 
 
 async def test_a_completed_run_is_recorded_with_its_counts(tmp_path: Path) -> None:
@@ -56,14 +71,19 @@ async def test_a_completed_run_is_recorded_with_its_counts(tmp_path: Path) -> No
     ("raised", "outcome", "error"),
     [
         (ExchangeUnavailable("Coinbase answered 503", status_code=503), "failed", "Coinbase answered 503"),
-        (RuntimeError("detail that may hold anything"), "failed",
-         "unexpected RuntimeError (details in the server log)"),
+        (
+            RuntimeError("detail that may hold anything"),
+            "failed",
+            "unexpected RuntimeError (details in the server log)",
+        ),
         (asyncio.CancelledError(), "interrupted", INTERRUPTED_ERROR),
     ],
 )
-async def test_a_run_that_raises_records_how_it_ended(tmp_path: Path, raised: BaseException, outcome: str,
-                                                     error: str) -> None:
+async def test_a_run_that_raises_records_how_it_ended(
+    tmp_path: Path, raised: BaseException, outcome: str, error: str
+) -> None:
     with TradeStore(tmp_path / "t.db") as store:
+
         async def sync(report):
             raise raised
 
@@ -76,6 +96,7 @@ async def test_a_run_that_raises_records_how_it_ended(tmp_path: Path, raised: Ba
 
 async def test_cancelled_and_all_failed_results_are_told_apart(tmp_path: Path) -> None:
     with TradeStore(tmp_path / "t.db") as store:
+
         async def cancelled(report):
             return _result(cancelled=True)
 
@@ -131,22 +152,43 @@ def test_a_run_whose_process_died_reads_as_interrupted(tmp_path: Path) -> None:
 
 
 def _fill(product_id: str, trade_id: int, created_at: str, label: str) -> tuple[object, ...]:
-    return (product_id, trade_id, f"order-{trade_id}", "buy", "100.5", "0.1", "0.05", None, "T", 1, created_at,
-            None, None, None, None, label)
+    return (
+        product_id,
+        trade_id,
+        f"order-{trade_id}",
+        "buy",
+        "100.5",
+        "0.1",
+        "0.05",
+        None,
+        "T",
+        1,
+        created_at,
+        None,
+        None,
+        None,
+        None,
+        label,
+    )
 
 
-def test_a_store_from_before_m008_gets_the_table_and_reports_no_runs(tmp_path: Path,
-                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_store_from_before_m008_gets_the_table_and_reports_no_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from trade_tracker.store.migrations import MIGRATIONS
 
     path = tmp_path / "trades.db"
     before = [fn for fn in MIGRATIONS if fn.__name__ != "m008_sync_runs"]
     monkeypatch.setattr("trade_tracker.store.connection.MIGRATIONS", before)
     with TradeStore(path) as old:
-        old.upsert_fills([_fill("BTC-USD", 1, "2025-01-02T00:00:00.000000Z", "main"),
-                          _fill("BTC-USD", 2, "2025-03-04T00:00:00.000000Z", "main"),
-                          _fill("ETH-USD", 7, "2025-02-01T00:00:00.000000Z", "main"),
-                          _fill("ETH-USD", 8, "2025-02-05T00:00:00.000000Z", "other")])
+        old.upsert_fills(
+            [
+                _fill("BTC-USD", 1, "2025-01-02T00:00:00.000000Z", "main"),
+                _fill("BTC-USD", 2, "2025-03-04T00:00:00.000000Z", "main"),
+                _fill("ETH-USD", 7, "2025-02-01T00:00:00.000000Z", "main"),
+                _fill("ETH-USD", 8, "2025-02-05T00:00:00.000000Z", "other"),
+            ]
+        )
     monkeypatch.undo()
     with TradeStore(path) as store:
         assert "m008_sync_runs" in {r[0] for r in store.conn.execute("SELECT name FROM _migrations")}
@@ -155,8 +197,10 @@ def test_a_store_from_before_m008_gets_the_table_and_reports_no_runs(tmp_path: P
         status = sync_status(store)
         only = sync_status(store, label="other")
     assert [(r.label, r.product_id, r.fills, r.first_at[:10], r.last_at[:10]) for r in ranges] == [
-        ("main", "BTC-USD", 2, "2025-01-02", "2025-03-04"), ("main", "ETH-USD", 1, "2025-02-01", "2025-02-01"),
-        ("other", "ETH-USD", 1, "2025-02-05", "2025-02-05")]
+        ("main", "BTC-USD", 2, "2025-01-02", "2025-03-04"),
+        ("main", "ETH-USD", 1, "2025-02-01", "2025-02-01"),
+        ("other", "ETH-USD", 1, "2025-02-05", "2025-02-05"),
+    ]
     assert len(one) == 1 and one[0].fills == 2
     assert [e.label for e in status.labels] == ["main", "other"] and status.hint is None
     main = status.labels[0]
@@ -165,14 +209,17 @@ def test_a_store_from_before_m008_gets_the_table_and_reports_no_runs(tmp_path: P
     assert [e.label for e in only.labels] == ["other"] and only.labels[0].fills_stored == 1
 
 
-@pytest.mark.parametrize(("raised", "outcome"), [
-    (ExchangeUnavailable("Coinbase answered 503", status_code=503), "failed"),
-    (asyncio.CancelledError(), "interrupted"),
-])
-async def test_a_run_stopped_midway_records_what_it_stored(tmp_path: Path, raised: BaseException,
-                                                          outcome: str) -> None:
+@pytest.mark.parametrize(
+    ("raised", "outcome"),
+    [
+        (ExchangeUnavailable("Coinbase answered 503", status_code=503), "failed"),
+        (asyncio.CancelledError(), "interrupted"),
+    ],
+)
+async def test_a_run_stopped_midway_records_what_it_stored(tmp_path: Path, raised: BaseException, outcome: str) -> None:
     """The counts are the partial result's (as sync_fills attaches it), not 0 and null."""
     with TradeStore(tmp_path / "t.db") as store:
+
         async def sync(report):
             await report(_progress(100))  # the only heartbeat written: the next ones come too soon
             await report(_progress(300))
@@ -188,6 +235,7 @@ async def test_a_run_stopped_midway_records_what_it_stored(tmp_path: Path, raise
 
 async def test_a_run_stopped_without_a_result_records_its_newest_progress(tmp_path: Path) -> None:
     with TradeStore(tmp_path / "t.db") as store:
+
         async def sync(report):
             await report(_progress(100))
             await report(_progress(900))

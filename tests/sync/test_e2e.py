@@ -43,9 +43,24 @@ PRODUCTS = ("BTC-USD", "ETH-USD", "SOL-USD")
 def sim_rows(exchange: SimExchange, label: str = LABEL) -> list[tuple[Any, ...]]:
     """The simulator's whole history as store rows, ordered like ``store_rows``."""
     rows = [
-        (f["product_id"], f["trade_id"], f["order_id"], f["side"], f["price"], f["size"], f["fee"],
-         f.get("usd_volume"), f.get("liquidity"), int(f["settled"]), f["created_at"], f.get("profile_id"),
-         f.get("user_id"), f.get("funding_currency"), f.get("market_type"), label)
+        (
+            f["product_id"],
+            f["trade_id"],
+            f["order_id"],
+            f["side"],
+            f["price"],
+            f["size"],
+            f["fee"],
+            f.get("usd_volume"),
+            f.get("liquidity"),
+            int(f["settled"]),
+            f["created_at"],
+            f.get("profile_id"),
+            f.get("user_id"),
+            f.get("funding_currency"),
+            f.get("market_type"),
+            label,
+        )
         for f in exchange.history()
     ]
     return sorted(rows, key=lambda r: (r[0], r[1]))
@@ -69,8 +84,9 @@ def integrity(path: Path) -> str:
 
 def client_for(sim: RunningSim, label: str = LABEL) -> CoinbaseClient:
     c = sim.credential
-    return CoinbaseClient(sim.url, ApiCredential(c.key, c.secret, c.passphrase, label=label),
-                          rate_limits=RateLimits.disabled())
+    return CoinbaseClient(
+        sim.url, ApiCredential(c.key, c.secret, c.passphrase, label=label), rate_limits=RateLimits.disabled()
+    )
 
 
 def child_args(path: Path, sim: RunningSim, *products: str) -> list[str]:
@@ -153,8 +169,9 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(
         if attempt in (6, 9, 12):
             exchange.settle()  # settlement, so re-reads must update rows
             exchange.add_fills(2500)
-        proc = subprocess.Popen(child_args(path, sim), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True, env=child_env())
+        proc = subprocess.Popen(
+            child_args(path, sim), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=child_env()
+        )
         assert proc.stdout is not None
         assert proc.stdout.readline().strip() == "SYNCING"
         time.sleep(rng.uniform(0.0, 0.5))
@@ -183,8 +200,9 @@ def test_two_sync_processes_on_one_store(sim_factory: Callable[..., RunningSim],
     path = tmp_path / "trades.db"
     TradeStore(path).close()  # created once; both children open the same file
     procs = [
-        subprocess.Popen(child_args(path, sim, *order), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                         text=True, env=child_env())
+        subprocess.Popen(
+            child_args(path, sim, *order), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=child_env()
+        )
         for order in (PRODUCTS, tuple(reversed(PRODUCTS)))
     ]
     results = []

@@ -102,11 +102,26 @@ class FakeExchange:
             for tid in sorted(book):
                 f = book[tid]
                 created = f["created_at"].replace("Z", "000Z")
-                rows.append((
-                    product_id, tid, f["order_id"], f["side"], f["price"], f["size"], f["fee"], f["usd_volume"],
-                    f["liquidity"], int(f["settled"]), created, f["profile_id"], f["user_id"],
-                    f["funding_currency"], f["market_type"], LABEL,
-                ))
+                rows.append(
+                    (
+                        product_id,
+                        tid,
+                        f["order_id"],
+                        f["side"],
+                        f["price"],
+                        f["size"],
+                        f["fee"],
+                        f["usd_volume"],
+                        f["liquidity"],
+                        int(f["settled"]),
+                        created,
+                        f["profile_id"],
+                        f["user_id"],
+                        f["funding_currency"],
+                        f["market_type"],
+                        LABEL,
+                    )
+                )
         return rows
 
     async def handle_fills(self, request: httpx.Request) -> httpx.Response:
@@ -138,7 +153,6 @@ class FakeExchange:
         headers = {"CB-BEFORE": str(page[-1]), "CB-AFTER": str(page[0])} if page else {}
         return httpx.Response(200, json=body, headers=headers)
 
-
     def handle_orders(self, request: httpx.Request) -> httpx.Response:
         """``/orders?status=all``: one done order per order_id of the fills (enough for discovery)."""
         params = request.url.params
@@ -148,10 +162,16 @@ class FakeExchange:
         orders: dict[str, dict[str, Any]] = {}
         for product_id, book in self.fills.items():
             for fill in book.values():
-                orders.setdefault(fill["order_id"], {
-                    "id": fill["order_id"], "product_id": product_id, "side": fill["side"], "status": "done",
-                    "created_at": fill["created_at"],
-                })
+                orders.setdefault(
+                    fill["order_id"],
+                    {
+                        "id": fill["order_id"],
+                        "product_id": product_id,
+                        "side": fill["side"],
+                        "status": "done",
+                        "created_at": fill["created_at"],
+                    },
+                )
         rows = sorted(orders.values(), key=lambda o: o["created_at"], reverse=True)
         if "start_date" in params:
             rows = [o for o in rows if o["created_at"].replace("Z", "000Z") >= params["start_date"]]
@@ -175,9 +195,7 @@ def exchange() -> Iterator[FakeExchange]:
 
 @pytest.fixture
 async def client(credential: ApiCredential, exchange: FakeExchange) -> AsyncIterator[CoinbaseClient]:
-    async with CoinbaseClient(
-        BASE, credential, retry=RetryPolicy.no_wait(2), rate_limits=RateLimits.disabled()
-    ) as c:
+    async with CoinbaseClient(BASE, credential, retry=RetryPolicy.no_wait(2), rate_limits=RateLimits.disabled()) as c:
         yield c
 
 
@@ -188,9 +206,7 @@ def store(tmp_path: Path) -> Iterator[TradeStore]:
 
 
 def stored(store: TradeStore) -> list[tuple[Any, ...]]:
-    return store.conn.execute(
-        f"SELECT {', '.join(FILL_COLUMNS)} FROM fills ORDER BY product_id, trade_id"
-    ).fetchall()
+    return store.conn.execute(f"SELECT {', '.join(FILL_COLUMNS)} FROM fills ORDER BY product_id, trade_id").fetchall()
 
 
 class Crash(Exception):
@@ -358,8 +374,9 @@ async def test_any_sequence_of_crashes_converges(tmp_path_factory, credential, s
     path = tmp_path_factory.mktemp("prop") / "trades.db"
     with respx.mock(base_url=BASE, assert_all_called=False) as router, TradeStore(path) as store:
         router.get("/fills").mock(side_effect=fake.handle_fills)
-        async with CoinbaseClient(BASE, credential, retry=RetryPolicy.no_wait(2),
-                                  rate_limits=RateLimits.disabled()) as client:
+        async with CoinbaseClient(
+            BASE, credential, retry=RetryPolicy.no_wait(2), rate_limits=RateLimits.disabled()
+        ) as client:
             for i, after_pages in enumerate(crashes):
                 if i == 1:
                     fake.add(products[0], newer, settled=False)
@@ -392,7 +409,8 @@ async def test_cancel_event_stops_after_the_current_page(store, client, exchange
     assert result.products[0].pages == 2 and not result.products[0].complete
     assert store.count_fills() == 200
     assert [(p.phase, p.pages, p.fills, p.products_total) for p in seen] == [
-        ("backfill", 1, 100, 2), ("backfill", 2, 200, 2)
+        ("backfill", 1, 100, 2),
+        ("backfill", 2, 200, 2),
     ]
     result = await sync_fills(store, client, LABEL, ["BTC-USD", "ETH-USD"])
     assert not result.cancelled and result.inserted == 410
@@ -477,8 +495,12 @@ def account(currency: str, balance: str) -> dict[str, Any]:
 
 def product(base: str, quote: str, status: str = "online") -> dict[str, Any]:
     return {
-        "id": f"{base}-{quote}", "base_currency": base, "quote_currency": quote, "quote_increment": "0.01",
-        "base_increment": "0.00000001", "status": status,
+        "id": f"{base}-{quote}",
+        "base_currency": base,
+        "quote_currency": quote,
+        "quote_increment": "0.01",
+        "base_increment": "0.00000001",
+        "status": status,
     }
 
 
@@ -580,24 +602,32 @@ async def test_two_labels_on_opposite_sides_of_one_trade_keep_two_rows_and_two_b
     maker.add("BTC-USD", 130)
     taker.add("BTC-USD", 130)
     for fill in taker.fills["BTC-USD"].values():
-        fill.update(side="sell" if fill["side"] == "buy" else "buy", liquidity="MT"[fill["liquidity"] == "M"],
-                    order_id="b0b" + fill["order_id"][3:], fee="0.0000000000000000")
+        fill.update(
+            side="sell" if fill["side"] == "buy" else "buy",
+            liquidity="MT"[fill["liquidity"] == "M"],
+            order_id="b0b" + fill["order_id"][3:],
+            fee="0.0000000000000000",
+        )
     other = "https://api.other-side.test"
     with respx.mock(assert_all_called=True) as router:
         router.get(f"{BASE}/fills").mock(side_effect=maker.handle_fills)
         router.get(f"{other}/fills").mock(side_effect=taker.handle_fills)
         limits = RateLimits.disabled()
-        async with CoinbaseClient(BASE, credential, retry=RetryPolicy.no_wait(2), rate_limits=limits) as a, \
-                CoinbaseClient(other, credential, retry=RetryPolicy.no_wait(2), rate_limits=limits) as b:
+        async with (
+            CoinbaseClient(BASE, credential, retry=RetryPolicy.no_wait(2), rate_limits=limits) as a,
+            CoinbaseClient(other, credential, retry=RetryPolicy.no_wait(2), rate_limits=limits) as b,
+        ):
             alice = await sync_fills(store, a, "alice", ["BTC-USD"])
             bob = await sync_fills(store, b, "bob", ["BTC-USD"])
             assert (alice.inserted, bob.inserted, bob.unchanged) == (130, 130, 0)  # was: bob 0 inserted, 130 unchanged
             again = await sync_fills(store, b, "bob", ["BTC-USD"], full_history=True)
             assert (again.inserted, again.updated, again.unchanged) == (0, 0, 130)
     assert store.count_fills(label="alice") == store.count_fills(label="bob") == 130
-    sides = dict(store.conn.execute(
-        "SELECT label || ':' || trade_id, side FROM fills WHERE trade_id = ?", (min(maker.fills["BTC-USD"]),)
-    ).fetchall())
+    sides = dict(
+        store.conn.execute(
+            "SELECT label || ':' || trade_id, side FROM fills WHERE trade_id = ?", (min(maker.fills["BTC-USD"]),)
+        ).fetchall()
+    )
     assert sorted(sides.values()) == ["buy", "sell"]
     a_book, b_book = (summarize(store, label=label).products[0] for label in ("alice", "bob"))
     assert (a_book.buy_count, a_book.sell_count) == (b_book.sell_count, b_book.buy_count)

@@ -107,8 +107,12 @@ async def test_progress_after_every_page(store: TradeStore) -> None:
 
     await sync_fills(store, venue, LABEL, limit=5, progress=progress)
     assert [(p.product_id, p.pages, p.fills, p.products_done, p.fills_total) for p in seen] == [
-        ("AAA-USD", 1, 5, 0, 5), ("AAA-USD", 2, 10, 0, 10), ("AAA-USD", 3, 12, 0, 12), ("AAA-USD", 4, 12, 0, 12),
-        ("BBB-USD", 1, 4, 1, 16), ("BBB-USD", 2, 4, 1, 16),
+        ("AAA-USD", 1, 5, 0, 5),
+        ("AAA-USD", 2, 10, 0, 10),
+        ("AAA-USD", 3, 12, 0, 12),
+        ("AAA-USD", 4, 12, 0, 12),
+        ("BBB-USD", 1, 4, 1, 16),
+        ("BBB-USD", 2, 4, 1, 16),
     ]
     assert {p.products_total for p in seen} == {2}
     assert [p.phase for p in seen[:4]] == ["backfill", "backfill", "backfill", "incremental"]

@@ -21,15 +21,40 @@ from trade_tracker.sync.results import SyncProgress
 
 
 def _fills(store: TradeStore, count: int, newest: datetime, every: timedelta) -> None:
-    rows = [("BTC-USD", i, f"o-{i}", "buy", "1", "1", "0", None, "T", 1,
-             (newest - every * (count - i)).strftime("%Y-%m-%dT%H:%M:%S.%fZ"), None, None, None, None, "main")
-            for i in range(1, count + 1)]
+    rows = [
+        (
+            "BTC-USD",
+            i,
+            f"o-{i}",
+            "buy",
+            "1",
+            "1",
+            "0",
+            None,
+            "T",
+            1,
+            (newest - every * (count - i)).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            None,
+            None,
+            None,
+            None,
+            "main",
+        )
+        for i in range(1, count + 1)
+    ]
     store.upsert_fills(rows)
 
 
 def _progress(phase: str = "backfill", done: int = 0, total: int = 1) -> SyncProgress:
-    return SyncProgress(product_id="BTC-USD", phase=phase, pages=10, fills=1000, products_done=done,
-                        products_total=total, fills_total=1000)
+    return SyncProgress(
+        product_id="BTC-USD",
+        phase=phase,
+        pages=10,
+        fills=1000,
+        products_done=done,
+        products_total=total,
+        fills_total=1000,
+    )
 
 
 def test_a_backfill_extrapolates_to_the_profiles_creation(tmp_path: Path) -> None:
@@ -76,8 +101,9 @@ def test_an_incremental_walk_counts_the_closing_page_and_products_left(tmp_path:
     assert "2 product(s) not started yet, synced before" in est.assumes
 
 
-@pytest.mark.parametrize(("seconds", "said"), [(0, "0 s"), (45, "45 s"), (89, "89 s"), (200, "3 min"),
-                                               (3900, "1 h 5 min")])
+@pytest.mark.parametrize(
+    ("seconds", "said"), [(0, "0 s"), (45, "45 s"), (89, "89 s"), (200, "3 min"), (3900, "1 h 5 min")]
+)
 def test_durations_read_as_people_say_them(seconds: float, said: str) -> None:
     assert say_duration(seconds) == said
 

@@ -21,8 +21,9 @@ def _resolve(label: str | None) -> str:
 class FakeSync:
     """A sync of ``pages`` pages of 100 fills, one every ``step`` seconds; honours the cancel event."""
 
-    def __init__(self, pages: int = 5, step: float = 0.01, fail: BaseException | None = None,
-                 product_error: str | None = None) -> None:
+    def __init__(
+        self, pages: int = 5, step: float = 0.01, fail: BaseException | None = None, product_error: str | None = None
+    ) -> None:
         self.pages, self.step, self.fail, self.product_error = pages, step, fail, product_error
         self.started: list[str] = []
         self.sent_after_cancel = 0
@@ -35,16 +36,36 @@ class FakeSync:
             if job.cancel.is_set():
                 self.sent_after_cancel += 1
             done = page
-            await job.report(SyncProgress(product_id="BTC-USD", phase="backfill", pages=page, fills=page * 100,
-                                          products_done=0, products_total=1, fills_total=page * 100))
+            await job.report(
+                SyncProgress(
+                    product_id="BTC-USD",
+                    phase="backfill",
+                    pages=page,
+                    fills=page * 100,
+                    products_done=0,
+                    products_total=1,
+                    fills_total=page * 100,
+                )
+            )
             if self.fail is not None and page == 2:
                 raise self.fail
             if job.cancel.is_set():
                 break
-        product = ProductSyncResult(product_id="BTC-USD", inserted=done * 100, pages=done,
-                                    complete=not job.cancel.is_set(), error=self.product_error)
-        return SyncResult(label=job.label, products=[product], inserted=product.inserted, pages=done,
-                          cancelled=job.cancel.is_set(), failed=self.product_error is not None)
+        product = ProductSyncResult(
+            product_id="BTC-USD",
+            inserted=done * 100,
+            pages=done,
+            complete=not job.cancel.is_set(),
+            error=self.product_error,
+        )
+        return SyncResult(
+            label=job.label,
+            products=[product],
+            inserted=product.inserted,
+            pages=done,
+            cancelled=job.cancel.is_set(),
+            failed=self.product_error is not None,
+        )
 
 
 def _jobs(fake: FakeSync) -> SyncJobs:

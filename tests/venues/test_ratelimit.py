@@ -54,8 +54,10 @@ async def _timed_acquisitions(limits: RateLimits, bucket: str, n: int) -> float:
 
 
 async def test_burst_is_immediate() -> None:
-    limits = RateLimits(headroom=False, specs={"public": BucketSpec(rate=2, burst=5), "private": BucketSpec(2, 5),
-                         "fills": BucketSpec(2, 5)})
+    limits = RateLimits(
+        headroom=False,
+        specs={"public": BucketSpec(rate=2, burst=5), "private": BucketSpec(2, 5), "fills": BucketSpec(2, 5)},
+    )
     assert await _timed_acquisitions(limits, "fills", 5) < 0.15
 
 

@@ -32,7 +32,13 @@ async def test_a_client_is_driven_as_its_venue() -> None:
 def test_exchange_facts_build_the_env_message() -> None:
     assert EXCHANGE.env_list() == "EX_API_KEY_READ / EX_API_SECRET_READ / EX_API_PASSPHRASE_READ"
     assert EXCHANGE.env_and() == "EX_API_KEY_READ, EX_API_SECRET_READ and EX_API_PASSPHRASE_READ"
-    assert EXCHANGE.env_names == {"key": "EX_API_KEY_READ", "secret": "EX_API_SECRET_READ",
-                                  "passphrase": "EX_API_PASSPHRASE_READ"}
-    assert (EXCHANGE.fill_scope, EXCHANGE.mutable_fill_columns, EXCHANGE.max_fill_page) == ("product",
-                                                                                         ("settled", "fee"), 100)
+    assert EXCHANGE.env_names == {
+        "key": "EX_API_KEY_READ",
+        "secret": "EX_API_SECRET_READ",
+        "passphrase": "EX_API_PASSPHRASE_READ",
+    }
+    assert (EXCHANGE.fill_scope, EXCHANGE.mutable_fill_columns, EXCHANGE.max_fill_page) == (
+        "product",
+        ("settled", "fee"),
+        100,
+    )

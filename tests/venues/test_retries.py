@@ -60,8 +60,14 @@ def test_retry_after_is_the_wait_unless_it_exceeds_the_budget() -> None:
 
 @pytest.mark.parametrize(
     ("exc", "retried"),
-    [(httpx.ConnectError("x"), True), (httpx.ConnectTimeout("x"), True), (httpx.PoolTimeout("x"), True),
-     (httpx.ReadTimeout("x"), False), (httpx.RemoteProtocolError("x"), False), (ValueError("x"), False)],
+    [
+        (httpx.ConnectError("x"), True),
+        (httpx.ConnectTimeout("x"), True),
+        (httpx.PoolTimeout("x"), True),
+        (httpx.ReadTimeout("x"), False),
+        (httpx.RemoteProtocolError("x"), False),
+        (ValueError("x"), False),
+    ],
 )
 def test_other_failures(exc: Exception, retried: bool) -> None:
     assert Backoff(RetryPolicy())(exc) is retried

@@ -61,8 +61,9 @@ async def test_rate_limits_fall_back_to_in_process_when_the_state_file_cannot_be
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     spec = BucketSpec(100, 5)
-    limits = RateLimits({"public": spec, "private": spec, "fills": spec}, headroom=False,
-                        state_dir=tmp_path / "home", scope="x")
+    limits = RateLimits(
+        {"public": spec, "private": spec, "fills": spec}, headroom=False, state_dir=tmp_path / "home", scope="x"
+    )
     blocked = limits._across_processes["fills"].path
     blocked.mkdir()  # a directory where the state file should be: every open fails (even as root)
     await limits.acquire("fills")  # warns, then keeps the in-process bucket only
@@ -119,8 +120,12 @@ print(time.monotonic() - started, flush=True)
 
 
 def _run_pair(dir_a: Path, dir_b: Path) -> list[float]:
-    procs = [subprocess.Popen([sys.executable, "-c", CHILD, str(d)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                              text=True) for d in (dir_a, dir_b)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", CHILD, str(d)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        for d in (dir_a, dir_b)
+    ]
     try:
         for p in procs:
             assert p.stdout is not None and p.stdout.readline().strip() == "ready"

@@ -41,11 +41,36 @@ _EXPORTS = {
     "summarize": "summary",
     "with_unrealized": "summary",
 }
-__all__ = ["AVERAGE_COST_PLACES", "AVERAGE_PRICE_PLACES", "CHECKPOINT_LAG_DAYS", "DAY_COLUMNS", "EXACT", "MIDNIGHT",
-           "ZERO", "CurrencyTotal", "FillSums", "Filters", "GroupBy", "Method", "OpenLots", "PeriodTotal",
-           "ProductSummary", "StoredBook", "Summary", "cache_text", "dirty_books", "divide_half_even", "parse_filters",
-           "period_totals", "rebuild_cache", "refresh_book", "refresh_cache", "replay_fills", "summarize",
-           "with_unrealized"]
+__all__ = [
+    "AVERAGE_COST_PLACES",
+    "AVERAGE_PRICE_PLACES",
+    "CHECKPOINT_LAG_DAYS",
+    "DAY_COLUMNS",
+    "EXACT",
+    "MIDNIGHT",
+    "ZERO",
+    "CurrencyTotal",
+    "FillSums",
+    "Filters",
+    "GroupBy",
+    "Method",
+    "OpenLots",
+    "PeriodTotal",
+    "ProductSummary",
+    "StoredBook",
+    "Summary",
+    "cache_text",
+    "dirty_books",
+    "divide_half_even",
+    "parse_filters",
+    "period_totals",
+    "rebuild_cache",
+    "refresh_book",
+    "refresh_cache",
+    "replay_fills",
+    "summarize",
+    "with_unrealized",
+]
 
 
 def __getattr__(name: str) -> Any:

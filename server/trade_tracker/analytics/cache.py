@@ -20,8 +20,15 @@ from typing import NamedTuple
 from ..store.connection import TradeStore
 from .books import DAY_COLUMNS, EXACT, FillSums, OpenLots, replay_fills
 
-__all__ = ["CHECKPOINT_LAG_DAYS", "MIDNIGHT", "StoredBook", "dirty_books", "rebuild_cache", "refresh_book",
-           "refresh_cache"]
+__all__ = [
+    "CHECKPOINT_LAG_DAYS",
+    "MIDNIGHT",
+    "StoredBook",
+    "dirty_books",
+    "rebuild_cache",
+    "refresh_book",
+    "refresh_cache",
+]
 
 #: The book checkpoint trails the last fill's day by this many days (late fee/settle updates are cheap).
 CHECKPOINT_LAG_DAYS = 7
@@ -60,15 +67,15 @@ def _replay_from(
     stored = StoredBook(*found) if found is not None else None
     if stored is not None and from_at > stored.last_at:  # only fills after the last one changed: append
         return stored.last_at, ">", OpenLots.load(stored.state), (stored.checkpoint_at, stored.checkpoint)
-    if (stored is not None and stored.checkpoint_at is not None and stored.checkpoint is not None
-            and from_at >= stored.checkpoint_at):
+    if (
+        stored is not None
+        and stored.checkpoint_at is not None
+        and stored.checkpoint is not None
+        and from_at >= stored.checkpoint_at
+    ):
         start = stored.checkpoint_at  # replay from the checkpoint
-        conn.execute(
-            "DELETE FROM analytics_day WHERE label = ? AND product_id = ? AND day >= ?", (*key, start[:10])
-        )
-        conn.execute(
-            "DELETE FROM analytics_sell WHERE label = ? AND product_id = ? AND created_at >= ?", (*key, start)
-        )
+        conn.execute("DELETE FROM analytics_day WHERE label = ? AND product_id = ? AND day >= ?", (*key, start[:10]))
+        conn.execute("DELETE FROM analytics_sell WHERE label = ? AND product_id = ? AND created_at >= ?", (*key, start))
         return start, ">=", OpenLots.load(stored.checkpoint), (stored.checkpoint_at, stored.checkpoint)
     for table in ("analytics_day", "analytics_sell", "analytics_book"):  # rebuild
         conn.execute(f"DELETE FROM {table} WHERE label = ? AND product_id = ?", key)

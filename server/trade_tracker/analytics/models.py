@@ -15,8 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..formats import check_product_id
 from ..store.filters import time_window
 
-__all__ = ["CurrencyTotal", "Filters", "GroupBy", "Method", "PeriodTotal", "ProductSummary", "Summary",
-           "parse_filters"]
+__all__ = ["CurrencyTotal", "Filters", "GroupBy", "Method", "PeriodTotal", "ProductSummary", "Summary", "parse_filters"]
 
 GroupBy = Literal["product", "month", "day"]
 Method = Literal["fifo", "average"]
@@ -92,8 +91,9 @@ class PeriodTotal(_Frozen):
     fees: str
     realized_pnl: str
     net_realized_pnl: str = Field(description="realized_pnl − fees")
-    cumulative_realized_pnl: str = Field(description="Σ realized_pnl of this currency's periods up to this one, "
-                                                     "from the start of the window")
+    cumulative_realized_pnl: str = Field(
+        description="Σ realized_pnl of this currency's periods up to this one, from the start of the window"
+    )
 
 
 class Summary(_Frozen):
@@ -106,8 +106,9 @@ class Summary(_Frozen):
     fill_count: int
     products: list[ProductSummary]
     currencies: list[CurrencyTotal]
-    periods: list[PeriodTotal] = Field(default_factory=list,
-                                       description="per period and quote currency, oldest first (month/day only)")
+    periods: list[PeriodTotal] = Field(
+        default_factory=list, description="per period and quote currency, oldest first (month/day only)"
+    )
     generated_at: str
 
 

@@ -36,13 +36,19 @@ def period_totals(entries: Iterable[ProductSummary]) -> list[PeriodTotal]:
             row[3] += Decimal(entry.realized_pnl)
         running: dict[str, Decimal] = {}
         out: list[PeriodTotal] = []
-        for (period, currency) in sorted(sums):
+        for period, currency in sorted(sums):
             count, volume, fees, realized = sums[(period, currency)]
             running[currency] = running.get(currency, ZERO) + Decimal(realized)
-            out.append(PeriodTotal(
-                period=period, currency=currency, fill_count=int(count), quote_volume=_text(Decimal(volume)),
-                fees=_text(Decimal(fees)), realized_pnl=_text(Decimal(realized)),
-                net_realized_pnl=_text(Decimal(realized) - Decimal(fees)),
-                cumulative_realized_pnl=_text(running[currency]),
-            ))
+            out.append(
+                PeriodTotal(
+                    period=period,
+                    currency=currency,
+                    fill_count=int(count),
+                    quote_volume=_text(Decimal(volume)),
+                    fees=_text(Decimal(fees)),
+                    realized_pnl=_text(Decimal(realized)),
+                    net_realized_pnl=_text(Decimal(realized) - Decimal(fees)),
+                    cumulative_realized_pnl=_text(running[currency]),
+                )
+            )
     return out

@@ -345,9 +345,7 @@ def _price(value: Decimal | str | int, product_id: str) -> Decimal:
     return price
 
 
-def with_unrealized(
-    summary: Summary, prices: Mapping[str, Decimal | str], at: datetime | None = None
-) -> Summary:
+def with_unrealized(summary: Summary, prices: Mapping[str, Decimal | str], at: datetime | None = None) -> Summary:
     """Add unrealized PnL at the given ticker prices (product_id → price), clearly marked as such.
 
     Each product's latest entry (the only one when grouped by product) gets ``ticker_price``,

@@ -29,17 +29,17 @@ def env_credential(settings: Settings) -> ApiCredential | None:
             label=ENV_LABEL,
         )
     except InvalidCredential as exc:
-        raise InvalidCredential(
-            f"the env credential ({EXCHANGE.env_list()}) is malformed: {exc}"
-        ) from None
+        raise InvalidCredential(f"the env credential ({EXCHANGE.env_list()}) is malformed: {exc}") from None
 
 
 def env_info(settings: Settings) -> CredentialInfo:
     """What is shown of the env credential: its fingerprint and the base URL it goes to."""
     assert settings.ex_api_key_read is not None
     return CredentialInfo(
-        label=ENV_LABEL, fingerprint=key_fingerprint(settings.ex_api_key_read.get_secret_value().strip()),
-        source="env", base_url=settings.ex_base_url,
+        label=ENV_LABEL,
+        fingerprint=key_fingerprint(settings.ex_api_key_read.get_secret_value().strip()),
+        source="env",
+        base_url=settings.ex_base_url,
     )
 
 

@@ -20,14 +20,22 @@ from cryptography.fernet import Fernet
 from ..errors import VaultKeyError
 from ..private_files import NOFOLLOW, check_private, fsync_dir, private_temp, read_private_text, replace_atomically
 
-__all__ = ["GENERATE_HINT", "KEYRING_SERVICE", "EnvKeys", "KeyFile", "KeyHolder", "KeyringKeys", "generate_key",
-           "parse_keys"]
+__all__ = [
+    "GENERATE_HINT",
+    "KEYRING_SERVICE",
+    "EnvKeys",
+    "KeyFile",
+    "KeyHolder",
+    "KeyringKeys",
+    "generate_key",
+    "parse_keys",
+]
 
 log = logging.getLogger("trade_tracker.vault")
 
 KEYRING_SERVICE = "trade-tracker"
 GENERATE_HINT = (
-    "generate one with: python -c \"from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())\""
+    'generate one with: python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
 )
 
 

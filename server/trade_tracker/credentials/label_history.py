@@ -46,8 +46,10 @@ def check_same_account(
     history = label_history(store, label)
     if history.empty:
         return
-    fix = (f"To keep both, store this key under a new label (`trade-tracker credentials add --label=NEW`); "
-           f"'{label}' and what it holds stay as they are")
+    fix = (
+        f"To keep both, store this key under a new label (`trade-tracker credentials add --label=NEW`); "
+        f"'{label}' and what it holds stay as they are"
+    )
     if bound_url is not None and not is_bound_to(bound_url, new_url):
         raise CredentialError(
             f"refusing to {doing}: '{label}' holds {history.describe()} from {bound_url}, and EX_BASE_URL is "
@@ -61,4 +63,3 @@ def check_same_account(
             f"{', '.join(sorted(history.profiles))}, but this key reads profile {', '.join(sorted(got))}; "
             f"one label would mix two accounts' fills. {fix}"
         )
-

@@ -15,9 +15,19 @@ from pydantic import BaseModel, ConfigDict
 from ..errors import InvalidCredential
 from ..labels import check_label
 
-__all__ = ["EXCHANGE", "VERIFIED_BASIS", "VIEW_ONLY_WARNING", "AddResult", "CredentialInfo", "RotationResult",
-           "VerifyStatus", "add_command_hint", "check_api_key", "credential_info",
-           "permissions_of"]
+__all__ = [
+    "EXCHANGE",
+    "VERIFIED_BASIS",
+    "VIEW_ONLY_WARNING",
+    "AddResult",
+    "CredentialInfo",
+    "RotationResult",
+    "VerifyStatus",
+    "add_command_hint",
+    "check_api_key",
+    "credential_info",
+    "permissions_of",
+]
 
 EXCHANGE = "coinbase-exchange"
 _API_KEY = re.compile(r"^[A-Za-z0-9._-]{1,256}$")  # Exchange keys are 32 hex digits; allow a little more
@@ -111,6 +121,12 @@ def credential_info(row: tuple[Any, ...]) -> CredentialInfo:
     except ValueError:
         perms = None
     return CredentialInfo(
-        label=label, exchange=exchange, base_url=base_url, fingerprint=fingerprint, created_at=created,
-        last_verified_at=verified, verify_status=status, permissions=perms if isinstance(perms, dict) else None,
+        label=label,
+        exchange=exchange,
+        base_url=base_url,
+        fingerprint=fingerprint,
+        created_at=created,
+        last_verified_at=verified,
+        verify_status=status,
+        permissions=perms if isinstance(perms, dict) else None,
     )

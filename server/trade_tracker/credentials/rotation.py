@@ -68,17 +68,18 @@ def rotate_key(service: CredentialService) -> RotationResult:
     message = _rotation_message(vault, len(rows), dropped)
     log.info("rotate-key: %s", message)
     return RotationResult(
-        rows=len(rows), key_source=vault.key_source, old_keys_dropped=dropped,
-        keys_configured=vault.key_count, message=message,
+        rows=len(rows),
+        key_source=vault.key_source,
+        old_keys_dropped=dropped,
+        keys_configured=vault.key_count,
+        message=message,
     )
 
 
 def _rotation_message(vault: Vault, rows: int, dropped: bool) -> str:
     """What a rotation did, and what is left for the user to do, in one sentence."""
     if vault.writable and dropped:
-        return (
-            f"re-encrypted {rows} credential(s) under a new key in {vault.key_source}; the old key was removed"
-        )
+        return f"re-encrypted {rows} credential(s) under a new key in {vault.key_source}; the old key was removed"
     if vault.writable:
         return (
             f"re-encrypted {rows} credential(s); a credential was added meanwhile, so the old key is kept "

@@ -77,7 +77,6 @@ log = logging.getLogger("trade_tracker.credentials")
 ClientFactory = Callable[[ApiCredential], CoinbaseClient]
 
 
-
 class CredentialService:
     """Add, list, read, remove and re-key credentials.
 
@@ -128,8 +127,9 @@ class CredentialService:
         s = self.settings
         # A check is interactive (someone waits at a prompt or a page): retry less than a sync does.
         retry = RetryPolicy(attempts=min(s.retry_attempts, 3), timeout=min(s.retry_timeout, 30.0))
-        return CoinbaseClient.from_settings(s, credential, rate_limits=self._rate_limits, transport=self._transport,
-                                            retry=retry)
+        return CoinbaseClient.from_settings(
+            s, credential, rate_limits=self._rate_limits, transport=self._transport, retry=retry
+        )
 
     def _stored_labels(self) -> list[str]:
         with self.store.reading("listing credentials"):
@@ -246,8 +246,7 @@ class CredentialService:
         if not stored:
             raise CredentialError(
                 "no credential is configured: add one with `trade-tracker credentials add --label=NAME` "
-                f"(or the store_credential tool), or set {EXCHANGE_INFO.env_and()}"
-                + partial_env_hint(self.settings)
+                f"(or the store_credential tool), or set {EXCHANGE_INFO.env_and()}" + partial_env_hint(self.settings)
             )
         raise CredentialError(f"several credentials are stored; name one with label=: {', '.join(stored)}")
 
@@ -308,7 +307,8 @@ class CredentialService:
         self._check_same_account(label, doing, bound, None)  # before the key goes anywhere
 
         status, permissions, verified_at, warnings = await first_check(
-            self, credential, verify, client_factory, replace=replace, doing=doing, bound=bound)
+            self, credential, verify, client_factory, replace=replace, doing=doing, bound=bound
+        )
         warnings.append(VIEW_ONLY_WARNING)
 
         created = utc_now()
@@ -324,13 +324,22 @@ class CredentialService:
                 "passphrase_ct, created_at, last_verified_at, verify_status, permissions) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
-                    label, EXCHANGE, self.settings.ex_base_url, credential.fingerprint,
-                    vault.encrypt(credential.key), vault.encrypt(credential.secret),
-                    vault.encrypt(credential.passphrase), created, verified_at, status, json.dumps(permissions),
+                    label,
+                    EXCHANGE,
+                    self.settings.ex_base_url,
+                    credential.fingerprint,
+                    vault.encrypt(credential.key),
+                    vault.encrypt(credential.secret),
+                    vault.encrypt(credential.passphrase),
+                    created,
+                    verified_at,
+                    status,
+                    json.dumps(permissions),
                 ),
             )
-        log.info("%s credential %r (%s), %s", "replaced" if replace else "stored", label, credential.fingerprint,
-                 status)
+        log.info(
+            "%s credential %r (%s), %s", "replaced" if replace else "stored", label, credential.fingerprint, status
+        )
         return AddResult(info=self.info(label), warnings=warnings)
 
     async def _verify(
@@ -344,12 +353,17 @@ class CredentialService:
         row = self._stamped_row(label)
         return None if row is None else row[3]
 
-    def _check_same_account(self, label: str, doing: str, bound: str | None,
-                            profiles: list[str | None] | None) -> None:
+    def _check_same_account(self, label: str, doing: str, bound: str | None, profiles: list[str | None] | None) -> None:
         """Refuse a change that would put another exchange's or account's key over ``label``'s history."""
         if label != ENV_LABEL:
-            check_same_account(self.store, label, doing=doing, bound_url=bound, new_url=self.settings.ex_base_url,
-                               new_profiles=profiles)
+            check_same_account(
+                self.store,
+                label,
+                doing=doing,
+                bound_url=bound,
+                new_url=self.settings.ex_base_url,
+                new_profiles=profiles,
+            )
 
     async def verify(
         self, label: str, *, client_factory: ClientFactory | None = None, rebind: bool = False
@@ -363,9 +377,7 @@ class CredentialService:
     def remove(self, label: str) -> bool:
         """Delete a stored credential; False when there was none. ``env`` lives in the environment."""
         if label == ENV_LABEL:
-            raise CredentialError(
-                f"the env credential is not stored; unset {EXCHANGE_INFO.env_and()} to remove it"
-            )
+            raise CredentialError(f"the env credential is not stored; unset {EXCHANGE_INFO.env_and()} to remove it")
         check_label(label)
         with self.store.write("removing a credential") as conn:
             deleted = conn.execute("DELETE FROM credentials WHERE label = ?", (label,)).rowcount

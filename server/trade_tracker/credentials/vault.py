@@ -50,6 +50,7 @@ __all__ = ["Vault", "key_holder"]
 
 log = logging.getLogger("trade_tracker.vault")
 
+
 def _import_keyring() -> ModuleType | None:
     try:
         return importlib.import_module("keyring")

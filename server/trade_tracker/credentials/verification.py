@@ -50,8 +50,14 @@ async def check_with_exchange(
 
 
 async def first_check(
-    service: CredentialService, credential: ApiCredential, verify: bool, client_factory: ClientFactory | None,
-    *, replace: bool, doing: str, bound: str | None,
+    service: CredentialService,
+    credential: ApiCredential,
+    verify: bool,
+    client_factory: ClientFactory | None,
+    *,
+    replace: bool,
+    doing: str,
+    bound: str | None,
 ) -> tuple[VerifyStatus, dict[str, str], str | None, list[str]]:
     """Verify a new key (or note that it was not): its status, permissions, when, and the warnings;
     a key that reads another account than the label's stored history is refused (``doing``: what the add
@@ -63,15 +69,16 @@ async def first_check(
         status, permissions, verified_at, warning, profiles = await service._verify(credential, client_factory)
         service._check_same_account(label, doing, bound, profiles)
         if warning and replace:
-            raise ExchangeError(f"{warning.removesuffix('; stored as unverified')}; the stored key for "
-                                f"{label!r} was kept (pass --no-verify to replace it unchecked)")
+            raise ExchangeError(
+                f"{warning.removesuffix('; stored as unverified')}; the stored key for "
+                f"{label!r} was kept (pass --no-verify to replace it unchecked)"
+            )
         if warning:
             warnings.append(warning)
     else:
         status, permissions = "skipped", permissions_of("unknown", "not verified (added with --no-verify)")
         warnings.append(
-            f"not verified with the exchange; check it later with "
-            f"`trade-tracker credentials verify --label={label}`"
+            f"not verified with the exchange; check it later with `trade-tracker credentials verify --label={label}`"
         )
     return status, permissions, verified_at, warnings
 
@@ -92,7 +99,8 @@ async def verify(
         service._check_same_account(label, doing, service._bound_url(label), None)  # before the key goes there
     try:
         status, permissions, verified_at, warning, profiles = await check_with_exchange(
-            client_factory or service._client_factory, credential)
+            client_factory or service._client_factory, credential
+        )
     except (AuthenticationError, PermissionDenied):
         if label != ENV_LABEL and not moving:
             _record(service, label, "rejected", None, None)
@@ -106,8 +114,9 @@ async def verify(
             update={"last_verified_at": verified_at, "verify_status": status, "permissions": permissions}
         )
     if warning and moving:
-        raise ExchangeError(warning.removesuffix("; stored as unverified")
-                            + f"; credential '{label}' stays bound to its old base URL")
+        raise ExchangeError(
+            warning.removesuffix("; stored as unverified") + f"; credential '{label}' stays bound to its old base URL"
+        )
     if warning:
         _record(service, label, status, verified_at, permissions)
         raise ExchangeError(warning)
@@ -120,14 +129,22 @@ def _bound_here(service: CredentialService, label: str) -> bool:
     return row is not None and is_bound_to(row[3], service.settings.ex_base_url)
 
 
-def _record(service: CredentialService, label: str, status: str, verified_at: str | None,
-            permissions: dict[str, str] | None, *, bind_to: str | None = None) -> None:
+def _record(
+    service: CredentialService,
+    label: str,
+    status: str,
+    verified_at: str | None,
+    permissions: dict[str, str] | None,
+    *,
+    bind_to: str | None = None,
+) -> None:
     """Record a verification; with ``bind_to`` (the stamp of the row that was verified), also bind the
     row to ``EX_BASE_URL``, but only if it is still that row (not replaced meanwhile)."""
     with service.store.write("recording a verification") as conn:
         if bind_to is not None:
-            row = conn.execute(f"SELECT {', '.join(STAMP_COLUMNS)} FROM credentials WHERE label = ?",
-                               (label,)).fetchone()
+            row = conn.execute(
+                f"SELECT {', '.join(STAMP_COLUMNS)} FROM credentials WHERE label = ?", (label,)
+            ).fetchone()
             if row is None or row_stamp(row) != bind_to:
                 raise CredentialError(
                     f"credential '{label}' was changed by another process while it was verified; nothing was "

@@ -27,9 +27,22 @@ _EXPORTS = {
     "TradesOut": "shapes",
     "fill_table": "shapes",
 }
-__all__ = ["FILL_COLUMNS", "STORED_FILL_COLUMNS", "AccountsOut", "CredentialOut", "CredentialsOut", "ExportOut",
-           "FillsOut", "OrdersOut", "ProductsOut", "StoreCredentialOut", "SummaryOut", "TickerOut", "TradesOut",
-           "fill_table"]
+__all__ = [
+    "FILL_COLUMNS",
+    "STORED_FILL_COLUMNS",
+    "AccountsOut",
+    "CredentialOut",
+    "CredentialsOut",
+    "ExportOut",
+    "FillsOut",
+    "OrdersOut",
+    "ProductsOut",
+    "StoreCredentialOut",
+    "SummaryOut",
+    "TickerOut",
+    "TradesOut",
+    "fill_table",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -41,14 +41,43 @@ MAX_PRODUCT_ROWS = 300
 MAX_SUMMARY_ENTRIES = 50
 
 #: Column order for fills, live (list_fills) and stored (query_trades); see fill_table().
-FILL_COLUMNS = ["trade_id", "product_id", "side", "price", "size", "fee", "created_at", "liquidity", "settled",
-                "order_id"]
+FILL_COLUMNS = [
+    "trade_id",
+    "product_id",
+    "side",
+    "price",
+    "size",
+    "fee",
+    "created_at",
+    "liquidity",
+    "settled",
+    "order_id",
+]
 #: Stored fills also say whose they are: both sides of one trade (two labels) share a trade_id and more.
 STORED_FILL_COLUMNS = [*FILL_COLUMNS, "label"]
-PRODUCT_COLUMNS = ["id", "base_currency", "quote_currency", "status", "base_increment", "quote_increment",
-                   "min_market_funds", "trading_disabled"]
-ORDER_COLUMNS = ["id", "product_id", "side", "type", "status", "price", "size", "filled_size", "fill_fees",
-                 "created_at", "done_at"]
+PRODUCT_COLUMNS = [
+    "id",
+    "base_currency",
+    "quote_currency",
+    "status",
+    "base_increment",
+    "quote_increment",
+    "min_market_funds",
+    "trading_disabled",
+]
+ORDER_COLUMNS = [
+    "id",
+    "product_id",
+    "side",
+    "type",
+    "status",
+    "price",
+    "size",
+    "filled_size",
+    "fill_fees",
+    "created_at",
+    "done_at",
+]
 
 
 def _dec(value: Any) -> str | None:
@@ -56,18 +85,27 @@ def _dec(value: Any) -> str | None:
 
 
 def _fill_cells(fill: Fill) -> dict[str, Cell]:
-    return {"trade_id": fill.trade_id, "product_id": fill.product_id, "side": fill.side,
-            "price": decimal_text(fill.price), "size": decimal_text(fill.size), "fee": decimal_text(fill.fee),
-            "created_at": iso_utc(fill.created_at), "liquidity": fill.liquidity, "settled": fill.settled,
-            "order_id": fill.order_id}
+    return {
+        "trade_id": fill.trade_id,
+        "product_id": fill.product_id,
+        "side": fill.side,
+        "price": decimal_text(fill.price),
+        "size": decimal_text(fill.size),
+        "fee": decimal_text(fill.fee),
+        "created_at": iso_utc(fill.created_at),
+        "liquidity": fill.liquidity,
+        "settled": fill.settled,
+        "order_id": fill.order_id,
+    }
 
 
 def _stored_cells(row: dict[str, Any]) -> dict[str, Cell]:
     return {c: bool(row[c]) if c == "settled" else row[c] for c in STORED_FILL_COLUMNS}
 
 
-def fill_table(cells: list[dict[str, Cell]], hoist_product: bool = True,
-               columns: list[str] = FILL_COLUMNS) -> dict[str, Any]:
+def fill_table(
+    cells: list[dict[str, Cell]], hoist_product: bool = True, columns: list[str] = FILL_COLUMNS
+) -> dict[str, Any]:
     """Columnar fills. When every row is one product (or, with a ``label`` column, one label), that
     column moves out of the rows to the top level (the ``columns`` list always says what a row holds):
     a page costs the model less. ``hoist_product=False`` (the CLI's JSON, for scripts) keeps every
@@ -96,8 +134,16 @@ class ProductsOut(BaseModel):
             count=len(shown),
             omitted=len(products) - len(shown),
             rows=[
-                [p.id, p.base_currency, p.quote_currency, p.status, _dec(p.base_increment), _dec(p.quote_increment),
-                 _dec(p.min_market_funds), p.trading_disabled]
+                [
+                    p.id,
+                    p.base_currency,
+                    p.quote_currency,
+                    p.status,
+                    _dec(p.base_increment),
+                    _dec(p.quote_increment),
+                    _dec(p.min_market_funds),
+                    p.trading_disabled,
+                ]
                 for p in shown
             ],
         )
@@ -124,8 +170,13 @@ class SummaryOut(Summary):
         data = summary.model_dump()
         data["products"] = [e.model_dump() for e in entries]
         data["periods"] = [p.model_dump() for p in periods]
-        return cls.model_validate({**data, "omitted_entries": len(summary.products) - len(entries),
-                                   "omitted_periods": len(summary.periods) - len(periods)})
+        return cls.model_validate(
+            {
+                **data,
+                "omitted_entries": len(summary.products) - len(entries),
+                "omitted_periods": len(summary.periods) - len(periods),
+            }
+        )
 
 
 class TickerOut(BaseModel):
@@ -142,9 +193,16 @@ class TickerOut(BaseModel):
 
     @classmethod
     def of(cls, product_id: str, t: Ticker) -> TickerOut:
-        return cls(product_id=product_id.upper(), price=decimal_text(t.price), size=decimal_text(t.size),
-                   bid=_dec(t.bid), ask=_dec(t.ask), volume=_dec(t.volume), time=iso_utc(t.time),
-                   trade_id=t.trade_id)
+        return cls(
+            product_id=product_id.upper(),
+            price=decimal_text(t.price),
+            size=decimal_text(t.size),
+            bid=_dec(t.bid),
+            ask=_dec(t.ask),
+            volume=_dec(t.volume),
+            time=iso_utc(t.time),
+            trade_id=t.trade_id,
+        )
 
 
 class AccountOut(BaseModel):
@@ -161,11 +219,19 @@ class AccountsOut(BaseModel):
 
     @classmethod
     def of(cls, label: str, accounts: list[Account]) -> AccountsOut:
-        return cls(label=label, count=len(accounts), accounts=[
-            AccountOut(currency=a.currency, balance=decimal_text(a.balance), hold=decimal_text(a.hold),
-                       available=decimal_text(a.available))
-            for a in accounts
-        ])
+        return cls(
+            label=label,
+            count=len(accounts),
+            accounts=[
+                AccountOut(
+                    currency=a.currency,
+                    balance=decimal_text(a.balance),
+                    hold=decimal_text(a.hold),
+                    available=decimal_text(a.available),
+                )
+                for a in accounts
+            ],
+        )
 
 
 class OrdersOut(BaseModel):
@@ -179,11 +245,27 @@ class OrdersOut(BaseModel):
 
     @classmethod
     def of(cls, label: str, status: list[str], orders: list[Order]) -> OrdersOut:
-        return cls(label=label, status_filter=status, count=len(orders), rows=[
-            [o.id, o.product_id, o.side, o.type, o.status, _dec(o.price), _dec(o.size), _dec(o.filled_size),
-             _dec(o.fill_fees), iso_utc(o.created_at), iso_utc(o.done_at) if o.done_at else None]
-            for o in orders
-        ])
+        return cls(
+            label=label,
+            status_filter=status,
+            count=len(orders),
+            rows=[
+                [
+                    o.id,
+                    o.product_id,
+                    o.side,
+                    o.type,
+                    o.status,
+                    _dec(o.price),
+                    _dec(o.size),
+                    _dec(o.filled_size),
+                    _dec(o.fill_fees),
+                    iso_utc(o.created_at),
+                    iso_utc(o.done_at) if o.done_at else None,
+                ]
+                for o in orders
+            ],
+        )
 
 
 class FillsOut(BaseModel):
@@ -199,8 +281,12 @@ class FillsOut(BaseModel):
     @classmethod
     def of(cls, label: str, page: FillPage, hoist_product: bool = True) -> FillsOut:
         next_after = int(page.after) if page.after and page.fills else None
-        return cls(label=label, count=len(page.fills), next_after=next_after,
-                   **fill_table([_fill_cells(f) for f in page.fills], hoist_product))
+        return cls(
+            label=label,
+            count=len(page.fills),
+            next_after=next_after,
+            **fill_table([_fill_cells(f) for f in page.fills], hoist_product),
+        )
 
 
 class TradesOut(BaseModel):
@@ -216,8 +302,11 @@ class TradesOut(BaseModel):
 
     @classmethod
     def of(cls, rows: list[dict[str, Any]], next_cursor: str | None, hoist_product: bool = True) -> TradesOut:
-        return cls(count=len(rows), next_cursor=next_cursor,
-                   **fill_table([_stored_cells(r) for r in rows], hoist_product, STORED_FILL_COLUMNS))
+        return cls(
+            count=len(rows),
+            next_cursor=next_cursor,
+            **fill_table([_stored_cells(r) for r in rows], hoist_product, STORED_FILL_COLUMNS),
+        )
 
 
 class CredentialOut(BaseModel):

@@ -28,11 +28,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         '{"url","key","secret","passphrase"} once listening.',
     )
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=None,
-                        help="0 picks a free port (default; with --key-file, the port kept there)")
+    parser.add_argument(
+        "--port", type=int, default=None, help="0 picks a free port (default; with --key-file, the port kept there)"
+    )
     parser.add_argument("--fills", type=int, default=10_000, help="fills in the synthetic history")
-    parser.add_argument("--products", type=_products, default=list(DEFAULT_PRODUCTS),
-                        help="comma-separated online products (a delisted one is always added)")
+    parser.add_argument(
+        "--products",
+        type=_products,
+        default=list(DEFAULT_PRODUCTS),
+        help="comma-separated online products (a delisted one is always added)",
+    )
     parser.add_argument("--seed", default="42", help="seed of the synthetic history")
     parser.add_argument("--rate-limits", type=_on_off, default=True, metavar="on|off")
     parser.add_argument("--fail-rate", type=float, default=0.0, help="share of API requests answering 5xx")
@@ -40,8 +45,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--auth-failure-status", type=int, default=401, choices=(400, 401))
     parser.add_argument("--clock-offset", type=float, default=0.0, help="server clock minus real clock, s")
     parser.add_argument("--allow-non-loopback", action="store_true")
-    parser.add_argument("--key-file", metavar="PATH",
-                        help="keep the demo key in PATH across restarts (created 0600 on first run)")
+    parser.add_argument(
+        "--key-file", metavar="PATH", help="keep the demo key in PATH across restarts (created 0600 on first run)"
+    )
     return parser.parse_args(argv)
 
 
@@ -67,8 +73,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"trade_tracker.sim: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:  # cannot listen (port taken): network (4), as `trade-tracker sim` says it
-        print(f"trade_tracker.sim: cannot listen on {args.host}:{args.port or 0}: {exc.strerror or exc}",
-              file=sys.stderr)
+        print(
+            f"trade_tracker.sim: cannot listen on {args.host}:{args.port or 0}: {exc.strerror or exc}", file=sys.stderr
+        )
         return 4
 
 

@@ -173,8 +173,6 @@ class TradeStore(FillQueries, SyncStateQueries):
                 if fn.__name__ in done:
                     continue
                 fn(self.db)
-                self.conn.execute(
-                    "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)", (fn.__name__, utc_now())
-                )
+                self.conn.execute("INSERT INTO _migrations (name, applied_at) VALUES (?, ?)", (fn.__name__, utc_now()))
                 applied.append(fn.__name__)
         return applied

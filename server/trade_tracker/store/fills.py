@@ -20,14 +20,36 @@ from ..errors import InvalidArgument
 from .filters import decode_cursor, encode_cursor, fill_filter_sql
 from .transactions import Transactions
 
-__all__ = ["FILL_COLUMNS", "FILL_KEY", "MAX_QUERY_LIMIT", "FillQueries", "FillRow", "PageCounts", "UnsettledSummary",
-           "upsert_rows"]
+__all__ = [
+    "FILL_COLUMNS",
+    "FILL_KEY",
+    "MAX_QUERY_LIMIT",
+    "FillQueries",
+    "FillRow",
+    "PageCounts",
+    "UnsettledSummary",
+    "upsert_rows",
+]
 
 
 #: The columns of ``fills`` in the order a :data:`FillRow` holds them.
 FILL_COLUMNS: tuple[str, ...] = (
-    "product_id", "trade_id", "order_id", "side", "price", "size", "fee", "usd_volume", "liquidity",
-    "settled", "created_at", "profile_id", "user_id", "funding_currency", "market_type", "label",
+    "product_id",
+    "trade_id",
+    "order_id",
+    "side",
+    "price",
+    "size",
+    "fee",
+    "usd_volume",
+    "liquidity",
+    "settled",
+    "created_at",
+    "profile_id",
+    "user_id",
+    "funding_currency",
+    "market_type",
+    "label",
 )
 #: The key of ``fills`` (migration m006): a trade_id names the market trade, and the two labels on
 #: its two sides (maker and taker) each keep their own row.

@@ -63,7 +63,10 @@ def time_window(
 
 
 def fill_filter_sql(
-    product_id: str | None, side: str | None, since: str | date | None, until: str | date | None,
+    product_id: str | None,
+    side: str | None,
+    since: str | date | None,
+    until: str | date | None,
     label: str | None,
 ) -> tuple[str, list[Any]]:
     """The WHERE clause (fixed SQL text) and its parameters for the fill queries."""
@@ -107,8 +110,7 @@ def decode_cursor(cursor: str) -> tuple[str, str, int, str]:
     label is ``""``, which sorts below every label, so it resumes exactly where it stopped.
     """
     bad = InvalidArgument(
-        "cursor is not one this store issued: pass back next_cursor unchanged, or omit it to start "
-        "from the newest fill"
+        "cursor is not one this store issued: pass back next_cursor unchanged, or omit it to start from the newest fill"
     )
     if not isinstance(cursor, str) or not 0 < len(cursor) <= 400:
         raise bad

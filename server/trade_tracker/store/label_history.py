@@ -38,14 +38,16 @@ def label_history(store: TradeStore, label: str) -> LabelHistory:
     with store.reading("reading what a label holds") as conn:
         fills = conn.execute("SELECT COUNT(*) FROM fills WHERE label = ?", (label,)).fetchone()[0]
         profiles = frozenset(
-            row[0] for row in conn.execute(
+            row[0]
+            for row in conn.execute(
                 "SELECT DISTINCT profile_id FROM fills WHERE label = ? AND profile_id IS NOT NULL", (label,)
             )
         )
         synced = conn.execute("SELECT COUNT(*) FROM sync_state WHERE label = ?", (label,)).fetchone()[0]
         discovery = conn.execute(
             "SELECT EXISTS (SELECT 1 FROM discovery_state WHERE label = ? "
-            "UNION ALL SELECT 1 FROM discovered_products WHERE label = ?)", (label, label)
+            "UNION ALL SELECT 1 FROM discovered_products WHERE label = ?)",
+            (label, label),
         ).fetchone()[0]
     return LabelHistory(int(fills), profiles, int(synced), bool(discovery))
 

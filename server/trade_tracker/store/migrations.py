@@ -196,8 +196,9 @@ _OLD_FILLS_KEY = re.compile(r"PRIMARY KEY\s*\(\s*product_id\s*,\s*trade_id\s*\)"
 _FILLS_TABLE_NAME = re.compile(r"^\s*CREATE\s+TABLE\s+(\"fills\"|fills)\b", re.IGNORECASE)
 #: The keyset-order indexes gain ``label`` as their last column, the tie-breaker of query_fills' order.
 _KEY_INDEXES = {
-    "fills_by_product_time_id":
-        "CREATE INDEX fills_by_product_time_id ON fills (product_id, created_at, trade_id, label)",
+    "fills_by_product_time_id": (
+        "CREATE INDEX fills_by_product_time_id ON fills (product_id, created_at, trade_id, label)"
+    ),
     "fills_by_time_key": "CREATE INDEX fills_by_time_key ON fills (created_at, product_id, trade_id, label)",
 }
 

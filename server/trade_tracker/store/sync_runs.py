@@ -84,8 +84,10 @@ Outcome = Literal["completed", "cancelled", "failed", "interrupted"]
 
 log = logging.getLogger("trade_tracker.sync")
 
-INTERRUPTED_ERROR = ("the sync stopped before it finished (the server shut down or the command was aborted); "
-                     "every page stored is kept and the next sync resumes there")
+INTERRUPTED_ERROR = (
+    "the sync stopped before it finished (the server shut down or the command was aborted); "
+    "every page stored is kept and the next sync resumes there"
+)
 
 #: How often a running sync touches its row; a row untouched for STALE_AFTER_SECONDS is not running.
 HEARTBEAT_SECONDS = 5.0
@@ -93,9 +95,27 @@ STALE_AFTER_SECONDS = 300.0
 #: Runs kept per label (older ones are deleted when a run ends).
 KEEP_RUNS = 50
 
-_COLUMNS = ("run_id", "label", "started_at", "finished_at", "outcome", "error", "requested_products",
-            "full_history", "pid", "heartbeat_at", "products_total", "products_done", "fills_seen", "pages",
-            "inserted", "updated", "requests", "seconds", "products")
+_COLUMNS = (
+    "run_id",
+    "label",
+    "started_at",
+    "finished_at",
+    "outcome",
+    "error",
+    "requested_products",
+    "full_history",
+    "pid",
+    "heartbeat_at",
+    "products_total",
+    "products_done",
+    "fills_seen",
+    "pages",
+    "inserted",
+    "updated",
+    "requests",
+    "seconds",
+    "products",
+)
 
 
 class SyncRun(BaseModel):
@@ -215,8 +235,11 @@ class RunRecorder:
             self._finish_quietly("failed", error=str(exc), result=partial_result(exc))
             raise
         except Exception as exc:
-            self._finish_quietly("failed", error=f"unexpected {type(exc).__name__} (details in the server log)",
-                                 result=partial_result(exc))
+            self._finish_quietly(
+                "failed",
+                error=f"unexpected {type(exc).__name__} (details in the server log)",
+                result=partial_result(exc),
+            )
             raise
         errors = [f"{p.product_id}: {p.error}" for p in result.products if p.error]
         outcome: Outcome = "cancelled" if result.cancelled else "failed" if result.failed else "completed"
@@ -255,15 +278,22 @@ class RunRecorder:
         values: dict[str, Any] = {"finished_at": now, "heartbeat_at": now, "outcome": outcome, "error": error}
         if result is not None:
             values.update(
-                products_total=len(result.products), products_done=len(result.products),
-                fills_seen=result.inserted + result.updated + result.unchanged, pages=result.pages,
-                inserted=result.inserted, updated=result.updated, requests=result.requests,
+                products_total=len(result.products),
+                products_done=len(result.products),
+                fills_seen=result.inserted + result.updated + result.unchanged,
+                pages=result.pages,
+                inserted=result.inserted,
+                updated=result.updated,
+                requests=result.requests,
                 seconds=result.seconds,
                 products=json.dumps([p.model_dump(mode="json") for p in result.products]),
             )
         elif self._latest is not None:  # no result at all: the newest progress seen, not the last heartbeat's
-            values.update(products_total=self._latest.products_total, products_done=self._latest.products_done,
-                          fills_seen=self._latest.fills_total)
+            values.update(
+                products_total=self._latest.products_total,
+                products_done=self._latest.products_done,
+                fills_seen=self._latest.fills_total,
+            )
         assignments = ", ".join(f"{k} = ?" for k in values)
         with self.store.write("recording the end of a sync") as conn:
             conn.execute(f"UPDATE sync_runs SET {assignments} WHERE run_id = ?", (*values.values(), self.run_id))
@@ -284,8 +314,10 @@ def _run_from_row(row: Sequence[Any]) -> SyncRun:
 
 def latest_runs(store: TradeStore, label: str | None = None) -> dict[str, SyncRun]:
     """The newest run of each label (or of one label), by label."""
-    sql = (f"SELECT {', '.join(_COLUMNS)} FROM sync_runs WHERE run_id IN "
-           "(SELECT max(run_id) FROM sync_runs{} GROUP BY label) ORDER BY label")
+    sql = (
+        f"SELECT {', '.join(_COLUMNS)} FROM sync_runs WHERE run_id IN "
+        "(SELECT max(run_id) FROM sync_runs{} GROUP BY label) ORDER BY label"
+    )
     params: tuple[str, ...] = ()
     sql = sql.format(" WHERE label = ?" if label is not None else "")
     if label is not None:
@@ -304,8 +336,10 @@ def stored_ranges(store: TradeStore, label: str | None = None, product_id: str |
     clauses = [(c, v) for c, v in (("label = ?", label), ("product_id = ?", product_id)) if v is not None]
     where = " WHERE " + " AND ".join(c for c, _ in clauses) if clauses else ""
     params = tuple(v for _, v in clauses)
-    sql = ("SELECT label, product_id, count(*), min(created_at), max(created_at) FROM fills"
-           f"{where} GROUP BY label, product_id ORDER BY label, product_id")
+    sql = (
+        "SELECT label, product_id, count(*), min(created_at), max(created_at) FROM fills"
+        f"{where} GROUP BY label, product_id ORDER BY label, product_id"
+    )
     with store.reading("summarising the stored fills") as conn:
         rows = conn.execute(sql, params).fetchall()
     return [StoredRange(label=r[0], product_id=r[1], fills=r[2], first_at=r[3], last_at=r[4]) for r in rows]

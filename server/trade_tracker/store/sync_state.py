@@ -53,8 +53,7 @@ _STATE_COLUMNS: tuple[str, ...] = tuple(SyncState.model_fields)
 _STATE_SELECT = f"SELECT {', '.join(_STATE_COLUMNS)} FROM sync_state"
 _SAVE_STATE_SQL = (
     f"INSERT INTO sync_state ({', '.join(_STATE_COLUMNS)}) VALUES ({', '.join('?' * len(_STATE_COLUMNS))}) "
-    "ON CONFLICT (label, product_id) DO UPDATE SET "
-    + ", ".join(f"{c} = excluded.{c}" for c in _STATE_COLUMNS[2:])
+    "ON CONFLICT (label, product_id) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in _STATE_COLUMNS[2:])
 )
 
 

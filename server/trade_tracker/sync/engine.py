@@ -94,8 +94,15 @@ def stop_reason(exc: BaseException) -> str:
 
 
 async def _sync_products(
-    store: TradeStore, venue: Venue, label: str, products: list[str], result: SyncResult,
-    full_history: bool, progress: ProgressCallback | None, cancel: asyncio.Event | None, limit: int,
+    store: TradeStore,
+    venue: Venue,
+    label: str,
+    products: list[str],
+    result: SyncResult,
+    full_history: bool,
+    progress: ProgressCallback | None,
+    cancel: asyncio.Event | None,
+    limit: int,
 ) -> None:
     """Sync each product in turn into ``result`` (a product's own 404/400 is its ``error``)."""
     fills_before = 0
@@ -104,8 +111,12 @@ async def _sync_products(
         if progress is not None:
             outcome = progress(
                 SyncProgress(
-                    product_id=product_id, phase=phase, pages=pages, fills=fills,
-                    products_done=len(result.products), products_total=len(products),
+                    product_id=product_id,
+                    phase=phase,
+                    pages=pages,
+                    fills=fills,
+                    products_done=len(result.products),
+                    products_total=len(products),
                     fills_total=fills_before + fills,
                 )
             )
@@ -133,8 +144,12 @@ async def _sync_products(
         result.products.append(product)
         if product.error is None or product.pages:
             store.record_run(
-                label, product_id, inserted=product.inserted, updated=product.updated,
-                pages=product.pages, complete=product.complete,
+                label,
+                product_id,
+                inserted=product.inserted,
+                updated=product.updated,
+                pages=product.pages,
+                complete=product.complete,
             )
         if result.cancelled:
             break

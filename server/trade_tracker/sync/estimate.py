@@ -27,8 +27,16 @@ if TYPE_CHECKING:
     from ..venues.coinbase_exchange.client import CoinbaseClient
     from .results import SyncProgress
 
-__all__ = ["CLIENT_REQUESTS_PER_SECOND", "FILLS_PER_REQUEST", "LIMIT_REQUESTS_PER_SECOND", "MIN_OBSERVED_PAGES",
-           "Estimate", "estimate", "history_start", "say_duration"]
+__all__ = [
+    "CLIENT_REQUESTS_PER_SECOND",
+    "FILLS_PER_REQUEST",
+    "LIMIT_REQUESTS_PER_SECOND",
+    "MIN_OBSERVED_PAGES",
+    "Estimate",
+    "estimate",
+    "history_start",
+    "say_duration",
+]
 
 FILLS_PER_REQUEST = 100
 #: Coinbase's documented /fills limit, and what the client actually sends (ratelimit.HEADROOM).
@@ -112,31 +120,42 @@ def estimate(
 ) -> Estimate:
     """Estimate the time left of ``label``'s sync, now at ``progress`` after ``pages`` pages in ``seconds``."""
     rate, basis = _rate(pages, seconds)
-    said_rate = (f"{rate:g} requests/s ({'observed' if basis == 'observed' else 'the client limit'}; Coinbase "
-                 f"allows {LIMIT_REQUESTS_PER_SECOND:g}/s on /fills, {FILLS_PER_REQUEST} fills each)")
+    said_rate = (
+        f"{rate:g} requests/s ({'observed' if basis == 'observed' else 'the client limit'}; Coinbase "
+        f"allows {LIMIT_REQUESTS_PER_SECOND:g}/s on /fills, {FILLS_PER_REQUEST} fills each)"
+    )
     found = stored_ranges(store, label, progress.product_id)
     got = found[0] if found else None
     fills_left: int | None = None
     if progress.phase == "backfill":
         if start is None or got is None or got.fills < 2 or not got.first_at or not got.last_at:
             return Estimate(
-                seconds_left=None, requests_per_second=rate, rate_basis=basis,
+                seconds_left=None,
+                requests_per_second=rate,
+                rate_basis=basis,
                 text=f"time left unknown yet, syncing at {rate:g} requests/s",
                 assumes="Coinbase does not say how many fills an account has, and the profile's creation date "
-                        "is not known, so the history walk's length is unknown until it reaches the oldest fill",
+                "is not known, so the history walk's length is unknown until it reaches the oldest fill",
             )
         first, last = _stamp(got.first_at), _stamp(got.last_at)
         span = max((last - first).total_seconds(), 1.0)
         fills_left = round(got.fills / span * max((first - start).total_seconds(), 0.0))
         requests = math.ceil(fills_left / FILLS_PER_REQUEST) + 2
-        current = (f"{progress.product_id}'s fills go back to {start:%Y-%m-%d} (the profile's creation) at the pace "
-                   f"seen so far ({got.fills} fills from {first:%Y-%m-%d} to {last:%Y-%m-%d})")
+        current = (
+            f"{progress.product_id}'s fills go back to {start:%Y-%m-%d} (the profile's creation) at the pace "
+            f"seen so far ({got.fills} fills from {first:%Y-%m-%d} to {last:%Y-%m-%d})"
+        )
     else:
         requests = 1
         current = f"{progress.product_id} is reading fills newer than its history, which ends at the next empty page"
     per_new = (got.fills if got else 0) + (fills_left or 0)
     later_requests, later = _later_products(store, label, progress, per_new or None)
     left = math.ceil((requests + later_requests) / rate)
-    return Estimate(seconds_left=left, requests_per_second=rate, rate_basis=basis, fills_left=fills_left,
-                    text=f"about {say_duration(left)} left at {rate:g} requests/s",
-                    assumes=f"{current}; {later}; {said_rate}")
+    return Estimate(
+        seconds_left=left,
+        requests_per_second=rate,
+        rate_basis=basis,
+        fills_left=fills_left,
+        text=f"about {say_duration(left)} left at {rate:g} requests/s",
+        assumes=f"{current}; {later}; {said_rate}",
+    )

@@ -170,9 +170,18 @@ class SyncJob:
         )
         if estimator is not None and p is not None and not self.done:
             progress.estimate = estimator(self)
-        return JobOut(job_id=self.id, label=self.label, status=self.status, started_at=self.started_at,
-                      elapsed_seconds=self.elapsed, product_ids=self.product_ids, full_history=self.full_history,
-                      cancel_requested=self.cancel.is_set(), progress=progress, error=self.error)
+        return JobOut(
+            job_id=self.id,
+            label=self.label,
+            status=self.status,
+            started_at=self.started_at,
+            elapsed_seconds=self.elapsed,
+            product_ids=self.product_ids,
+            full_history=self.full_history,
+            cancel_requested=self.cancel.is_set(),
+            progress=progress,
+            error=self.error,
+        )
 
     # -- waiting -----------------------------------------------------------------------------------
 
@@ -213,8 +222,9 @@ class SyncJobs:
         estimator: the time-left estimate of a running job, for snapshots.
     """
 
-    def __init__(self, runner: SyncRunner, resolve_label: Callable[[str | None], str],
-                 estimator: Estimator | None = None) -> None:
+    def __init__(
+        self, runner: SyncRunner, resolve_label: Callable[[str | None], str], estimator: Estimator | None = None
+    ) -> None:
         self._runner = runner
         self._resolve = resolve_label
         self.estimator = estimator
@@ -222,8 +232,9 @@ class SyncJobs:
         self._last: dict[str, SyncJob] = {}
         self._closed = False
 
-    def start(self, label: str | None, product_ids: Sequence[str] | None = None,
-              full_history: bool = False) -> tuple[SyncJob, bool]:
+    def start(
+        self, label: str | None, product_ids: Sequence[str] | None = None, full_history: bool = False
+    ) -> tuple[SyncJob, bool]:
         """The label's running job (joined: True), or a new one started now (joined: False)."""
         if self._closed:
             raise SyncCancelled("the server is shutting down; sync again once it has restarted")

@@ -10,8 +10,15 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-__all__ = ["DiscoveryResult", "Phase", "ProductSyncResult", "ProgressCallback", "SyncProgress", "SyncResult",
-           "partial_result"]
+__all__ = [
+    "DiscoveryResult",
+    "Phase",
+    "ProductSyncResult",
+    "ProgressCallback",
+    "SyncProgress",
+    "SyncResult",
+    "partial_result",
+]
 
 Phase = Literal["backfill", "incremental", "resettle"]
 

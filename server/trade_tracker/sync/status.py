@@ -19,8 +19,15 @@ from ..store.sync_runs import StoredRange, SyncRun, latest_runs, stored_ranges
 from ..store.sync_state import SyncState
 from .jobs import JobOut, SyncJobs
 
-__all__ = ["NOTHING_STORED", "LabelStatus", "ProductStatus", "RunOut", "SyncStatusOut", "empty_store_hint",
-           "sync_status"]
+__all__ = [
+    "NOTHING_STORED",
+    "LabelStatus",
+    "ProductStatus",
+    "RunOut",
+    "SyncStatusOut",
+    "empty_store_hint",
+    "sync_status",
+]
 
 NOTHING_STORED = "nothing stored yet: run sync_fills"
 
@@ -54,9 +61,18 @@ class RunOut(BaseModel):
         error = run.error
         if outcome == "interrupted" and error is None:
             error = "the process running it ended before the sync finished; the next sync resumes where it stopped"
-        return cls(started_at=run.started_at, finished_at=run.finished_at, outcome=outcome, error=error,
-                   inserted=run.inserted, updated=run.updated, pages=run.pages, requests=run.requests,
-                   seconds=run.seconds, fills_synced=run.fills_seen)
+        return cls(
+            started_at=run.started_at,
+            finished_at=run.finished_at,
+            outcome=outcome,
+            error=error,
+            inserted=run.inserted,
+            updated=run.updated,
+            pages=run.pages,
+            requests=run.requests,
+            seconds=run.seconds,
+            fills_synced=run.fills_seen,
+        )
 
 
 class ProductStatus(BaseModel):
@@ -92,8 +108,9 @@ class SyncStatusOut(BaseModel):
     hint: str | None = None
 
 
-def _product_status(product_id: str, state: SyncState | None, stored: StoredRange | None, run: SyncRun | None,
-                    current: str | None) -> ProductStatus:
+def _product_status(
+    product_id: str, state: SyncState | None, stored: StoredRange | None, run: SyncRun | None, current: str | None
+) -> ProductStatus:
     errors = {p.get("product_id"): p.get("error") for p in (run.products or [])} if run else {}
     return ProductStatus(
         product_id=product_id,
@@ -108,8 +125,9 @@ def _product_status(product_id: str, state: SyncState | None, stored: StoredRang
     )
 
 
-def _label_status(label: str, states: list[SyncState], stored: list[StoredRange], run: SyncRun | None,
-                  jobs: SyncJobs | None) -> LabelStatus:
+def _label_status(
+    label: str, states: list[SyncState], stored: list[StoredRange], run: SyncRun | None, jobs: SyncJobs | None
+) -> LabelStatus:
     live = jobs.running(label) if jobs is not None else []
     job = live[0].snapshot(jobs.estimator) if live and jobs is not None else None
     current = job.progress.current_product if job else None
@@ -126,16 +144,22 @@ def _label_status(label: str, states: list[SyncState], stored: list[StoredRange]
     firsts = [r.first_at for r in stored if r.first_at]
     lasts = [r.last_at for r in stored if r.last_at]
     return LabelStatus(
-        label=label, state="running" if running_in else "idle", running_in=running_in, job=job, last_run=last_run,
-        fills_stored=sum(r.fills for r in stored), first_fill_at=min(firsts, default=None),
+        label=label,
+        state="running" if running_in else "idle",
+        running_in=running_in,
+        job=job,
+        last_run=last_run,
+        fills_stored=sum(r.fills for r in stored),
+        first_fill_at=min(firsts, default=None),
         last_fill_at=max(lasts, default=None),
         history_complete=bool(by_state) and all(p.history_complete for p in products if p.product_id in by_state),
         products=products,
     )
 
 
-def sync_status(store: TradeStore, jobs: SyncJobs | None = None, known_labels: Iterable[str] = (),
-                label: str | None = None) -> SyncStatusOut:
+def sync_status(
+    store: TradeStore, jobs: SyncJobs | None = None, known_labels: Iterable[str] = (), label: str | None = None
+) -> SyncStatusOut:
     """Every label the store or the credentials know (or just ``label``), each with its products."""
     states = store.sync_states(label)
     stored = stored_ranges(store, label)
@@ -144,8 +168,9 @@ def sync_status(store: TradeStore, jobs: SyncJobs | None = None, known_labels: I
     labels = {s.label for s in states} | {r.label for r in stored} | set(runs) | set(running)
     labels |= set(known_labels) if label is None else {label}
     out = [
-        _label_status(name, [s for s in states if s.label == name], [r for r in stored if r.label == name],
-                      runs.get(name), jobs)
+        _label_status(
+            name, [s for s in states if s.label == name], [r for r in stored if r.label == name], runs.get(name), jobs
+        )
         for name in sorted(labels)
     ]
     hint = None
@@ -154,15 +179,17 @@ def sync_status(store: TradeStore, jobs: SyncJobs | None = None, known_labels: I
     return SyncStatusOut(count=len(out), labels=out, hint=hint)
 
 
-def empty_store_hint(store: TradeStore, label: str | None = None, running: Iterable[str] = (), *,
-                     checked: bool = False) -> str | None:
+def empty_store_hint(
+    store: TradeStore, label: str | None = None, running: Iterable[str] = (), *, checked: bool = False
+) -> str | None:
     """The hint for an empty answer when the store holds no fills (of ``label``); None when it holds some.
 
     ``running``: labels with a sync running now, so the hint can point at ``sync_status`` instead.
     """
     if not checked:
-        sql, params = ("SELECT 1 FROM fills WHERE label = ? LIMIT 1", (label,)) if label else (
-            "SELECT 1 FROM fills LIMIT 1", ())
+        sql, params = (
+            ("SELECT 1 FROM fills WHERE label = ? LIMIT 1", (label,)) if label else ("SELECT 1 FROM fills LIMIT 1", ())
+        )
         with store.reading("looking for stored fills") as conn:
             if conn.execute(sql, params).fetchone() is not None:
                 return None

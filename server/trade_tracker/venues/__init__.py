@@ -42,11 +42,35 @@ _EXPORTS = {
     "is_connection_refused": "retries",
     "retry_after_seconds": "retries",
 }
-__all__ = ["CURRENT_REQUEST", "RETRY_STATUSES", "VENUES", "AttemptTimedOut", "Backoff", "Bucket", "BucketSpec",
-           "CredentialField", "FileTokenBucket", "FillScope", "PageSink", "RateLimits", "RetryPolicy",
-           "RetryableAnswer", "Venue", "VenueClient", "VenueHttp", "VenueId", "VenueInfo", "adapter_for",
-           "bucket_for_path", "file_buckets_supported", "install_retry_log", "is_connection_refused",
-           "retry_after_seconds", "venue_of_client", "venue_of_stored"]
+__all__ = [
+    "CURRENT_REQUEST",
+    "RETRY_STATUSES",
+    "VENUES",
+    "AttemptTimedOut",
+    "Backoff",
+    "Bucket",
+    "BucketSpec",
+    "CredentialField",
+    "FileTokenBucket",
+    "FillScope",
+    "PageSink",
+    "RateLimits",
+    "RetryPolicy",
+    "RetryableAnswer",
+    "Venue",
+    "VenueClient",
+    "VenueHttp",
+    "VenueId",
+    "VenueInfo",
+    "adapter_for",
+    "bucket_for_path",
+    "file_buckets_supported",
+    "install_retry_log",
+    "is_connection_refused",
+    "retry_after_seconds",
+    "venue_of_client",
+    "venue_of_stored",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -43,9 +43,9 @@ FillScope = Literal["product", "account"]
 class CredentialField:
     """One field of a venue's API key, as the user types it."""
 
-    name: str            #: "key" | "secret" | "passphrase" | "private_key"
-    prompt: str          #: shown by the CLI and the one-time page
-    env: str             #: the environment variable of the ``env`` credential
+    name: str  #: "key" | "secret" | "passphrase" | "private_key"
+    prompt: str  #: shown by the CLI and the one-time page
+    env: str  #: the environment variable of the ``env`` credential
     multiline: bool = False  #: a PEM key: read from a file or JSON, never as "one line"
 
 
@@ -54,16 +54,16 @@ class VenueInfo:
     """A venue's facts, as data: what messages, prompts and the store's upsert rule are built from."""
 
     id: VenueId
-    title: str                                  #: "Coinbase Exchange"
-    default_url: str                            #: the sandbox, where one exists
-    stored_as: str                              #: the value of ``credentials.exchange`` for this venue
-    key_field: CredentialField                  #: the public id; the fingerprint is taken from it
+    title: str  #: "Coinbase Exchange"
+    default_url: str  #: the sandbox, where one exists
+    stored_as: str  #: the value of ``credentials.exchange`` for this venue
+    key_field: CredentialField  #: the public id; the fingerprint is taken from it
     secret_fields: tuple[CredentialField, ...]  #: (secret, passphrase) | (private_key,)
     fill_scope: FillScope
-    mutable_fill_columns: tuple[str, ...]       #: stored columns a later read may change: ("settled", "fee")
-    reports_permissions: bool                   #: whether the key check can name the key's permissions
-    max_fill_page: int = 100                    #: fills per request at most
-    url_env: str = ""                           #: the base-URL setting, e.g. EX_BASE_URL
+    mutable_fill_columns: tuple[str, ...]  #: stored columns a later read may change: ("settled", "fee")
+    reports_permissions: bool  #: whether the key check can name the key's permissions
+    max_fill_page: int = 100  #: fills per request at most
+    url_env: str = ""  #: the base-URL setting, e.g. EX_BASE_URL
     env_names: Mapping[str, str] = field(default_factory=dict[str, str])  #: field name -> env variable (derived)
 
     def __post_init__(self) -> None:
@@ -146,9 +146,15 @@ class Venue(Protocol):
     info: ClassVar[VenueInfo]
 
     @classmethod
-    def open_client(cls, settings: Settings, credential: Any, *, rate_limits: Any,
-                    transport: httpx.AsyncBaseTransport | None = None,
-                    credential_check: Callable[[], None] | None = None) -> VenueClient:
+    def open_client(
+        cls,
+        settings: Settings,
+        credential: Any,
+        *,
+        rate_limits: Any,
+        transport: httpx.AsyncBaseTransport | None = None,
+        credential_check: Callable[[], None] | None = None,
+    ) -> VenueClient:
         """The venue's client as trade-tracker runs it (its base URL, timeouts and retries from the
         settings); ``credential`` is the venue's own typed key, None for public endpoints only."""
         ...
@@ -166,16 +172,17 @@ class Venue(Protocol):
     async def list_products(self) -> list[Any]: ...
     async def get_ticker(self, product_id: str) -> Any: ...
     async def list_balances(self) -> list[Any]: ...
-    async def list_orders(self, *, status: Sequence[str] | None, product_id: str | None,
-                          limit: int) -> list[Any]: ...
-    async def fill_page(self, *, product_id: str | None, order_id: str | None, limit: int,
-                        cursor: str | None) -> Any: ...
+    async def list_orders(self, *, status: Sequence[str] | None, product_id: str | None, limit: int) -> list[Any]: ...
+    async def fill_page(
+        self, *, product_id: str | None, order_id: str | None, limit: int, cursor: str | None
+    ) -> Any: ...
     async def check_key(self) -> Mapping[str, str]:
         """Prove the key works (one cheap private read); what it may do, as far as the venue tells."""
         ...
 
-    async def sync_scopes(self, store: TradeStore, label: str, asked: Sequence[str] | None, *,
-                          full: bool) -> tuple[list[str], DiscoveryResult | None]:
+    async def sync_scopes(
+        self, store: TradeStore, label: str, asked: Sequence[str] | None, *, full: bool
+    ) -> tuple[list[str], DiscoveryResult | None]:
         """The scopes a sync of ``label`` walks, in order: ``asked`` checked, or the venue's own choice
         (Exchange: discovery from the orders); and how it chose, when it had to find them."""
         ...

@@ -189,8 +189,9 @@ class VenueHttp:
         timer = asyncio.timeout(seconds)
         try:
             async with timer:
-                return await self._http.request(method, path, params=None if params is None else tuple(params),
-                                                auth=self._auth if private else None)
+                return await self._http.request(
+                    method, path, params=None if params is None else tuple(params), auth=self._auth if private else None
+                )
         except TimeoutError:
             if timer.expired():
                 raise AttemptTimedOut(round(seconds, 3)) from None
@@ -222,8 +223,11 @@ class VenueHttp:
         try:
             data = json.loads(response.content, parse_float=Decimal, parse_constant=_no_json_constant)
         except (ValueError, RecursionError) as exc:  # JSONDecodeError, a 5000-digit int, NaN, deep nesting
-            reason = exc.msg if isinstance(exc, json.JSONDecodeError) else (
-                "nested too deeply" if isinstance(exc, RecursionError) else str(exc))
+            reason = (
+                exc.msg
+                if isinstance(exc, json.JSONDecodeError)
+                else ("nested too deeply" if isinstance(exc, RecursionError) else str(exc))
+            )
             raise ExchangeProtocolError(
                 f"{what} from {self.base_url} did not answer valid JSON ({str(reason)[:80]}); "
                 f"is {self.url_setting} a {self.title} API?"
@@ -238,8 +242,9 @@ class VenueHttp:
                 f"is {self.url_setting} a {self.title} API?"
             ) from None
 
-    async def _get_model(self, path: str, model: type[T], *, private: bool,
-                         params: Sequence[tuple[str, str]] | None = None) -> T:
+    async def _get_model(
+        self, path: str, model: type[T], *, private: bool, params: Sequence[tuple[str, str]] | None = None
+    ) -> T:
         response = await self._request("GET", path, params, private=private)
         return self._parse(response, adapter_for(model), f"GET {path}")
 

@@ -146,8 +146,9 @@ class RateLimits:
                 try:
                     await shared.acquire()
                 except OSError as exc:  # an unwritable home must not stop reads: keep the in-process limit
-                    log.warning("rate limits: cannot share %s (%s); limiting this process only", shared.path,
-                                type(exc).__name__)
+                    log.warning(
+                        "rate limits: cannot share %s (%s); limiting this process only", shared.path, type(exc).__name__
+                    )
                     self._across_processes.pop(bucket, None)
 
     def __repr__(self) -> str:

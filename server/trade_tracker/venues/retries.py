@@ -73,8 +73,7 @@ class RetryPolicy:
     @classmethod
     def no_wait(cls, attempts: int = 3) -> RetryPolicy:
         """Retries without sleeping: for tests."""
-        return cls(attempts=attempts, timeout=30.0, wait_initial=0.0, wait_max=0.0, wait_jitter=0.0,
-                   refused_wait=0.0)
+        return cls(attempts=attempts, timeout=30.0, wait_initial=0.0, wait_max=0.0, wait_jitter=0.0, refused_wait=0.0)
 
 
 class RetryableAnswer(Exception):

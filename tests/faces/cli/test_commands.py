@@ -89,8 +89,22 @@ def add_credential(label: str, sim: RunningSim) -> Result:
 
 # -- help, usage, layout ----------------------------------------------------------------------------
 
-VERBS = ["products", "ticker", "accounts", "orders", "fills", "sync-fills", "sync-status", "trades", "summary",
-         "export", "credentials", "serve", "sim", "demo"]
+VERBS = [
+    "products",
+    "ticker",
+    "accounts",
+    "orders",
+    "fills",
+    "sync-fills",
+    "sync-status",
+    "trades",
+    "summary",
+    "export",
+    "credentials",
+    "serve",
+    "sim",
+    "demo",
+]
 
 
 def test_help_lists_every_verb() -> None:
@@ -241,8 +255,9 @@ def test_no_credential_is_an_auth_error(exchange_env: RunningSim) -> None:
     assert_error(run("fills", "--product-id", "BTC-USD"), ExitCode.AUTH, "credentials add")
 
 
-def test_rejected_key_is_an_auth_error_without_secrets(env_credential: RunningSim,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_rejected_key_is_an_auth_error_without_secrets(
+    env_credential: RunningSim, monkeypatch: pytest.MonkeyPatch
+) -> None:
     wrong = base64.b64encode(os.urandom(64)).decode()
     monkeypatch.setenv("EX_API_SECRET_READ", wrong)
     result = run("accounts")
@@ -275,8 +290,10 @@ def test_nothing_listening_fails_fast_with_the_default_retries(monkeypatch: pyte
     started = time.monotonic()
     line = assert_error(run("products"), ExitCode.NETWORK)
     assert time.monotonic() - started < 3.0
-    assert line == (f"error: nothing is listening at http://127.0.0.1:{port} (connection refused on GET /products): "
-                    "is EX_BASE_URL right?")
+    assert line == (
+        f"error: nothing is listening at http://127.0.0.1:{port} (connection refused on GET /products): "
+        "is EX_BASE_URL right?"
+    )
 
 
 @pytest.mark.parametrize("url", ["http://192.0.2.1", "http://exchange.example:8080", "http://[2001:db8::5]"])
@@ -307,13 +324,27 @@ def test_a_stored_key_is_refused_for_another_base_url(
     exchange_env: RunningSim, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cred = exchange_env.credential
-    assert run("credentials", "add", "--label", "main", "--no-verify",
-               input=f"{cred.key}\n{cred.secret}\n{cred.passphrase}\n").exit_code == 0
+    assert (
+        run(
+            "credentials",
+            "add",
+            "--label",
+            "main",
+            "--no-verify",
+            input=f"{cred.key}\n{cred.secret}\n{cred.passphrase}\n",
+        ).exit_code
+        == 0
+    )
     monkeypatch.setenv("EX_BASE_URL", "https://elsewhere.example")
     with respx.mock(assert_all_called=False) as mock:
         anything = mock.route().respond(200, json=[])
-        line = assert_error(run("accounts"), ExitCode.AUTH, exchange_env.url, "https://elsewhere.example",
-                            "credentials verify --label=main --rebind")
+        line = assert_error(
+            run("accounts"),
+            ExitCode.AUTH,
+            exchange_env.url,
+            "https://elsewhere.example",
+            "credentials verify --label=main --rebind",
+        )
     assert not anything.called
     assert cred.secret not in line and cred.passphrase not in line and cred.key not in line
 
@@ -321,8 +352,13 @@ def test_a_stored_key_is_refused_for_another_base_url(
 def cli_process(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     full = {k: v for k, v in os.environ.items() if k != "TRADE_TRACKER_LOG_LEVEL"}
     full.update(env)
-    return subprocess.run([sys.executable, "-m", "trade_tracker", "--compact", *args], env=full,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "trade_tracker", "--compact", *args],
+        env=full,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 @pytest.mark.parametrize("level", ["INFO", "debug"])
@@ -372,12 +408,23 @@ def test_a_home_others_can_write_is_refused_as_a_setting_with_the_chmod(isolated
     assert out_json(run("trades"))["count"] == 0
 
 
-@pytest.mark.parametrize("args", [["trades"], ["summary"], ["export", "--csv", "x.csv"], ["accounts"],
-                                  ["sync-fills"], ["credentials", "add"], ["credentials", "verify"],
-                                  ["credentials", "remove"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["trades"],
+        ["summary"],
+        ["export", "--csv", "x.csv"],
+        ["accounts"],
+        ["sync-fills"],
+        ["credentials", "add"],
+        ["credentials", "verify"],
+        ["credentials", "remove"],
+    ],
+)
 @pytest.mark.parametrize("label", ["main\n", "main\r\n", "\nmain", "ma in"])
-def test_every_label_option_refuses_a_label_with_a_newline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                          args: list[str], label: str) -> None:
+def test_every_label_option_refuses_a_label_with_a_newline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], label: str
+) -> None:
     """The same check as the MCP tools' ``label`` (labels.check_label): a usage error, nothing done."""
     monkeypatch.chdir(tmp_path)
     line = assert_error(run(*args, "--label", label), ExitCode.USAGE, "--label", "a label must be 1-64 characters")
@@ -395,8 +442,15 @@ def test_damaged_store_is_a_data_error(isolated_env: Path) -> None:
 def test_home_option_overrides_the_environment(tmp_path: Path, isolated_env: Path) -> None:
     other = tmp_path / "elsewhere"
     data = out_json(run("--home", str(other), "trades"))
-    assert data == {"count": 0, "product_id": None, "label": None, "columns": data["columns"], "rows": [],
-                    "next_cursor": None, "hint": "nothing stored yet: run sync_fills"}
+    assert data == {
+        "count": 0,
+        "product_id": None,
+        "label": None,
+        "columns": data["columns"],
+        "rows": [],
+        "next_cursor": None,
+        "hint": "nothing stored yet: run sync_fills",
+    }
     assert (other / "trades.db").is_file()
     assert not (isolated_env / "trades.db").exists()
 
@@ -492,8 +546,23 @@ def test_sim_passes_its_options(monkeypatch: pytest.MonkeyPatch) -> None:
 
     calls: list[dict[str, Any]] = []
     monkeypatch.setattr(sim, "serve_main", lambda **kw: calls.append(kw) or 0)
-    args = ["sim", "--port", "0", "--fills", "50", "--products", "BTC-USD, ETH-EUR", "--seed", "7",
-            "--rate-limits", "off", "--fail-rate", "0.1", "--latency-ms", "5"]
+    args = [
+        "sim",
+        "--port",
+        "0",
+        "--fills",
+        "50",
+        "--products",
+        "BTC-USD, ETH-EUR",
+        "--seed",
+        "7",
+        "--rate-limits",
+        "off",
+        "--fail-rate",
+        "0.1",
+        "--latency-ms",
+        "5",
+    ]
     assert run(*args).exit_code == 0
     (kw,) = calls
     assert kw["products"] == ["BTC-USD", "ETH-EUR"] and kw["seed"] == 7 and kw["rate_limits"] is False
@@ -515,8 +584,10 @@ class _Tty(io.StringIO):
 async def test_progress_bar_draws_only_on_a_terminal() -> None:
     from types import SimpleNamespace
 
-    steps = [SimpleNamespace(product_id=p, pages=n, fills=100 * n, products_done=d, products_total=2)
-             for p, n, d in [("BTC-USD", 1, 0), ("BTC-USD", 2, 1), ("ETH-USD", 1, 1), ("ETH-USD", 2, 2)]]
+    steps = [
+        SimpleNamespace(product_id=p, pages=n, fills=100 * n, products_done=d, products_total=2)
+        for p, n, d in [("BTC-USD", 1, 0), ("BTC-USD", 2, 1), ("ETH-USD", 1, 1), ("ETH-USD", 2, 2)]
+    ]
     tty, pipe = _Tty(), io.StringIO()
     for stream in (tty, pipe):
         bar = SyncProgressBar(stream)
@@ -542,8 +613,16 @@ async def test_progress_bar_labels_its_estimate() -> None:
     await bar(SimpleNamespace(product_id="BTC-USD", pages=600, fills=60_000, products_done=1, products_total=3))
     # A sync that reports its own estimate (seconds_left) is taken at its word.
     now[0] = 70.0
-    await bar(SimpleNamespace(product_id="ETH-USD", pages=100, fills=10_000, products_done=1, products_total=3,
-                              seconds_left=2 * 3600 + 10 * 60))
+    await bar(
+        SimpleNamespace(
+            product_id="ETH-USD",
+            pages=100,
+            fills=10_000,
+            products_done=1,
+            products_total=3,
+            seconds_left=2 * 3600 + 10 * 60,
+        )
+    )
     bar.close()
     text = tty.getvalue()
     assert "BTC-USD: 100 fills" in text and "left" not in text.split("BTC-USD: 100 fills")[1].split("\r")[0]
@@ -566,8 +645,13 @@ async def test_progress_estimate_shrinks_as_the_sync_moves_on() -> None:
         now[0] = float(second)
         done = 1 if second >= 100 else 0
         fills = 1000 * done + 10 * (second - 100 * done)
-        step = SimpleNamespace(product_id="ETH-USD" if done else "BTC-USD", pages=second - 100 * done, fills=fills,
-                               products_done=min(done, 1), products_total=2)
+        step = SimpleNamespace(
+            product_id="ETH-USD" if done else "BTC-USD",
+            pages=second - 100 * done,
+            fills=fills,
+            products_done=min(done, 1),
+            products_total=2,
+        )
         await bar(step)
         seen.append(bar.describe(step))
     bar.close()
@@ -582,7 +666,15 @@ def test_say_duration() -> None:
     from trade_tracker.faces.cli.progress import say_duration
 
     assert [say_duration(s) for s in (1, 42, 54, 55, 190, 3599, 3600, 5400)] == [
-        "5 s", "40 s", "55 s", "1 min", "3 min", "1 h", "1 h", "1 h 30 min"]
+        "5 s",
+        "40 s",
+        "55 s",
+        "1 min",
+        "3 min",
+        "1 h",
+        "1 h",
+        "1 h 30 min",
+    ]
 
 
 @pytest.fixture
@@ -619,14 +711,26 @@ def test_trades_filters_and_pages(synced: RunningSim) -> None:
     cols = data["columns"]
     assert data["count"] == 7 and data["next_cursor"]
     # stable columns for scripts: product_id stays in every row even when all rows share one product
-    assert cols == ["trade_id", "product_id", "side", "price", "size", "fee", "created_at", "liquidity",
-                    "settled", "order_id", "label"]
+    assert cols == [
+        "trade_id",
+        "product_id",
+        "side",
+        "price",
+        "size",
+        "fee",
+        "created_at",
+        "liquidity",
+        "settled",
+        "order_id",
+        "label",
+    ]
     assert {r[cols.index("product_id")] for r in data["rows"]} == {"BTC-USD"} and data["product_id"] is None
     assert {r[cols.index("label")] for r in data["rows"]} == {"env"} and data["label"] is None
     assert {r[cols.index("side")] for r in data["rows"]} == {"buy"}
     assert all(DECIMAL.match(r[cols.index("price")]) for r in data["rows"])
-    nxt = out_json(run("trades", "--product-id", "BTC-USD", "--side", "buy", "--limit", "7",
-                       "--cursor", data["next_cursor"]))
+    nxt = out_json(
+        run("trades", "--product-id", "BTC-USD", "--side", "buy", "--limit", "7", "--cursor", data["next_cursor"])
+    )
     assert not {r[0] for r in nxt["rows"]} & {r[0] for r in data["rows"]}
     assert_error(run("trades", "--since", "2025-02-01", "--until", "2025-01-01"), ExitCode.USAGE)
 
@@ -641,12 +745,23 @@ def test_list_verbs_print_a_table_on_a_terminal_and_json_when_piped(
     lines = table.stdout.splitlines()
     assert lines[0] == "count: 3" and lines[1].startswith("next_cursor: ")
     header = lines[3].split()
-    assert header == ["trade_id", "product_id", "side", "price", "size", "fee", "created_at", "liquidity", "settled",
-                      "label"]
+    assert header == [
+        "trade_id",
+        "product_id",
+        "side",
+        "price",
+        "size",
+        "fee",
+        "created_at",
+        "liquidity",
+        "settled",
+        "label",
+    ]
     cols = piped["columns"]
     for row, line in zip(piped["rows"], lines[5:], strict=True):  # the exact text of every cell
-        assert line.split() == [str(row[cols.index(c)]) if c != "settled" else ("yes" if row[cols.index(c)] else "no")
-                                for c in header]
+        assert line.split() == [
+            str(row[cols.index(c)]) if c != "settled" else ("yes" if row[cols.index(c)] else "no") for c in header
+        ]
     # --format json (on the group or the verb) and --pretty/--compact ask for JSON on a terminal.
     assert out_json(run("trades", "--limit", "3", "--format", "json")) == piped
     assert out_json(run("--format", "json", "trades", "--limit", "3")) == piped
@@ -655,8 +770,13 @@ def test_list_verbs_print_a_table_on_a_terminal_and_json_when_piped(
     assert "periods:" in summary.stdout and "cumulative_realized_pnl" in summary.stdout
     assert "products:" in summary.stdout and "currencies:" in summary.stdout
     assert "periods:" not in run("summary").stdout  # grouped by product: no period totals
-    for verb in (["products"], ["accounts"], ["orders", "--status", "all"], ["credentials", "list"],
-                 ["fills", "--product-id", "BTC-USD", "--limit", "2"]):
+    for verb in (
+        ["products"],
+        ["accounts"],
+        ["orders", "--status", "all"],
+        ["credentials", "list"],
+        ["fills", "--product-id", "BTC-USD", "--limit", "2"],
+    ):
         shown = run(*verb)
         assert shown.exit_code == 0 and "---" in shown.stdout and not shown.stdout.startswith(("{", "[")), verb
     # Not list-like: a terminal still gets JSON, unless --format table asks.
@@ -690,16 +810,18 @@ def test_export(synced: RunningSim, tmp_path: Path) -> None:
     assert data["kind"] == "fills" and data["rows"] > 0 and Path(data["path"]) == path.resolve()
     assert len(path.read_text().splitlines()) == data["rows"] + 1
     summary_path = tmp_path / "summary.csv"
-    summary = out_json(run("export", "--csv", str(summary_path), "--summary", "--group-by", "month",
-                           "--with-unrealized"))
+    summary = out_json(
+        run("export", "--csv", str(summary_path), "--summary", "--group-by", "month", "--with-unrealized")
+    )
     assert summary["kind"] == "summary" and summary["rows"] > 0
     assert "unrealized_pnl_at_ticker" in summary_path.read_text().splitlines()[0]
     assert_error(run("export", "--csv", str(tmp_path / "no" / "such" / "dir.csv")), ExitCode.USAGE, "folder")
     assert_error(run("export", "--csv", str(path), "--method", "average"), ExitCode.USAGE, "--summary")
 
 
-def test_cancelled_sync_prints_its_result_and_exits_130(env_credential: RunningSim,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cancelled_sync_prints_its_result_and_exits_130(
+    env_credential: RunningSim, monkeypatch: pytest.MonkeyPatch
+) -> None:
     sync = pytest.importorskip("trade_tracker.sync.engine")
 
     async def cancelled(store: Any, client: Any, label: str, *args: Any, **kwargs: Any) -> Any:
@@ -737,10 +859,20 @@ def test_ctrl_c_during_a_real_sync_keeps_what_was_synced(isolated_env: Path) -> 
 
     slow = SimExchange(fills=2000, seed=3, rate_limits=False, latency_ms=150)
     with running_sim(slow) as sim:
-        env = {**os.environ, "EX_BASE_URL": sim.url, "EX_API_KEY_READ": sim.credential.key,
-               "EX_API_SECRET_READ": sim.credential.secret, "EX_API_PASSPHRASE_READ": sim.credential.passphrase}
-        proc = subprocess.Popen([sys.executable, "-m", "trade_tracker", "sync-fills"], env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        env = {
+            **os.environ,
+            "EX_BASE_URL": sim.url,
+            "EX_API_KEY_READ": sim.credential.key,
+            "EX_API_SECRET_READ": sim.credential.secret,
+            "EX_API_PASSPHRASE_READ": sim.credential.passphrase,
+        }
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "trade_tracker", "sync-fills"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         try:
             _wait_for_fills(isolated_env / "trades.db")
             proc.send_signal(signal.SIGINT)
@@ -837,7 +969,8 @@ def test_trades_json_always_has_a_label_column(isolated_env: Path) -> None:
     assert both["columns"] == one["columns"]
     assert sorted(r[-1] for r in both["rows"]) == ["alice", "bob"]
     assert out_json(run("--format", "json", "trades", "--label", "nobody"))["hint"] == (
-        "nothing stored yet: run sync_fills (no fills are stored for label 'nobody')")
+        "nothing stored yet: run sync_fills (no fills are stored for label 'nobody')"
+    )
 
 
 def test_sync_status_takes_format_after_the_verb_like_other_verbs(isolated_env: Path) -> None:

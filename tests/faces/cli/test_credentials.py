@@ -120,8 +120,9 @@ def test_add_offline_exchange_stores_unverified(home: Path, creds: tuple[str, st
         ([], lambda c: "", 2, "Missing option '--label'"),
     ],
 )
-def test_add_usage_errors(home: Path, creds: tuple[str, str, str], args: list[str], stdin_of, code: int,
-                          message: str) -> None:
+def test_add_usage_errors(
+    home: Path, creds: tuple[str, str, str], args: list[str], stdin_of, code: int, message: str
+) -> None:
     result = run("add", "--no-verify", *args, stdin=stdin_of(creds))
     assert result.exit_code == code
     assert message in result.stderr
@@ -246,8 +247,9 @@ def test_a_rotation_killed_midway_leaves_no_temp_key_file_after_the_next_start(
 ) -> None:
     assert run("add", "--label", "main", "--no-verify", stdin="\n".join(creds) + "\n").exit_code == 0
     marker = tmp_path / "at-the-temp-file"
-    child = subprocess.Popen([sys.executable, "-c", ROTATE_CHILD, str(step), str(marker)],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    child = subprocess.Popen(
+        [sys.executable, "-c", ROTATE_CHILD, str(step), str(marker)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     try:
         deadline = time.monotonic() + 60
         while not marker.exists() and child.poll() is None and time.monotonic() < deadline:
@@ -306,12 +308,16 @@ def test_replace_swaps_in_a_verified_key(home: Path, creds: tuple[str, str, str]
     assert [i.label for i in service.list()] == ["main"]
 
 
-@pytest.mark.parametrize(("answer", "code", "message"), [
-    ("401", 3, "passphrase is wrong"),
-    ("unreachable", 4, "the stored key for 'main' was kept"),
-])
-def test_replace_keeps_the_old_key_when_the_new_one_fails(home: Path, creds: tuple[str, str, str], answer: str,
-                                                          code: int, message: str) -> None:
+@pytest.mark.parametrize(
+    ("answer", "code", "message"),
+    [
+        ("401", 3, "passphrase is wrong"),
+        ("unreachable", 4, "the stored key for 'main' was kept"),
+    ],
+)
+def test_replace_keeps_the_old_key_when_the_new_one_fails(
+    home: Path, creds: tuple[str, str, str], answer: str, code: int, message: str
+) -> None:
     import httpx
 
     old_fingerprint = _stored_main(home, creds)
@@ -362,11 +368,28 @@ def test_a_key_goes_only_where_it_was_verified_and_rebind_moves_it(
 
 # ---- one label, one account: a key for another exchange or profile never lands on a label's history ----
 
+
 def _holds_a_fill(home: Path, profile: str = "prof-A") -> None:
     """Give label main one stored fill of ``profile`` and its sync state, as a sync would."""
     store = TradeStore(load_settings().db_path)
-    row = ("BTC-USD", 7, "o-1", "buy", "100.00", "0.5", "0.10", "50.00", "T", 1,
-           "2026-01-02T10:00:00.000000Z", profile, "u-1", "USD", "spot", "main")
+    row = (
+        "BTC-USD",
+        7,
+        "o-1",
+        "buy",
+        "100.00",
+        "0.5",
+        "0.10",
+        "50.00",
+        "T",
+        1,
+        "2026-01-02T10:00:00.000000Z",
+        profile,
+        "u-1",
+        "USD",
+        "spot",
+        "main",
+    )
     store.commit_page("main", "BTC-USD", [row], lambda s: None)
     store.record_run("main", "BTC-USD", inserted=1, updated=0, pages=1, complete=True)
 

@@ -72,8 +72,9 @@ def _check_fees_this_year(out: str, home: Path) -> None:
     assert found, out
     with TradeStore(home / "trades.db") as store:
         entries = summarize(store, product_id="ETH-USD", since=since).products
-        this_year = store.conn.execute("SELECT COUNT(*) FROM fills WHERE product_id = 'ETH-USD' AND created_at >= ?",
-                                       (since,)).fetchone()[0]
+        this_year = store.conn.execute(
+            "SELECT COUNT(*) FROM fills WHERE product_id = 'ETH-USD' AND created_at >= ?", (since,)
+        ).fetchone()[0]
     expected = entries[0].fee_total if entries else "0"
     assert (found.group(1), int(found.group(2))) == (expected, this_year)
     # The simulator's history ends now (issue 13 item 3), so from March on ETH (it trades every few days)
@@ -85,12 +86,18 @@ def _check_fees_this_year(out: str, home: Path) -> None:
 
 
 def test_demo_end_to_end(tmp_path: Path) -> None:
-    proc = subprocess.run([*COMMAND, "demo"], cwd=tmp_path, env=_demo_env(tmp_path), capture_output=True,
-                          text=True, timeout=120)
+    proc = subprocess.run(
+        [*COMMAND, "demo"], cwd=tmp_path, env=_demo_env(tmp_path), capture_output=True, text=True, timeout=120
+    )
     out = proc.stdout
     assert proc.returncode == 0, out + proc.stderr
-    for step in ("[1/5] simulator started", "[2/5] credential 'demo' stored encrypted", "[3/5] MCP server",
-                 "[4/5] MCP client session", "[5/5] done"):
+    for step in (
+        "[1/5] simulator started",
+        "[2/5] credential 'demo' stored encrypted",
+        "[3/5] MCP server",
+        "[4/5] MCP client session",
+        "[5/5] done",
+    ):
         assert step in out
     for tool in ("list_products", "get_ticker", "sync_fills", "query_trades", "trade_summary"):
         assert f"-> {tool} " in out
@@ -114,8 +121,14 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_interrupt_stops_the_demo_and_its_children(tmp_path: Path, signum: int) -> None:
-    proc = subprocess.Popen([*COMMAND, "demo", "--fills", "20000"], cwd=tmp_path, env=_demo_env(tmp_path),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [*COMMAND, "demo", "--fills", "20000"],
+        cwd=tmp_path,
+        env=_demo_env(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     lines: list[str] = []
     try:
         assert proc.stdout is not None
@@ -172,7 +185,7 @@ def test_children_get_no_user_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_describe_falls_back_to_plain_lines() -> None:
-    assert demo.describe("unknown_tool", {"a": 1, "b": {"c": "d"}}) == ['      a: 1', '      b: {"c":"d"}']
+    assert demo.describe("unknown_tool", {"a": 1, "b": {"c": "d"}}) == ["      a: 1", '      b: {"c":"d"}']
     products = {"count": 1, "columns": ["id", "status", "x"], "rows": [["A-B", "online", 1]]}
     table = demo.describe("list_products", products)
     assert table[0].strip() == "1 products" and "A-B" in table[2]

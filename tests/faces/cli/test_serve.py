@@ -62,8 +62,13 @@ def test_on_a_terminal_it_says_it_waits_and_ctrl_c_exits_130(home: Path) -> None
 
 
 def test_from_a_pipe_it_stays_quiet_and_still_stops_on_sigint(home: Path) -> None:
-    proc = subprocess.Popen([str(EXE), "serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, env={**os.environ, "TRADE_TRACKER_HOME": str(home)})
+    proc = subprocess.Popen(
+        [str(EXE), "serve"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "TRADE_TRACKER_HOME": str(home)},
+    )
     try:
         time.sleep(2.0)  # let it start and block reading stdin
         proc.send_signal(signal.SIGINT)

@@ -6,10 +6,13 @@ from trade_tracker.faces.cli.table import SUMMARY_COLUMNS, render_table
 
 
 def test_columnar_rows_become_an_aligned_table_with_the_scalars_above() -> None:
-    data = {"count": 2, "product_id": None, "next_cursor": "abc",
-            "columns": ["trade_id", "product_id", "side", "price", "settled", "order_id"],
-            "rows": [[7, "BTC-USD", "buy", "42905.02000000", True, "o-1"],
-                     [12345, "ETH-USD", "sell", "5.5", False, "o-2"]]}
+    data = {
+        "count": 2,
+        "product_id": None,
+        "next_cursor": "abc",
+        "columns": ["trade_id", "product_id", "side", "price", "settled", "order_id"],
+        "rows": [[7, "BTC-USD", "buy", "42905.02000000", True, "o-1"], [12345, "ETH-USD", "sell", "5.5", False, "o-2"]],
+    }
     assert render_table(data, hide=("order_id",)).splitlines() == [
         "count: 2",
         "next_cursor: abc",
@@ -22,13 +25,26 @@ def test_columnar_rows_become_an_aligned_table_with_the_scalars_above() -> None:
 
 
 def test_records_lists_are_titled_tables_and_columns_choose_what_shows() -> None:
-    data = {"method": "fifo", "filters": {"product_id": "BTC-USD", "label": None},
-            "products": [{"product_id": "BTC-USD", "period": "2024-01", "fees": {"USD": "1.25"},
-                          "fee_total": "1.25", "realized_pnl": "-0.5", "unrealized_pnl_at_ticker": None,
-                          "ticker_time": None}],
-            "periods": [], "currencies": [{"currency": "USD", "fees": "1.25"}]}
-    text = render_table(data, columns={"products": ["product_id", "period", "fee_total", "realized_pnl",
-                                                    "unrealized_pnl_at_ticker"]})
+    data = {
+        "method": "fifo",
+        "filters": {"product_id": "BTC-USD", "label": None},
+        "products": [
+            {
+                "product_id": "BTC-USD",
+                "period": "2024-01",
+                "fees": {"USD": "1.25"},
+                "fee_total": "1.25",
+                "realized_pnl": "-0.5",
+                "unrealized_pnl_at_ticker": None,
+                "ticker_time": None,
+            }
+        ],
+        "periods": [],
+        "currencies": [{"currency": "USD", "fees": "1.25"}],
+    }
+    text = render_table(
+        data, columns={"products": ["product_id", "period", "fee_total", "realized_pnl", "unrealized_pnl_at_ticker"]}
+    )
     assert text.splitlines() == [
         "method: fifo",
         "filters: product_id=BTC-USD",

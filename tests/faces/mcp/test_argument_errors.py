@@ -28,8 +28,11 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
     ("get_ticker", {"product_id": "BTCUSD"}, PRODUCT),
     ("get_ticker", {"product_id": "A" * 100}, "product_id must be at most 41 characters."),
     ("list_products", {"status": "sideways"}, "status must be one of: online, offline, internal, delisted."),
-    ("list_products", {"quote_currency": "US D"},
-     "quote_currency must be a currency code of 2 to 10 letters or digits, such as USD."),
+    (
+        "list_products",
+        {"quote_currency": "US D"},
+        "quote_currency must be a currency code of 2 to 10 letters or digits, such as USD.",
+    ),
     ("list_products", {"query": "x" * 41}, "query must be at most 40 characters."),
     ("list_fills", {"product_id": "BTC-USD", "limit": 0}, "limit must be a whole number from 1 to 100."),
     ("list_fills", {"product_id": "BTC-USD", "limit": "many"}, "limit must be a whole number from 1 to 100."),
@@ -42,16 +45,22 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
     ("list_accounts", {"hide_zero": "maybe"}, "hide_zero must be true or false."),
     ("sync_fills", {"product_ids": "BTC-USD"}, "product_ids must be a list, even for a single value."),
     ("sync_fills", {"product_ids": ["BTC-USD"] * 51}, "product_ids may hold at most 50 items."),
-    ("sync_fills", {"product_ids": ["BTC-USD", "nope"]},
-     "each item of product_ids must be a product id BASE-QUOTE such as BTC-USD."),
+    (
+        "sync_fills",
+        {"product_ids": ["BTC-USD", "nope"]},
+        "each item of product_ids must be a product id BASE-QUOTE such as BTC-USD.",
+    ),
     ("query_trades", {"side": "long"}, "side must be one of: buy, sell."),
     ("query_trades", {"limit": 0}, "limit must be a whole number from 1 to 200."),
     ("query_trades", {"limit": None}, "limit must be a whole number from 1 to 200."),
     ("query_trades", {"since": "yesterday"}, f"since {DATE}"),
     ("query_trades", {"until": "2024-01-01'; DELETE FROM fills; --"}, f"until {DATE}"),
     ("query_trades", {"cursor": "c" * 201}, "cursor must be at most 200 characters."),
-    ("query_trades", {"side": "long", "limit": 0},
-     "side must be one of: buy, sell; limit must be a whole number from 1 to 200."),
+    (
+        "query_trades",
+        {"side": "long", "limit": 0},
+        "side must be one of: buy, sell; limit must be a whole number from 1 to 200.",
+    ),
     ("trade_summary", {"group_by": "year"}, "group_by must be one of: product, month, day."),
     ("trade_summary", {"method": "lifo"}, "method must be one of: fifo, average."),
     ("trade_summary", {"with_unrealized": "sure"}, "with_unrealized must be true or false."),
@@ -129,8 +138,10 @@ def test_plain_sentence_falls_back_to_the_description_and_caps_the_list() -> Non
         Args.model_validate({"a": -1, "b": -1, "c": -1, "d": -1, "code": "x"})
     except ValidationError as exc:
         sentence = plain_sentence(exc, Args.model_json_schema())
-    assert sentence == ("a must be a whole number of at least 0; b must be a whole number of at least 0; "
-                        "c must be a whole number of at least 0 (and 2 more).")
+    assert sentence == (
+        "a must be a whole number of at least 0; b must be a whole number of at least 0; "
+        "c must be a whole number of at least 0 (and 2 more)."
+    )
     try:
         Args.model_validate({"a": 0, "b": 0, "c": 0, "d": 0, "code": "x"})
     except ValidationError as exc:

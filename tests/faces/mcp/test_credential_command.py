@@ -39,8 +39,8 @@ def test_the_command_names_this_install_home_and_exchange(isolated_env: Path) ->
     argv = shlex.split(command)
     assert argv[0] == "EX_BASE_URL=http://127.0.0.1:9/x"
     exe = trade_tracker_executable()
-    assert argv[1:1 + len(exe)] == exe and Path(exe[0]).is_absolute()
-    assert argv[1 + len(exe):] == ["--home", str(home), "credentials", "add", "--label=main"]
+    assert argv[1 : 1 + len(exe)] == exe and Path(exe[0]).is_absolute()
+    assert argv[1 + len(exe) :] == ["--home", str(home), "credentials", "add", "--label=main"]
     assert setup_notes(settings) == ""
     keyring = load_settings(trade_tracker_home=home, use_keyring=True)
     assert "TRADE_TRACKER_USE_KEYRING=true" in setup_command(keyring, "main") and "keyring" in setup_notes(keyring)
@@ -51,8 +51,9 @@ async def test_a_key_stored_by_the_fallback_command_is_used_by_the_running_serve
     sim: RunningSim, isolated_env: Path, vault: str
 ) -> None:
     vault_key = generate_key() if vault == "editor env key" else None
-    settings = load_settings(ex_base_url=sim.url, trade_tracker_home=isolated_env / "data",
-                             field_encryption_key=vault_key)
+    settings = load_settings(
+        ex_base_url=sim.url, trade_tracker_home=isolated_env / "data", field_encryption_key=vault_key
+    )
     tracker = TradeTracker.open(settings, rate_limits=RateLimits.disabled())
     server = build_server(settings, tracker=tracker)
     try:
@@ -67,9 +68,13 @@ async def test_a_key_stored_by_the_fallback_command_is_used_by_the_running_serve
             # The user pastes the command into a bare terminal (setting the vault key as the note says).
             cred = sim.credential
             done = subprocess.run(
-                ["/bin/sh", "-c", out["cli_command"]], input=f"{cred.key}\n{cred.secret}\n{cred.passphrase}\n",
+                ["/bin/sh", "-c", out["cli_command"]],
+                input=f"{cred.key}\n{cred.secret}\n{cred.passphrase}\n",
                 env=_bare_terminal({"FIELD_ENCRYPTION_KEY": vault_key} if vault_key else None),
-                capture_output=True, text=True, timeout=120, cwd="/",
+                capture_output=True,
+                text=True,
+                timeout=120,
+                cwd="/",
             )
             assert done.returncode == 0, done.stderr
             # The same running server (never restarted) uses it at once.
@@ -99,8 +104,12 @@ async def test_a_replaced_key_reaches_the_running_server(sim: RunningSim, isolat
             await tracker.list_accounts("main", True)
         env = {**os.environ, "EX_BASE_URL": sim.url, "TRADE_TRACKER_HOME": str(isolated_env)}
         done = await asyncio.to_thread(
-            subprocess.run, [*trade_tracker_executable(), "credentials", "add", "--label=main", "--replace"],
-            input=f"{cred.key}\n{cred.secret}\n{cred.passphrase}\n", env=env, capture_output=True, text=True,
+            subprocess.run,
+            [*trade_tracker_executable(), "credentials", "add", "--label=main", "--replace"],
+            input=f"{cred.key}\n{cred.secret}\n{cred.passphrase}\n",
+            env=env,
+            capture_output=True,
+            text=True,
             timeout=120,
         )
         assert done.returncode == 0, done.stderr

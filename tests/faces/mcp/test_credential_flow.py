@@ -26,8 +26,9 @@ _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # no pro
 
 @pytest.fixture
 def tracker(sim: RunningSim, isolated_env: Path) -> Iterator[TradeTracker]:
-    tracker = TradeTracker.open(load_settings(ex_base_url=sim.url, trade_tracker_home=isolated_env),
-                                rate_limits=RateLimits.disabled())
+    tracker = TradeTracker.open(
+        load_settings(ex_base_url=sim.url, trade_tracker_home=isolated_env), rate_limits=RateLimits.disabled()
+    )
     yield tracker
 
 
@@ -126,7 +127,8 @@ def every_log_line() -> Iterator[list[str]]:
     """Every record of every logger, down to uvicorn's TRACE (5), while the test runs."""
     handler = _Everything()
     loggers = [logging.getLogger()] + [
-        lg for lg in logging.root.manager.loggerDict.values() if isinstance(lg, logging.Logger)]
+        lg for lg in logging.root.manager.loggerDict.values() if isinstance(lg, logging.Logger)
+    ]
     saved = [(lg, lg.level, lg.disabled) for lg in loggers]
     for lg in loggers:
         lg.setLevel(1)

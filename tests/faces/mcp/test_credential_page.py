@@ -43,8 +43,14 @@ class Clock:
 def exchange(status: int, body: object) -> Callable[[ApiCredential], CoinbaseClient]:
     def factory(credential: ApiCredential) -> CoinbaseClient:
         transport = httpx.MockTransport(lambda request: httpx.Response(status, json=body))
-        return CoinbaseClient("https://api.test", credential, transport=transport,
-                              rate_limits=RateLimits.disabled(), retry=RetryPolicy.no_wait(1))
+        return CoinbaseClient(
+            "https://api.test",
+            credential,
+            transport=transport,
+            rate_limits=RateLimits.disabled(),
+            retry=RetryPolicy.no_wait(1),
+        )
+
     return factory
 
 
@@ -56,8 +62,11 @@ def service(home: Path) -> CredentialService:
 
 @pytest.fixture
 def form() -> dict[str, str]:
-    return {"key": secrets.token_hex(16), "secret": base64.b64encode(os.urandom(64)).decode(),
-            "passphrase": "pp-" + secrets.token_urlsafe(12)}
+    return {
+        "key": secrets.token_hex(16),
+        "secret": base64.b64encode(os.urandom(64)).decode(),
+        "passphrase": "pp-" + secrets.token_urlsafe(12),
+    }
 
 
 @pytest.fixture
@@ -78,13 +87,17 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-async def submit(http: httpx.AsyncClient, page: OneTimeCredentialPage, form: dict[str, str],
-                 **headers: str) -> httpx.Response:
+async def submit(
+    http: httpx.AsyncClient, page: OneTimeCredentialPage, form: dict[str, str], **headers: str
+) -> httpx.Response:
     return await http.post(page.url, data=form, headers={"Origin": page.origin, **headers})
 
 
 async def test_end_to_end(
-    page: OneTimeCredentialPage, service: CredentialService, http: httpx.AsyncClient, form: dict[str, str],
+    page: OneTimeCredentialPage,
+    service: CredentialService,
+    http: httpx.AsyncClient,
+    form: dict[str, str],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
@@ -94,7 +107,7 @@ async def test_end_to_end(
     assert len(page.elicitation_id) == 32
 
     shown = await http.get(page.url)
-    assert shown.status_code == 200 and "<form method=\"post\"" in shown.text
+    assert shown.status_code == 200 and '<form method="post"' in shown.text
     assert shown.headers["cache-control"] == "no-store"
     assert "frame-ancestors 'none'" in shown.headers["content-security-policy"]
     assert "server" not in shown.headers
@@ -136,7 +149,10 @@ async def test_html_is_escaped(
 
 
 async def test_expired_link(
-    page: OneTimeCredentialPage, service: CredentialService, http: httpx.AsyncClient, form: dict[str, str],
+    page: OneTimeCredentialPage,
+    service: CredentialService,
+    http: httpx.AsyncClient,
+    form: dict[str, str],
     clock: Clock,
 ) -> None:
     clock.now += 600
@@ -180,8 +196,12 @@ async def test_get_submission_is_refused(
     ],
 )
 async def test_wrong_host_or_origin_is_refused(
-    page: OneTimeCredentialPage, service: CredentialService, http: httpx.AsyncClient, form: dict[str, str],
-    headers: dict[str, str], status: int,
+    page: OneTimeCredentialPage,
+    service: CredentialService,
+    http: httpx.AsyncClient,
+    form: dict[str, str],
+    headers: dict[str, str],
+    status: int,
 ) -> None:
     response = await submit(http, page, form, **headers)
     assert response.status_code == status

@@ -50,8 +50,12 @@ def http_server(tmp_path) -> Iterator[str]:
     thread.join(timeout=10)
 
 
-INIT = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-    "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}
+INIT = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}},
+}
 HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
 
 
@@ -67,8 +71,11 @@ def test_wrong_token_is_401(http_server: str) -> None:
 
 
 def test_bad_host_is_421(http_server: str) -> None:
-    r = httpx.post(f"{http_server}/mcp", json=INIT,
-                   headers={**HEADERS, "Authorization": f"Bearer {TOKEN}", "Host": "evil.example.com"})
+    r = httpx.post(
+        f"{http_server}/mcp",
+        json=INIT,
+        headers={**HEADERS, "Authorization": f"Bearer {TOKEN}", "Host": "evil.example.com"},
+    )
     assert r.status_code == 421
 
 
@@ -78,15 +85,21 @@ def test_bad_host_is_421_even_without_token(http_server: str) -> None:
 
 
 def test_bad_origin_is_403(http_server: str) -> None:
-    r = httpx.post(f"{http_server}/mcp", json=INIT,
-                   headers={**HEADERS, "Authorization": f"Bearer {TOKEN}", "Origin": "http://evil.example.com"})
+    r = httpx.post(
+        f"{http_server}/mcp",
+        json=INIT,
+        headers={**HEADERS, "Authorization": f"Bearer {TOKEN}", "Origin": "http://evil.example.com"},
+    )
     assert r.status_code == 403
 
 
 def test_good_token_initializes(http_server: str) -> None:
     port = http_server.rsplit(":", 1)[1]
-    r = httpx.post(f"{http_server}/mcp", json=INIT, headers={
-        **HEADERS, "Authorization": f"Bearer {TOKEN}", "Origin": f"http://localhost:{port}"})
+    r = httpx.post(
+        f"{http_server}/mcp",
+        json=INIT,
+        headers={**HEADERS, "Authorization": f"Bearer {TOKEN}", "Origin": f"http://localhost:{port}"},
+    )
     assert r.status_code == 200
 
 
@@ -107,8 +120,16 @@ def test_non_loopback_bind_refused(tmp_path) -> None:
 
 @pytest.mark.parametrize(
     ("host", "loopback"),
-    [("127.0.0.1", True), ("localhost", True), ("::1", True), ("[::1]", True), ("127.0.0.2", True),
-     ("0.0.0.0", False), ("192.168.1.5", False), ("example.com", False)],
+    [
+        ("127.0.0.1", True),
+        ("localhost", True),
+        ("::1", True),
+        ("[::1]", True),
+        ("127.0.0.2", True),
+        ("0.0.0.0", False),
+        ("192.168.1.5", False),
+        ("example.com", False),
+    ],
 )
 def test_is_loopback(host: str, loopback: bool) -> None:
     assert is_loopback(host) is loopback
@@ -128,7 +149,6 @@ def test_logging_goes_to_stderr(capsys) -> None:
     captured = capsys.readouterr()
     assert "hello-stderr" in captured.err
     assert "hello-stderr" not in captured.out
-
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "::", "[::]"])
@@ -163,7 +183,10 @@ def _start_serve(tmp_path: Path, port: int, token: str = TOKEN, nofile: int | No
     with open(tmp_path / "serve.out", "wb") as out, open(tmp_path / "serve.err", "wb") as err:
         return subprocess.Popen(
             [sys.executable, "-m", "trade_tracker", "serve", "--transport", "http", "--port", str(port)],
-            stdout=out, stderr=err, env=env, preexec_fn=limit_fds,
+            stdout=out,
+            stderr=err,
+            env=env,
+            preexec_fn=limit_fds,
         )
 
 
@@ -181,8 +204,9 @@ def _endpoint(proc: subprocess.Popen[bytes], tmp_path: Path, timeout: float = 30
 
 
 def _initialize(url: str, timeout: float = 10) -> httpx.Response:
-    return httpx.post(url, json=INIT, headers={**HEADERS, "Authorization": f"Bearer {TOKEN}"}, timeout=timeout,
-                      trust_env=False)
+    return httpx.post(
+        url, json=INIT, headers={**HEADERS, "Authorization": f"Bearer {TOKEN}"}, timeout=timeout, trust_env=False
+    )
 
 
 def _ready(url: str, timeout: float = 30) -> httpx.Response:
@@ -273,7 +297,10 @@ def test_serve_refuses_a_readable_store_with_the_cli_message(tmp_path: Path, tra
     env.pop("TRADE_TRACKER_HTTP_TOKEN", None)
     done = subprocess.run(
         [sys.executable, "-m", "trade_tracker", "serve", "--transport", transport, "--port", "0"],
-        stdin=subprocess.DEVNULL, capture_output=True, env=env, timeout=60,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        env=env,
+        timeout=60,
     )
     err = done.stderr.decode()
     assert done.returncode == 5, err
@@ -287,7 +314,12 @@ def test_a_short_http_token_does_not_stop_stdio_which_never_uses_it(tmp_path: Pa
     home = tmp_path / "home"
     home.mkdir(mode=0o700)
     env = {**os.environ, "TRADE_TRACKER_HOME": str(home), "TRADE_TRACKER_HTTP_TOKEN": "too-short"}
-    done = subprocess.run([sys.executable, "-m", "trade_tracker", "serve"], stdin=subprocess.DEVNULL,
-                          capture_output=True, env=env, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "trade_tracker", "serve"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        env=env,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     assert b"TRADE_TRACKER_HTTP_TOKEN" not in done.stderr

@@ -42,8 +42,9 @@ def stored(settings, sim: RunningSim) -> Iterator[None]:
 
 @pytest.fixture
 def server(settings) -> Any:
-    return build_server(settings, tracker_factory=lambda: TradeTracker.open(settings,
-                                                                             rate_limits=RateLimits.disabled()))
+    return build_server(
+        settings, tracker_factory=lambda: TradeTracker.open(settings, rate_limits=RateLimits.disabled())
+    )
 
 
 def _text(result: Any) -> str:
@@ -82,12 +83,12 @@ async def test_every_tool_end_to_end(server: Any, stored: None, sim: RunningSim,
         fills = await c.call_tool("list_fills", {"product_id": "BTC-USD", "limit": 5})
         assert not fills.is_error, _text(fills)
         assert fills.structured_content["count"] == 5
-        older = await c.call_tool("list_fills", {"product_id": "BTC-USD", "limit": 5,
-                                                 "after": fills.structured_content["next_after"]})
+        older = await c.call_tool(
+            "list_fills", {"product_id": "BTC-USD", "limit": 5, "after": fills.structured_content["next_after"]}
+        )
         assert older.structured_content["rows"][0][0] < fills.structured_content["rows"][-1][0]
 
-        synced = await c.call_tool("sync_fills", {"product_ids": ["BTC-USD", "ETH-USD"]},
-                                   progress_callback=on_progress)
+        synced = await c.call_tool("sync_fills", {"product_ids": ["BTC-USD", "ETH-USD"]}, progress_callback=on_progress)
         assert not synced.is_error, _text(synced)
         history = sim.exchange.history("BTC-USD") + sim.exchange.history("ETH-USD")
         assert synced.structured_content["inserted"] == len(history)
@@ -97,16 +98,25 @@ async def test_every_tool_end_to_end(server: Any, stored: None, sim: RunningSim,
         trades = await c.call_tool("query_trades", {"product_id": "ETH-USD", "limit": 7})
         assert not trades.is_error, _text(trades)
         assert trades.structured_content["count"] == 7 and trades.structured_content["next_cursor"]
-        page2 = await c.call_tool("query_trades", {"product_id": "ETH-USD", "limit": 7,
-                                                   "cursor": trades.structured_content["next_cursor"]})
+        page2 = await c.call_tool(
+            "query_trades", {"product_id": "ETH-USD", "limit": 7, "cursor": trades.structured_content["next_cursor"]}
+        )
         first_ids = {r[0] for r in trades.structured_content["rows"]}
         assert not first_ids & {r[0] for r in page2.structured_content["rows"]}
 
         summary = await c.call_tool("trade_summary", {"product_id": "BTC-USD"})
         assert not summary.is_error, _text(summary)
         entry = summary.structured_content["products"][0]
-        for key in ("product_id", "buy_count", "sell_count", "base_volume", "quote_volume", "fees", "position",
-                    "realized_pnl"):
+        for key in (
+            "product_id",
+            "buy_count",
+            "sell_count",
+            "base_volume",
+            "quote_volume",
+            "fees",
+            "position",
+            "realized_pnl",
+        ):
             assert key in entry
         assert entry["buy_count"] + entry["sell_count"] == len(sim.exchange.history("BTC-USD"))
 
@@ -147,8 +157,16 @@ async def _tool_list(server: Any) -> list[dict[str, Any]]:
 async def test_every_tool_has_description_annotations_and_output_schema(server: Any) -> None:
     tools = await _tool_list(server)
     assert {t["name"] for t in tools} >= {
-        "list_products", "get_ticker", "list_fills", "sync_fills", "store_credential", "list_credentials",
-        "list_accounts", "list_orders", "query_trades", "trade_summary",
+        "list_products",
+        "get_ticker",
+        "list_fills",
+        "sync_fills",
+        "store_credential",
+        "list_credentials",
+        "list_accounts",
+        "list_orders",
+        "query_trades",
+        "trade_summary",
     }
     for tool in tools:
         assert len(tool.get("description", "")) > 40, tool["name"]
@@ -176,8 +194,16 @@ async def test_tool_list_matches_snapshot(server: Any) -> None:
 def test_read_only_annotations_are_truthful() -> None:
     tools = json.loads(SNAPSHOT.read_text())
     ann = {t["name"]: t["annotations"] for t in tools}
-    for name in ("list_products", "get_ticker", "list_fills", "list_accounts", "list_orders", "query_trades",
-                 "trade_summary", "list_credentials"):
+    for name in (
+        "list_products",
+        "get_ticker",
+        "list_fills",
+        "list_accounts",
+        "list_orders",
+        "query_trades",
+        "trade_summary",
+        "list_credentials",
+    ):
         assert ann[name]["readOnlyHint"] is True, name
     for name in ("sync_fills", "store_credential", "export_trades"):
         assert ann[name]["readOnlyHint"] is False, name
@@ -237,9 +263,7 @@ BAD_CALLS: list[tuple[str, dict[str, Any]]] = [
 
 
 @pytest.mark.parametrize("mode", MODES)
-async def test_bad_arguments_are_tool_errors_and_the_server_keeps_serving(
-    server: Any, stored: None, mode: str
-) -> None:
+async def test_bad_arguments_are_tool_errors_and_the_server_keeps_serving(server: Any, stored: None, mode: str) -> None:
     async with Client(server, mode=mode) as c:
         for name, args in BAD_CALLS:
             try:
@@ -262,8 +286,14 @@ async def test_labels_are_checked_as_the_cli_checks_them(server: Any, stored: No
     from trade_tracker.labels import check_label
 
     async with Client(server) as c:
-        for tool, extra in (("list_accounts", {}), ("query_trades", {}), ("trade_summary", {}),
-                            ("sync_fills", {}), ("export_trades", {}), ("store_credential", {})):
+        for tool, extra in (
+            ("list_accounts", {}),
+            ("query_trades", {}),
+            ("trade_summary", {}),
+            ("sync_fills", {}),
+            ("export_trades", {}),
+            ("store_credential", {}),
+        ):
             for label in ("sim\n", "\nsim", "sim\r\n", "a" * 65):
                 result = await c.call_tool(tool, {"label": label, **extra})
                 assert result.is_error, (tool, label)
@@ -296,8 +326,9 @@ def _user_submits(sim: RunningSim, seen: list[str]) -> Callable[..., Any]:
             page = await http.get(url)
             assert page.status_code == 200
             origin = url.split("/credential/")[0]
-            posted = await http.post(url, data={"key": c.key, "secret": c.secret, "passphrase": c.passphrase},
-                                     headers={"Origin": origin})
+            posted = await http.post(
+                url, data={"key": c.key, "secret": c.secret, "passphrase": c.passphrase}, headers={"Origin": origin}
+            )
             assert posted.status_code == 200, posted.text
             assert c.secret not in posted.text and c.passphrase not in posted.text
         return ElicitResult(action="accept")
@@ -343,9 +374,11 @@ async def test_store_credential_stateless_mode_asks_for_url_then_reports(server:
         url = excinfo.value.error.data["elicitations"][0]["url"]
         cred = sim.credential
         async with httpx.AsyncClient() as http:
-            posted = await http.post(url, data={"key": cred.key, "secret": cred.secret,
-                                                "passphrase": cred.passphrase},
-                                     headers={"Origin": url.split("/credential/")[0]})
+            posted = await http.post(
+                url,
+                data={"key": cred.key, "secret": cred.secret, "passphrase": cred.passphrase},
+                headers={"Origin": url.split("/credential/")[0]},
+            )
             assert posted.status_code == 200, posted.text
         result = await c.call_tool("store_credential", {"label": "stateless"})
         assert result.structured_content["status"] == "stored", _text(result)
@@ -368,6 +401,7 @@ async def test_cancelling_sync_fills_keeps_what_was_synced_and_the_server_servin
 
     async with Client(server, mode="legacy") as c:
         async with anyio.create_task_group() as tg:
+
             async def run_sync() -> None:
                 await c.call_tool("sync_fills", {"product_ids": ["BTC-USD"]}, progress_callback=on_progress)
 
@@ -390,8 +424,7 @@ async def test_cancelling_sync_fills_keeps_what_was_synced_and_the_server_servin
     assert stored_ids == expected
 
 
-async def test_trade_summary_by_day_is_bounded_and_keeps_the_newest(server: Any, stored: None,
-                                                                    settings: Any) -> None:
+async def test_trade_summary_by_day_is_bounded_and_keeps_the_newest(server: Any, stored: None, settings: Any) -> None:
     from trade_tracker.analytics.summary import summarize
     from trade_tracker.faces.shapes import MAX_SUMMARY_ENTRIES
 
@@ -418,8 +451,12 @@ def test_products_are_bounded() -> None:
     from trade_tracker.faces.shapes import ProductsOut
     from trade_tracker.venues.coinbase_exchange.models import Product
 
-    products = [Product(id=f"C{i}-USD", base_currency=f"C{i}", quote_currency="USD", quote_increment="0.01",
-                        base_increment="0.001") for i in range(350)]
+    products = [
+        Product(
+            id=f"C{i}-USD", base_currency=f"C{i}", quote_currency="USD", quote_increment="0.01", base_increment="0.001"
+        )
+        for i in range(350)
+    ]
     out = ProductsOut.of(products, limit=300)
     assert out.count == 300 and out.omitted == 50 and out.rows[0][0] == "C0-USD"
 
@@ -428,11 +465,21 @@ async def test_a_junk_cursor_header_is_a_clear_tool_error(settings: Any, stored:
     """The exchange's junk CB-AFTER must not crash the tool (it is the exchange's fault, said once)."""
     import respx as respx_mod
 
-    server = build_server(settings, tracker_factory=lambda: TradeTracker.open(settings,
-                                                                              rate_limits=RateLimits.disabled()))
-    fill = {"trade_id": 7, "product_id": "BTC-USD", "order_id": "41473628-db2c-464e-b9f4-82df7e4fb4f4",
-            "side": "buy", "price": "1.00", "size": "1.0", "fee": "0.01", "created_at": "2024-01-01T00:00:00Z",
-            "settled": True, "liquidity": "T"}
+    server = build_server(
+        settings, tracker_factory=lambda: TradeTracker.open(settings, rate_limits=RateLimits.disabled())
+    )
+    fill = {
+        "trade_id": 7,
+        "product_id": "BTC-USD",
+        "order_id": "41473628-db2c-464e-b9f4-82df7e4fb4f4",
+        "side": "buy",
+        "price": "1.00",
+        "size": "1.0",
+        "fee": "0.01",
+        "created_at": "2024-01-01T00:00:00Z",
+        "settled": True,
+        "liquidity": "T",
+    }
     with respx_mod.mock(base_url=settings.ex_base_url) as router:
         router.get("/fills").respond(json=[fill], headers={"CB-BEFORE": "7", "CB-AFTER": "abc"})
         async with Client(server, mode="legacy") as c:
@@ -451,13 +498,18 @@ def test_the_order_status_schema_matches_the_client() -> None:
 
 async def test_store_tools_without_label_read_every_label(server: Any, settings: Any) -> None:
     """query_trades, trade_summary and export_trades: omitting label means all labels (as described)."""
-    insert = ("INSERT INTO fills (product_id, trade_id, order_id, side, price, size, fee, created_at, label) "
-              "VALUES (?, ?, 'o', ?, ?, ?, ?, ?, ?)")
+    insert = (
+        "INSERT INTO fills (product_id, trade_id, order_id, side, price, size, fee, created_at, label) "
+        "VALUES (?, ?, 'o', ?, ?, ?, ?, ?, ?)"
+    )
     with TradeStore(settings.db_path) as store, store.write() as conn:
-        conn.executemany(insert, [
-            ("ETH-USD", 1, "buy", "100", "1", "0.5", "2025-01-05T10:00:00.000000Z", "main"),
-            ("ETH-USD", 2, "buy", "110", "1", "0.25", "2025-02-05T10:00:00.000000Z", "other"),
-        ])
+        conn.executemany(
+            insert,
+            [
+                ("ETH-USD", 1, "buy", "100", "1", "0.5", "2025-01-05T10:00:00.000000Z", "main"),
+                ("ETH-USD", 2, "buy", "110", "1", "0.25", "2025-02-05T10:00:00.000000Z", "other"),
+            ],
+        )
     async with Client(server, mode="legacy") as c:
         trades = (await c.call_tool("query_trades", {})).structured_content
         assert trades["count"] == 2
@@ -471,13 +523,11 @@ async def test_store_tools_without_label_read_every_label(server: Any, settings:
         assert exported.structured_content["kind"] == "summary" and exported.structured_content["rows"] == 2
         text = Path(exported.structured_content["path"]).read_text()
         assert "2025-01" in text and "2025-02" in text
-    tools = {t.name: t.model_dump(mode="json", by_alias=True, exclude_none=True)
-             for t in await server.list_tools()}
+    tools = {t.name: t.model_dump(mode="json", by_alias=True, exclude_none=True) for t in await server.list_tools()}
     for name in ("query_trades", "trade_summary", "export_trades"):
         assert "every stored label" in " ".join(tools[name]["description"].split())
         assert "all labels" in tools[name]["inputSchema"]["properties"]["label"]["anyOf"][0]["description"]
     assert {"group_by", "method"} <= set(tools["export_trades"]["inputSchema"]["properties"])
-
 
 
 async def test_query_trades_says_whose_each_fill_is(isolated_env: Path) -> None:

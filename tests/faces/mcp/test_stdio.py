@@ -36,8 +36,9 @@ async def test_sync_over_stdio_with_progress_then_query(server_env: dict[str, st
             init = await session.initialize()
             assert init.server_info.name == "trade-tracker"
             assert "sandbox" in (init.instructions or "").lower()
-            synced = await session.call_tool("sync_fills", {"product_ids": ["BTC-USD", "SOL-USD"]},
-                                              progress_callback=on_progress)
+            synced = await session.call_tool(
+                "sync_fills", {"product_ids": ["BTC-USD", "SOL-USD"]}, progress_callback=on_progress
+            )
             assert not synced.is_error, synced.content
             expected = len(sim.exchange.history("BTC-USD")) + len(sim.exchange.history("SOL-USD"))
             assert synced.structured_content["inserted"] == expected
@@ -63,13 +64,25 @@ def test_stdout_carries_only_protocol(server_env: dict[str, str]) -> None:
     import json
 
     env = {**server_env, "TRADE_TRACKER_LOG_LEVEL": "DEBUG"}
-    init = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-        "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}
-    calls = [init, {"jsonrpc": "2.0", "method": "notifications/initialized"},
-             {"jsonrpc": "2.0", "id": 2, "method": "tools/call",
-              "params": {"name": "list_products", "arguments": {}}}]
-    proc = subprocess.run([*_cli(), "serve"], input="".join(json.dumps(c) + "\n" for c in calls), env=env,
-                          capture_output=True, text=True, timeout=60)
+    init = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "initialize",
+        "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}},
+    }
+    calls = [
+        init,
+        {"jsonrpc": "2.0", "method": "notifications/initialized"},
+        {"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "list_products", "arguments": {}}},
+    ]
+    proc = subprocess.run(
+        [*_cli(), "serve"],
+        input="".join(json.dumps(c) + "\n" for c in calls),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     lines = [line for line in proc.stdout.splitlines() if line.strip()]
     assert len(lines) == 2
     for line in lines:

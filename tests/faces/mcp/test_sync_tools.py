@@ -48,8 +48,9 @@ def _server_for(settings: Any, sim: RunningSim) -> Any:
     with TradeStore(settings.db_path) as store:
         c = sim.credential
         asyncio.run(CredentialService(store, settings).add("sim", c.key, c.secret, c.passphrase))
-    return build_server(settings, tracker_factory=lambda: TradeTracker.open(settings,
-                                                                             rate_limits=RateLimits.disabled()))
+    return build_server(
+        settings, tracker_factory=lambda: TradeTracker.open(settings, rate_limits=RateLimits.disabled())
+    )
 
 
 async def test_a_sync_that_outlasts_its_wait_goes_on_and_a_second_call_joins_it(server: Any, sim: RunningSim) -> None:
@@ -60,8 +61,9 @@ async def test_a_sync_that_outlasts_its_wait_goes_on_and_a_second_call_joins_it(
         seen.append(value)
 
     async with Client(server, mode="legacy") as c:
-        first = await c.call_tool("sync_fills", {"product_ids": ["BTC-USD", "ETH-USD"], "wait_seconds": 0.3},
-                                  progress_callback=on_progress)
+        first = await c.call_tool(
+            "sync_fills", {"product_ids": ["BTC-USD", "ETH-USD"], "wait_seconds": 0.3}, progress_callback=on_progress
+        )
         data = first.structured_content
         assert not first.is_error, _text(first)
         assert data["status"] == "running" and data["joined"] is False and data["inserted"] is None
@@ -85,7 +87,7 @@ def big(sim_factory: Callable[..., RunningSim], isolated_env: Path) -> tuple[Run
 
 
 async def test_cancelling_the_waiting_call_does_not_stop_the_job_but_cancel_sync_does(
-    big: tuple[RunningSim, Any]
+    big: tuple[RunningSim, Any],
 ) -> None:
     import anyio
 
@@ -98,6 +100,7 @@ async def test_cancelling_the_waiting_call_does_not_stop_the_job_but_cancel_sync
 
     async with Client(server, mode="legacy") as c:
         async with anyio.create_task_group() as tg:
+
             async def run_sync() -> None:
                 await c.call_tool("sync_fills", {"product_ids": ["BTC-USD"]}, progress_callback=on_progress)
 
@@ -172,10 +175,27 @@ _cli = cli_command
 
 
 def _sim_rows(sim: RunningSim) -> list[tuple[Any, ...]]:
-    rows = [(f["product_id"], f["trade_id"], f["order_id"], f["side"], f["price"], f["size"], f["fee"],
-             f.get("usd_volume"), f.get("liquidity"), int(f["settled"]), f["created_at"], f.get("profile_id"),
-             f.get("user_id"), f.get("funding_currency"), f.get("market_type"), "cli")
-            for f in sim.exchange.history()]
+    rows = [
+        (
+            f["product_id"],
+            f["trade_id"],
+            f["order_id"],
+            f["side"],
+            f["price"],
+            f["size"],
+            f["fee"],
+            f.get("usd_volume"),
+            f.get("liquidity"),
+            int(f["settled"]),
+            f["created_at"],
+            f.get("profile_id"),
+            f.get("user_id"),
+            f.get("funding_currency"),
+            f.get("market_type"),
+            "cli",
+        )
+        for f in sim.exchange.history()
+    ]
     return sorted(rows, key=lambda r: (r[0], r[1]))
 
 
@@ -301,7 +321,7 @@ async def test_a_server_shutting_down_mid_job_cancels_it_and_records_an_interrup
         started = await c.call_tool("sync_fills", {"product_ids": ["BTC-USD"], "wait_seconds": 0.5})
         assert started.structured_content["status"] == "running"
     # The lifespan has ended: the job was cancelled and wrote how its run ended before the store closed.
-    (outcome, finished, error), = _db(isolated_env, "SELECT outcome, finished_at, error FROM sync_runs")
+    ((outcome, finished, error),) = _db(isolated_env, "SELECT outcome, finished_at, error FROM sync_runs")
     assert outcome == "interrupted" and finished is not None and "resumes" in error
     stored = _db(isolated_env, "SELECT count(*) FROM fills")[0][0]
     await asyncio.sleep(0.5)

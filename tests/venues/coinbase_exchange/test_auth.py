@@ -88,8 +88,15 @@ def test_credential_signature_matches_sign(credential: ApiCredential) -> None:
 
 _paths = st.builds(
     lambda segs, q: "/" + "/".join(segs) + (f"?{q}" if q else ""),
-    st.lists(st.text(alphabet=st.characters(min_codepoint=33, max_codepoint=126, exclude_characters="?/"),
-                     min_size=1, max_size=12), min_size=1, max_size=4),
+    st.lists(
+        st.text(
+            alphabet=st.characters(min_codepoint=33, max_codepoint=126, exclude_characters="?/"),
+            min_size=1,
+            max_size=12,
+        ),
+        min_size=1,
+        max_size=4,
+    ),
     st.text(max_size=40),
 )
 
@@ -103,8 +110,9 @@ _paths = st.builds(
     ),
     method=st.sampled_from(["GET", "get", "POST", "post", "DELETE", "Put"]),
     path=_paths,
-    body=st.one_of(st.just(""), st.text(max_size=200), st.dictionaries(st.text(max_size=8), st.text(max_size=8))
-                   .map(json.dumps)),
+    body=st.one_of(
+        st.just(""), st.text(max_size=200), st.dictionaries(st.text(max_size=8), st.text(max_size=8)).map(json.dumps)
+    ),
 )
 def test_sign_matches_oracle(secret: bytes, timestamp: str, method: str, path: str, body: str) -> None:
     secret_b64 = base64.b64encode(secret).decode()

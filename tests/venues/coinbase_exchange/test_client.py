@@ -129,9 +129,7 @@ async def test_signed_prehash_matches_bytes_sent_with_repeated_status(
 ) -> None:
     seen: list[httpx.Request] = []
     router.get("/orders").mock(side_effect=lambda r: seen.append(r) or httpx.Response(200, json=[]))
-    await client.list_orders(
-        status=["done", "open"], product_id="btc-usd", before="2024-01-01T00:00:00.5+00:00 é/&"
-    )
+    await client.list_orders(status=["done", "open"], product_id="btc-usd", before="2024-01-01T00:00:00.5+00:00 é/&")
     (request,) = seen
     raw = request.url.raw_path
     assert raw.startswith(b"/orders?status=done&status=open&product_id=BTC-USD&limit=100&before=")
@@ -163,9 +161,7 @@ async def test_signed_prehash_matches_bytes_sent_for_fills(
     assert request.headers["CB-ACCESS-SIGN"] != path_only
 
 
-async def test_timestamp_is_whole_seconds_near_now(
-    client: CoinbaseClient, router: respx.MockRouter
-) -> None:
+async def test_timestamp_is_whole_seconds_near_now(client: CoinbaseClient, router: respx.MockRouter) -> None:
     seen: list[httpx.Request] = []
     router.get("/accounts").mock(side_effect=lambda r: seen.append(r) or httpx.Response(200, json=[]))
     await client.list_accounts()
@@ -210,8 +206,7 @@ async def test_short_pages_are_still_paged_to_the_end(client: CoinbaseClient, ro
 async def test_paging_from_older_than(client: CoinbaseClient, router: respx.MockRouter) -> None:
     server = FillsServer(range(1, 10))
     router.get("/fills").mock(side_effect=server)
-    ids = [f.trade_id async for page in client.iter_fill_pages("BTC-USD", older_than=5, limit=3)
-           for f in page.fills]
+    ids = [f.trade_id async for page in client.iter_fill_pages("BTC-USD", older_than=5, limit=3) for f in page.fills]
     assert ids == [4, 3, 2, 1]
     assert [c.get("after") for c in server.calls] == ["5", "2", "1"]
 
@@ -280,8 +275,7 @@ async def test_garbage_cursor_header_is_protocol_error(client: CoinbaseClient, r
 
 async def test_fill_page_carries_cursors(client: CoinbaseClient, router: respx.MockRouter) -> None:
     router.get("/fills").mock(
-        return_value=httpx.Response(200, json=[fill_json(9), fill_json(8)], headers={"CB-BEFORE": "9",
-                                                                                   "CB-AFTER": "8"})
+        return_value=httpx.Response(200, json=[fill_json(9), fill_json(8)], headers={"CB-BEFORE": "9", "CB-AFTER": "8"})
     )
     page = await client.list_fills("BTC-USD")
     assert (page.before, page.after) == ("9", "8")
@@ -399,8 +393,7 @@ async def test_post_is_never_retried(client: CoinbaseClient, router: respx.MockR
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("0", 0.0), ("2", 2.0), (" 120 ", 120.0), (None, None), ("", None), ("soon", None), ("-1", None),
-     ("1.5", None)],
+    [("0", 0.0), ("2", 2.0), (" 120 ", 120.0), (None, None), ("", None), ("soon", None), ("-1", None), ("1.5", None)],
 )
 def test_retry_after_seconds(value: str | None, expected: float | None) -> None:
     assert retry_after_seconds(value) == expected
@@ -469,8 +462,12 @@ AUTH_CASES = [
 @pytest.mark.parametrize(("message", "cls", "hint"), AUTH_CASES)
 @pytest.mark.parametrize("status", [401, 400])
 async def test_auth_messages_map_to_specific_errors(
-    client: CoinbaseClient, router: respx.MockRouter, message: str, cls: type[AuthenticationError],
-    hint: str, status: int,
+    client: CoinbaseClient,
+    router: respx.MockRouter,
+    message: str,
+    cls: type[AuthenticationError],
+    hint: str,
+    status: int,
 ) -> None:
     route = router.get("/accounts").mock(return_value=httpx.Response(status, json={"message": message}))
     with pytest.raises(cls) as info:
@@ -499,9 +496,7 @@ async def test_timestamp_expired_maps_after_one_clock_correction(
     accounts = router.get("/accounts").mock(
         return_value=httpx.Response(401, json={"message": "request timestamp expired"})
     )
-    time_route = router.get("/time").mock(
-        return_value=httpx.Response(200, json={"iso": "x", "epoch": time.time()})
-    )
+    time_route = router.get("/time").mock(return_value=httpx.Response(200, json={"iso": "x", "epoch": time.time()}))
     with pytest.raises(TimestampExpired) as info:
         await client.list_accounts()
     assert "'test-key'" in str(info.value)
@@ -519,11 +514,14 @@ async def test_unknown_401_is_generic_authentication_error(client: CoinbaseClien
     assert "'test-key'" in str(info.value)
 
 
-@pytest.mark.parametrize(("path", "call", "permission"), [
-    ("/accounts", "list_accounts", "View permission"),
-    ("/profiles", "list_profiles", "View permission"),
-    ("/orders", "list_orders", "View (or Trade) permission"),
-])
+@pytest.mark.parametrize(
+    ("path", "call", "permission"),
+    [
+        ("/accounts", "list_accounts", "View permission"),
+        ("/profiles", "list_profiles", "View permission"),
+        ("/orders", "list_orders", "View (or Trade) permission"),
+    ],
+)
 async def test_403_names_the_permission(
     client: CoinbaseClient, router: respx.MockRouter, path: str, call: str, permission: str
 ) -> None:
@@ -584,8 +582,9 @@ EXACT = "123456789012345678.123456789"
 
 async def test_json_numbers_are_decimal_never_float(client: CoinbaseClient, router: respx.MockRouter) -> None:
     """A number (not a string) in the JSON stays exact to the last digit: float would give 123456789012345680."""
-    account = (b'[{"id": "a", "currency": "BTC", "balance": ' + EXACT.encode() + b', "hold": 0.00000010, '
-               b'"available": 1E-8}]')
+    account = (
+        b'[{"id": "a", "currency": "BTC", "balance": ' + EXACT.encode() + b', "hold": 0.00000010, "available": 1E-8}]'
+    )
     router.get("/accounts").mock(return_value=httpx.Response(200, content=account))
     (got,) = await client.list_accounts()
     assert got.balance == Decimal(EXACT) and decimal_text(got.balance) == EXACT
@@ -631,8 +630,9 @@ async def test_an_absurd_exponent_is_refused_not_expanded(
     assert time.monotonic() - started < 1.0  # 50 million digits were never written out
 
 
-@pytest.mark.parametrize("body", [b'[{"price": NaN}]', b"[Infinity]", b"[" * 100_000 + b"]" * 100_000,
-                                  b"[" + b"9" * 5000 + b"]"])
+@pytest.mark.parametrize(
+    "body", [b'[{"price": NaN}]', b"[Infinity]", b"[" * 100_000 + b"]" * 100_000, b"[" + b"9" * 5000 + b"]"]
+)
 async def test_json_that_is_not_json_numbers_is_a_protocol_error(
     client: CoinbaseClient, router: respx.MockRouter, body: bytes
 ) -> None:
@@ -657,8 +657,20 @@ async def test_fills_needs_product_or_order_before_any_request(
     assert router.calls.call_count == 0
 
 
-BAD_PRODUCT_IDS = ["../accounts", "BTC USD", "BTC-USD/../../accounts", "", "BTC", "BTC-USD?x=1", "BTC-USD#",
-                   "BTC-USD-EUR", "BTC_USD", "BTC-USD%2F..", "-USD", "BTC-"]
+BAD_PRODUCT_IDS = [
+    "../accounts",
+    "BTC USD",
+    "BTC-USD/../../accounts",
+    "",
+    "BTC",
+    "BTC-USD?x=1",
+    "BTC-USD#",
+    "BTC-USD-EUR",
+    "BTC_USD",
+    "BTC-USD%2F..",
+    "-USD",
+    "BTC-",
+]
 
 
 @pytest.mark.parametrize("bad", BAD_PRODUCT_IDS)
@@ -858,8 +870,9 @@ def test_default_retry_policy_is_bounded() -> None:
 async def test_ledger_and_order_pages_against_the_simulator(sim_factory: Any) -> None:
     sim = sim_factory(fills=400)
     c = sim.credential
-    async with CoinbaseClient(sim.url, ApiCredential(c.key, c.secret, c.passphrase, label="sim"),
-                              rate_limits=RateLimits.disabled()) as client:
+    async with CoinbaseClient(
+        sim.url, ApiCredential(c.key, c.secret, c.passphrase, label="sim"), rate_limits=RateLimits.disabled()
+    ) as client:
         usd = next(a for a in await client.list_accounts() if a.currency == "USD")
         recent = await client.list_ledger(usd.id)  # no dates: the past day only, as Coinbase answers
         everything = await client.list_ledger(usd.id, start_date=datetime(2000, 1, 1, tzinfo=UTC), limit=1000)
@@ -867,12 +880,15 @@ async def test_ledger_and_order_pages_against_the_simulator(sim_factory: Any) ->
         assert everything.entries[0].balance == usd.balance and everything.after == everything.entries[-1].id
         match = next(e for e in everything.entries if e.type == "match")
         assert match.details.product_id in sim.exchange.product_ids() and match.details.order_id
-        older = await client.list_ledger(usd.id, start_date=datetime(2000, 1, 1, tzinfo=UTC), limit=5,
-                                         after=everything.entries[4].id)
+        older = await client.list_ledger(
+            usd.id, start_date=datetime(2000, 1, 1, tzinfo=UTC), limit=5, after=everything.entries[4].id
+        )
         assert [e.id for e in older.entries] == [e.id for e in everything.entries[5:10]]
         first = await client.list_order_page(limit=50)
-        assert len(first.orders) == 50 and first.after == sim.exchange.orders(statuses=["all"], limit=50)[-1][1][
-            "created_at"]
+        assert (
+            len(first.orders) == 50
+            and first.after == sim.exchange.orders(statuses=["all"], limit=50)[-1][1]["created_at"]
+        )
         second = await client.list_order_page(limit=50, after=first.after)
         assert second.orders and second.orders[0].created_at < first.orders[-1].created_at
         newest = first.orders[0].created_at
@@ -939,7 +955,8 @@ async def test_refused_connection_fails_fast_for_real_with_the_default_policy() 
         assert c.requests_sent <= 3
     assert time.monotonic() - started < 3.0
     assert f"nothing is listening at {url} (connection refused on GET /products): is EX_BASE_URL right?" == str(
-        info.value)
+        info.value
+    )
 
 
 async def test_other_connect_errors_keep_the_full_retry_budget(
@@ -967,8 +984,10 @@ class TrickleServer:
             self.connections += 1
             try:
                 await reader.readuntil(b"\r\n\r\n")
-                writer.write(f"HTTP/1.1 {self.status} OK\r\nContent-Type: application/json\r\n"
-                             f"Content-Length: {self.length}\r\n\r\n".encode())
+                writer.write(
+                    f"HTTP/1.1 {self.status} OK\r\nContent-Type: application/json\r\n"
+                    f"Content-Length: {self.length}\r\n\r\n".encode()
+                )
                 for _ in range(self.length):
                     await writer.drain()
                     await asyncio.sleep(self.every)
@@ -993,8 +1012,9 @@ async def test_a_trickling_server_cannot_hold_a_call_past_the_deadline() -> None
     async with TrickleServer(every=0.5, length=60) as url:  # 30 s of body; httpx's per-read timeout never fires
         policy = RetryPolicy(attempts=3, timeout=retry_timeout, wait_initial=0.0, wait_max=0.0, wait_jitter=0.0)
         started = time.monotonic()
-        async with CoinbaseClient(url, None, timeout=http_timeout, retry=policy,
-                                  rate_limits=RateLimits.disabled()) as c:
+        async with CoinbaseClient(
+            url, None, timeout=http_timeout, retry=policy, rate_limits=RateLimits.disabled()
+        ) as c:
             with pytest.raises(ExchangeUnreachable) as info:
                 await asyncio.wait_for(c.get_time(), timeout=10)  # old code: hangs 30 s, cut here
         elapsed = time.monotonic() - started

@@ -31,8 +31,12 @@ def closed_sim(sim_factory: Callable[..., RunningSim]) -> RunningSim:
 @pytest.fixture
 async def client(closed_sim: RunningSim) -> AsyncIterator[CoinbaseClient]:
     c = closed_sim.credential
-    async with CoinbaseClient(closed_sim.url, ApiCredential(c.key, c.secret, c.passphrase, label=LABEL),
-                              retry=RetryPolicy.no_wait(2), rate_limits=RateLimits.disabled()) as client:
+    async with CoinbaseClient(
+        closed_sim.url,
+        ApiCredential(c.key, c.secret, c.passphrase, label=LABEL),
+        retry=RetryPolicy.no_wait(2),
+        rate_limits=RateLimits.disabled(),
+    ) as client:
         yield client
 
 

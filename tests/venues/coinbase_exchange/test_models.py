@@ -160,7 +160,7 @@ def test_product_docs_sample_without_removed_fields() -> None:
     dumped = product.model_dump(mode="json")
     assert dumped["quote_increment"] == "0.01000000"
     assert dumped["base_increment"] == "0.00000001"
-    _roundtrip_strings(PRODUCTS_DOCS[PRODUCTS_DOCS.index("{"):PRODUCTS_DOCS.rindex("}") + 1], dumped)
+    _roundtrip_strings(PRODUCTS_DOCS[PRODUCTS_DOCS.index("{") : PRODUCTS_DOCS.rindex("}") + 1], dumped)
 
 
 def test_ticker_sample_with_string_trade_id() -> None:
@@ -195,7 +195,7 @@ def test_fills_sample() -> None:
     assert dumped["fee"] == "0.2433492642000000"  # 16 places, exact
     assert dumped["usd_volume"] == "48.6698528400000000"
     assert dumped["created_at"] == "2019-11-21T01:38:23.878000Z"
-    _roundtrip_strings(FILLS[FILLS.index("{"):FILLS.rindex("}") + 1], dumped)
+    _roundtrip_strings(FILLS[FILLS.index("{") : FILLS.rindex("}") + 1], dumped)
 
 
 def test_accounts_sample() -> None:
@@ -204,7 +204,7 @@ def test_accounts_sample() -> None:
     assert dumped["balance"] == "0.0000000000000000"
     assert dumped["available"] == "0"
     assert account.trading_enabled is True
-    _roundtrip_strings(ACCOUNTS[ACCOUNTS.index("{"):ACCOUNTS.rindex("}") + 1], dumped)
+    _roundtrip_strings(ACCOUNTS[ACCOUNTS.index("{") : ACCOUNTS.rindex("}") + 1], dumped)
 
 
 def test_profiles_sample() -> None:
@@ -225,8 +225,16 @@ _FILL = json.loads(FILLS)[0]
 
 @pytest.mark.parametrize(
     "text",
-    ["0.00000010", "0.2433492642000000", "0", "0.0000000000000000", "123456789012345678.123456789012345678",
-     "1.10", "-0.5", "100"],
+    [
+        "0.00000010",
+        "0.2433492642000000",
+        "0",
+        "0.0000000000000000",
+        "123456789012345678.123456789012345678",
+        "1.10",
+        "-0.5",
+        "100",
+    ],
 )
 def test_decimal_survives_json_dump_byte_for_byte(text: str) -> None:
     fill = Fill.model_validate(_FILL | {"size": text, "fee": text})
@@ -242,7 +250,7 @@ def test_decimal_text_never_uses_exponent() -> None:
     assert decimal_text(Decimal("0.00000010")) == "0.00000010"
 
 
-@given(st.decimals(allow_nan=False, allow_infinity=False, places=16, min_value=-10**12, max_value=10**12))
+@given(st.decimals(allow_nan=False, allow_infinity=False, places=16, min_value=-(10**12), max_value=10**12))
 def test_decimal_property_roundtrip(value: Decimal) -> None:
     text = decimal_text(value)
     fill = Fill.model_validate(_FILL | {"price": text})
@@ -338,8 +346,14 @@ def test_unknown_new_fields_ignored() -> None:
 
 def test_pending_order_with_few_fields() -> None:
     order = Order.model_validate(
-        {"id": "41473628-db2c-464e-b9f4-82df7e4fb4f4", "product_id": "BTC-USD", "side": "buy",
-         "status": "pending", "created_at": "2024-01-01T00:00:00.1Z", "size": "0.00000010"}
+        {
+            "id": "41473628-db2c-464e-b9f4-82df7e4fb4f4",
+            "product_id": "BTC-USD",
+            "side": "buy",
+            "status": "pending",
+            "created_at": "2024-01-01T00:00:00.1Z",
+            "size": "0.00000010",
+        }
     )
     assert order.model_dump(mode="json")["size"] == "0.00000010"
     assert order.stp is None and order.time_in_force is None
@@ -384,8 +398,9 @@ def test_side_must_be_buy_or_sell(side: object) -> None:
     with pytest.raises(ValidationError, match="side"):
         Fill.model_validate(_FILL | {"side": side})
     with pytest.raises(ValidationError, match="side"):
-        Order.model_validate({"id": "o", "product_id": "BTC-USD", "side": side, "status": "done",
-                              "created_at": "2024-03-01T00:00:00Z"})
+        Order.model_validate(
+            {"id": "o", "product_id": "BTC-USD", "side": side, "status": "done", "created_at": "2024-03-01T00:00:00Z"}
+        )
 
 
 @pytest.mark.parametrize("bad", [0, -1, 2**63, str(2**63), Decimal(2**63)])
@@ -399,8 +414,9 @@ def test_trade_id_within_the_store_key_accepted(good: object) -> None:
     assert Fill.model_validate(_FILL | {"trade_id": good}).trade_id == int(good)  # type: ignore[call-overload]
 
 
-@pytest.mark.parametrize("bad", ["1E+50000000", "0E-50000000", "-1e-50000000", "1E+41", "1E-41",
-                                 Decimal("1E+50000000"), "0." + "0" * 41])
+@pytest.mark.parametrize(
+    "bad", ["1E+50000000", "0E-50000000", "-1e-50000000", "1E+41", "1E-41", Decimal("1E+50000000"), "0." + "0" * 41]
+)
 def test_absurd_exponents_refused(bad: object) -> None:
     with pytest.raises(ValidationError, match="exponent"):
         Fill.model_validate(_FILL | {"fee": bad})

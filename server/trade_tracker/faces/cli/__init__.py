@@ -49,23 +49,59 @@ from .output import (
 )
 from .progress import SyncProgressBar, estimate_text, say_duration
 
-__all__ = ["COMMANDS", "DATE", "EXIT_CODES", "FORMAT_HELP", "LABEL_HELP", "ORDER_STATUSES", "CliError", "CliState",
-           "DateText", "ExitCode", "SyncProgressBar", "TrackerGroup", "check_label_option", "check_product", "emit",
-           "estimate_text", "exit_code_for", "format_option", "label_option", "main", "report_error", "run_app",
-           "say_duration", "say_error", "store_filters", "to_jsonable"]
+__all__ = [
+    "COMMANDS",
+    "DATE",
+    "EXIT_CODES",
+    "FORMAT_HELP",
+    "LABEL_HELP",
+    "ORDER_STATUSES",
+    "CliError",
+    "CliState",
+    "DateText",
+    "ExitCode",
+    "SyncProgressBar",
+    "TrackerGroup",
+    "check_label_option",
+    "check_product",
+    "emit",
+    "estimate_text",
+    "exit_code_for",
+    "format_option",
+    "label_option",
+    "main",
+    "report_error",
+    "run_app",
+    "say_duration",
+    "say_error",
+    "store_filters",
+    "to_jsonable",
+]
 
 
 @click.group(
     cls=TrackerGroup,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
-    lazy_commands={"credentials": ("trade_tracker.faces.cli.credentials", "credentials",
-                                   "Add, list or remove API keys (encrypted); rotate-key.")},
+    lazy_commands={
+        "credentials": (
+            "trade_tracker.faces.cli.credentials",
+            "credentials",
+            "Add, list or remove API keys (encrypted); rotate-key.",
+        )
+    },
 )
-@click.option("--pretty/--compact", default=None,
-              help="JSON layout: indented (default on a terminal) or one compact line (default when piped).")
+@click.option(
+    "--pretty/--compact",
+    default=None,
+    help="JSON layout: indented (default on a terminal) or one compact line (default when piped).",
+)
 @click.option("--format", "output_format", type=click.Choice(["table", "json"]), default=None, help=FORMAT_HELP)
-@click.option("--home", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
-              help="data directory (trades.db, vault.key); overrides TRADE_TRACKER_HOME.")
+@click.option(
+    "--home",
+    type=click.Path(file_okay=False, path_type=Path),
+    metavar="DIR",
+    help="data directory (trades.db, vault.key); overrides TRADE_TRACKER_HOME.",
+)
 @click.version_option(__version__, "-V", "--version", prog_name="trade-tracker")
 @click.pass_context
 def main(ctx: click.Context, pretty: bool | None, output_format: str | None, home: Path | None) -> None:

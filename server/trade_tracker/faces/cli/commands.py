@@ -79,8 +79,15 @@ def products(quote_currency: str | None, status: str | None, query: str | None) 
 
 
 @click.command()
-@click.option("--product", "--product-id", "product_id", required=True, callback=check_product,
-              metavar="BASE-QUOTE", help="e.g. BTC-USD")
+@click.option(
+    "--product",
+    "--product-id",
+    "product_id",
+    required=True,
+    callback=check_product,
+    metavar="BASE-QUOTE",
+    help="e.g. BTC-USD",
+)
 def ticker(product_id: str) -> None:
     """Last price, bid/ask and 24h volume of one product (public)."""
     from ..shapes import TickerOut
@@ -103,8 +110,13 @@ def accounts(label: str | None, show_all: bool) -> None:
 @click.command()
 @format_option
 @label_option
-@click.option("--status", "statuses", multiple=True, type=click.Choice(ORDER_STATUSES),
-              help="repeatable; default: open orders only (use done or all for history)")
+@click.option(
+    "--status",
+    "statuses",
+    multiple=True,
+    type=click.Choice(ORDER_STATUSES),
+    help="repeatable; default: open orders only (use done or all for history)",
+)
 @click.option("--product-id", callback=check_product, metavar="BASE-QUOTE", help="only this product")
 @click.option("--limit", type=click.IntRange(1, 1000), default=100, show_default=True)
 def orders(label: str | None, statuses: tuple[str, ...], product_id: str | None, limit: int) -> None:
@@ -139,8 +151,14 @@ def fills(label: str | None, product_id: str | None, order_id: str | None, limit
 @click.command("sync-fills")
 @format_option
 @label_option
-@click.option("--product-id", "product_ids", multiple=True, callback=check_product, metavar="BASE-QUOTE",
-              help="repeatable; default: every product the account traded")
+@click.option(
+    "--product-id",
+    "product_ids",
+    multiple=True,
+    callback=check_product,
+    metavar="BASE-QUOTE",
+    help="repeatable; default: every product the account traded",
+)
 @click.option("--full", is_flag=True, help="re-read the whole history, not only new fills")
 def sync_fills_cmd(label: str | None, product_ids: tuple[str, ...], full: bool) -> None:
     """Bring fills from the exchange into the local store.
@@ -160,8 +178,7 @@ def sync_fills_cmd(label: str | None, product_ids: tuple[str, ...], full: bool) 
 
 @click.command("sync-status")
 @format_option
-@click.option("--label", metavar="LABEL", callback=check_label_option,
-              help="only this credential label (default: all)")
+@click.option("--label", metavar="LABEL", callback=check_label_option, help="only this credential label (default: all)")
 def sync_status_cmd(label: str | None) -> None:
     """What is synced, per label and product (offline): running or idle, the last run and how it ended,
     fills stored and their dates, whether the whole history is stored. Same JSON as the sync_status tool."""
@@ -179,8 +196,15 @@ def sync_status_cmd(label: str | None) -> None:
 @click.option("--side", type=click.Choice(["buy", "sell"]), help="only buys or only sells")
 @click.option("--limit", type=click.IntRange(1, 1000), default=50, show_default=True, help="rows per page")
 @click.option("--cursor", metavar="TEXT", help="next_cursor of the previous page")
-def trades(product_id: str | None, since: str | None, until: str | None, label: str | None, side: str | None,
-           limit: int, cursor: str | None) -> None:
+def trades(
+    product_id: str | None,
+    since: str | None,
+    until: str | None,
+    label: str | None,
+    side: str | None,
+    limit: int,
+    cursor: str | None,
+) -> None:
     """Fills from the local store (offline), newest first.
 
     Run sync-fills first. Pass next_cursor as --cursor for the next page.
@@ -190,8 +214,9 @@ def trades(product_id: str | None, since: str | None, until: str | None, label: 
     async def job(app: TradeTracker) -> TradesOut:
         from trade_tracker.sync.status import empty_store_hint
 
-        rows, next_cursor = app.store.query_fills(product_id=product_id, side=side, since=since, until=until,
-                                                  label=label, limit=limit, cursor=cursor)
+        rows, next_cursor = app.store.query_fills(
+            product_id=product_id, side=side, since=since, until=until, label=label, limit=limit, cursor=cursor
+        )
         out = TradesOut.of(rows, next_cursor, hoist_product=False)
         if not rows and cursor is None:  # as the MCP tool: say why an empty answer is empty
             out.hint = empty_store_hint(app.store, label)
@@ -204,12 +229,27 @@ def trades(product_id: str | None, since: str | None, until: str | None, label: 
 @format_option
 @store_filters
 @click.option("--group-by", type=click.Choice(["product", "month", "day"]), default="product", show_default=True)
-@click.option("--method", type=click.Choice(["fifo", "average"]), default="fifo", show_default=True,
-              help="cost basis for realized PnL")
-@click.option("--with-unrealized", is_flag=True,
-              help="also fetch live tickers for unrealized PnL (calls the exchange; marked in the output)")
-def summary(product_id: str | None, since: str | None, until: str | None, label: str | None, group_by: GroupBy,
-            method: Method, with_unrealized: bool) -> None:
+@click.option(
+    "--method",
+    type=click.Choice(["fifo", "average"]),
+    default="fifo",
+    show_default=True,
+    help="cost basis for realized PnL",
+)
+@click.option(
+    "--with-unrealized",
+    is_flag=True,
+    help="also fetch live tickers for unrealized PnL (calls the exchange; marked in the output)",
+)
+def summary(
+    product_id: str | None,
+    since: str | None,
+    until: str | None,
+    label: str | None,
+    group_by: GroupBy,
+    method: Method,
+    with_unrealized: bool,
+) -> None:
     """Volume, fees, position and PnL, from the local store.
 
     Grouped per product (or month, day: then also totals per period across products, with the
@@ -217,8 +257,15 @@ def summary(product_id: str | None, since: str | None, until: str | None, label:
     """
 
     async def job(app: TradeTracker) -> Any:
-        return await app.summary(product_id=product_id, since=since, until=until, label=label,
-                                 group_by=group_by, method=method, with_unrealized=with_unrealized)
+        return await app.summary(
+            product_id=product_id,
+            since=since,
+            until=until,
+            label=label,
+            group_by=group_by,
+            method=method,
+            with_unrealized=with_unrealized,
+        )
 
     from .table import SUMMARY_COLUMNS
 
@@ -227,26 +274,63 @@ def summary(product_id: str | None, since: str | None, until: str | None, label:
 
 
 @click.command()
-@click.option("--csv", "csv_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              metavar="PATH", help="the CSV file to write (replaced atomically, mode 0600)")
+@click.option(
+    "--csv",
+    "csv_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="PATH",
+    help="the CSV file to write (replaced atomically, mode 0600)",
+)
 @click.option("--summary", "as_summary", is_flag=True, help="write the summary instead of the fills")
 @store_filters
-@click.option("--group-by", type=click.Choice(["product", "month", "day"]), default="product", show_default=True,
-              help="with --summary")
-@click.option("--method", type=click.Choice(["fifo", "average"]), default="fifo", show_default=True,
-              help="with --summary: cost basis for realized PnL")
+@click.option(
+    "--group-by",
+    type=click.Choice(["product", "month", "day"]),
+    default="product",
+    show_default=True,
+    help="with --summary",
+)
+@click.option(
+    "--method",
+    type=click.Choice(["fifo", "average"]),
+    default="fifo",
+    show_default=True,
+    help="with --summary: cost basis for realized PnL",
+)
 @click.option("--with-unrealized", is_flag=True, help="with --summary: add unrealized PnL at live tickers")
-def export(csv_path: Path, as_summary: bool, product_id: str | None, since: str | None, until: str | None,
-           label: str | None, group_by: GroupBy, method: Method, with_unrealized: bool) -> None:
+def export(
+    csv_path: Path,
+    as_summary: bool,
+    product_id: str | None,
+    since: str | None,
+    until: str | None,
+    label: str | None,
+    group_by: GroupBy,
+    method: Method,
+    with_unrealized: bool,
+) -> None:
     """Write stored fills (or the summary) to a CSV file.
 
     Prints the file's path and row count as JSON.
     """
     if not as_summary and (with_unrealized or group_by != "product" or method != "fifo"):
         raise click.UsageError("--group-by, --method and --with-unrealized go with --summary")
-    emit(run_app(lambda app: app.export_csv(csv_path, summary=as_summary, group_by=group_by, method=method,
-                                            with_unrealized=with_unrealized, product_id=product_id,
-                                            since=since, until=until, label=label)))
+    emit(
+        run_app(
+            lambda app: app.export_csv(
+                csv_path,
+                summary=as_summary,
+                group_by=group_by,
+                method=method,
+                with_unrealized=with_unrealized,
+                product_id=product_id,
+                since=since,
+                until=until,
+                label=label,
+            )
+        )
+    )
 
 
 @click.command()
@@ -271,26 +355,61 @@ def serve(transport: str, host: str, port: int, allow_remote: bool) -> None:
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=click.IntRange(0, 65535), default=None,
-              help="0: a free port (the default; with --key-file, the port kept there)")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=None,
+    help="0: a free port (the default; with --key-file, the port kept there)",
+)
 @click.option("--fills", type=click.IntRange(min=0), default=10_000, show_default=True, help="fills in the history")
-@click.option("--products", default="BTC-USD,ETH-USD,SOL-USD", show_default=True, metavar="A,B,C",
-              help="online products (a delisted one is always added)")
+@click.option(
+    "--products",
+    default="BTC-USD,ETH-USD,SOL-USD",
+    show_default=True,
+    metavar="A,B,C",
+    help="online products (a delisted one is always added)",
+)
 @click.option("--seed", default="42", show_default=True, help="same seed, same history")
 @click.option("--rate-limits", type=click.Choice(["on", "off"]), default="on", show_default=True)
-@click.option("--fail-rate", type=click.FloatRange(0, 1), default=0.0, show_default=True,
-              help="share of API requests answering a random 5xx")
-@click.option("--latency-ms", type=click.FloatRange(min=0), default=0.0, show_default=True,
-              help="added to every API answer")
-@click.option("--auth-failure-status", type=click.Choice(["400", "401"]), default="401", show_default=True,
-              help="status of a rejected signature (older deployments used 400)")
+@click.option(
+    "--fail-rate",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    show_default=True,
+    help="share of API requests answering a random 5xx",
+)
+@click.option(
+    "--latency-ms", type=click.FloatRange(min=0), default=0.0, show_default=True, help="added to every API answer"
+)
+@click.option(
+    "--auth-failure-status",
+    type=click.Choice(["400", "401"]),
+    default="401",
+    show_default=True,
+    help="status of a rejected signature (older deployments used 400)",
+)
 @click.option("--clock-offset", type=float, default=0.0, show_default=True, help="server clock minus real clock, s")
 @click.option("--allow-non-loopback", is_flag=True, help="allow a non-loopback --host")
-@click.option("--key-file", type=click.Path(dir_okay=False, path_type=Path), metavar="PATH",
-              help="keep the demo key in PATH across restarts (created 0600 on first run)")
-def sim(host: str, port: int | None, fills: int, products: str, seed: str, rate_limits: str, fail_rate: float,
-        latency_ms: float, auth_failure_status: str, clock_offset: float, allow_non_loopback: bool,
-        key_file: Path | None) -> None:
+@click.option(
+    "--key-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="PATH",
+    help="keep the demo key in PATH across restarts (created 0600 on first run)",
+)
+def sim(
+    host: str,
+    port: int | None,
+    fills: int,
+    products: str,
+    seed: str,
+    rate_limits: str,
+    fail_rate: float,
+    latency_ms: float,
+    auth_failure_status: str,
+    clock_offset: float,
+    allow_non_loopback: bool,
+    key_file: Path | None,
+) -> None:
     """Run the local Coinbase Exchange simulator until Ctrl-C.
 
     Prints one JSON line {url, key, secret, passphrase} once listening: a throwaway demo key, not a real one.
@@ -299,10 +418,18 @@ def sim(host: str, port: int | None, fills: int, products: str, seed: str, rate_
 
     try:
         code = serve_main(
-            host=host, port=port, fills=fills, products=[p.strip() for p in products.split(",") if p.strip()],
-            seed=int(seed) if seed.lstrip("-").isdigit() else seed, rate_limits=rate_limits == "on",
-            fail_rate=fail_rate, latency_ms=latency_ms, auth_failure_status=int(auth_failure_status),
-            clock_offset=clock_offset, allow_non_loopback=allow_non_loopback, key_file=key_file,
+            host=host,
+            port=port,
+            fills=fills,
+            products=[p.strip() for p in products.split(",") if p.strip()],
+            seed=int(seed) if seed.lstrip("-").isdigit() else seed,
+            rate_limits=rate_limits == "on",
+            fail_rate=fail_rate,
+            latency_ms=latency_ms,
+            auth_failure_status=int(auth_failure_status),
+            clock_offset=clock_offset,
+            allow_non_loopback=allow_non_loopback,
+            key_file=key_file,
         )
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
@@ -312,8 +439,13 @@ def sim(host: str, port: int | None, fills: int, products: str, seed: str, rate_
 
 
 @click.command()
-@click.option("--demo-home", type=click.Path(file_okay=False, path_type=Path), default=Path(".demo-home"),
-              show_default=True, help="the demo's own data directory, emptied at each run")
+@click.option(
+    "--demo-home",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path(".demo-home"),
+    show_default=True,
+    help="the demo's own data directory, emptied at each run",
+)
 @click.option("--fills", type=click.IntRange(min=1), default=3000, show_default=True)
 @click.option("--seed", default="7", show_default=True)
 def demo(demo_home: Path, fills: int, seed: str) -> None:
@@ -327,5 +459,18 @@ def demo(demo_home: Path, fills: int, seed: str) -> None:
 
 
 #: Every verb, added to the group by ``faces/cli/__init__.py``.
-COMMANDS = (products, ticker, accounts, orders, fills, sync_fills_cmd, sync_status_cmd, trades, summary, export, serve,
-            sim, demo)
+COMMANDS = (
+    products,
+    ticker,
+    accounts,
+    orders,
+    fills,
+    sync_fills_cmd,
+    sync_status_cmd,
+    trades,
+    summary,
+    export,
+    serve,
+    sim,
+    demo,
+)

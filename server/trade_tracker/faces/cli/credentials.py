@@ -90,12 +90,16 @@ def credentials() -> None:
 
 
 @credentials.command("add")
-@click.option("--label", required=True, callback=check_label_option,
-              help="A name for the key: 1-64 of A-Z a-z 0-9 . _ -")
+@click.option(
+    "--label", required=True, callback=check_label_option, help="A name for the key: 1-64 of A-Z a-z 0-9 . _ -"
+)
 @click.option("--no-verify", is_flag=True, help="Store without checking the key with the exchange (offline).")
-@click.option("--replace", is_flag=True,
-              help="Replace the key stored under LABEL in one step: the new key is verified first and swapped in "
-                   "one transaction; the old one stays if verification fails.")
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="Replace the key stored under LABEL in one step: the new key is verified first and swapped in "
+    "one transaction; the old one stays if verification fails.",
+)
 def add_cmd(label: str, no_verify: bool, replace: bool) -> None:
     """Add a key. Prompts without echo; from a pipe, reads key, secret and passphrase, one per line."""
     with _service() as service:
@@ -115,17 +119,25 @@ def list_cmd() -> None:
     with _service() as service:
         rows = [_public(info) for info in service.list()]
     # the table leaves out the permissions' basis (a paragraph that made rows ~260 chars wide); JSON keeps it
-    terse = [{**row, "permissions": {k: v for k, v in (row["permissions"] or {}).items() if k != "basis"}}
-             for row in rows]
+    terse = [
+        {**row, "permissions": {k: v for k, v in (row["permissions"] or {}).items() if k != "basis"}} for row in rows
+    ]
     emit(rows, table=True, table_data=terse)
 
 
 @credentials.command("verify")
-@click.option("--label", default=None, callback=check_label_option,
-              help="The credential to check (default: the only one, or env).")
-@click.option("--rebind", is_flag=True,
-              help="Send the key to EX_BASE_URL even though it was verified with another URL, and bind it there "
-                   "if the exchange accepts it. Only for a URL you trust with this key.")
+@click.option(
+    "--label",
+    default=None,
+    callback=check_label_option,
+    help="The credential to check (default: the only one, or env).",
+)
+@click.option(
+    "--rebind",
+    is_flag=True,
+    help="Send the key to EX_BASE_URL even though it was verified with another URL, and bind it there "
+    "if the exchange accepts it. Only for a URL you trust with this key.",
+)
 def verify_cmd(label: str | None, rebind: bool) -> None:
     """Check a key with an authenticated GET /accounts and record the result.
 

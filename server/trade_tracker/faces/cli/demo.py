@@ -43,8 +43,15 @@ MARKER = ".trade-tracker-demo"
 SIM_START_TIMEOUT = 60.0
 TOOL_TIMEOUT = 120.0
 #: Environment variables that must not reach the demo's children (the demo uses its own key file and key).
-_SCRUBBED = ("FIELD_ENCRYPTION_KEY", "EX_API_KEY_READ", "EX_API_SECRET_READ", "EX_API_PASSPHRASE_READ",
-             "EX_BASE_URL", "TRADE_TRACKER_HOME", "TRADE_TRACKER_USE_KEYRING")
+_SCRUBBED = (
+    "FIELD_ENCRYPTION_KEY",
+    "EX_API_KEY_READ",
+    "EX_API_SECRET_READ",
+    "EX_API_PASSPHRASE_READ",
+    "EX_BASE_URL",
+    "TRADE_TRACKER_HOME",
+    "TRADE_TRACKER_USE_KEYRING",
+)
 
 
 class DemoError(Exception):
@@ -91,9 +98,24 @@ def start_simulator(
 ) -> tuple[subprocess.Popen[str], dict[str, str]]:
     """Start ``python -m trade_tracker.sim`` on a free loopback port; return it and its JSON line."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "trade_tracker.sim", "--host", "127.0.0.1", "--port", "0",
-         "--fills", str(fills), "--seed", str(seed)],
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log, text=True, env=_child_env(),
+        [
+            sys.executable,
+            "-m",
+            "trade_tracker.sim",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--fills",
+            str(fills),
+            "--seed",
+            str(seed),
+        ],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=log,
+        text=True,
+        env=_child_env(),
     )
     lines: list[str] = []
     got_line = threading.Event()
@@ -143,9 +165,15 @@ async def store_demo_credential(home: Path, sim: dict[str, str]) -> Any:
     from trade_tracker.store.connection import TradeStore
 
     # Every setting that could come from the user's environment is pinned: the demo uses only its own.
-    settings = load_settings(trade_tracker_home=home, ex_base_url=sim["url"], field_encryption_key=None,
-                             use_keyring=False, ex_api_key_read=None, ex_api_secret_read=None,
-                             ex_api_passphrase_read=None)
+    settings = load_settings(
+        trade_tracker_home=home,
+        ex_base_url=sim["url"],
+        field_encryption_key=None,
+        use_keyring=False,
+        ex_api_key_read=None,
+        ex_api_secret_read=None,
+        ex_api_passphrase_read=None,
+    )
     with TradeStore(settings.db_path) as store:
         service = CredentialService(store, settings)
         result = await service.add(DEMO_LABEL, sim["key"], sim["secret"], sim["passphrase"], verify=True)
@@ -177,8 +205,10 @@ def describe(tool: str, data: dict[str, Any]) -> list[str]:
             cols, rows = _pick(data, ["id", "status", "base_increment", "quote_increment"])
             return [f"      {data.get('count', len(rows))} products"] + _table(cols, rows)
         if tool == "get_ticker":
-            return [f"      {data['product_id']} last {data['price']} (bid {data.get('bid')}, ask {data.get('ask')}),"
-                    f" 24h volume {data.get('volume')}, at {data.get('time')}"]
+            return [
+                f"      {data['product_id']} last {data['price']} (bid {data.get('bid')}, ask {data.get('ask')}),"
+                f" 24h volume {data.get('volume')}, at {data.get('time')}"
+            ]
         if tool == "query_trades":
             cols, rows = _pick(data, ["trade_id", "product_id", "side", "price", "size", "fee", "created_at"])
             more = " (more with next_cursor)" if data.get("next_cursor") else ""
@@ -189,9 +219,11 @@ def describe(tool: str, data: dict[str, Any]) -> list[str]:
             cols = [c for c in cols if c != "error" or any(p.get("error") for p in data["products"])]
             lines = _table(cols, [[p.get(c) for c in cols] for p in data["products"]])
             stopped = " (cancelled: the rest on the next sync)" if data.get("cancelled") else ""
-            return lines + [f"      {data.get('inserted')} fills inserted, {data.get('updated')} updated, "
-                            f"{data.get('pages')} pages, {data.get('requests')} requests in "
-                            f"{data.get('seconds')} s{stopped}"]
+            return lines + [
+                f"      {data.get('inserted')} fills inserted, {data.get('updated')} updated, "
+                f"{data.get('pages')} pages, {data.get('requests')} requests in "
+                f"{data.get('seconds')} s{stopped}"
+            ]
         if tool == "trade_summary" and isinstance(data.get("products"), list):
             return _summary_lines(data)
     except (KeyError, TypeError, ValueError, IndexError):
@@ -203,25 +235,41 @@ def _scalar_lines(data: dict[str, Any]) -> list[str]:
     """Top-level scalars as ``key: value``; nested values as compact JSON, cut short."""
     lines = []
     for key, value in data.items():
-        text = value if isinstance(value, str | int | float | bool) or value is None else json.dumps(
-            value, separators=(",", ":"))
+        text = (
+            value
+            if isinstance(value, str | int | float | bool) or value is None
+            else json.dumps(value, separators=(",", ":"))
+        )
         text = str(text)
         lines.append(f"      {key}: {text if len(text) <= 100 else text[:97] + '...'}")
     return lines
 
 
-_SUMMARY_COLUMNS = ("product_id", "buy_count", "sell_count", "quote_volume", "fee_total", "position",
-                    "realized_pnl", "net_realized_pnl")
+_SUMMARY_COLUMNS = (
+    "product_id",
+    "buy_count",
+    "sell_count",
+    "quote_volume",
+    "fee_total",
+    "position",
+    "realized_pnl",
+    "net_realized_pnl",
+)
 
 
 def _summary_lines(data: dict[str, Any]) -> list[str]:
     products = [p for p in data["products"] if isinstance(p, dict)]
     columns = [c for c in _SUMMARY_COLUMNS if any(c in p for p in products)]
-    lines = _table(columns, [[p.get(c) for c in columns] for p in products]) if products else [
-        "      no fills in this window"]
+    lines = (
+        _table(columns, [[p.get(c) for c in columns] for p in products])
+        if products
+        else ["      no fills in this window"]
+    )
     method = f", cost basis {data['method']}" if data.get("method") else ""
-    lines.append(f"      {data.get('fill_count', '?')} fills summarised{method}; money in the quote currency, "
-                 "exact decimal strings")
+    lines.append(
+        f"      {data.get('fill_count', '?')} fills summarised{method}; money in the quote currency, "
+        "exact decimal strings"
+    )
     return lines
 
 
@@ -273,8 +321,13 @@ async def drive_server(home: Path, sim_url: str, server_log: TextIO, say: Printe
         say(f"      connected: {name}, protocol {client.protocol_version}, {len(tools)} tools")
         say("[4/5] MCP client session (the mcp SDK's Client)")
 
-        async def call(tool: str, arguments: dict[str, Any], *, progress_callback: Any = None,
-                       before_result: Callable[[], None] | None = None) -> dict[str, Any]:
+        async def call(
+            tool: str,
+            arguments: dict[str, Any],
+            *,
+            progress_callback: Any = None,
+            before_result: Callable[[], None] | None = None,
+        ) -> dict[str, Any]:
             say(f"  -> {tool} {json.dumps(arguments)}")
             started = time.monotonic()
             result = await client.call_tool(tool, arguments, progress_callback=progress_callback)
@@ -372,11 +425,15 @@ def _run_demo(home: Path, *, fills: int, seed: str, say: Printer) -> int:
             say(f"[1/5] simulator started: {sim['url']} ({fills} fills, seed {seed}; log: simulator.log)")
 
             info = asyncio.run(store_demo_credential(home, sim))
-            say(f"[2/5] credential '{info.label}' stored encrypted in trades.db (key {info.fingerprint}, "
-                f"verify: {info.verify_status}); vault key file: {home / 'vault.key'}")
+            say(
+                f"[2/5] credential '{info.label}' stored encrypted in trades.db (key {info.fingerprint}, "
+                f"verify: {info.verify_status}); vault key file: {home / 'vault.key'}"
+            )
 
-            say(f"[3/5] MCP server: {Path(sys.executable).name} -m trade_tracker serve (stdio), "
-                f"EX_BASE_URL={sim['url']}, TRADE_TRACKER_HOME={home}")
+            say(
+                f"[3/5] MCP server: {Path(sys.executable).name} -m trade_tracker serve (stdio), "
+                f"EX_BASE_URL={sim['url']}, TRADE_TRACKER_HOME={home}"
+            )
             asyncio.run(drive_server(home, sim["url"], server_log, say))
     except Exception as exc:  # one line saying which step failed; the logs stay in the demo home
         leaf = _leaf(exc)
@@ -388,6 +445,8 @@ def _run_demo(home: Path, *, fills: int, seed: str, say: Printer) -> int:
         return 1
     finally:
         stop_process(sim_proc)
-    say(f"[5/5] done in {time.monotonic() - started:.1f} s; simulator and MCP server stopped. "
-        f"Data left in {home} (trades.db opens in any SQLite tool).")
+    say(
+        f"[5/5] done in {time.monotonic() - started:.1f} s; simulator and MCP server stopped. "
+        f"Data left in {home} (trades.db opens in any SQLite tool)."
+    )
     return 0

@@ -20,8 +20,18 @@ if TYPE_CHECKING:
 
 from .output import CliState
 
-__all__ = ["DATE", "FORMAT_HELP", "LABEL_HELP", "ORDER_STATUSES", "DateText", "check_label_option", "check_product",
-           "format_option", "label_option", "store_filters"]
+__all__ = [
+    "DATE",
+    "FORMAT_HELP",
+    "LABEL_HELP",
+    "ORDER_STATUSES",
+    "DateText",
+    "check_label_option",
+    "check_product",
+    "format_option",
+    "label_option",
+    "store_filters",
+]
 
 ORDER_STATUSES = ("open", "pending", "rejected", "done", "active", "received", "all")
 LABEL_HELP = "credential label; default: the env credential (EX_API_*) if set, else the only stored one"
@@ -80,8 +90,16 @@ FORMAT_HELP = "table or JSON on stdout (default: a table on a terminal, JSON whe
 
 
 def format_option(fn: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("--format", "output_format", type=click.Choice(["table", "json"]), default=None,
-                        expose_value=False, callback=_set_format, is_eager=False, help=FORMAT_HELP)(fn)
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(["table", "json"]),
+        default=None,
+        expose_value=False,
+        callback=_set_format,
+        is_eager=False,
+        help=FORMAT_HELP,
+    )(fn)
 
 
 def label_option(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -90,12 +108,18 @@ def label_option(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 def store_filters(fn: Callable[..., Any]) -> Callable[..., Any]:
     """--product-id, --since, --until and --label for the verbs that read the local store."""
-    for option in reversed([
-        click.option("--product-id", callback=check_product, metavar="BASE-QUOTE", help="only this product"),
-        click.option("--since", type=DATE, help="only fills at or after this date (UTC)"),
-        click.option("--until", type=DATE, help="only fills up to this date (UTC)"),
-        click.option("--label", metavar="LABEL", callback=check_label_option,
-                     help="only fills synced with this credential (default: all)"),
-    ]):
+    for option in reversed(
+        [
+            click.option("--product-id", callback=check_product, metavar="BASE-QUOTE", help="only this product"),
+            click.option("--since", type=DATE, help="only fills at or after this date (UTC)"),
+            click.option("--until", type=DATE, help="only fills up to this date (UTC)"),
+            click.option(
+                "--label",
+                metavar="LABEL",
+                callback=check_label_option,
+                help="only fills synced with this credential (default: all)",
+            ),
+        ]
+    ):
         fn = option(fn)
     return fn

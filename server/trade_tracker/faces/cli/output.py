@@ -35,8 +35,19 @@ from trade_tracker.errors import (
 if TYPE_CHECKING:
     from trade_tracker.app import TradeTracker
 
-__all__ = ["EXIT_CODES", "CliError", "CliState", "ExitCode", "TrackerGroup", "emit", "exit_code_for", "report_error",
-           "run_app", "say_error", "to_jsonable"]
+__all__ = [
+    "EXIT_CODES",
+    "CliError",
+    "CliState",
+    "ExitCode",
+    "TrackerGroup",
+    "emit",
+    "exit_code_for",
+    "report_error",
+    "run_app",
+    "say_error",
+    "to_jsonable",
+]
 
 T = TypeVar("T")
 
@@ -159,8 +170,7 @@ class TrackerGroup(click.Group):
     when it runs or its own help is asked for, so ``trade-tracker --help`` never pays for its imports.
     """
 
-    def __init__(self, *args: Any, lazy_commands: dict[str, tuple[str, str, str]] | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(self, *args: Any, lazy_commands: dict[str, tuple[str, str, str]] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.lazy_commands = dict(lazy_commands or {})
 
@@ -190,8 +200,14 @@ class TrackerGroup(click.Group):
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
 
-    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
-             standalone_mode: bool = True, **extra: Any) -> Any:
+    def main(
+        self,
+        args: Any = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         try:
@@ -252,8 +268,14 @@ def _wants_table(state: CliState | None, table: bool) -> bool:
     return table and _stdout_is_tty() and (state is None or state.pretty is None)
 
 
-def emit(data: Any, *, table: bool = False, hide: tuple[str, ...] = (),
-         columns: dict[str, list[str]] | None = None, table_data: Any = None) -> None:
+def emit(
+    data: Any,
+    *,
+    table: bool = False,
+    hide: tuple[str, ...] = (),
+    columns: dict[str, list[str]] | None = None,
+    table_data: Any = None,
+) -> None:
     """Print ``data`` on stdout: JSON, indented on a terminal (or --pretty), else one line; or, for a
     list-like verb (``table``) on a terminal or with ``--format table``, as plain-text tables (``hide``
     and ``columns``: what the tables leave out or show, see ``cli_table``; ``table_data``: a terse form

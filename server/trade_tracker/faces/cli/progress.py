@@ -96,9 +96,16 @@ class SyncProgressBar:
             self._finished = self._clock() - self._started
         if self._bar is None:
             # Narrow enough for an 80-column terminal: a wrapped bar cannot redraw itself in place.
-            self._bar = click.progressbar(length=max(int(p.products_total), 1), label="sync", width=10,
-                                          file=self.file, item_show_func=self.describe, update_min_steps=0,
-                                          show_pos=True, show_eta=False)
+            self._bar = click.progressbar(
+                length=max(int(p.products_total), 1),
+                label="sync",
+                width=10,
+                file=self.file,
+                item_show_func=self.describe,
+                update_min_steps=0,
+                show_pos=True,
+                show_eta=False,
+            )
             self._bar.__enter__()
         self._bar.update(max(int(p.products_done) - self._bar.pos, 0), p)
 

@@ -27,12 +27,41 @@ _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 
 #: The columns a summary shows per table; the JSON (``--format json``) has all of them.
 SUMMARY_COLUMNS: dict[str, list[str]] = {
-    "products": ["product_id", "period", "buy_count", "sell_count", "base_volume", "quote_volume", "fee_total",
-                 "position", "realized_pnl", "net_realized_pnl", "unmatched_sell_size", "unrealized_pnl_at_ticker"],
-    "periods": ["period", "currency", "fill_count", "quote_volume", "fees", "realized_pnl", "net_realized_pnl",
-                "cumulative_realized_pnl"],
-    "currencies": ["currency", "position", "base_volume", "quote_volume", "fees", "realized_pnl",
-                   "net_realized_pnl", "cost_basis", "unrealized_pnl_at_ticker"],
+    "products": [
+        "product_id",
+        "period",
+        "buy_count",
+        "sell_count",
+        "base_volume",
+        "quote_volume",
+        "fee_total",
+        "position",
+        "realized_pnl",
+        "net_realized_pnl",
+        "unmatched_sell_size",
+        "unrealized_pnl_at_ticker",
+    ],
+    "periods": [
+        "period",
+        "currency",
+        "fill_count",
+        "quote_volume",
+        "fees",
+        "realized_pnl",
+        "net_realized_pnl",
+        "cumulative_realized_pnl",
+    ],
+    "currencies": [
+        "currency",
+        "position",
+        "base_volume",
+        "quote_volume",
+        "fees",
+        "realized_pnl",
+        "net_realized_pnl",
+        "cost_basis",
+        "unrealized_pnl_at_ticker",
+    ],
 }
 
 
@@ -86,8 +115,11 @@ def _object(data: Mapping[str, Any], columns: Mapping[str, Sequence[str]], hide:
     sections: list[list[str]] = []
     if isinstance(data.get("columns"), list) and isinstance(data.get("rows"), list):
         shown = [i for i, c in enumerate(data["columns"]) if c not in hide]
-        sections.append(_grid([data["columns"][i] for i in shown], [[r[i] for i in shown] for r in data["rows"]])
-                        if data["rows"] else ["(no rows)"])
+        sections.append(
+            _grid([data["columns"][i] for i in shown], [[r[i] for i in shown] for r in data["rows"]])
+            if data["rows"]
+            else ["(no rows)"]
+        )
     for key, value in data.items():
         if key in ("columns", "rows") or key in hide:
             continue
@@ -110,8 +142,7 @@ def _object(data: Mapping[str, Any], columns: Mapping[str, Sequence[str]], hide:
     return lines
 
 
-def render_table(data: Any, *, columns: Mapping[str, Sequence[str]] | None = None,
-                 hide: Sequence[str] = ()) -> str:
+def render_table(data: Any, *, columns: Mapping[str, Sequence[str]] | None = None, hide: Sequence[str] = ()) -> str:
     """``data`` (JSON-able: dicts, lists, strings, numbers) as plain-text tables, without a final newline.
 
     ``columns`` maps a table's title (the key it came from; ``""`` for a top-level list) to the columns

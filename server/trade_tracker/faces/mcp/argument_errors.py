@@ -98,8 +98,13 @@ def _problem(error: Mapping[str, Any], schema: Mapping[str, Any], formats: Mappi
     if kind.startswith("int_") or kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
         if prop.get("type") == "integer":
             return _whole_number(name, prop)
-    if kind.startswith("float_") or kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal",
-                                             "finite_number"):
+    if kind.startswith("float_") or kind in (
+        "greater_than",
+        "greater_than_equal",
+        "less_than",
+        "less_than_equal",
+        "finite_number",
+    ):
         if prop.get("type") == "number":
             return _bounded(name, prop, "a number")
     if kind.startswith("bool_"):
@@ -125,8 +130,14 @@ def _problem(error: Mapping[str, Any], schema: Mapping[str, Any], formats: Mappi
         return message if name in message else f"{name}: {message}"
     if kind == "extra_forbidden":
         return f"{name} is not an argument of this tool"
-    kind_words = {"integer": "a whole number", "number": "a number", "boolean": "true or false",
-                  "array": "a list", "string": "text", "object": "an object"}
+    kind_words = {
+        "integer": "a whole number",
+        "number": "a number",
+        "boolean": "true or false",
+        "array": "a list",
+        "string": "text",
+        "object": "an object",
+    }
     return f"{name} must be {kind_words.get(str(prop.get('type')), 'a value the tool schema allows')}"
 
 
@@ -158,9 +169,13 @@ class PlainArgumentsServer(MCPServer[LifespanT]):
             return await super().call_tool(name, arguments, context)
         except ToolError as exc:
             cause = exc.__cause__
-            if (isinstance(exc, UnexpectedToolError) or not isinstance(cause, ValidationError)
-                    or cause.title != f"{name}Arguments"):
+            if (
+                isinstance(exc, UnexpectedToolError)
+                or not isinstance(cause, ValidationError)
+                or cause.title != f"{name}Arguments"
+            ):
                 raise
             schema = next((t.input_schema for t in await self.list_tools() if t.name == name), {})
-            raise ToolError(f"Error executing tool {name}: {plain_sentence(cause, schema, self._argument_formats)}") \
-                from cause
+            raise ToolError(
+                f"Error executing tool {name}: {plain_sentence(cause, schema, self._argument_formats)}"
+            ) from cause

@@ -46,16 +46,25 @@ def setup_command(settings: Settings, label: str, *, replace: bool = False) -> s
     env = [f"EX_BASE_URL={shlex.quote(settings.ex_base_url)}"]
     if settings.use_keyring:
         env.append("TRADE_TRACKER_USE_KEYRING=true")
-    argv = [*trade_tracker_executable(), "--home", str(settings.trade_tracker_home),
-            "credentials", "add", f"--label={label}", *(["--replace"] if replace else [])]
+    argv = [
+        *trade_tracker_executable(),
+        "--home",
+        str(settings.trade_tracker_home),
+        "credentials",
+        "add",
+        f"--label={label}",
+        *(["--replace"] if replace else []),
+    ]
     return " ".join([*env, *(shlex.quote(part) for part in argv)])
 
 
 def setup_notes(settings: Settings) -> str:
     """What the user must also know for that command to reach this server's store ("" when nothing)."""
     if settings.field_encryption_key is not None:
-        return ("The server's vault key comes from FIELD_ENCRYPTION_KEY in the editor's MCP settings: set the "
-                "same FIELD_ENCRYPTION_KEY in that terminal first (never paste it into the chat).")
+        return (
+            "The server's vault key comes from FIELD_ENCRYPTION_KEY in the editor's MCP settings: set the "
+            "same FIELD_ENCRYPTION_KEY in that terminal first (never paste it into the chat)."
+        )
     if settings.use_keyring:
         return "The server's vault key is in the OS keyring: run the command as the same user, on this machine."
     return ""

@@ -89,23 +89,38 @@ async def _open_page(tracker: TradeTracker, label: str) -> OneTimeCredentialPage
 
 
 def _replaced(label: str, cli: str) -> StoreCredentialOut:
-    return StoreCredentialOut(label=label, status="cancelled", cli_command=cli,
-                              message="A newer store_credential call for this label opened a new page; the earlier "
-                                      "link no longer works.")
+    return StoreCredentialOut(
+        label=label,
+        status="cancelled",
+        cli_command=cli,
+        message="A newer store_credential call for this label opened a new page; the earlier link no longer works.",
+    )
 
 
 def _from_outcome(label: str, outcome: PageOutcome, cli: str) -> StoreCredentialOut:
     if outcome.status == "stored" and outcome.info is not None:
         note = " ".join(outcome.warnings)
-        return StoreCredentialOut(label=label, status="stored", fingerprint=outcome.info.fingerprint,
-                                  message=f"Stored credential '{label}' ({outcome.info.verify_status}). {note}".strip(),
-                                  cli_command=cli)
+        return StoreCredentialOut(
+            label=label,
+            status="stored",
+            fingerprint=outcome.info.fingerprint,
+            message=f"Stored credential '{label}' ({outcome.info.verify_status}). {note}".strip(),
+            cli_command=cli,
+        )
     if outcome.status == "failed":
-        return StoreCredentialOut(label=label, status="failed", cli_command=cli,
-                                  message=f"The key was not stored: {outcome.error}. Call store_credential again.")
-    return StoreCredentialOut(label=label, status=outcome.status, cli_command=cli,
-                              message=f"The one-time page {outcome.status}; call store_credential again to retry, "
-                                      f"or run `{cli}` in a terminal.")
+        return StoreCredentialOut(
+            label=label,
+            status="failed",
+            cli_command=cli,
+            message=f"The key was not stored: {outcome.error}. Call store_credential again.",
+        )
+    return StoreCredentialOut(
+        label=label,
+        status=outcome.status,
+        cli_command=cli,
+        message=f"The one-time page {outcome.status}; call store_credential again to retry, "
+        f"or run `{cli}` in a terminal.",
+    )
 
 
 def _refuse_existing(tracker: TradeTracker, label: str) -> None:
@@ -137,10 +152,12 @@ async def request_credential(ctx: Context, tracker: TradeTracker, label: str) ->
     _refuse_existing(tracker, label)
     if not _supports_url_elicitation(ctx):
         return StoreCredentialOut(
-            label=label, status="use_cli", cli_command=cli,
+            label=label,
+            status="use_cli",
+            cli_command=cli,
             message=f"This client cannot open a URL for secure entry. Ask the user to run `{cli}` in a terminal "
-                    "(it prompts for the key, secret and passphrase without echo; the key is usable at once), then "
-                    f"call list_credentials. {setup_notes(tracker.settings)}".rstrip(),
+            "(it prompts for the key, secret and passphrase without echo; the key is usable at once), then "
+            f"call list_credentials. {setup_notes(tracker.settings)}".rstrip(),
         )
 
     page = await _open_page(tracker, label)
@@ -158,15 +175,23 @@ async def request_credential(ctx: Context, tracker: TradeTracker, label: str) ->
 
     if answer.action != "accept":
         await _close(tracker, label, page)
-        return StoreCredentialOut(label=label, status="declined" if answer.action == "decline" else "cancelled",
-                                  cli_command=cli, message="The user did not open the page; nothing was stored.")
+        return StoreCredentialOut(
+            label=label,
+            status="declined" if answer.action == "decline" else "cancelled",
+            cli_command=cli,
+            message="The user did not open the page; nothing was stored.",
+        )
     try:
         outcome = await page.wait(timeout=WAIT_SECONDS)
     except TimeoutError:
         # No URL here: the result reaches the model and the transcript, and the link holds a token.
-        return StoreCredentialOut(label=label, status="waiting", cli_command=cli,
-                                  message="The page is still open and waiting for the key; call store_credential "
-                                          "again after the user submits it.")
+        return StoreCredentialOut(
+            label=label,
+            status="waiting",
+            cli_command=cli,
+            message="The page is still open and waiting for the key; call store_credential "
+            "again after the user submits it.",
+        )
     replaced = outcome.status == "cancelled" and pages.get(label) not in (None, page)
     await _close(tracker, label, page)
     if replaced:

@@ -267,14 +267,16 @@ class OneTimeCredentialPage:
             self._later(0, self.stop)
         if self._spent:
             return self._page(
-                410, "Link used or expired",
+                410,
+                "Link used or expired",
                 "<p>This link has already been used or has expired. Ask for a new one (store_credential), or run "
                 f"<code>{_e(_cli_hint(self.label))}</code>.</p>",
             )
         if request.method == "GET":
             if request.url.query:
-                return self._page(405, "Use the form", "<p>Submit the form; never put a secret in a URL.</p>",
-                                  {"Allow": "POST"})
+                return self._page(
+                    405, "Use the form", "<p>Submit the form; never put a secret in a URL.</p>", {"Allow": "POST"}
+                )
             return self._form()
         return await self._submit(request)
 
@@ -308,10 +310,12 @@ class OneTimeCredentialPage:
             if not isinstance(exc, TradeTrackerError):  # a bug: say nothing of it but its type
                 log.error("credential page: storing failed (%s)", type(exc).__name__)
                 exc = TradeTrackerError("trade-tracker failed while storing the credential; nothing was stored")
-            await self._finish(PageOutcome(status="failed", label=self.label, error=str(exc),
-                                           error_type=type(exc).__name__))
+            await self._finish(
+                PageOutcome(status="failed", label=self.label, error=str(exc), error_type=type(exc).__name__)
+            )
             return self._page(
-                400, "Not stored",
+                400,
+                "Not stored",
                 f"<p>Nothing was stored: {_e(str(exc))}</p><p>This link is now used up: ask for a new one "
                 f"(store_credential), or run <code>{_e(_cli_hint(self.label))}</code>.</p>",
                 background=self._linger_task(),
@@ -320,7 +324,8 @@ class OneTimeCredentialPage:
         await self._finish(PageOutcome(status="stored", label=self.label, info=info, warnings=tuple(result.warnings)))
         notes = "".join(f"<li>{_e(w)}</li>" for w in result.warnings)
         return self._page(
-            200, "Credential stored",
+            200,
+            "Credential stored",
             f"<p>Stored <code>{_e(info.label)}</code>, key fingerprint <code>{_e(info.fingerprint)}</code>, "
             f"status <code>{_e(info.verify_status or '')}</code>. Only its encrypted form is kept.</p>"
             f"<ul>{notes}</ul><p>You can close this tab and go back to your editor.</p>",
@@ -338,7 +343,7 @@ class OneTimeCredentialPage:
     def _form(self) -> Response:
         minutes = max(1, round((self._ttl - (self._clock() - self._started_at)) / 60))
         body = f"""
-<p>Label <code>{_e(self.label or '')}</code> &middot; exchange <code>{_e(self._service.settings.ex_base_url)}</code></p>
+<p>Label <code>{_e(self.label or "")}</code> &middot; exchange <code>{_e(self._service.settings.ex_base_url)}</code></p>
 <p class="warn">{_e(VIEW_ONLY_WARNING)}</p>
 <form method="post" action="{_e(self.path)}" autocomplete="off">
   <label>API key <input name="key" required autocomplete="off" spellcheck="false"></label>
@@ -352,7 +357,10 @@ trade-tracker on this computer, which encrypts it before storing it and shows on
 
     @staticmethod
     def _page(
-        status: int, title: str, body: str, headers: dict[str, str] | None = None,
+        status: int,
+        title: str,
+        body: str,
+        headers: dict[str, str] | None = None,
         background: BackgroundTask | None = None,
     ) -> Response:
         document = f"""<!doctype html>
@@ -362,8 +370,9 @@ trade-tracker on this computer, which encrypts it before storing it and shows on
 label{{display:block;margin:.8em 0}}input{{display:block;width:100%;padding:.4em;font:inherit}}
 button{{padding:.5em 1.2em;font:inherit}}.warn{{background:#fff4d6;padding:.6em}}.small{{color:#555;font-size:.9em}}
 </style></head><body><main><h1>{_e(title)}</h1>{body}</main></body></html>"""
-        return HTMLResponse(document, status_code=status, headers={**_SECURITY_HEADERS, **(headers or {})},
-                            background=background)
+        return HTMLResponse(
+            document, status_code=status, headers={**_SECURITY_HEADERS, **(headers or {})}, background=background
+        )
 
 
 def _e(text: str) -> str:

@@ -34,13 +34,21 @@ from typing import Any, ClassVar
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-__all__ = ["HTTP_LIMITS", "PAGE_LIMITS", "HttpTransportProtocol", "LimitedH11Protocol", "ListenerLimits",
-           "uvicorn_options"]
+__all__ = [
+    "HTTP_LIMITS",
+    "PAGE_LIMITS",
+    "HttpTransportProtocol",
+    "LimitedH11Protocol",
+    "ListenerLimits",
+    "uvicorn_options",
+]
 
 log = logging.getLogger("trade_tracker.listener")
 
-_BUSY = (b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain; charset=utf-8\r\n"
-         b"connection: close\r\ncontent-length: 22\r\n\r\ntoo many connections\r\n")
+_BUSY = (
+    b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain; charset=utf-8\r\n"
+    b"connection: close\r\ncontent-length: 22\r\n\r\ntoo many connections\r\n"
+)
 
 
 @dataclass(frozen=True)
@@ -48,11 +56,11 @@ class ListenerLimits:
     """How many connections a listener keeps, and how long an idle one may stay."""
 
     max_connections: int
-    keep_alive: int = 5            # seconds an idle keep-alive connection stays open after a response
-    head_timeout: float = 10.0     # seconds to send a complete request head
+    keep_alive: int = 5  # seconds an idle keep-alive connection stays open after a response
+    head_timeout: float = 10.0  # seconds to send a complete request head
     max_head_bytes: int = 16 * 1024
-    graceful_shutdown: int = 5     # seconds running requests get at shutdown
-    backlog: int = 128             # pending connections the kernel queues, and asyncio accepts per pass
+    graceful_shutdown: int = 5  # seconds running requests get at shutdown
+    backlog: int = 128  # pending connections the kernel queues, and asyncio accepts per pass
 
 
 #: The MCP streamable-HTTP transport: one user's editor needs a handful of connections.

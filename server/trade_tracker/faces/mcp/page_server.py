@@ -62,7 +62,14 @@ class _QuietH11(LimitedH11Protocol):
 def quiet_server(app: Any) -> uvicorn.Server:
     """A uvicorn server for ``app`` (ASGI 3, no lifespan): quiet, limited, signal-free; serve it with sockets."""
     config = _QuietConfig(
-        app, interface="asgi3", lifespan="off", log_config=None, log_level=None,
-        proxy_headers=False, server_header=False, date_header=False, **uvicorn_options(_QuietH11),
+        app,
+        interface="asgi3",
+        lifespan="off",
+        log_config=None,
+        log_level=None,
+        proxy_headers=False,
+        server_header=False,
+        date_header=False,
+        **uvicorn_options(_QuietH11),
     )
     return _Server(config)

@@ -12,8 +12,19 @@ from trade_tracker.errors import InvalidArgument
 from trade_tracker.formats import ORDER_ID_PATTERN, PRODUCT_ID_PATTERN
 from trade_tracker.labels import LABEL_PATTERN, check_label
 
-__all__ = ["ARGUMENT_FORMATS", "DATE_PATTERN", "QUOTE_CURRENCY_PATTERN", "CancelLabel", "DateText", "Label",
-           "NewLabel", "OrderStatus", "ProductId", "StatusLabel", "StoreLabel"]
+__all__ = [
+    "ARGUMENT_FORMATS",
+    "DATE_PATTERN",
+    "QUOTE_CURRENCY_PATTERN",
+    "CancelLabel",
+    "DateText",
+    "Label",
+    "NewLabel",
+    "OrderStatus",
+    "ProductId",
+    "StatusLabel",
+    "StoreLabel",
+]
 
 DATE_PATTERN = r"\d{4}-\d{2}-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?"
 QUOTE_CURRENCY_PATTERN = r"[A-Za-z0-9]{2,10}"
@@ -21,14 +32,17 @@ QUOTE_CURRENCY_PATTERN = r"[A-Za-z0-9]{2,10}"
 ARGUMENT_FORMATS = {
     PRODUCT_ID_PATTERN: "a product id BASE-QUOTE such as BTC-USD",
     ORDER_ID_PATTERN: "an order id (a UUID)",
-    LABEL_PATTERN.removeprefix("^").removesuffix("$"):
-        "a credential label of 1 to 64 letters, digits, dots, dashes or underscores",
+    LABEL_PATTERN.removeprefix("^").removesuffix(
+        "$"
+    ): "a credential label of 1 to 64 letters, digits, dots, dashes or underscores",
     DATE_PATTERN: "an ISO date such as 2025-01-31 or a date-time such as 2025-01-31T12:00:00Z (UTC if no zone)",
     QUOTE_CURRENCY_PATTERN: "a currency code of 2 to 10 letters or digits, such as USD",
 }
 
-ProductId = Annotated[str, Field(pattern=f"^{PRODUCT_ID_PATTERN}$", max_length=41,
-                                 description="a product id BASE-QUOTE, e.g. BTC-USD")]
+ProductId = Annotated[
+    str, Field(pattern=f"^{PRODUCT_ID_PATTERN}$", max_length=41, description="a product id BASE-QUOTE, e.g. BTC-USD")
+]
+
 
 def _label(value: str) -> str:
     """The CLI's label check (``labels.check_label``), as pydantic wants it: a ValueError."""
@@ -39,27 +53,55 @@ def _label(value: str) -> str:
 
 
 #: Checked by ``check_label`` alone (as in the CLI); the pattern is shown in the schema for clients.
-Label = Annotated[str, Field(description="credential label; omit to use the default credential",
-                             json_schema_extra={"pattern": LABEL_PATTERN, "maxLength": 64}),
-                  AfterValidator(_label)]
+Label = Annotated[
+    str,
+    Field(
+        description="credential label; omit to use the default credential",
+        json_schema_extra={"pattern": LABEL_PATTERN, "maxLength": 64},
+    ),
+    AfterValidator(_label),
+]
 #: The store's tools read every label unless one is named: a different description, the same check.
-StoreLabel = Annotated[str, Field(description="only fills synced with this credential label; omit for all labels",
-                                  json_schema_extra={"pattern": LABEL_PATTERN, "maxLength": 64}),
-                       AfterValidator(_label)]
+StoreLabel = Annotated[
+    str,
+    Field(
+        description="only fills synced with this credential label; omit for all labels",
+        json_schema_extra={"pattern": LABEL_PATTERN, "maxLength": 64},
+    ),
+    AfterValidator(_label),
+]
 #: sync_status reads every label unless one is named.
-StatusLabel = Annotated[str, Field(description="only this credential label; omit for every label",
-                                   json_schema_extra={"pattern": LABEL_PATTERN, "maxLength": 64}),
-                        AfterValidator(_label)]
+StatusLabel = Annotated[
+    str,
+    Field(
+        description="only this credential label; omit for every label",
+        json_schema_extra={"pattern": LABEL_PATTERN, "maxLength": 64},
+    ),
+    AfterValidator(_label),
+]
 #: cancel_sync: the one running job when there is only one.
-CancelLabel = Annotated[str, Field(description="the label whose sync to stop; omit when only one sync is running "
-                                               "(else the default credential's)",
-                                   json_schema_extra={"pattern": LABEL_PATTERN, "maxLength": 64}),
-                        AfterValidator(_label)]
+CancelLabel = Annotated[
+    str,
+    Field(
+        description="the label whose sync to stop; omit when only one sync is running (else the default credential's)",
+        json_schema_extra={"pattern": LABEL_PATTERN, "maxLength": 64},
+    ),
+    AfterValidator(_label),
+]
 #: store_credential: the name the new key is stored under (required).
-NewLabel = Annotated[str, Field(description="the name to store the credential under, e.g. main (required)",
-                                json_schema_extra={"pattern": LABEL_PATTERN, "maxLength": 64}),
-                     AfterValidator(_label)]
-DateText = Annotated[str, Field(max_length=40, pattern=f"^{DATE_PATTERN}$",
-                                description="ISO date or datetime (UTC if no zone), e.g. 2025-01-31")]
+NewLabel = Annotated[
+    str,
+    Field(
+        description="the name to store the credential under, e.g. main (required)",
+        json_schema_extra={"pattern": LABEL_PATTERN, "maxLength": 64},
+    ),
+    AfterValidator(_label),
+]
+DateText = Annotated[
+    str,
+    Field(
+        max_length=40, pattern=f"^{DATE_PATTERN}$", description="ISO date or datetime (UTC if no zone), e.g. 2025-01-31"
+    ),
+]
 #: The schema needs a Literal; tests check it names exactly venues.coinbase_exchange.params.ORDER_STATUSES.
 OrderStatus = Literal["open", "pending", "rejected", "done", "active", "received", "all"]

@@ -62,7 +62,7 @@ def respond(model: BaseModel) -> CallToolResult:
 
 
 def empty_hint(ctx: Context, label: str | None) -> str | None:
-    """"nothing stored yet: run sync_fills" when the store holds no fills (of ``label``); None otherwise."""
+    """ "nothing stored yet: run sync_fills" when the store holds no fills (of ``label``); None otherwise."""
     from trade_tracker.sync.status import empty_store_hint
 
     state = state_of(ctx)
@@ -70,11 +70,13 @@ def empty_hint(ctx: Context, label: str | None) -> str | None:
 
 
 def read_only(open_world: bool) -> ToolAnnotations:
-    return ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True,
-                           open_world_hint=open_world)
+    return ToolAnnotations(
+        read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=open_world
+    )
 
 
 def writes(open_world: bool) -> ToolAnnotations:
     """A tool that writes something new each call (not idempotent), never destroying anything."""
-    return ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False,
-                           open_world_hint=open_world)
+    return ToolAnnotations(
+        read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=open_world
+    )

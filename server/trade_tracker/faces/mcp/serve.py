@@ -33,8 +33,17 @@ from trade_tracker.errors import ConfigError
 if TYPE_CHECKING:
     from trade_tracker.app import TradeTracker
 
-__all__ = ["BearerAndOriginGuard", "bind_listener", "build_http_app", "configure_logging", "is_loopback", "open_core",
-           "run", "run_http", "run_stdio"]
+__all__ = [
+    "BearerAndOriginGuard",
+    "bind_listener",
+    "build_http_app",
+    "configure_logging",
+    "is_loopback",
+    "open_core",
+    "run",
+    "run_http",
+    "run_stdio",
+]
 
 Scope = MutableMapping[str, Any]
 ASGIApp = Callable[[Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]]
@@ -72,8 +81,9 @@ class BearerAndOriginGuard:
         self.allowed_hosts = {h.lower() for h in allowed_hosts}
         self.allowed_origins = {o.lower() for o in allowed_origins}
 
-    async def __call__(self, scope: Scope, receive: Callable[[], Awaitable[Any]],
-                       send: Callable[[Any], Awaitable[None]]) -> None:
+    async def __call__(
+        self, scope: Scope, receive: Callable[[], Awaitable[Any]], send: Callable[[Any], Awaitable[None]]
+    ) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -94,8 +104,9 @@ class BearerAndOriginGuard:
         await self.app(scope, receive, send)
 
 
-async def _reject(send: Callable[[Any], Awaitable[None]], status: int, message: str,
-                  www_authenticate: bool = False) -> None:
+async def _reject(
+    send: Callable[[Any], Awaitable[None]], status: int, message: str, www_authenticate: bool = False
+) -> None:
     body = json.dumps({"error": message}).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     if www_authenticate:
@@ -200,18 +211,25 @@ def bind_listener(host: str, port: int) -> socket.socket:
     try:
         infos = socket.getaddrinfo(bare, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
     except socket.gaierror as exc:
-        raise ConfigError(f"cannot bind {host!r}: {exc.strerror}; pass --host with an address of this machine") \
-            from None
+        raise ConfigError(
+            f"cannot bind {host!r}: {exc.strerror}; pass --host with an address of this machine"
+        ) from None
     family, *_, address = sorted(infos, key=lambda info: info[0] != socket.AF_INET)[0]
     try:
         return socket.create_server(address[:2], family=family, backlog=HTTP_LIMITS.backlog)
     except OSError as exc:
-        raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror}; choose another --port "
-                          "(0 picks a free one)") from None
+        raise ConfigError(
+            f"cannot listen on {host}:{port}: {exc.strerror}; choose another --port (0 picks a free one)"
+        ) from None
 
 
-def run(transport: str = "stdio", host: str = "127.0.0.1", port: int = 8765, allow_remote: bool = False,
-        settings: Settings | None = None) -> None:
+def run(
+    transport: str = "stdio",
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    allow_remote: bool = False,
+    settings: Settings | None = None,
+) -> None:
     """Entry point for ``trade-tracker serve``."""
     settings = settings or load_settings()
     configure_logging(settings.log_level)
@@ -221,4 +239,3 @@ def run(transport: str = "stdio", host: str = "127.0.0.1", port: int = 8765, all
         run_http(settings, host, port, allow_remote)
     else:
         raise ConfigError(f"unknown transport {transport!r}; use stdio or http")
-

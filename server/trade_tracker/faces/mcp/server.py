@@ -6,7 +6,6 @@ which says what to fix and never holds a secret. Anything else is reported by th
 as a bare "Error executing tool X" with the detail only in the server's stderr log.
 """
 
-
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
@@ -40,6 +39,7 @@ list_fills, list_orders, list_accounts, list_products and get_ticker call Coinba
 The exchange is the Coinbase Exchange SANDBOX unless EX_BASE_URL says otherwise; sandbox data is not real.
 """
 
+
 def build_server(
     settings: Settings | None = None,
     *,
@@ -64,7 +64,10 @@ def build_server(
                     await opened.aclose()
 
     mcp: MCPServer[ServerState] = PlainArgumentsServer(
-        "trade-tracker", version=__version__, instructions=INSTRUCTIONS, lifespan=lifespan,
+        "trade-tracker",
+        version=__version__,
+        instructions=INSTRUCTIONS,
+        lifespan=lifespan,
         argument_formats=ARGUMENT_FORMATS,
     )
 

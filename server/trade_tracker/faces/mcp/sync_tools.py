@@ -26,8 +26,15 @@ from trade_tracker.sync.status import sync_status as status_of
 from .params import CancelLabel, Label, ProductId, StatusLabel
 from .results import respond, translate_errors
 
-__all__ = ["CANCEL_WAIT_SECONDS", "DEFAULT_WAIT_SECONDS", "MAX_WAIT_SECONDS", "CancelSyncOut", "ServerState",
-           "SyncFillsOut", "register_sync_tools"]
+__all__ = [
+    "CANCEL_WAIT_SECONDS",
+    "DEFAULT_WAIT_SECONDS",
+    "MAX_WAIT_SECONDS",
+    "CancelSyncOut",
+    "ServerState",
+    "SyncFillsOut",
+    "register_sync_tools",
+]
 
 MAX_WAIT_SECONDS = 50
 DEFAULT_WAIT_SECONDS = 25
@@ -50,15 +57,17 @@ class ServerState:
             # One /profiles request, only when a long walk is likely: the estimate's bound on the history.
             self._history_starts[job.label] = await history_start(t.client_for(job.label)[1])
         job.history_start = self._history_starts.get(job.label)
-        return await t.sync_fills(job.label, job.product_ids, full_history=job.full_history, progress=job.report,
-                                  cancel=job.cancel)
+        return await t.sync_fills(
+            job.label, job.product_ids, full_history=job.full_history, progress=job.report, cancel=job.cancel
+        )
 
     def _estimate(self, job: SyncJob) -> Estimate | None:
         if job.latest is None:
             return None
         try:
-            return estimate(self.tracker.store, job.label, job.latest, pages=job.pages, seconds=job.elapsed,
-                            start=job.history_start)
+            return estimate(
+                self.tracker.store, job.label, job.latest, pages=job.pages, seconds=job.elapsed, start=job.history_start
+            )
         except TradeTrackerError:
             return None
 
@@ -108,36 +117,46 @@ def _progress_text(job: SyncJob) -> str:
     p = job.latest
     if p is None:
         return "choosing the products to sync"
-    return (f"{p.product_id}: {p.pages} pages, {p.fills} fills (product {p.products_done + 1}/{p.products_total}, "
-            f"{p.fills_total} fills in all)")
+    return (
+        f"{p.product_id}: {p.pages} pages, {p.fills} fills (product {p.products_done + 1}/{p.products_total}, "
+        f"{p.fills_total} fills in all)"
+    )
 
 
 def _answer(job: SyncJob, joined: bool, note: str | None, estimator: Any) -> SyncFillsOut:
     snap = job.snapshot(estimator)
-    base: dict[str, Any] = {"status": snap.status, "job_id": job.id, "joined": joined, "label": job.label,
-                            "note": note}
+    base: dict[str, Any] = {"status": snap.status, "job_id": job.id, "joined": joined, "label": job.label, "note": note}
     result = job.result
     if snap.status == "running":
         pr = snap.progress
-        planned = f"product {pr.products_done + 1} of {pr.products_planned} ({pr.current_product})" \
-            if pr.products_planned else "choosing the products"
+        planned = (
+            f"product {pr.products_done + 1} of {pr.products_planned} ({pr.current_product})"
+            if pr.products_planned
+            else "choosing the products"
+        )
         eta = f"; {pr.estimate.text}" if pr.estimate else ""
-        message = (f"Still syncing {job.label} in the background (job {job.id}): {pr.fills_synced} fills so far, "
-                   f"{planned}{eta}. It goes on without this call: follow it with sync_status, call sync_fills "
-                   "again to wait for it, or cancel_sync to stop it.")
+        message = (
+            f"Still syncing {job.label} in the background (job {job.id}): {pr.fills_synced} fills so far, "
+            f"{planned}{eta}. It goes on without this call: follow it with sync_status, call sync_fills "
+            "again to wait for it, or cancel_sync to stop it."
+        )
         return SyncFillsOut(**base, message=message, progress=pr)
     if result is None:
         raise ToolError(f"the sync of {job.label} failed: {snap.error}")
     if result.failed:
         raise ToolError(f"the sync of {job.label} failed for every product: {snap.error}")
     if result.cancelled:
-        message = (f"The sync of {job.label} was cancelled after {result.pages} pages; every fill fetched is stored "
-                   "and the next sync_fills resumes where it stopped.")
+        message = (
+            f"The sync of {job.label} was cancelled after {result.pages} pages; every fill fetched is stored "
+            "and the next sync_fills resumes where it stopped."
+        )
     else:
         errors = [p.product_id for p in result.products if p.error]
         failed = f" ({', '.join(errors)} refused by the exchange: see their error)" if errors else ""
-        message = (f"Synced {job.label}: {result.inserted} new fills, {result.updated} updated, "
-                   f"{len(result.products)} products in {result.seconds:g} s{failed}.")
+        message = (
+            f"Synced {job.label}: {result.inserted} new fills, {result.updated} updated, "
+            f"{len(result.products)} products in {result.seconds:g} s{failed}."
+        )
     return SyncFillsOut(**{**result.model_dump(), **base}, message=message)
 
 
@@ -146,9 +165,11 @@ def _join_note(job: SyncJob, product_ids: list[str] | None, full_history: bool) 
     running = sorted(job.product_ids) if job.product_ids is not None else None
     if asked == running and full_history == job.full_history:
         return None
-    return (f"joined the sync already running for {job.label} (started {job.started_at}, products "
-            f"{', '.join(running) if running else 'of the account'}, full_history={job.full_history}); this call's "
-            "product_ids/full_history were not applied: call sync_fills again once it has finished")
+    return (
+        f"joined the sync already running for {job.label} (started {job.started_at}, products "
+        f"{', '.join(running) if running else 'of the account'}, full_history={job.full_history}); this call's "
+        "product_ids/full_history were not applied: call sync_fills again once it has finished"
+    )
 
 
 def register_sync_tools(mcp: MCPServer[Any], state_of: Any) -> None:
@@ -162,21 +183,27 @@ def register_sync_tools(mcp: MCPServer[Any], state_of: Any) -> None:
 def _add_sync_fills(mcp: MCPServer[Any], state_of: Any) -> None:
     @mcp.tool(
         title="Sync fills into the local store",
-        annotations=ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True,
-                                    open_world_hint=True),
+        annotations=ToolAnnotations(
+            read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=True
+        ),
     )
     @translate_errors
     async def sync_fills(
         ctx: Context,
         label: Label | None = None,
-        product_ids: Annotated[list[ProductId] | None,
-                               Field(max_length=50, description="products to sync; default: the account's")] = None,
-        full_history: Annotated[bool, Field(description="re-read the whole history (slow); default: only new")]
-        = False,
-        wait_seconds: Annotated[float, Field(ge=0, le=MAX_WAIT_SECONDS,
-                                             description="how long this call waits for the sync to finish "
-                                                         "(0-50 s); it goes on in the background after that")]
-        = DEFAULT_WAIT_SECONDS,
+        product_ids: Annotated[
+            list[ProductId] | None, Field(max_length=50, description="products to sync; default: the account's")
+        ] = None,
+        full_history: Annotated[bool, Field(description="re-read the whole history (slow); default: only new")] = False,
+        wait_seconds: Annotated[
+            float,
+            Field(
+                ge=0,
+                le=MAX_WAIT_SECONDS,
+                description="how long this call waits for the sync to finish "
+                "(0-50 s); it goes on in the background after that",
+            ),
+        ] = DEFAULT_WAIT_SECONDS,
     ) -> Annotated[CallToolResult, SyncFillsOut]:
         """Bring the credential's fills from Coinbase into the local store: the whole history the first time,
         then only new fills (and settlement changes). The sync runs in the server as a job: this call waits at
@@ -200,8 +227,9 @@ def _add_sync_fills(mcp: MCPServer[Any], state_of: Any) -> None:
 def _add_sync_status(mcp: MCPServer[Any], state_of: Any) -> None:
     @mcp.tool(
         title="Sync status: what is stored, what is running",
-        annotations=ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True,
-                                    open_world_hint=False),
+        annotations=ToolAnnotations(
+            read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False
+        ),
     )
     @translate_errors
     async def sync_status(ctx: Context, label: StatusLabel | None = None) -> Annotated[CallToolResult, SyncStatusOut]:
@@ -217,8 +245,9 @@ def _add_sync_status(mcp: MCPServer[Any], state_of: Any) -> None:
 def _add_cancel_sync(mcp: MCPServer[Any], state_of: Any) -> None:
     @mcp.tool(
         title="Cancel a running sync",
-        annotations=ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True,
-                                    open_world_hint=False),
+        annotations=ToolAnnotations(
+            read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=False
+        ),
     )
     @translate_errors
     async def cancel_sync(ctx: Context, label: CancelLabel | None = None) -> Annotated[CallToolResult, CancelSyncOut]:

@@ -47,10 +47,12 @@ class Tool(NamedTuple):
 @translate_errors
 async def list_products(
     ctx: Context,
-    quote_currency: Annotated[str | None, Field(pattern=f"^{QUOTE_CURRENCY_PATTERN}$",
-                                                description="only products quoted in this, e.g. USD")] = None,
-    status: Annotated[Literal["online", "offline", "internal", "delisted"] | None,
-                      Field(description="only products with this status")] = None,
+    quote_currency: Annotated[
+        str | None, Field(pattern=f"^{QUOTE_CURRENCY_PATTERN}$", description="only products quoted in this, e.g. USD")
+    ] = None,
+    status: Annotated[
+        Literal["online", "offline", "internal", "delisted"] | None, Field(description="only products with this status")
+    ] = None,
     query: Annotated[str | None, Field(max_length=40, description="substring of the id or name, e.g. ETH")] = None,
 ) -> Annotated[CallToolResult, ProductsOut]:
     """List Coinbase Exchange products (markets), optionally filtered. Calls Coinbase (public, no key needed).
@@ -58,11 +60,13 @@ async def list_products(
     products = await tracker_of(ctx).list_products(quote_currency, status, query)
     return respond(ProductsOut.of(products))
 
+
 @translate_errors
 async def get_ticker(ctx: Context, product_id: ProductId) -> Annotated[CallToolResult, TickerOut]:
     """Current price, best bid/ask and 24h volume of one product. Calls Coinbase (public, no key needed)."""
     ticker = await tracker_of(ctx).get_ticker(product_id)
     return respond(TickerOut.of(product_id, ticker))
+
 
 @translate_errors
 async def list_accounts(
@@ -74,13 +78,15 @@ async def list_accounts(
     label_used, accounts = await tracker_of(ctx).list_accounts(label, hide_zero)
     return respond(AccountsOut.of(label_used, accounts))
 
+
 @translate_errors
 async def list_orders(
     ctx: Context,
     label: Label | None = None,
-    status: Annotated[list[OrderStatus] | None,
-                      Field(max_length=7, description="e.g. ['done'] for history; default: open orders only")]
-    = None,
+    status: Annotated[
+        list[OrderStatus] | None,
+        Field(max_length=7, description="e.g. ['done'] for history; default: open orders only"),
+    ] = None,
     product_id: ProductId | None = None,
 ) -> Annotated[CallToolResult, OrdersOut]:
     """Up to 100 most recent orders, live from Coinbase. By default (no status) Coinbase returns ONLY open
@@ -89,6 +95,7 @@ async def list_orders(
     label_used, orders = await tracker_of(ctx).list_orders(label, statuses or None, product_id)
     return respond(OrdersOut.of(label_used, statuses, orders))
 
+
 @translate_errors
 async def list_fills(
     ctx: Context,
@@ -96,13 +103,13 @@ async def list_fills(
     order_id: Annotated[str | None, Field(pattern=f"^{ORDER_ID_PATTERN}$", description="an order UUID")] = None,
     limit: Annotated[int, Field(ge=1, le=100, description="fills per page")] = 25,
     label: Label | None = None,
-    after: Annotated[int | None, Field(ge=1, description="next_after from the previous page, for older fills")]
-    = None,
+    after: Annotated[int | None, Field(ge=1, description="next_after from the previous page, for older fills")] = None,
 ) -> Annotated[CallToolResult, FillsOut]:
     """One page of fills (executed trades), newest first, LIVE from Coinbase. Needs product_id or order_id.
     For history, totals or anything offline, prefer sync_fills then query_trades / trade_summary."""
     label_used, page = await tracker_of(ctx).list_fills(label, product_id, order_id, limit, after)
     return respond(FillsOut.of(label_used, page))
+
 
 @translate_errors
 async def query_trades(
@@ -112,20 +119,25 @@ async def query_trades(
     since: DateText | None = None,
     until: DateText | None = None,
     limit: Annotated[int, Field(ge=1, le=200, description="rows per page")] = 50,
-    cursor: Annotated[str | None, Field(max_length=200, description="next_cursor from the previous page")]
-    = None,
+    cursor: Annotated[str | None, Field(max_length=200, description="next_cursor from the previous page")] = None,
     label: StoreLabel | None = None,
 ) -> Annotated[CallToolResult, TradesOut]:
     """Fills from the LOCAL store (run sync_fills first), newest first, filtered. Offline, exact, paged.
     Without label: the fills of every stored label."""
     rows, next_cursor = tracker_of(ctx).store.query_fills(
-        product_id=product_id.upper() if product_id else None, side=side, since=since, until=until,
-        label=label, limit=limit, cursor=cursor,
+        product_id=product_id.upper() if product_id else None,
+        side=side,
+        since=since,
+        until=until,
+        label=label,
+        limit=limit,
+        cursor=cursor,
     )
     out = TradesOut.of(rows, next_cursor)
     if not rows and cursor is None:
         out.hint = empty_hint(ctx, label)
     return respond(out)
+
 
 @translate_errors
 async def trade_summary(
@@ -134,11 +146,13 @@ async def trade_summary(
     since: DateText | None = None,
     until: DateText | None = None,
     label: StoreLabel | None = None,
-    group_by: Annotated[Literal["product", "month", "day"],
-                        Field(description="one entry per product, or per product and UTC month/day")] = "product",
+    group_by: Annotated[
+        Literal["product", "month", "day"], Field(description="one entry per product, or per product and UTC month/day")
+    ] = "product",
     method: Annotated[Literal["fifo", "average"], Field(description="cost basis for realized PnL")] = "fifo",
-    with_unrealized: Annotated[bool, Field(description="also fetch tickers for unrealized PnL (calls Coinbase)")]
-    = False,
+    with_unrealized: Annotated[
+        bool, Field(description="also fetch tickers for unrealized PnL (calls Coinbase)")
+    ] = False,
 ) -> Annotated[CallToolResult, SummaryOut]:
     """Per product: buy/sell counts, base and quote volume, fees, average prices, net position and realized
     PnL (FIFO by default), plus totals per currency. With group_by month or day, also per-period totals
@@ -146,13 +160,19 @@ async def trade_summary(
     every stored label, each its own book. From the LOCAL store: offline and exact, unless with_unrealized
     asks for live tickers. Run sync_fills first for complete figures."""
     summary = await tracker_of(ctx).summary(
-        product_id=product_id.upper() if product_id else None, since=since, until=until, label=label,
-        group_by=group_by, method=method, with_unrealized=with_unrealized,
+        product_id=product_id.upper() if product_id else None,
+        since=since,
+        until=until,
+        label=label,
+        group_by=group_by,
+        method=method,
+        with_unrealized=with_unrealized,
     )
     out = SummaryOut.of(summary)
     if summary.fill_count == 0:
         out = out.model_copy(update={"hint": empty_hint(ctx, label)})
     return respond(out)
+
 
 @translate_errors
 async def store_credential(ctx: Context, label: NewLabel) -> Annotated[CallToolResult, StoreCredentialOut]:
@@ -163,18 +183,29 @@ async def store_credential(ctx: Context, label: NewLabel) -> Annotated[CallToolR
 
     return respond(await request_credential(ctx, tracker_of(ctx), label))
 
+
 @translate_errors
 async def list_credentials(ctx: Context) -> Annotated[CallToolResult, CredentialsOut]:
     """Labels and key fingerprints of the stored credentials (and the env credential). Never secrets."""
     infos = tracker_of(ctx).credentials.list()
-    return respond(CredentialsOut(count=len(infos), credentials=[
-        CredentialOut(label=i.label, fingerprint=i.fingerprint, source=i.source,
-                      created_at=i.created_at, last_verified_at=i.last_verified_at,
-                      verify_status=i.verify_status,
-                      permissions=i.permissions if isinstance(i.permissions, str | None)
-                      else json.dumps(i.permissions))
-        for i in infos
-    ]))
+    return respond(
+        CredentialsOut(
+            count=len(infos),
+            credentials=[
+                CredentialOut(
+                    label=i.label,
+                    fingerprint=i.fingerprint,
+                    source=i.source,
+                    created_at=i.created_at,
+                    last_verified_at=i.last_verified_at,
+                    verify_status=i.verify_status,
+                    permissions=i.permissions if isinstance(i.permissions, str | None) else json.dumps(i.permissions),
+                )
+                for i in infos
+            ],
+        )
+    )
+
 
 @translate_errors
 async def export_trades(
@@ -184,11 +215,13 @@ async def export_trades(
     until: DateText | None = None,
     label: StoreLabel | None = None,
     summary: Annotated[bool, Field(description="export the summary instead of the fills")] = False,
-    group_by: Annotated[Literal["product", "month", "day"],
-                        Field(description="with summary: one row per product, or per product and UTC month/day")]
-    = "product",
-    method: Annotated[Literal["fifo", "average"],
-                      Field(description="with summary: cost basis for realized PnL")] = "fifo",
+    group_by: Annotated[
+        Literal["product", "month", "day"],
+        Field(description="with summary: one row per product, or per product and UTC month/day"),
+    ] = "product",
+    method: Annotated[
+        Literal["fifo", "average"], Field(description="with summary: cost basis for realized PnL")
+    ] = "fifo",
 ) -> Annotated[CallToolResult, ExportOut]:
     """Write the stored fills (or, with summary, the trade summary grouped by group_by) to a new CSV file
     under $TRADE_TRACKER_HOME/exports and return its path, not the data. Without label: every stored
@@ -196,8 +229,13 @@ async def export_trades(
     if not summary and (group_by != "product" or method != "fifo"):
         raise InvalidArgument("group_by and method go with summary=true (a fills export has one row per fill).")
     out = await tracker_of(ctx).export_csv(
-        summary=summary, group_by=group_by, method=method,
-        product_id=product_id.upper() if product_id else None, since=since, until=until, label=label,
+        summary=summary,
+        group_by=group_by,
+        method=method,
+        product_id=product_id.upper() if product_id else None,
+        since=since,
+        until=until,
+        label=label,
     )
     return respond(out)
 
@@ -213,10 +251,8 @@ LIVE_TOOLS = (
 #: The store and credential tools, registered after the sync tools.
 STORE_TOOLS = (
     Tool(query_trades, title="Query stored trades", annotations=read_only(open_world=False)),
-    Tool(trade_summary, title="Summarise trades: volume, fees, position, PnL",
-         annotations=read_only(open_world=True)),
-    Tool(store_credential, title="Store a Coinbase API credential (out of band)",
-         annotations=writes(open_world=True)),
+    Tool(trade_summary, title="Summarise trades: volume, fees, position, PnL", annotations=read_only(open_world=True)),
+    Tool(store_credential, title="Store a Coinbase API credential (out of band)", annotations=writes(open_world=True)),
     Tool(list_credentials, title="List stored credentials", annotations=read_only(open_world=False)),
     Tool(export_trades, title="Export trades to a CSV file", annotations=writes(open_world=False)),
 )

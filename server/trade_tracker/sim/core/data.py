@@ -115,13 +115,10 @@ class ProductHistory:
         scale = 1.0 if available >= nominal else max(available, 0) / max(nominal, 1)
         self._last_tick = max(self._last_tick + 1, now_us // TICK_US - nominal)
         start = len(self)
-        self._grow(count, max(2.0, 100.0 * scale), settled=False,
-                   in_order_max=max(1, int(_IN_ORDER_MAX_TICKS * scale)))
+        self._grow(count, max(2.0, 100.0 * scale), settled=False, in_order_max=max(1, int(_IN_ORDER_MAX_TICKS * scale)))
         return range(start, len(self))
 
-    def _grow(
-        self, count: int, mean_gap: float, *, settled: bool, in_order_max: int = _IN_ORDER_MAX_TICKS
-    ) -> None:
+    def _grow(self, count: int, mean_gap: float, *, settled: bool, in_order_max: int = _IN_ORDER_MAX_TICKS) -> None:
         rng = self._rng
         rand, gauss, exp = rng.random, rng.gauss, math.exp
         tids, prices, sizes, created = self.trade_ids, self.price_units, self.size_units, self.created_us

@@ -40,11 +40,35 @@ _EXPORTS = {
     "stats": "market",
     "ticker": "market",
 }
-__all__ = ["DEFAULT_ORDER_STATUSES", "LEDGER_DEFAULT_WINDOW_US", "ORDER_STATUSES", "PERMISSIONS", "AuthFailure",
-           "FaultLayer", "FillPage", "KeyRecord", "Money", "OpenOrder", "SimConfig", "SimControl", "SimCredential",
-           "SimExchange", "account_currencies", "admin_routes", "allocate", "authenticate", "build_accounts",
-           "build_app", "build_open_orders", "build_profiles", "holds", "new_credential", "orders_page", "stats",
-           "ticker"]
+__all__ = [
+    "DEFAULT_ORDER_STATUSES",
+    "LEDGER_DEFAULT_WINDOW_US",
+    "ORDER_STATUSES",
+    "PERMISSIONS",
+    "AuthFailure",
+    "FaultLayer",
+    "FillPage",
+    "KeyRecord",
+    "Money",
+    "OpenOrder",
+    "SimConfig",
+    "SimControl",
+    "SimCredential",
+    "SimExchange",
+    "account_currencies",
+    "admin_routes",
+    "allocate",
+    "authenticate",
+    "build_accounts",
+    "build_app",
+    "build_open_orders",
+    "build_profiles",
+    "holds",
+    "new_credential",
+    "orders_page",
+    "stats",
+    "ticker",
+]
 
 
 def __getattr__(name: str) -> Any:

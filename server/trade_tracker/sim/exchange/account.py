@@ -43,15 +43,17 @@ def build_accounts(money: Money, open_orders: Sequence[OpenOrder], profile_id: s
     for currency in money.currencies:
         balance = money.balance(currency)
         hold = held.get(currency, Decimal(0))
-        accounts.append({
-            "id": money.account_ids[currency],
-            "currency": currency,
-            "balance": fixed(balance, 16),
-            "hold": fixed(hold, 16),
-            "available": fixed(balance - hold, 16),
-            "profile_id": profile_id,
-            "trading_enabled": True,
-        })
+        accounts.append(
+            {
+                "id": money.account_ids[currency],
+                "currency": currency,
+                "balance": fixed(balance, 16),
+                "hold": fixed(hold, 16),
+                "available": fixed(balance - hold, 16),
+                "profile_id": profile_id,
+                "trading_enabled": True,
+            }
+        )
     return accounts
 
 
@@ -66,10 +68,22 @@ def account_currencies(histories: Sequence[ProductHistory]) -> list[str]:
 def build_profiles(seed: object, user_id: str, profile_id: str, created_us: int) -> list[dict[str, Any]]:
     """``GET /profiles``: the key's active default profile and an inactive old one."""
     return [
-        {"id": profile_id, "user_id": user_id, "name": "default", "active": True, "is_default": True,
-         "created_at": iso_us(created_us)},
-        {"id": stable_uuid(seed, "profile", "old-bot"), "user_id": user_id, "name": "old bot", "active": False,
-         "is_default": False, "created_at": iso_us(created_us + 7_777_777)},
+        {
+            "id": profile_id,
+            "user_id": user_id,
+            "name": "default",
+            "active": True,
+            "is_default": True,
+            "created_at": iso_us(created_us),
+        },
+        {
+            "id": stable_uuid(seed, "profile", "old-bot"),
+            "user_id": user_id,
+            "name": "old bot",
+            "active": False,
+            "is_default": False,
+            "created_at": iso_us(created_us + 7_777_777),
+        },
     ]
 
 
@@ -96,6 +110,17 @@ def build_open_orders(seed: object, histories: Sequence[ProductHistory], profile
                     continue
             created = h.created_us[-1] + TICK_US * rng.randint(1_000, 10_000_000)
             stop = (price * Decimal("0.99")).quantize(h.spec.quote_increment) if status == "active" else None
-            orders.append(OpenOrder(stable_uuid(seed, "open", h.spec.id, n), h.spec, profile_id, side, price,
-                                    size, created, status, stop))
+            orders.append(
+                OpenOrder(
+                    stable_uuid(seed, "open", h.spec.id, n),
+                    h.spec,
+                    profile_id,
+                    side,
+                    price,
+                    size,
+                    created,
+                    status,
+                    stop,
+                )
+            )
     return orders

@@ -88,8 +88,7 @@ def _fee(ex: SimExchange, body: dict[str, Any], request: Request) -> Any:
 
 
 def _fail(ex: SimExchange, body: dict[str, Any], request: Request) -> Any:
-    ex.fail_next(int(body["status"]), int(body.get("count", 1)), path=body.get("path"),
-                 message=body.get("message"))
+    ex.fail_next(int(body["status"]), int(body.get("count", 1)), path=body.get("path"), message=body.get("message"))
     return {"pending": ex.faults.pending()}
 
 
@@ -105,8 +104,9 @@ def _config(ex: SimExchange, body: dict[str, Any], request: Request) -> Any:
 
 def _keys(ex: SimExchange, body: dict[str, Any], request: Request) -> Any:
     permissions = body.get("permissions", ["view"])
-    credential = ex.add_key(permissions, key=body.get("key"), secret=body.get("secret"),
-                            passphrase=body.get("passphrase"))
+    credential = ex.add_key(
+        permissions, key=body.get("key"), secret=body.get("secret"), passphrase=body.get("passphrase")
+    )
     return {**credential.as_dict(), "permissions": sorted(permissions)}
 
 

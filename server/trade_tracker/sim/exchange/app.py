@@ -280,8 +280,7 @@ def post_order(request: Request, exchange: SimExchange, key: KeyRecord, body: by
     if payload.get("type", "limit") != "limit":
         raise SimError(400, "Only limit orders are simulated")
     return json_response(
-        exchange.place_order(payload.get("product_id"), payload.get("side"), payload.get("size"),
-                             payload.get("price"))
+        exchange.place_order(payload.get("product_id"), payload.get("side"), payload.get("size"), payload.get("price"))
     )
 
 

@@ -37,7 +37,6 @@ def allocate(total: int, weights: Sequence[float]) -> list[int]:
     return counts
 
 
-
 class SimControl:
     """The control half of ``SimExchange`` (see the module docstring)."""
 
@@ -113,8 +112,7 @@ class SimControl:
             raise SimError(404, "NotFound")
         return index
 
-    def fail_next(self, status: int, count: int = 1, *, path: str | None = None,
-                  message: str | None = None) -> None:
+    def fail_next(self, status: int, count: int = 1, *, path: str | None = None, message: str | None = None) -> None:
         """Make the next ``count`` API requests (under ``path``, if given) answer ``status``."""
         self.faults.force(status, count, path=path, message=message)
 
@@ -158,5 +156,10 @@ class SimControl:
             }
             runtime = type(self.config).RUNTIME
             settings = {f.name: getattr(self.config, f.name) for f in fields(self.config) if f.name in runtime}
-            return {"products": products, "settings": settings, "seed": self.config.seed,
-                    "keys": len(self._keys), "forced_failures_pending": self.faults.pending()}
+            return {
+                "products": products,
+                "settings": settings,
+                "seed": self.config.seed,
+                "keys": len(self._keys),
+                "forced_failures_pending": self.faults.pending(),
+            }

@@ -70,8 +70,11 @@ class Money:
         for currency in self.currencies:
             quoted = [h for h in self.histories if h.spec.quote_currency == currency and len(h)]
             if quoted:  # an upper bound of what every buy costs, fees included (0.6% at most)
-                turnover = sum(sum(map(mul, h.price_units, h.size_units))
-                               * 10 ** (_PLACES - h.spec.quote_places - h.spec.base_places) for h in quoted)
+                turnover = sum(
+                    sum(map(mul, h.price_units, h.size_units))
+                    * 10 ** (_PLACES - h.spec.quote_places - h.spec.base_places)
+                    for h in quoted
+                )
                 amount = (turnover * 1006 // 1000 // unit + 1 + _DEPOSIT_EXTRA) * unit
                 start = min(h.created_us[0] for h in quoted) - LEDGER_DEFAULT_WINDOW_US
                 self.deposits[currency] = (start, amount)
@@ -234,9 +237,12 @@ class Money:
         if deposit is not None:
             found.append((4 * deposit[0] + 3, deposit[1], "transfer", None, 0))
         found = [
-            e for e in found
-            if (lo_id is None or e[0] >= lo_id) and (hi_id is None or e[0] <= hi_id)
-            and (after is None or e[0] < after) and (before is None or e[0] > before)
+            e
+            for e in found
+            if (lo_id is None or e[0] >= lo_id)
+            and (hi_id is None or e[0] <= hi_id)
+            and (after is None or e[0] < after)
+            and (before is None or e[0] > before)
         ]
         found.sort(key=lambda e: e[0])
         found = found[:limit] if before is not None else found[-limit:]
@@ -249,14 +255,16 @@ class Money:
             rows.append(self._render(currency, entry_id, amount, balance, kind, h, i))
         return rows[::-1]
 
-    def _render(self, currency: str, entry_id: int, amount: int, balance: int, kind: str,
-                h: ProductHistory | None, i: int) -> dict[str, Any]:
+    def _render(
+        self, currency: str, entry_id: int, amount: int, balance: int, kind: str, h: ProductHistory | None, i: int
+    ) -> dict[str, Any]:
         if h is None:
-            details: dict[str, str] = {"transfer_id": stable_uuid(self.seed, "deposit", currency),
-                                       "transfer_type": "deposit"}
+            details: dict[str, str] = {
+                "transfer_id": stable_uuid(self.seed, "deposit", currency),
+                "transfer_type": "deposit",
+            }
         else:
-            details = {"order_id": h.order_id(h.order_of(i)), "trade_id": str(h.trade_ids[i]),
-                       "product_id": h.spec.id}
+            details = {"order_id": h.order_id(h.order_of(i)), "trade_id": str(h.trade_ids[i]), "product_id": h.spec.id}
         return {
             "id": str(entry_id),
             "created_at": iso_us(entry_id // 4),

@@ -109,6 +109,5 @@ def orders_page(
         refs.sort(key=lambda r: r[0], reverse=True)
         refs = refs[:limit]
     return [
-        (created, src.done_order(oi) if isinstance(src, ProductHistory) else src.to_json())
-        for created, src, oi in refs
+        (created, src.done_order(oi) if isinstance(src, ProductHistory) else src.to_json()) for created, src, oi in refs
     ]

@@ -76,8 +76,15 @@ class SimConfig:
     passphrase: str | None = None
     key_permissions: Sequence[str] = ("view",)
 
-    RUNTIME = ("rate_limits", "fail_rate", "fail_statuses", "latency_ms", "auth_failure_status",
-               "clock_offset", "timestamp_window")
+    RUNTIME = (
+        "rate_limits",
+        "fail_rate",
+        "fail_statuses",
+        "latency_ms",
+        "auth_failure_status",
+        "clock_offset",
+        "timestamp_window",
+    )
 
 
 @dataclass
@@ -116,8 +123,7 @@ class SimExchange(SimControl):
         profiles_since = first_us - 30 * 86_400_000_000
         self._profiles = build_profiles(seed, self.user_id, self.profile_id, profiles_since)
         given = (config.key, config.secret, config.passphrase)
-        self.credential = self.add_key(config.key_permissions, key=given[0], secret=given[1],
-                                       passphrase=given[2])
+        self.credential = self.add_key(config.key_permissions, key=given[0], secret=given[1], passphrase=given[2])
 
     # ---- construction -----------------------------------------------------------------------
 
@@ -253,8 +259,15 @@ class SimExchange(SimControl):
         if before is not None and after is not None:
             raise SimError(400, "before and after cannot be used together")
         with self._lock:
-            return self.money.ledger(currency, now_us=int(self.now() * 1_000_000), start_us=start_us,
-                                     end_us=end_us, before=before, after=after, limit=limit)
+            return self.money.ledger(
+                currency,
+                now_us=int(self.now() * 1_000_000),
+                start_us=start_us,
+                end_us=end_us,
+                before=before,
+                after=after,
+                limit=limit,
+            )
 
     def profiles(self, active: bool | None = None) -> list[dict[str, Any]]:
         return [dict(p) for p in self._profiles if active is None or p["active"] is active]
@@ -290,8 +303,9 @@ class SimExchange(SimControl):
                 assert product_id is not None
                 history = self.history_of(product_id)
                 lo, hi = history.date_span(start_us, end_us)
-            rows = [history.fill(i) for i in window(history.trade_ids, lo, max(lo, hi), limit,
-                                                      before=before, after=after)]
+            rows = [
+                history.fill(i) for i in window(history.trade_ids, lo, max(lo, hi), limit, before=before, after=after)
+            ]
         if not rows:
             return FillPage([])
         return FillPage(rows, rows[0]["trade_id"], rows[-1]["trade_id"])
@@ -326,8 +340,16 @@ class SimExchange(SimControl):
             raise SimError(400, "before and after cannot be used together")
         with self._lock:
             histories = [self.history_of(product_id)] if product_id is not None else list(self.histories)
-            return orders_page(histories, list(self.open_orders), wanted, limit,
-                               before_us=before_us, after_us=after_us, start_us=start_us, end_us=end_us)
+            return orders_page(
+                histories,
+                list(self.open_orders),
+                wanted,
+                limit,
+                before_us=before_us,
+                after_us=after_us,
+                start_us=start_us,
+                end_us=end_us,
+            )
 
     def order(self, order_id: str) -> dict[str, Any]:
         """``GET /orders/{id}``: a filled or an open order; 404 ``NotFound`` if unknown."""
@@ -358,8 +380,15 @@ class SimExchange(SimControl):
             raise SimError(400, "Invalid size or price")
         with self._lock:
             created = int(self.now() * 1_000_000) // TICK_US * TICK_US + history.index
-            order = OpenOrder(stable_uuid(self.config.seed, "placed", os.urandom(8).hex()), history.spec,
-                              self.profile_id, side, price_d, size_d, created)
+            order = OpenOrder(
+                stable_uuid(self.config.seed, "placed", os.urandom(8).hex()),
+                history.spec,
+                self.profile_id,
+                side,
+                price_d,
+                size_d,
+                created,
+            )
             self.open_orders.append(order)
             answer = replace(order, status="pending").to_json()
         return answer

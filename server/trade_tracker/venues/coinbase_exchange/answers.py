@@ -84,9 +84,9 @@ _PERMISSION_FOR = {
 }
 
 
-
-def status_error(method: str, path: str, response: httpx.Response, *, label: str, base_url: str,
-                 attempts: int) -> ExchangeStatusError:
+def status_error(
+    method: str, path: str, response: httpx.Response, *, label: str, base_url: str, attempts: int
+) -> ExchangeStatusError:
     """A non-2xx Coinbase Exchange answer (after any retries) as the error of ``errors.py`` that says what
     to do: the credential ``label`` was rejected, lacks a permission, the id is unknown, and so on."""
     status = response.status_code
@@ -103,8 +103,7 @@ def status_error(method: str, path: str, response: httpx.Response, *, label: str
                     api_message=api_message,
                 )
         return AuthenticationError(
-            f"credential '{label}' was rejected on {where} ({said}); check the key, secret "
-            "and passphrase",
+            f"credential '{label}' was rejected on {where} ({said}); check the key, secret and passphrase",
             status_code=status,
             api_message=api_message,
         )
@@ -124,23 +123,21 @@ def status_error(method: str, path: str, response: httpx.Response, *, label: str
         )
     if status == 429:
         return RateLimited(
-            f"{where}: still rate limited after {attempts} attempts ({said}); "
-            "wait a few seconds and try again",
+            f"{where}: still rate limited after {attempts} attempts ({said}); wait a few seconds and try again",
             status_code=status,
             api_message=api_message,
         )
     if status >= 500:
         return ExchangeUnavailable(
-            f"Coinbase Exchange at {base_url} failed on {where} ({said}) after retrying; "
-            "try again later",
+            f"Coinbase Exchange at {base_url} failed on {where} ({said}) after retrying; try again later",
             status_code=status,
             api_message=api_message,
         )
     if status == 400:
-        return BadRequest(f"Coinbase rejected {where}: {api_message or 'bad request'}",
-                          status_code=status, api_message=api_message)
-    return ExchangeStatusError(f"{where}: unexpected answer ({said})", status_code=status,
-                               api_message=api_message)
+        return BadRequest(
+            f"Coinbase rejected {where}: {api_message or 'bad request'}", status_code=status, api_message=api_message
+        )
+    return ExchangeStatusError(f"{where}: unexpected answer ({said})", status_code=status, api_message=api_message)
 
 
 def ledger_cursor(response: httpx.Response, name: str) -> str | None:

@@ -177,8 +177,13 @@ class CoinbaseAuth(httpx.Auth):
     requires_request_body = True
     requires_response_body = True
 
-    def __init__(self, credential: ApiCredential, clock: ServerClock, time_url: str | httpx.URL,
-                 check: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        credential: ApiCredential,
+        clock: ServerClock,
+        time_url: str | httpx.URL,
+        check: Callable[[], None] | None = None,
+    ) -> None:
         self._credential = credential
         self._clock = clock
         self._time_url = httpx.URL(time_url)
@@ -194,9 +199,7 @@ class CoinbaseAuth(httpx.Auth):
         request_path = request.url.raw_path.decode("ascii")
         body = request.content.decode("utf-8") if request.content else ""
         request.headers["CB-ACCESS-KEY"] = self._credential.key
-        request.headers["CB-ACCESS-SIGN"] = self._credential.signature(
-            timestamp, request.method, request_path, body
-        )
+        request.headers["CB-ACCESS-SIGN"] = self._credential.signature(timestamp, request.method, request_path, body)
         request.headers["CB-ACCESS-TIMESTAMP"] = timestamp
         request.headers["CB-ACCESS-PASSPHRASE"] = self._credential.passphrase
         return request

@@ -42,6 +42,7 @@ from .params import MAX_FILLS_LIMIT, ORDER_STATUSES, check_cursor
 
 __all__ = ["CoinbaseClient"]
 
+
 class CoinbaseClient(VenueHttp):
     """An async Coinbase Exchange REST client over one ``httpx.AsyncClient``.
 
@@ -77,10 +78,20 @@ class CoinbaseClient(VenueHttp):
         self.credential = credential
         self.clock = clock or ServerClock()
         root = base_url.rstrip("/")
-        auth = (CoinbaseAuth(credential, self.clock, time_url=f"{root}/time", check=credential_check)
-                if credential else None)
-        super().__init__(root, auth, timeout=timeout, retry=retry, rate_limits=rate_limits, transport=transport,
-                         attempt_timeout=attempt_timeout)
+        auth = (
+            CoinbaseAuth(credential, self.clock, time_url=f"{root}/time", check=credential_check)
+            if credential
+            else None
+        )
+        super().__init__(
+            root,
+            auth,
+            timeout=timeout,
+            retry=retry,
+            rate_limits=rate_limits,
+            transport=transport,
+            attempt_timeout=attempt_timeout,
+        )
 
     @classmethod
     def from_settings(
@@ -128,8 +139,9 @@ class CoinbaseClient(VenueHttp):
         return bucket_for_path(path)
 
     def _status_error(self, method: str, path: str, response: httpx.Response) -> ExchangeStatusError:
-        return status_error(method, path, response, label=self.label, base_url=self.base_url,
-                            attempts=self.retry.attempts)
+        return status_error(
+            method, path, response, label=self.label, base_url=self.base_url, attempts=self.retry.attempts
+        )
 
     # -- public endpoints ------------------------------------------------------------------
 
@@ -148,13 +160,11 @@ class CoinbaseClient(VenueHttp):
 
     async def get_ticker(self, product_id: str) -> Ticker:
         """``GET /products/{id}/ticker``: last trade, best bid/ask and 24h volume."""
-        return await self._get_model(f"/products/{check_product_id(product_id)}/ticker", Ticker,
-                                     private=False)
+        return await self._get_model(f"/products/{check_product_id(product_id)}/ticker", Ticker, private=False)
 
     async def get_stats(self, product_id: str) -> Stats:
         """``GET /products/{id}/stats``: 24h open/high/low/last and volume (base units)."""
-        return await self._get_model(f"/products/{check_product_id(product_id)}/stats", Stats,
-                                     private=False)
+        return await self._get_model(f"/products/{check_product_id(product_id)}/stats", Stats, private=False)
 
     # -- private endpoints -----------------------------------------------------------------
 
@@ -185,9 +195,7 @@ class CoinbaseClient(VenueHttp):
         params: list[tuple[str, str]] = []
         for s in status or ():
             if s not in ORDER_STATUSES:
-                raise InvalidArgument(
-                    f"unknown order status {s!r}; use one of {', '.join(sorted(ORDER_STATUSES))}"
-                )
+                raise InvalidArgument(f"unknown order status {s!r}; use one of {', '.join(sorted(ORDER_STATUSES))}")
             params.append(("status", s))
         if product_id is not None:
             params.append(("product_id", check_product_id(product_id)))
@@ -231,8 +239,9 @@ class CoinbaseClient(VenueHttp):
             params.append(("after", _date_cursor("/orders", "after", after)))
         response = await self._request("GET", "/orders", params, private=True)
         orders = self._parse(response, adapter_for(list[Order]), "GET /orders")
-        return OrderPage(orders=orders, before=orders_cursor(response, "CB-BEFORE"),
-                         after=orders_cursor(response, "CB-AFTER"))
+        return OrderPage(
+            orders=orders, before=orders_cursor(response, "CB-BEFORE"), after=orders_cursor(response, "CB-AFTER")
+        )
 
     async def list_ledger(
         self,
@@ -264,8 +273,9 @@ class CoinbaseClient(VenueHttp):
         path = f"/accounts/{account_id}/ledger"
         response = await self._request("GET", path, params, private=True)
         entries = self._parse(response, adapter_for(list[LedgerEntry]), f"GET {path}")
-        return LedgerPage(entries=entries, before=ledger_cursor(response, "CB-BEFORE"),
-                          after=ledger_cursor(response, "CB-AFTER"))
+        return LedgerPage(
+            entries=entries, before=ledger_cursor(response, "CB-BEFORE"), after=ledger_cursor(response, "CB-AFTER")
+        )
 
     async def list_fills(
         self,
@@ -284,18 +294,20 @@ class CoinbaseClient(VenueHttp):
         params = self._fill_params(product_id, order_id, limit, before, after)
         response = await self._request("GET", "/fills", params, private=True)
         fills = self._parse(response, adapter_for(list[Fill]), "GET /fills")
-        return FillPage(fills=fills, before=fills_cursor(response, "CB-BEFORE"),
-                        after=fills_cursor(response, "CB-AFTER"))
+        return FillPage(
+            fills=fills, before=fills_cursor(response, "CB-BEFORE"), after=fills_cursor(response, "CB-AFTER")
+        )
 
     @staticmethod
     def _fill_params(
-        product_id: str | None, order_id: str | None, limit: int,
-        before: int | str | None, after: int | str | None,
+        product_id: str | None,
+        order_id: str | None,
+        limit: int,
+        before: int | str | None,
+        after: int | str | None,
     ) -> list[tuple[str, str]]:
         if product_id is None and order_id is None:
-            raise InvalidArgument(
-                "/fills needs product_id or order_id (Coinbase refuses a request with neither)"
-            )
+            raise InvalidArgument("/fills needs product_id or order_id (Coinbase refuses a request with neither)")
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_FILLS_LIMIT:
             raise InvalidArgument(f"limit must be a whole number from 1 to {MAX_FILLS_LIMIT}")
         before_text, after_text = check_cursor("before", before), check_cursor("after", after)
@@ -335,7 +347,9 @@ class CoinbaseClient(VenueHttp):
         cursor: int | None = newer_than if newer else older_than
         while True:
             page = await self.list_fills(
-                product_id, order_id, limit,
+                product_id,
+                order_id,
+                limit,
                 before=cursor if newer else None,
                 after=None if newer else cursor,
             )

@@ -65,8 +65,11 @@ async def discover_products(
     state = discovery_state(store, label)
     watermark = state.watermark if state is not None else None
     since = None if watermark is None or full else parse_timestamp(watermark) + timedelta(microseconds=1)
-    result = DiscoveryResult(mode="full" if since is None else "incremental",
-                             since=None if since is None else iso_utc(since), watermark=watermark)
+    result = DiscoveryResult(
+        mode="full" if since is None else "incremental",
+        since=None if since is None else iso_utc(since),
+        watermark=watermark,
+    )
     sent = client.requests_sent
     found: set[str] = set()
     newest = watermark
@@ -91,8 +94,9 @@ async def discover_products(
             cursor = page.after
     finally:
         result.requests = client.requests_sent - sent
-    save_discovery_run(store, label, method=result.method, watermark=newest, requests=result.requests,
-                       orders=result.orders_seen)
+    save_discovery_run(
+        store, label, method=result.method, watermark=newest, requests=result.requests, orders=result.orders_seen
+    )
     result.watermark = newest
     result.products_found = sorted(found)
     result.new_products = sorted(result.new_products)

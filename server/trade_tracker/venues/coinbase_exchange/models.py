@@ -27,8 +27,21 @@ from trade_tracker.formats import (
     parse_timestamp,
 )
 
-__all__ = ["Account", "DecimalStr", "Fill", "FillPage", "Order", "Product", "Profile", "ServerTime", "Side", "Stats",
-           "Ticker", "Timestamp", "TradeId"]
+__all__ = [
+    "Account",
+    "DecimalStr",
+    "Fill",
+    "FillPage",
+    "Order",
+    "Product",
+    "Profile",
+    "ServerTime",
+    "Side",
+    "Stats",
+    "Ticker",
+    "Timestamp",
+    "TradeId",
+]
 
 
 #: A money or quantity field: parsed exactly (pydantic's Decimal validator builds it from the

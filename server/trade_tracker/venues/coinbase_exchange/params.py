@@ -12,6 +12,8 @@ __all__ = ["MAX_FILLS_LIMIT", "ORDER_STATUSES", "check_cursor"]
 
 ORDER_STATUSES = frozenset({"open", "pending", "rejected", "done", "active", "received", "all"})
 MAX_FILLS_LIMIT = 100
+
+
 def check_cursor(name: str, value: int | str | None) -> str | None:
     """A ``before``/``after`` fills cursor must be a trade_id (ASCII digits); return it as text."""
     if value is None:

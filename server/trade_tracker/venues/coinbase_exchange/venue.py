@@ -65,15 +65,22 @@ class CoinbaseExchange:
         return f"CoinbaseExchange({self.client!r})"
 
     @classmethod
-    def open_client(cls, settings: Settings, credential: ApiCredential | None, *, rate_limits: RateLimits,
-                    transport: httpx.AsyncBaseTransport | None = None,
-                    credential_check: Callable[[], None] | None = None) -> CoinbaseClient:
+    def open_client(
+        cls,
+        settings: Settings,
+        credential: ApiCredential | None,
+        *,
+        rate_limits: RateLimits,
+        transport: httpx.AsyncBaseTransport | None = None,
+        credential_check: Callable[[], None] | None = None,
+    ) -> CoinbaseClient:
         """``CoinbaseClient.from_settings``: ``EX_BASE_URL``, the timeouts and retries of the settings."""
         # The HTTP stack is imported on the first exchange call, not with this class.
         from .client import CoinbaseClient
 
-        return CoinbaseClient.from_settings(settings, credential, rate_limits=rate_limits, transport=transport,
-                                            credential_check=credential_check)
+        return CoinbaseClient.from_settings(
+            settings, credential, rate_limits=rate_limits, transport=transport, credential_check=credential_check
+        )
 
     @classmethod
     def wrap(cls, client: CoinbaseClient) -> CoinbaseExchange:
@@ -94,12 +101,12 @@ class CoinbaseExchange:
     async def list_balances(self) -> list[Account]:
         return await self.client.list_accounts()
 
-    async def list_orders(self, *, status: Sequence[str] | None, product_id: str | None,
-                          limit: int) -> list[Order]:
+    async def list_orders(self, *, status: Sequence[str] | None, product_id: str | None, limit: int) -> list[Order]:
         return await self.client.list_orders(status, product_id, limit)
 
-    async def fill_page(self, *, product_id: str | None, order_id: str | None, limit: int,
-                        cursor: str | None) -> FillPage:
+    async def fill_page(
+        self, *, product_id: str | None, order_id: str | None, limit: int, cursor: str | None
+    ) -> FillPage:
         """One page of fills older than ``cursor`` (a trade id as text; None: the newest page)."""
         return await self.client.list_fills(product_id, order_id, limit, after=cursor)
 
@@ -110,8 +117,9 @@ class CoinbaseExchange:
 
     # -- sync ------------------------------------------------------------------------------------
 
-    async def sync_scopes(self, store: TradeStore, label: str, asked: Sequence[str] | None, *,
-                          full: bool) -> tuple[list[str], DiscoveryResult | None]:
+    async def sync_scopes(
+        self, store: TradeStore, label: str, asked: Sequence[str] | None, *, full: bool
+    ) -> tuple[list[str], DiscoveryResult | None]:
         """Exchange ``/fills`` needs a product, so a scope is a product: the asked ones (checked, once
         each), or discovery's (every product the account ever traded, and every stored one)."""
         if asked is not None:

@@ -108,8 +108,9 @@ class ProductSync:
 
     # -- plumbing ------------------------------------------------------------------------------
 
-    def _fetch(self, *, before: int | None = None, after: int | None = None,
-               order_id: str | None = None) -> asyncio.Task[FillPage]:
+    def _fetch(
+        self, *, before: int | None = None, after: int | None = None, order_id: str | None = None
+    ) -> asyncio.Task[FillPage]:
         return asyncio.ensure_future(
             self.client.list_fills(self.product_id, order_id, self.limit, before=before, after=after)
         )
@@ -151,9 +152,7 @@ class ProductSync:
 
     async def run(self, full_history: bool) -> None:
         state = self.sink.cursor()
-        fresh_walk = full_history or state is None or (
-            state.backfill_top is None and state.newest_synced is None
-        )
+        fresh_walk = full_history or state is None or (state.backfill_top is None and state.newest_synced is None)
         walked_back = fresh_walk or (state is not None and state.backfill_top is not None)
         if walked_back:
             resume = None if fresh_walk or state is None else state.backfill_cursor

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 #: name -> the module (in this package) that defines it.
 _EXPORTS = {
+    "CredentialRow": "rows",
+    "write_row": "rows",
     "EXCHANGE": "models",
     "GENERATE_HINT": "key_sources",
     "KEYRING_SERVICE": "key_sources",
@@ -58,6 +60,7 @@ __all__ = [
     "VERIFIED_BASIS",
     "VIEW_ONLY_WARNING",
     "AddResult",
+    "CredentialRow",
     "ClientFactory",
     "CredentialInfo",
     "CredentialService",
@@ -87,6 +90,7 @@ __all__ = [
     "rotate_key",
     "row_stamp",
     "verify",
+    "write_row",
 ]
 
 
@@ -131,6 +135,7 @@ if TYPE_CHECKING:
         permissions_of,
     )
     from .rotation import rotate_key
+    from .rows import CredentialRow, write_row
     from .service import ClientFactory, CredentialService
     from .vault import Vault, key_holder
     from .verification import check_with_exchange, first_check, verify

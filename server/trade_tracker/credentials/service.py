@@ -32,7 +32,6 @@ another process replaced, removed, re-bound or re-encrypted is never signed with
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -47,7 +46,6 @@ from ..errors import (
     InvalidCredential,
     WrongVaultKey,
 )
-from ..formats import utc_now
 from ..labels import ENV_LABEL, check_label
 from ..store.connection import TradeStore
 from ..venues.coinbase_exchange.auth import ApiCredential, decode_secret
@@ -59,7 +57,6 @@ from .binding import STAMP_COLUMNS, check_binding, row_stamp
 from .env import env_credential, env_info, env_stamp, partial_env_hint
 from .label_history import check_same_account
 from .models import (
-    EXCHANGE,
     VIEW_ONLY_WARNING,
     AddResult,
     CredentialInfo,
@@ -68,6 +65,7 @@ from .models import (
     check_api_key,
     credential_info,
 )
+from .rows import CredentialRow, write_row
 from .vault import Vault
 
 __all__ = ["ClientFactory", "CredentialService"]
@@ -311,32 +309,12 @@ class CredentialService:
         )
         warnings.append(VIEW_ONLY_WARNING)
 
-        created = utc_now()
-        with self.store.write("storing a credential") as conn:
-            if replace:
-                conn.execute("DELETE FROM credentials WHERE label = ?", (label,))  # same transaction as the insert
-            elif conn.execute("SELECT 1 FROM credentials WHERE label = ?", (label,)).fetchone():
-                raise CredentialExists(f"a credential labelled {label!r} was stored meanwhile; nothing was changed")
-            vault = self.vault
-            vault.refresh()  # inside the write lock: never encrypt under a key a rotation just retired
-            conn.execute(
-                "INSERT INTO credentials (label, exchange, base_url, key_fingerprint, key_ct, secret_ct, "
-                "passphrase_ct, created_at, last_verified_at, verify_status, permissions) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    label,
-                    EXCHANGE,
-                    self.settings.ex_base_url,
-                    credential.fingerprint,
-                    vault.encrypt(credential.key),
-                    vault.encrypt(credential.secret),
-                    vault.encrypt(credential.passphrase),
-                    created,
-                    verified_at,
-                    status,
-                    json.dumps(permissions),
-                ),
-            )
+        write_row(
+            self.store,
+            self.vault,
+            CredentialRow(label, self.settings.ex_base_url, credential, status, verified_at, permissions),
+            replace=replace,
+        )
         log.info(
             "%s credential %r (%s), %s", "replaced" if replace else "stored", label, credential.fingerprint, status
         )

@@ -16,7 +16,7 @@ import psutil
 import pytest
 from click.testing import CliRunner
 
-from trade_tracker.faces.cli import demo, main
+from trade_tracker.faces.cli import demo, demo_transcript, main
 
 SCRIPT = Path(sys.executable).with_name("trade-tracker")
 COMMAND = [str(SCRIPT)] if SCRIPT.is_file() else [sys.executable, "-m", "trade_tracker"]
@@ -185,7 +185,7 @@ def test_children_get_no_user_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_describe_falls_back_to_plain_lines() -> None:
-    assert demo.describe("unknown_tool", {"a": 1, "b": {"c": "d"}}) == ["      a: 1", '      b: {"c":"d"}']
+    assert demo_transcript.describe("unknown_tool", {"a": 1, "b": {"c": "d"}}) == ["      a: 1", '      b: {"c":"d"}']
     products = {"count": 1, "columns": ["id", "status", "x"], "rows": [["A-B", "online", 1]]}
-    table = demo.describe("list_products", products)
+    table = demo_transcript.describe("list_products", products)
     assert table[0].strip() == "1 products" and "A-B" in table[2]

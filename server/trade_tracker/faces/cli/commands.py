@@ -1,4 +1,4 @@
-"""The CLI's verbs: live reads, sync, the store's reads and export, and serve / sim / demo.
+"""The CLI's verbs: live reads, sync, and serve / sim / demo (the store's reads and export: ``store_commands``).
 
 Each verb checks its options (click), opens the core only when it runs (:func:`output.run_app`), and
 prints through :func:`output.emit`. The heavy modules (the core, pydantic, httpx, sqlite-utils, mcp)
@@ -16,11 +16,11 @@ import click
 from .progress import SyncProgressBar
 
 if TYPE_CHECKING:
-    from trade_tracker.analytics.models import GroupBy, Method
     from trade_tracker.app import TradeTracker
 
-from .options import ORDER_STATUSES, check_label_option, check_product, format_option, label_option, store_filters
+from .options import ORDER_STATUSES, check_label_option, check_product, format_option, label_option
 from .output import CliError, ExitCode, emit, run_app, say_error
+from .store_commands import STORE_COMMANDS
 
 __all__ = ["COMMANDS"]
 
@@ -191,149 +191,6 @@ def sync_status_cmd(label: str | None) -> None:
 
 
 @click.command()
-@format_option
-@store_filters
-@click.option("--side", type=click.Choice(["buy", "sell"]), help="only buys or only sells")
-@click.option("--limit", type=click.IntRange(1, 1000), default=50, show_default=True, help="rows per page")
-@click.option("--cursor", metavar="TEXT", help="next_cursor of the previous page")
-def trades(
-    product_id: str | None,
-    since: str | None,
-    until: str | None,
-    label: str | None,
-    side: str | None,
-    limit: int,
-    cursor: str | None,
-) -> None:
-    """Fills from the local store (offline), newest first.
-
-    Run sync-fills first. Pass next_cursor as --cursor for the next page.
-    """
-    from ..shapes import TradesOut
-
-    async def job(app: TradeTracker) -> TradesOut:
-        from trade_tracker.sync.status import empty_store_hint
-
-        rows, next_cursor = app.store.query_fills(
-            product_id=product_id, side=side, since=since, until=until, label=label, limit=limit, cursor=cursor
-        )
-        out = TradesOut.of(rows, next_cursor, hoist_product=False)
-        if not rows and cursor is None:  # as the MCP tool: say why an empty answer is empty
-            out.hint = empty_store_hint(app.store, label)
-        return out
-
-    emit(run_app(job), table=True, hide=("order_id",))
-
-
-@click.command()
-@format_option
-@store_filters
-@click.option("--group-by", type=click.Choice(["product", "month", "day"]), default="product", show_default=True)
-@click.option(
-    "--method",
-    type=click.Choice(["fifo", "average"]),
-    default="fifo",
-    show_default=True,
-    help="cost basis for realized PnL",
-)
-@click.option(
-    "--with-unrealized",
-    is_flag=True,
-    help="also fetch live tickers for unrealized PnL (calls the exchange; marked in the output)",
-)
-def summary(
-    product_id: str | None,
-    since: str | None,
-    until: str | None,
-    label: str | None,
-    group_by: GroupBy,
-    method: Method,
-    with_unrealized: bool,
-) -> None:
-    """Volume, fees, position and PnL, from the local store.
-
-    Grouped per product (or month, day: then also totals per period across products, with the
-    cumulative realized PnL). Offline and exact unless --with-unrealized fetches tickers.
-    """
-
-    async def job(app: TradeTracker) -> Any:
-        return await app.summary(
-            product_id=product_id,
-            since=since,
-            until=until,
-            label=label,
-            group_by=group_by,
-            method=method,
-            with_unrealized=with_unrealized,
-        )
-
-    from .table import SUMMARY_COLUMNS
-
-    hide = ("generated_at",) if group_by != "product" else ("generated_at", "periods")
-    emit(run_app(job), table=True, hide=hide, columns=SUMMARY_COLUMNS)
-
-
-@click.command()
-@click.option(
-    "--csv",
-    "csv_path",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    metavar="PATH",
-    help="the CSV file to write (replaced atomically, mode 0600)",
-)
-@click.option("--summary", "as_summary", is_flag=True, help="write the summary instead of the fills")
-@store_filters
-@click.option(
-    "--group-by",
-    type=click.Choice(["product", "month", "day"]),
-    default="product",
-    show_default=True,
-    help="with --summary",
-)
-@click.option(
-    "--method",
-    type=click.Choice(["fifo", "average"]),
-    default="fifo",
-    show_default=True,
-    help="with --summary: cost basis for realized PnL",
-)
-@click.option("--with-unrealized", is_flag=True, help="with --summary: add unrealized PnL at live tickers")
-def export(
-    csv_path: Path,
-    as_summary: bool,
-    product_id: str | None,
-    since: str | None,
-    until: str | None,
-    label: str | None,
-    group_by: GroupBy,
-    method: Method,
-    with_unrealized: bool,
-) -> None:
-    """Write stored fills (or the summary) to a CSV file.
-
-    Prints the file's path and row count as JSON.
-    """
-    if not as_summary and (with_unrealized or group_by != "product" or method != "fifo"):
-        raise click.UsageError("--group-by, --method and --with-unrealized go with --summary")
-    emit(
-        run_app(
-            lambda app: app.export_csv(
-                csv_path,
-                summary=as_summary,
-                group_by=group_by,
-                method=method,
-                with_unrealized=with_unrealized,
-                product_id=product_id,
-                since=since,
-                until=until,
-                label=label,
-            )
-        )
-    )
-
-
-@click.command()
 @click.option("--transport", type=click.Choice(["stdio", "http"]), default="stdio", show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True, help="HTTP bind address")
 @click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True, help="HTTP port")
@@ -467,9 +324,7 @@ COMMANDS = (
     fills,
     sync_fills_cmd,
     sync_status_cmd,
-    trades,
-    summary,
-    export,
+    *STORE_COMMANDS,
     serve,
     sim,
     demo,

@@ -173,11 +173,20 @@ async def request_credential(ctx: Context, tracker: TradeTracker, label: str) ->
             message=f"Open the one-time page to enter the key for '{label}', then call store_credential again.",
         ) from None
 
-    if answer.action != "accept":
+    return await _after_elicitation(ctx, tracker, label, page, answer.action, cli)
+
+
+async def _after_elicitation(
+    ctx: Context, tracker: TradeTracker, label: str, page: OneTimeCredentialPage, action: str, cli: str
+) -> StoreCredentialOut:
+    """The user answered the URL elicitation (``action``): wait for the page's outcome and report it."""
+    pages = tracker.credential_pages
+    elicitation_id = page.elicitation_id
+    if action != "accept":
         await _close(tracker, label, page)
         return StoreCredentialOut(
             label=label,
-            status="declined" if answer.action == "decline" else "cancelled",
+            status="declined" if action == "decline" else "cancelled",
             cli_command=cli,
             message="The user did not open the page; nothing was stored.",
         )

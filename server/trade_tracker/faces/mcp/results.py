@@ -62,7 +62,7 @@ def respond(model: BaseModel) -> CallToolResult:
 
 
 def empty_hint(ctx: Context, label: str | None) -> str | None:
-    """ "nothing stored yet: run sync_fills" when the store holds no fills (of ``label``); None otherwise."""
+    """The hint "nothing stored yet: run sync_fills" when the store holds no fills (of ``label``); else None."""
     from trade_tracker.sync.status import empty_store_hint
 
     state = state_of(ctx)

@@ -7,11 +7,13 @@ module that defines it, so importing one light module never pulls in the rest.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from .lazy import lazy_exports
 
 #: name -> the module (in this package) that defines it.
 _EXPORTS = {
+    "lazy_exports": "lazy",
     "DEFAULT_CLOSED": "catalog",
     "DEFAULT_DELISTED": "catalog",
     "DEFAULT_PRODUCTS": "catalog",
@@ -54,6 +56,7 @@ _EXPORTS = {
     "window": "paging",
 }
 __all__ = [
+    "lazy_exports",
     "DEFAULT_CLOSED",
     "DEFAULT_DELISTED",
     "DEFAULT_PRODUCTS",
@@ -97,17 +100,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 
 if TYPE_CHECKING:

@@ -35,10 +35,10 @@ from typing import Any
 import httpx
 import pytest
 
-from trade_tracker.sim import RunningSim, SimCredential, running_sim
+from trade_tracker.sim import RunningSim, SimCredential, SimExchange, running_sim
 from trade_tracker.venues.coinbase_exchange.auth import ApiCredential
 
-__all__ = ["SignedHttp", "independent_sign"]
+__all__ = ["SignedHttp", "history_rows", "independent_sign"]
 
 SERVER_DIR = Path(__file__).resolve().parents[1] / "server"
 
@@ -141,6 +141,33 @@ def sim_http(sim: RunningSim) -> Iterator[SignedHttp]:
     http = SignedHttp(sim.url, sim.credential)
     yield http
     http.close()
+
+
+def history_rows(exchange: SimExchange, label: str) -> list[tuple[Any, ...]]:
+    """The simulator's whole history as ``fills`` rows (``FILL_COLUMNS`` order) of ``label``, sorted by
+    (product_id, trade_id): what a complete sync must have stored."""
+    rows = [
+        (
+            f["product_id"],
+            f["trade_id"],
+            f["order_id"],
+            f["side"],
+            f["price"],
+            f["size"],
+            f["fee"],
+            f.get("usd_volume"),
+            f.get("liquidity"),
+            int(f["settled"]),
+            f["created_at"],
+            f.get("profile_id"),
+            f.get("user_id"),
+            f.get("funding_currency"),
+            f.get("market_type"),
+            label,
+        )
+        for f in exchange.history()
+    ]
+    return sorted(rows, key=lambda r: (r[0], r[1]))
 
 
 def sim_env(**extra: str) -> dict[str, str]:

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from sim_fixtures import history_rows
 from trade_tracker.sim import RunningSim, SimExchange
 from trade_tracker.store.connection import TradeStore
 from trade_tracker.store.fills import FILL_COLUMNS
@@ -42,28 +43,7 @@ PRODUCTS = ("BTC-USD", "ETH-USD", "SOL-USD")
 
 def sim_rows(exchange: SimExchange, label: str = LABEL) -> list[tuple[Any, ...]]:
     """The simulator's whole history as store rows, ordered like ``store_rows``."""
-    rows = [
-        (
-            f["product_id"],
-            f["trade_id"],
-            f["order_id"],
-            f["side"],
-            f["price"],
-            f["size"],
-            f["fee"],
-            f.get("usd_volume"),
-            f.get("liquidity"),
-            int(f["settled"]),
-            f["created_at"],
-            f.get("profile_id"),
-            f.get("user_id"),
-            f.get("funding_currency"),
-            f.get("market_type"),
-            label,
-        )
-        for f in exchange.history()
-    ]
-    return sorted(rows, key=lambda r: (r[0], r[1]))
+    return history_rows(exchange, label)
 
 
 def store_rows(path: Path) -> list[tuple[Any, ...]]:

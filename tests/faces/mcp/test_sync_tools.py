@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from mcp import Client, ClientSession, StdioServerParameters, stdio_client
 
-from sim_fixtures import cli_command, server_env_for
+from sim_fixtures import cli_command, history_rows, server_env_for
 from trade_tracker.app import TradeTracker
 from trade_tracker.config import load_settings
 from trade_tracker.credentials.service import CredentialService
@@ -174,31 +174,6 @@ def test_the_sync_tools_are_annotated_truthfully() -> None:
 _cli = cli_command
 
 
-def _sim_rows(sim: RunningSim) -> list[tuple[Any, ...]]:
-    rows = [
-        (
-            f["product_id"],
-            f["trade_id"],
-            f["order_id"],
-            f["side"],
-            f["price"],
-            f["size"],
-            f["fee"],
-            f.get("usd_volume"),
-            f.get("liquidity"),
-            int(f["settled"]),
-            f["created_at"],
-            f.get("profile_id"),
-            f.get("user_id"),
-            f.get("funding_currency"),
-            f.get("market_type"),
-            "cli",
-        )
-        for f in sim.exchange.history()
-    ]
-    return sorted(rows, key=lambda r: (r[0], r[1]))
-
-
 def _db(home: Path, sql: str) -> list[tuple[Any, ...]]:
     conn = sqlite3.connect(home / "trades.db")
     try:
@@ -305,7 +280,7 @@ async def test_a_long_sync_over_stdio_runs_as_a_job(sim_factory: Callable[..., R
     assert status["last_run"]["outcome"] == "completed" and status["history_complete"] is True
     assert status["fills_stored"] == total
     rows = _db(isolated_env, f"SELECT {', '.join(FILL_COLUMNS)} FROM fills ORDER BY product_id, trade_id")
-    assert rows == _sim_rows(sim)
+    assert rows == history_rows(sim.exchange, "cli")
     # One walk per product over everything: the one cursorless first page; joins and resumes add none.
     for product in products["product_ids"]:
         firsts = [w for w in walks if w[0] == product and w[1] is None and w[2] is None and w[3] is None]

@@ -4,7 +4,7 @@ Why: the engine's promises (a page and its cursor in one transaction, resume aft
 the current page, progress, a scope's error leaving the others syncing, the counts) hold for any venue, so
 they are tested without HTTP, Coinbase ids or CB-BEFORE/AFTER, the way httpx tests a client on
 ``MockTransport``. Its walk is the simplest that keeps an invariant: fills are numbered 1, 2, ... per scope,
-read oldest first, ``limit`` per page; ``sync_state.newest_synced`` is "every fill up to it is stored", moved
+read oldest first, ``limit`` per page; the cursor's ``newest_synced`` is "every fill up to it is stored", moved
 by each page inside the page's own transaction (the store's cursor columns are still Exchange-shaped until
 the JSON cursor migration; the fake uses only that one).
 
@@ -115,7 +115,7 @@ class FakeVenue:
         if scope in self.errors:
             raise self.errors[scope]
         state = sink.cursor()
-        mark = 0 if full or state is None or state.newest_synced is None else state.newest_synced
+        mark = 0 if full or state is None or state.cursor is None else int(state.cursor["newest_synced"])
         sink.resumed_from(f"after={mark}")
         page = 0
         while True:
@@ -134,9 +134,10 @@ class FakeVenue:
         def advance(state: SyncState) -> SyncState | None:
             if self.crash_at.get(scope) == page:
                 raise Crash(f"killed inside page {page} of {scope}")
-            if (state.newest_synced or 0) < asked:
+            stored = int((state.cursor or {}).get("newest_synced", 0))
+            if stored < asked:
                 return None  # not contiguous with the stored mark: keep it
-            return state.model_copy(update={"newest_synced": max(state.newest_synced or 0, high)})
+            return state.model_copy(update={"cursor": {"newest_synced": max(stored, high)}})
 
         return advance
 

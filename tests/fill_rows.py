@@ -1,5 +1,5 @@
 """Fill rows for the tests, inserted straight into the store's fills table: short analytics rows (:func:`fill`)
-and whole store rows, every column (:func:`row`)."""
+and whole store rows, every column (:func:`row`), Exchange's: ``fill_key`` is ``product_id:trade_id``."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from trade_tracker.store.connection import TradeStore
 
 _IDS = itertools.count(1)
 _INSERT = (
-    "INSERT INTO fills (product_id, trade_id, order_id, side, price, size, fee, created_at, label) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO fills (product_id, trade_id, order_id, side, price, size, fee, created_at, label, fill_key) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?1 || ':' || ?2)"
 )
 
 
@@ -60,4 +60,7 @@ def row(
         "USD",
         "spot",
         label,
+        "exchange",
+        f"{product_id}:{trade_id}",
+        *(None,) * 8,  # the Advanced Trade fields
     )

@@ -164,6 +164,9 @@ def history_rows(exchange: SimExchange, label: str) -> list[tuple[Any, ...]]:
             f.get("funding_currency"),
             f.get("market_type"),
             label,
+            "exchange",
+            f"{f['product_id']}:{f['trade_id']}",
+            *(None,) * 8,  # the Advanced Trade fields
         )
         for f in exchange.history()
     ]

@@ -515,8 +515,8 @@ def test_incremental_cache_equals_full_recomputation(rows: list[tuple], data: st
         "UPDATE fills SET fee = '1' WHERE created_at >= (SELECT substr(max(created_at), 1, 10) FROM fills)",
         "DELETE FROM fills WHERE trade_id = (SELECT max(trade_id) FROM fills WHERE side = 'buy')",
         "UPDATE fills SET size = '0.5' WHERE trade_id = (SELECT min(trade_id) FROM fills)",
-        "INSERT INTO fills (product_id, trade_id, order_id, side, price, size, fee, created_at, label) "
-        "VALUES ('BTC-USD', 999, 'o', 'sell', '7', '0.25', '0', '2024-03-09T00:00:00.000000Z', 'a')",
+        "INSERT INTO fills (product_id, trade_id, order_id, side, price, size, fee, created_at, label, fill_key) "
+        "VALUES ('BTC-USD', 999, 'o', 'sell', '7', '0.25', '0', '2024-03-09T00:00:00.000000Z', 'a', 'BTC-USD:999')",
     )
 
     def check() -> None:

@@ -41,14 +41,16 @@ def test_fills_schema(store: TradeStore) -> None:
     assert tuple(columns) == FILL_COLUMNS
     for money in ("price", "size", "fee", "usd_volume"):
         assert columns[money][0] == "TEXT"  # exact decimal strings, never REAL
-    # PRIMARY KEY (product_id, label, trade_id): both sides of one market trade can be ours
-    assert (columns["product_id"][2], columns["label"][2], columns["trade_id"][2]) == (1, 2, 3)
+    # PRIMARY KEY (label, venue, fill_key): both sides of one market trade can be ours, and a venue's
+    # fills never collide with another's
+    assert (columns["label"][2], columns["venue"][2], columns["fill_key"][2]) == (1, 2, 3)
+    assert columns["trade_id"][0] == ""  # no affinity: an int stays an int, a string id a string
     indexes = {
         r[1]: [c[2] for c in store.conn.execute(f"PRAGMA index_info({r[1]})")]
         for r in store.conn.execute("PRAGMA index_list(fills)")
     }
-    assert indexes["fills_by_product_time_id"] == ["product_id", "created_at", "trade_id", "label"]
-    assert indexes["fills_by_time_key"] == ["created_at", "product_id", "trade_id", "label"]
+    assert indexes["fills_by_product_time_id"] == ["product_id", "created_at", "trade_id", "label", "fill_key"]
+    assert indexes["fills_by_time_key"] == ["created_at", "product_id", "trade_id", "label", "fill_key"]
     assert indexes["fills_by_order"] == ["order_id"]
     assert indexes["fills_unsettled"] == ["product_id", "label", "trade_id"]
     assert "fills_by_time" not in indexes and "fills_by_product_time" not in indexes
@@ -58,7 +60,7 @@ def test_sync_state_schema(store: TradeStore) -> None:
     columns = [r[1] for r in store.conn.execute("PRAGMA table_info(sync_state)")]
     assert tuple(columns) == tuple(SyncState.model_fields)
     pk = [r[1] for r in sorted(store.conn.execute("PRAGMA table_info(sync_state)"), key=lambda r: r[5]) if r[5]]
-    assert pk == ["label", "product_id"]
+    assert pk == ["label", "venue", "scope"]
 
 
 def test_pragmas(store: TradeStore) -> None:
@@ -93,7 +95,7 @@ def test_a_store_made_before_the_new_migrations_is_upgraded(tmp_path: Path, monk
     first_two = MIGRATIONS[:2]
     monkeypatch.setattr("trade_tracker.store.connection.MIGRATIONS", first_two)
     with TradeStore(path) as old:
-        old.conn.execute("INSERT INTO fills VALUES (" + ", ".join("?" * len(FILL_COLUMNS)) + ")", row(1))
+        old.conn.execute("INSERT INTO fills VALUES (" + ", ".join("?" * 16) + ")", row(1)[:16])  # m001's columns
     monkeypatch.undo()
     with TradeStore(path) as new:
         assert new.query_fills()[0][0]["trade_id"] == 1
@@ -146,7 +148,7 @@ def test_upsert_counts_and_updates_changed_rows(store: TradeStore) -> None:
     assert stored[3][3] == "sell"
 
 
-_NOT_KEY = [c for c in FILL_COLUMNS if c not in ("product_id", "label", "trade_id")]
+_NOT_KEY = [c for c in FILL_COLUMNS if c not in ("product_id", "label", "trade_id", "venue", "fill_key")]
 
 
 @pytest.mark.parametrize("column", _NOT_KEY)
@@ -254,11 +256,12 @@ def test_upsert_twice_equals_once(tmp_path_factory, fills) -> None:
 
 def test_commit_page_moves_the_cursor_with_the_rows(store: TradeStore) -> None:
     counts = store.commit_page(
-        "main", "BTC-USD", [row(10), row(11)], lambda s: s.model_copy(update={"backfill_cursor": 10})
+        "main", "BTC-USD", [row(10), row(11)], lambda s: s.model_copy(update={"cursor": {"backfill_cursor": 10}})
     )
     assert counts == PageCounts(2, 0, 0)
     state = store.get_sync_state("main", "BTC-USD")
-    assert state is not None and state.backfill_cursor == 10
+    assert state is not None and state.cursor == {"backfill_cursor": 10} and state.venue == "exchange"
+    assert store.get_sync_state("main", "BTC-USD", venue="advanced") is None  # the venue is part of the key
     assert (state.inserted_total, state.pages_total) == (2, 1) and state.last_page_at
 
 
@@ -278,8 +281,8 @@ def test_record_run_and_sync_states(store: TradeStore) -> None:
     store.record_run("other", "BTC-USD", inserted=0, updated=0, pages=0, complete=False)
     eth = store.get_sync_state("main", "ETH-USD")
     assert eth.last_run_complete and eth.last_complete_at == eth.last_run_at and eth.last_run_inserted == 1
-    assert [(s.label, s.product_id) for s in store.sync_states()] == [("main", "ETH-USD"), ("other", "BTC-USD")]
-    assert [s.product_id for s in store.sync_states("other")] == ["BTC-USD"]
+    assert [(s.label, s.scope) for s in store.sync_states()] == [("main", "ETH-USD"), ("other", "BTC-USD")]
+    assert [s.scope for s in store.sync_states("other")] == ["BTC-USD"]
     assert store.sync_states("other")[0].last_complete_at is None
 
 
@@ -368,6 +371,9 @@ def test_query_rows_are_exact_and_typed(filled: TradeStore) -> None:
         "funding_currency": "USD",
         "market_type": "spot",
         "label": "other",
+        "venue": "exchange",
+        "fill_key": "SOL-USD:114",
+        **dict.fromkeys(FILL_COLUMNS[18:]),  # the Advanced Trade fields, None for an Exchange fill
     }
 
 
@@ -433,7 +439,9 @@ def test_invalid_arguments(filled: TradeStore, kwargs: dict[str, Any], match: st
 def test_cursor_round_trip_and_tampering() -> None:
     key = ("2024-03-01T12:00:00.000000Z", "BTC-USD", 78098253, "main")
     cursor = encode_cursor(*key)
-    assert decode_cursor(cursor) == key and "=" not in cursor
+    assert decode_cursor(cursor) == (*key, "BTC-USD:78098253") and "=" not in cursor
+    assert encode_cursor(*key, "BTC-USD:78098253") == cursor  # an Exchange row's cursor: as before, 4 parts
+    assert json.loads(base64.urlsafe_b64decode(cursor + "==")) == list(key)
     for bad in (cursor[:-2], cursor + "!!", "W1tdXQ", encode_cursor(key[0], key[1], 1, "x")[:-1] + "x"):
         with pytest.raises(InvalidArgument):
             decode_cursor(bad)
@@ -450,7 +458,7 @@ def test_a_cursor_from_before_the_label_key_still_resumes(filled: TradeStore) ->
         .decode()
         .rstrip("=")
     )
-    assert decode_cursor(legacy) == (last["created_at"], last["product_id"], last["trade_id"], "")
+    assert decode_cursor(legacy) == (last["created_at"], last["product_id"], last["trade_id"], "", "")
     after, _ = filled.query_fills(limit=40, cursor=legacy)
     assert [(r["product_id"], r["trade_id"]) for r in after] == expected_order(filled)[5:]
 

@@ -32,6 +32,7 @@ from trade_tracker.sync.engine import sync_fills
 from trade_tracker.sync.results import SyncProgress
 from trade_tracker.venues.coinbase_exchange.auth import ApiCredential
 from trade_tracker.venues.coinbase_exchange.client import CoinbaseClient
+from trade_tracker.venues.coinbase_exchange.walk import ExchangeCursor
 from trade_tracker.venues.ratelimit import RateLimits
 
 TESTS = Path(__file__).resolve().parents[1]
@@ -123,8 +124,9 @@ async def test_sync_is_exact_and_counts_changes(sim_factory: Callable[..., Runni
             assert len(added) == 500 and (full.inserted, full.updated, full.unchanged) == (0, 1, 20_499)
             assert store_rows(path) == sim_rows(exchange)
             for state in store.sync_states(LABEL):
-                assert state.full_history_complete and state.backfill_top is None
-                assert state.newest_synced == max(r[1] for r in store_rows(path) if r[0] == state.product_id)
+                mark = ExchangeCursor.of(state)
+                assert state.full_history_complete and mark.backfill_top is None
+                assert mark.newest_synced == max(r[1] for r in store_rows(path) if r[0] == state.scope)
     assert integrity(path) == "ok"
 
 

@@ -34,7 +34,7 @@ from trade_tracker.sync.engine import sync_fills
 from trade_tracker.sync.results import SyncProgress, partial_result
 from trade_tracker.venues.coinbase_exchange.auth import ApiCredential
 from trade_tracker.venues.coinbase_exchange.client import CoinbaseClient
-from trade_tracker.venues.coinbase_exchange.walk import products_to_sync
+from trade_tracker.venues.coinbase_exchange.walk import ExchangeCursor, products_to_sync
 from trade_tracker.venues.ratelimit import RateLimits
 from trade_tracker.venues.retries import RetryPolicy
 
@@ -206,7 +206,11 @@ def store(tmp_path: Path) -> Iterator[TradeStore]:
 
 
 def stored(store: TradeStore) -> list[tuple[Any, ...]]:
-    return store.conn.execute(f"SELECT {', '.join(FILL_COLUMNS)} FROM fills ORDER BY product_id, trade_id").fetchall()
+    exchange_fields = ", ".join(FILL_COLUMNS[: FILL_COLUMNS.index("venue")])  # what the fake exchange holds
+    assert store.conn.execute(
+        "SELECT count(*) FROM fills WHERE venue != 'exchange' OR fill_key != product_id || ':' || trade_id"
+    ).fetchone() == (0,)
+    return store.conn.execute(f"SELECT {exchange_fields} FROM fills ORDER BY product_id, trade_id").fetchall()
 
 
 class Crash(Exception):
@@ -241,9 +245,10 @@ async def test_first_sync_stores_every_fill_exactly(store, client, exchange):
     assert eth.product_id == "ETH-USD" and eth.inserted == 133
     state = store.get_sync_state(LABEL, "BTC-USD")
     assert state is not None and state.full_history_complete
-    assert state.newest_synced == max(exchange.fills["BTC-USD"])
-    assert state.oldest_reached == min(exchange.fills["BTC-USD"])
-    assert state.backfill_top is None and state.backfill_cursor is None
+    mark = ExchangeCursor.of(state)
+    assert mark.newest_synced == max(exchange.fills["BTC-USD"])
+    assert mark.oldest_reached == min(exchange.fills["BTC-USD"])
+    assert mark.backfill_top is None and mark.backfill_cursor is None
     assert state.last_run_complete and state.last_run_inserted == 250
 
 
@@ -309,7 +314,7 @@ async def test_product_without_fills_completes_then_picks_up_new_ones(store, cli
     exchange.fills["SOL-USD"] = {}
     result = await sync_fills(store, client, LABEL, ["SOL-USD"])
     assert result.products[0].complete and result.inserted == 0
-    assert store.get_sync_state(LABEL, "SOL-USD").newest_synced == 0
+    assert ExchangeCursor.of(store.get_sync_state(LABEL, "SOL-USD")).newest_synced == 0
     exchange.add("SOL-USD", 150)
     result = await sync_fills(store, client, LABEL, ["SOL-USD"])
     assert result.products[0].resumed_from == "before=0"
@@ -324,11 +329,12 @@ async def test_resume_after_crash_during_backfill(store, client, exchange):
     with pytest.raises(Crash):
         await sync_fills(store, client, LABEL, ["BTC-USD"], progress=crash_after(4))
     state = store.get_sync_state(LABEL, "BTC-USD")
-    assert state.newest_synced is None and state.backfill_top == max(exchange.fills["BTC-USD"])
+    mark = ExchangeCursor.of(state)
+    assert mark.newest_synced is None and mark.backfill_top == max(exchange.fills["BTC-USD"])
     assert store.count_fills() == 400
     exchange.add("BTC-USD", 50)  # newer fills arrive while the walk is unfinished
     result = await sync_fills(store, client, LABEL, ["BTC-USD"])
-    assert result.products[0].resumed_from == f"after={state.backfill_cursor}"
+    assert result.products[0].resumed_from == f"after={mark.backfill_cursor}"
     assert (result.inserted, result.updated, result.unchanged) == (650, 0, 0)
     assert result.products[0].complete
     assert stored(store) == exchange.history()
@@ -428,7 +434,7 @@ async def test_task_cancellation_during_a_request_leaves_the_store_consistent(st
         await task
     assert store.count_fills() == 200  # page 3 was in flight and is not stored
     state = store.get_sync_state(LABEL, "BTC-USD")
-    assert state.backfill_cursor == sorted(exchange.fills["BTC-USD"])[-200]
+    assert ExchangeCursor.of(state).backfill_cursor == sorted(exchange.fills["BTC-USD"])[-200]
     assert not store.conn.in_transaction
     exchange.block = None
     result = await sync_fills(store, client, LABEL, ["BTC-USD"])
@@ -483,7 +489,9 @@ async def test_two_syncs_on_one_db_at_once(tmp_path, client, exchange):
         assert stored(one) == exchange.history()
         for product_id in ("BTC-USD", "ETH-USD"):
             state = one.get_sync_state(LABEL, product_id)
-            assert state.full_history_complete and state.newest_synced == max(exchange.fills[product_id])
+            assert state.full_history_complete and ExchangeCursor.of(state).newest_synced == max(
+                exchange.fills[product_id]
+            )
 
 
 # ---- product selection and errors -----------------------------------------------------------

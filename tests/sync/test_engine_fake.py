@@ -36,7 +36,7 @@ def stored_ids(store: TradeStore, scope: str) -> list[int]:
 
 def mark(store: TradeStore, scope: str) -> int | None:
     state = store.get_sync_state(LABEL, scope)
-    return None if state is None else state.newest_synced
+    return None if state is None or state.cursor is None else state.cursor["newest_synced"]
 
 
 def test_the_fake_is_a_venue() -> None:

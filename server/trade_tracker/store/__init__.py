@@ -53,6 +53,8 @@ _EXPORTS = {
     "m006_fills_key_with_label": "migrations",
     "m007_discovery_state": "migrations",
     "m008_sync_runs": "migrations",
+    "m009_fills_venue": "migrations",
+    "m010_sync_state_cursor": "migrations",
     "migration": "migrations",
     "pid_alive": "sync_runs",
     "save_discovery_run": "discovery_state",
@@ -104,6 +106,8 @@ __all__ = [
     "m006_fills_key_with_label",
     "m007_discovery_state",
     "m008_sync_runs",
+    "m009_fills_venue",
+    "m010_sync_state_cursor",
     "migration",
     "pid_alive",
     "save_discovery_run",
@@ -148,6 +152,8 @@ if TYPE_CHECKING:
         m006_fills_key_with_label,
         m007_discovery_state,
         m008_sync_runs,
+        m009_fills_venue,
+        m010_sync_state_cursor,
         migration,
     )
     from .sync_runs import (

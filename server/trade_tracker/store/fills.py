@@ -50,21 +50,39 @@ FILL_COLUMNS: tuple[str, ...] = (
     "funding_currency",
     "market_type",
     "label",
+    "venue",
+    "fill_key",
+    "entry_id",
+    "trade_type",
+    "sequence_timestamp",
+    "trade_time",
+    "size_in_quote",
+    "commission",
+    "liquidity_indicator",
+    "retail_portfolio_id",
 )
-#: The key of ``fills`` (migration m006): a trade_id names the market trade, and the two labels on
-#: its two sides (maker and taker) each keep their own row.
-FILL_KEY: tuple[str, ...] = ("product_id", "label", "trade_id")
+#: The key of ``fills`` (migration m009): ``fill_key`` is unique within a (label, venue): Exchange's
+#: ``product_id:trade_id`` (a trade_id names the market trade, and the labels on its two sides each keep
+#: their own row), Advanced Trade's ``entry_id`` (a reversal shares its fill's trade_id).
+FILL_KEY: tuple[str, ...] = ("label", "venue", "fill_key")
 #: Where the key's columns sit in a row (any tuple in ``FILL_COLUMNS`` order; a :class:`FillRow` is one).
 _KEY_AT = tuple(FILL_COLUMNS.index(c) for c in FILL_KEY)
+_PRODUCT_AT, _TRADE_AT, _FILL_KEY_AT = (FILL_COLUMNS.index(c) for c in ("product_id", "trade_id", "fill_key"))
 MAX_QUERY_LIMIT = 1000
 _IN_CHUNK = 500
 
-_UPSERT_SQL = (
-    f"INSERT INTO fills ({', '.join(FILL_COLUMNS)}) VALUES ({', '.join('?' * len(FILL_COLUMNS))}) "
-    f"ON CONFLICT ({', '.join(FILL_KEY)}) DO UPDATE SET "
-    + ", ".join(f"{c} = excluded.{c}" for c in FILL_COLUMNS if c not in FILL_KEY)
+_INSERT_SQL = f"INSERT INTO fills ({', '.join(FILL_COLUMNS)}) VALUES ({', '.join('?' * len(FILL_COLUMNS))})"
+#: Exchange rows: a later read may change a stored fill (``settled``, ``fee``), and every stored field
+#: takes the newest read, as before the second venue.
+_UPSERT_SQL = f"{_INSERT_SQL} ON CONFLICT ({', '.join(FILL_KEY)}) DO UPDATE SET " + ", ".join(
+    f"{c} = excluded.{c}" for c in FILL_COLUMNS if c not in FILL_KEY
 )
-_EXISTING_SQL = f"SELECT {', '.join(FILL_COLUMNS)} FROM fills WHERE product_id = ? AND label = ? AND trade_id IN "
+#: Venues whose stored fills never change (Advanced Trade: ``mutable_fill_columns=()``; a correction is
+#: an entry of its own): insert or ignore.
+_INSERT_NEW_SQL = f"{_INSERT_SQL} ON CONFLICT ({', '.join(FILL_KEY)}) DO NOTHING"
+#: The venues whose stored fills a later read updates (the rest are insert-or-ignore).
+_UPDATED_VENUES = frozenset({"exchange"})
+_EXISTING_SQL = f"SELECT {', '.join(FILL_COLUMNS)} FROM fills WHERE label = ? AND venue = ? AND fill_key IN "
 
 
 class FillRow(NamedTuple):
@@ -74,7 +92,7 @@ class FillRow(NamedTuple):
     """
 
     product_id: str
-    trade_id: int
+    trade_id: int | str  #: Exchange's integer, Advanced Trade's string id, stored exactly
     order_id: str
     side: str
     price: str
@@ -89,6 +107,16 @@ class FillRow(NamedTuple):
     funding_currency: str | None
     market_type: str | None
     label: str
+    venue: str = "exchange"
+    fill_key: str = ""  #: empty: the store fills in ``product_id:trade_id`` (Exchange rows only)
+    entry_id: str | None = None
+    trade_type: str | None = None
+    sequence_timestamp: str | None = None
+    trade_time: str | None = None
+    size_in_quote: int | None = None
+    commission: str | None = None
+    liquidity_indicator: str | None = None
+    retail_portfolio_id: str | None = None
 
 
 class PageCounts(NamedTuple):
@@ -116,20 +144,23 @@ class FillQueries(Transactions):
             return upsert_rows(conn, rows)
 
     def unsettled_summary(self, label: str, product_id: str) -> UnsettledSummary | None:
-        """What re-reading this (label, product)'s unsettled fills would cost; None if there are none.
+        """What re-reading this (label, product)'s unsettled Exchange fills would cost; None if there are none.
 
-        Served by the partial index ``fills_unsettled``, which holds unsettled fills only.
+        Served by the partial index ``fills_unsettled``, which holds unsettled fills only. Exchange's only:
+        its trade_ids are integers ordered in time, and no other venue stores a fill as unsettled.
         """
         with self.reading("looking for unsettled fills") as conn:
             found = conn.execute(
-                "SELECT trade_id, order_id FROM fills WHERE product_id = ? AND label = ? AND settled = 0",
+                "SELECT trade_id, order_id FROM fills WHERE product_id = ? AND label = ? AND settled = 0"
+                " AND venue = 'exchange'",
                 (product_id, label),
             ).fetchall()
             if not found:
                 return None
             oldest = min(tid for tid, _ in found)
             (newer,) = conn.execute(
-                "SELECT count(*) FROM fills WHERE product_id = ? AND label = ? AND trade_id >= ?",
+                "SELECT count(*) FROM fills WHERE product_id = ? AND label = ? AND trade_id >= ?"
+                " AND venue = 'exchange'",
                 (product_id, label, oldest),
             ).fetchone()
         return UnsettledSummary(oldest, sorted({order for _, order in found}), newer)
@@ -180,7 +211,8 @@ class FillQueries(Transactions):
         """One page of stored fills, newest first, and the cursor of the next page (None at the end).
 
         Order: ``created_at``, then ``product_id``, then ``trade_id``, then ``label`` (two labels
-        on the two sides of one trade), all descending; the
+        on the two sides of one trade), then ``fill_key`` (an Advanced Trade reversal shares its fill's
+        trade_id), all descending; the
         cursor is an opaque string holding that key of the page's last row (keyset paging:
         page N costs the same as page 1, and rows added meanwhile do not shift pages).
         ``since`` is inclusive; ``until`` is inclusive, and a bare date means that whole day.
@@ -190,18 +222,18 @@ class FillQueries(Transactions):
             raise InvalidArgument(f"limit must be a whole number from 1 to {MAX_QUERY_LIMIT}")
         where, params = fill_filter_sql(product_id, side, since, until, label)
         if cursor is not None:
-            created_at, cursor_product, trade_id, cursor_label = decode_cursor(cursor)
+            created_at, cursor_product, trade_id, cursor_label, fill_key = decode_cursor(cursor)
             if product_id is not None:  # the product is fixed: keep the key to what the index holds
-                key = "(created_at, trade_id, label) < (?, ?, ?)"
-                key_params = [created_at, trade_id, cursor_label]
+                key = "(created_at, trade_id, label, fill_key) < (?, ?, ?, ?)"
+                key_params = [created_at, trade_id, cursor_label, fill_key]
             else:
-                key = "(created_at, product_id, trade_id, label) < (?, ?, ?, ?)"
-                key_params = [created_at, cursor_product, trade_id, cursor_label]
+                key = "(created_at, product_id, trade_id, label, fill_key) < (?, ?, ?, ?, ?)"
+                key_params = [created_at, cursor_product, trade_id, cursor_label, fill_key]
             where = f"{where} AND {key}" if where else f" WHERE {key}"
             params = [*params, *key_params]
         sql = (
             f"SELECT {', '.join(FILL_COLUMNS)} FROM fills{where}"
-            " ORDER BY created_at DESC, product_id DESC, trade_id DESC, label DESC LIMIT ?"
+            " ORDER BY created_at DESC, product_id DESC, trade_id DESC, label DESC, fill_key DESC LIMIT ?"
         )
         with self.reading("querying fills") as conn:
             found = conn.execute(sql, [*params, limit + 1]).fetchall()
@@ -209,49 +241,65 @@ class FillQueries(Transactions):
         next_cursor = None
         if len(found) > limit:
             last = rows[-1]
-            next_cursor = encode_cursor(last["created_at"], last["product_id"], last["trade_id"], last["label"])
+            next_cursor = encode_cursor(
+                last["created_at"], last["product_id"], last["trade_id"], last["label"], last["fill_key"]
+            )
         return rows, next_cursor
 
 
-def upsert_rows(conn: sqlite3.Connection, rows: Sequence[FillRow]) -> PageCounts:
+def upsert_rows(conn: sqlite3.Connection, rows: Sequence[Sequence[Any]]) -> PageCounts:
     """Insert new fills, update those where any stored field changed, and leave the rest.
 
     Runs inside the caller's write transaction. One indexed pre-select of the batch's keys
     (``FILL_KEY``) reads the stored rows whole, and one tuple compare per row (in C) classifies
     it, so the counts are exact and unchanged rows cost no write at all; the one
     ``executemany`` upsert then writes only new and changed rows. Rows with the same key
-    collapse into one (the last wins).
+    collapse into one (the last wins). A row may stop after ``label`` (the fields before the
+    second venue): the rest take :class:`FillRow`'s defaults. Only Exchange rows are updated;
+    another venue's stored fill never changes (insert or ignore, counted unchanged).
     """
     unique: dict[tuple[Any, ...], FillRow] = {}
-    p, lab, t = _KEY_AT  # product_id, label, trade_id
-    for row in rows:
-        unique[(row[p], row[lab], row[t])] = row
+    lab, ven, key = _KEY_AT  # label, venue, fill_key
+    for given in rows:
+        row = _complete(given)
+        unique[(row[lab], row[ven], row[key])] = row
     if not unique:
         return PageCounts(0, 0, 0)
-    by_book: dict[tuple[str, str], list[int]] = {}
-    for product_id, label, trade_id in unique:
-        by_book.setdefault((product_id, label), []).append(trade_id)
+    by_book: dict[tuple[str, str], list[str]] = {}
+    for label, venue, fill_key in unique:
+        by_book.setdefault((label, venue), []).append(fill_key)
     existing: dict[tuple[Any, ...], tuple[Any, ...]] = {}
-    for (product_id, label), trade_ids in by_book.items():
-        for start in range(0, len(trade_ids), _IN_CHUNK):
-            chunk = trade_ids[start : start + _IN_CHUNK]
+    for (label, venue), fill_keys in by_book.items():
+        for start in range(0, len(fill_keys), _IN_CHUNK):
+            chunk = fill_keys[start : start + _IN_CHUNK]
             sql = f"{_EXISTING_SQL}({', '.join('?' * len(chunk))})"
-            for old in conn.execute(sql, (product_id, label, *chunk)):
-                existing[(old[p], old[lab], old[t])] = old
-    changed: list[FillRow] = []
+            for old in conn.execute(sql, (label, venue, *chunk)):
+                existing[(old[lab], old[ven], old[key])] = old
+    updates: list[FillRow] = []
+    inserts: list[FillRow] = []
     inserted = updated = 0
-    for key, row in unique.items():
-        old = existing.get(key)
+    for k, row in unique.items():
+        old = existing.get(k)
         if old is None:
             inserted += 1
-        elif old != tuple(row):
+            inserts.append(row)
+        elif old != tuple(row) and row[ven] in _UPDATED_VENUES:
             updated += 1
-        else:
-            continue
-        changed.append(row)
-    if changed:
-        conn.executemany(_UPSERT_SQL, changed)
+            updates.append(row)
+    if updates:
+        conn.executemany(_UPSERT_SQL, [*inserts, *updates])
+    elif inserts:
+        conn.executemany(_INSERT_NEW_SQL, inserts)
     return PageCounts(inserted, updated, len(unique) - inserted - updated)
+
+
+def _complete(row: Sequence[Any]) -> FillRow:
+    """``row`` as a whole :class:`FillRow`: missing trailing fields defaulted, an Exchange key filled in."""
+    if not isinstance(row, FillRow):
+        row = FillRow(*row)
+    if not row[_FILL_KEY_AT] and row.venue == "exchange":
+        row = row._replace(fill_key=f"{row[_PRODUCT_AT]}:{row[_TRADE_AT]}")
+    return row
 
 
 def _fill_dict(row: Sequence[Any]) -> dict[str, Any]:

@@ -93,9 +93,17 @@ def fill_filter_sql(
     return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
 
 
-def encode_cursor(created_at: str, product_id: str, trade_id: int, label: str) -> str:
-    """The opaque ``query_fills`` cursor for the row with this key."""
-    return _encode([created_at, product_id, trade_id, label])
+def encode_cursor(
+    created_at: str, product_id: str, trade_id: int | str, label: str, fill_key: str | None = None
+) -> str:
+    """The opaque ``query_fills`` cursor for the row with this key (``fill_key`` None: an Exchange row's).
+
+    An Exchange row's cursor (integer trade_id, ``fill_key`` = ``product_id:trade_id``) stays the four-part
+    cursor issued before the second venue, byte for byte; any other row's names its ``fill_key`` too.
+    """
+    if fill_key is None or (isinstance(trade_id, int) and fill_key == f"{product_id}:{trade_id}"):
+        return _encode([created_at, product_id, trade_id, label])
+    return _encode([created_at, product_id, trade_id, label, fill_key])
 
 
 def _encode(key: Sequence[object]) -> str:
@@ -103,16 +111,26 @@ def _encode(key: Sequence[object]) -> str:
     return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
 
 
-def decode_cursor(cursor: str) -> tuple[str, str, int, str]:
-    """The key inside a cursor from :func:`encode_cursor`; InvalidArgument for anything else.
+def _is_trade_id(value: object) -> bool:
+    """An Exchange trade_id (an int, not a bool) or a venue's string trade id."""
+    if isinstance(value, str):
+        return 0 < len(value) <= 100
+    return isinstance(value, int) and not isinstance(value, bool)
 
-    A cursor issued before fills were keyed by label (three parts, no label) still works: its
-    label is ``""``, which sorts below every label, so it resumes exactly where it stopped.
+
+def decode_cursor(cursor: str) -> tuple[str, str, int | str, str, str]:
+    """The key ``(created_at, product_id, trade_id, label, fill_key)`` inside a cursor from
+    :func:`encode_cursor`; InvalidArgument for anything else. The trade_id comes back exactly as it
+    went in: an int stays an int, a string a string (SQLite orders the two differently).
+
+    A four-part cursor is an Exchange row's: its ``fill_key`` is ``product_id:trade_id``. A cursor issued
+    before fills were keyed by label (three parts, no label) still works: its label and fill_key are
+    ``""``, which sort below every label, so it resumes exactly where it stopped.
     """
     bad = InvalidArgument(
         "cursor is not one this store issued: pass back next_cursor unchanged, or omit it to start from the newest fill"
     )
-    if not isinstance(cursor, str) or not 0 < len(cursor) <= 400:
+    if not isinstance(cursor, str) or not 0 < len(cursor) <= 600:
         raise bad
     try:
         decoded: object = json.loads(base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_", validate=True))
@@ -122,15 +140,20 @@ def decode_cursor(cursor: str) -> tuple[str, str, int, str]:
         raise bad
     value = cast("list[object]", decoded)
     if not (
-        len(value) in (3, 4)
+        len(value) in (3, 4, 5)
         and isinstance(value[0], str)
         and _ISO_UTC.match(value[0])
         and isinstance(value[1], str)
-        and isinstance(value[2], int)
-        and not isinstance(value[2], bool)
+        and _is_trade_id(value[2])
+        and (len(value) < 5 or isinstance(value[2], str) or value[4] != f"{value[1]}:{value[2]}")
         and all(isinstance(v, str) for v in value[3:])
         and _encode(value) == cursor  # canonical: nothing appended or altered
     ):
         raise bad
-    label = cast(str, value[3]) if len(value) == 4 else ""  # checked to be a str above
-    return value[0], value[1], value[2], label
+    created_at, product_id, trade_id = value[0], value[1], cast("int | str", value[2])
+    label = cast(str, value[3]) if len(value) >= 4 else ""  # checked to be a str above
+    if len(value) == 5:
+        fill_key = cast(str, value[4])
+    else:
+        fill_key = f"{product_id}:{trade_id}" if len(value) == 4 else ""
+    return created_at, product_id, trade_id, label, fill_key

@@ -29,6 +29,8 @@ __all__ = [
     "m006_fills_key_with_label",
     "m007_discovery_state",
     "m008_sync_runs",
+    "m009_fills_venue",
+    "m010_sync_state_cursor",
     "migration",
 ]
 
@@ -256,3 +258,100 @@ def m008_sync_runs(db: sqlite_utils.Database) -> None:
 
     for statement in SYNC_RUNS_SQL:
         db.execute(statement)
+
+
+_M006_FILLS_KEY = re.compile(r"PRIMARY KEY\s*\(\s*product_id\s*,\s*label\s*,\s*trade_id\s*\)", re.IGNORECASE)
+#: After m006's rename SQLite stores the name quoted (``CREATE TABLE "fills"``).
+_FILLS_NAME_M009 = re.compile(r'^\s*CREATE\s+TABLE\s+(?:"fills"|fills\b)', re.IGNORECASE)
+_TYPED_TRADE_ID = re.compile(r"\btrade_id\s+INTEGER\s+NOT\s+NULL\b", re.IGNORECASE)
+#: The columns m009 adds: the venue, the key within it, and Advanced Trade's own fields (NULL for Exchange).
+_VENUE_COLUMNS = (
+    "venue TEXT NOT NULL DEFAULT 'exchange', fill_key TEXT NOT NULL, entry_id TEXT, trade_type TEXT, "
+    "sequence_timestamp TEXT, trade_time TEXT, size_in_quote INTEGER, commission TEXT, liquidity_indicator TEXT, "
+    "retail_portfolio_id TEXT"
+)
+#: The keyset-order indexes gain ``fill_key`` as the last tie-breaker (trade_ids may repeat across venues).
+_VENUE_KEY_INDEXES = {
+    "fills_by_product_time_id": (
+        "CREATE INDEX fills_by_product_time_id ON fills (product_id, created_at, trade_id, label, fill_key)"
+    ),
+    "fills_by_time_key": "CREATE INDEX fills_by_time_key ON fills (created_at, product_id, trade_id, label, fill_key)",
+}
+
+
+@migration
+def m009_fills_venue(db: sqlite_utils.Database) -> None:
+    """Key fills by (label, venue, fill_key), so a second venue's fills live beside Exchange's.
+
+    Rebuilt in place like m006 (one transaction, rowids kept, the other indexes and the analytics
+    triggers re-created from their stored SQL). ``trade_id`` loses its declared type: with no affinity,
+    Exchange's integers stay INTEGER and Advanced Trade's string ids stay TEXT exactly. ``fill_key`` is
+    ``product_id:trade_id`` for Exchange (every existing row), Advanced Trade's ``entry_id`` otherwise;
+    the Advanced Trade columns stay NULL for Exchange rows. No stored value changes, so the analytics
+    cache stays valid as it is (its triggers watch the same columns).
+    """
+    (table_sql,) = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'fills'").fetchone()
+    new_sql, keys = _M006_FILLS_KEY.subn(f"{_VENUE_COLUMNS}, PRIMARY KEY (label, venue, fill_key)", table_sql)
+    new_sql, types = _TYPED_TRADE_ID.subn("trade_id NOT NULL", new_sql)
+    new_sql, names = _FILLS_NAME_M009.subn("CREATE TABLE fills_m009", new_sql)
+    if keys != 1 or types != 1 or names != 1:
+        raise StoreError("the fills table of this trade store has an unexpected schema; it was not migrated")
+    columns = ", ".join(f'"{row[1]}"' for row in db.execute("PRAGMA table_info(fills)"))
+    saved: list[tuple[str, str, str]] = db.execute(
+        "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'fills' AND type IN ('index', 'trigger') "
+        "AND sql IS NOT NULL ORDER BY type, name"
+    ).fetchall()
+    db.execute(new_sql)
+    db.execute(
+        f"INSERT INTO fills_m009 (rowid, {columns}, fill_key) "
+        f"SELECT rowid, {columns}, product_id || ':' || trade_id FROM fills"
+    )
+    db.execute("DROP TABLE fills")
+    db.execute("ALTER TABLE fills_m009 RENAME TO fills")
+    for kind, name, sql in saved:  # indexes first, then triggers
+        db.execute(_VENUE_KEY_INDEXES.get(name, sql) if kind == "index" else sql)
+
+
+@migration
+def m010_sync_state_cursor(db: sqlite_utils.Database) -> None:
+    """Key sync state by (label, venue, scope) with the venue's cursor as JSON text.
+
+    ``scope`` is the old ``product_id`` for Exchange (``*`` for an Advanced Trade account walk). Exchange's
+    four integer cursor columns move, unchanged, into its JSON cursor ``{"newest_synced", "oldest_reached",
+    "backfill_top", "backfill_cursor"}``; ``full_history_complete`` and every counter stay columns. One
+    transaction (``migrate``'s), the rows copied in key order.
+    """
+    db.execute(
+        """
+        CREATE TABLE sync_state_m010 (
+            label                 TEXT NOT NULL,
+            venue                 TEXT NOT NULL DEFAULT 'exchange',
+            scope                 TEXT NOT NULL,
+            cursor                TEXT,
+            full_history_complete INTEGER NOT NULL DEFAULT 0,
+            inserted_total        INTEGER NOT NULL DEFAULT 0,
+            updated_total         INTEGER NOT NULL DEFAULT 0,
+            pages_total           INTEGER NOT NULL DEFAULT 0,
+            last_page_at          TEXT,
+            last_run_at           TEXT,
+            last_run_inserted     INTEGER,
+            last_run_updated      INTEGER,
+            last_run_pages        INTEGER,
+            last_run_complete     INTEGER,
+            last_complete_at      TEXT,
+            PRIMARY KEY (label, venue, scope)
+        )
+        """
+    )
+    kept = (
+        "full_history_complete, inserted_total, updated_total, pages_total, last_page_at, last_run_at, "
+        "last_run_inserted, last_run_updated, last_run_pages, last_run_complete, last_complete_at"
+    )
+    db.execute(
+        f"INSERT INTO sync_state_m010 (label, venue, scope, cursor, {kept}) "
+        "SELECT label, 'exchange', product_id, json_object('newest_synced', newest_synced, 'oldest_reached', "
+        f"oldest_reached, 'backfill_top', backfill_top, 'backfill_cursor', backfill_cursor), {kept} "
+        "FROM sync_state ORDER BY label, product_id"
+    )
+    db.execute("DROP TABLE sync_state")
+    db.execute("ALTER TABLE sync_state_m010 RENAME TO sync_state")

@@ -1,4 +1,8 @@
-"""The ``sync_state`` table: the fills-sync cursors and counts of each (label, product).
+"""The ``sync_state`` table: the fills-sync cursor and counts of each (label, venue, scope).
+
+The cursor is the venue's own, stored as JSON text (migration m010) and handed back parsed: the store
+does not read it; each venue's walk keeps typed access through its own model (Exchange's
+``ExchangeCursor``).
 
 ``SyncStateQueries`` (a part of :class:`~trade_tracker.store.connection.TradeStore`) holds ``commit_page``,
 the store's promise to the sync: a page of fills and its cursor commit in one transaction, so a kill at
@@ -7,6 +11,7 @@ any instant leaves both or neither.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -21,21 +26,19 @@ __all__ = ["SyncState", "SyncStateQueries"]
 
 
 class SyncState(BaseModel):
-    """One row of ``sync_state``: the fills-sync cursors and counts of one (label, product).
+    """One row of ``sync_state``: the fills-sync cursor and counts of one (label, venue, scope).
 
-    Invariants (kept by ``sync.py``, each change committed with the fills it covers):
-    every fill with ``trade_id <= newest_synced`` is stored; while a backward walk runs,
-    every fill in ``[backfill_cursor, backfill_top]`` is stored.
+    ``scope`` is what one walk covers (Exchange: a product; Advanced Trade: ``*``, the account).
+    ``cursor`` is the venue's cursor as parsed JSON (None before its walk set one); its invariants are
+    the venue walk's, each change committed with the fills it covers.
     """
 
     model_config = ConfigDict(frozen=True)
 
     label: str
-    product_id: str
-    newest_synced: int | None = None
-    oldest_reached: int | None = None
-    backfill_top: int | None = None
-    backfill_cursor: int | None = None
+    venue: str
+    scope: str
+    cursor: dict[str, Any] | None = None
     full_history_complete: bool = False
     inserted_total: int = 0
     updated_total: int = 0
@@ -48,12 +51,27 @@ class SyncState(BaseModel):
     last_run_complete: bool | None = None
     last_complete_at: str | None = None
 
+    @property
+    def history_walk_open(self) -> bool:
+        """The cursor records a history (backward) walk still under way, for the venue-neutral status
+        readers: Exchange's ``backfill_top`` is set. The walks themselves read their own typed cursor."""
+        return self.cursor is not None and self.cursor.get("backfill_top") is not None
 
-_STATE_COLUMNS: tuple[str, ...] = tuple(SyncState.model_fields)
+    @property
+    def has_mark(self) -> bool:
+        """The cursor holds a mark below which every fill is stored (Exchange's ``newest_synced``,
+        Advanced Trade's ``mark``): a first walk of the whole history has finished."""
+        if not self.cursor:
+            return False
+        return self.cursor.get("newest_synced" if self.venue == "exchange" else "mark") is not None
+
+
+_STATE_COLUMNS: tuple[str, ...] = tuple(SyncState.model_fields)  # fields only, not the properties
 _STATE_SELECT = f"SELECT {', '.join(_STATE_COLUMNS)} FROM sync_state"
+_STATE_WHERE = " WHERE label = ? AND venue = ? AND scope = ?"
 _SAVE_STATE_SQL = (
     f"INSERT INTO sync_state ({', '.join(_STATE_COLUMNS)}) VALUES ({', '.join('?' * len(_STATE_COLUMNS))}) "
-    "ON CONFLICT (label, product_id) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in _STATE_COLUMNS[2:])
+    "ON CONFLICT (label, venue, scope) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in _STATE_COLUMNS[3:])
 )
 
 
@@ -63,9 +81,11 @@ class SyncStateQueries(Transactions):
     def commit_page(
         self,
         label: str,
-        product_id: str,
+        scope: str,
         rows: Sequence[FillRow],
         advance: Callable[[SyncState], SyncState | None],
+        *,
+        venue: str = "exchange",
     ) -> PageCounts:
         """Store one page of fills and move the sync cursors in the same transaction.
 
@@ -75,9 +95,9 @@ class SyncStateQueries(Transactions):
         rows and cursors commit together, a kill at any instant leaves both or neither.
         """
         now = utc_now()
-        with self.write(f"storing fills of {product_id}") as conn:
+        with self.write(f"storing fills of {scope}") as conn:
             counts = upsert_rows(conn, rows)
-            state = _read_state(conn, label, product_id)
+            state = _read_state(conn, label, venue, scope)
             moved = advance(state) or state
             _save_state(
                 conn,
@@ -93,12 +113,20 @@ class SyncStateQueries(Transactions):
         return counts
 
     def record_run(
-        self, label: str, product_id: str, *, inserted: int, updated: int, pages: int, complete: bool
+        self,
+        label: str,
+        scope: str,
+        *,
+        inserted: int,
+        updated: int,
+        pages: int,
+        complete: bool,
+        venue: str = "exchange",
     ) -> SyncState:
-        """Note the end of one product's sync run (its counts, and whether it reached the newest fill)."""
+        """Note the end of one scope's sync run (its counts, and whether it reached the newest fill)."""
         now = utc_now()
-        with self.write(f"recording the sync of {product_id}") as conn:
-            state = _read_state(conn, label, product_id)
+        with self.write(f"recording the sync of {scope}") as conn:
+            state = _read_state(conn, label, venue, scope)
             update: dict[str, object] = {
                 "last_run_at": now,
                 "last_run_inserted": inserted,
@@ -112,30 +140,37 @@ class SyncStateQueries(Transactions):
             _save_state(conn, state)
         return state
 
-    def get_sync_state(self, label: str, product_id: str) -> SyncState | None:
-        """The sync state of one (label, product), or None if it was never synced."""
+    def get_sync_state(self, label: str, scope: str, *, venue: str = "exchange") -> SyncState | None:
+        """The sync state of one (label, venue, scope), or None if it was never synced."""
         with self.reading("reading the sync state") as conn:
-            row = conn.execute(_STATE_SELECT + " WHERE label = ? AND product_id = ?", (label, product_id)).fetchone()
+            row = conn.execute(_STATE_SELECT + _STATE_WHERE, (label, venue, scope)).fetchone()
         return _state_from_row(row) if row else None
 
     def sync_states(self, label: str | None = None) -> list[SyncState]:
-        """Every sync state (of one label, if given), by label and product."""
+        """Every sync state (of one label, if given), by label, venue and scope."""
         sql, params = _STATE_SELECT, ()
         if label is not None:
             sql, params = sql + " WHERE label = ?", (label,)
         with self.reading("reading the sync state") as conn:
-            rows = conn.execute(sql + " ORDER BY label, product_id", params).fetchall()
+            rows = conn.execute(sql + " ORDER BY label, venue, scope", params).fetchall()
         return [_state_from_row(row) for row in rows]
 
 
 def _state_from_row(row: Sequence[Any]) -> SyncState:
-    return SyncState.model_validate(dict(zip(_STATE_COLUMNS, row, strict=True)))
+    values = dict(zip(_STATE_COLUMNS, row, strict=True))
+    if values["cursor"] is not None:
+        values["cursor"] = json.loads(values["cursor"])
+    return SyncState.model_validate(values)
 
 
-def _read_state(conn: sqlite3.Connection, label: str, product_id: str) -> SyncState:
-    row = conn.execute(_STATE_SELECT + " WHERE label = ? AND product_id = ?", (label, product_id)).fetchone()
-    return _state_from_row(row) if row else SyncState(label=label, product_id=product_id)
+def _read_state(conn: sqlite3.Connection, label: str, venue: str, scope: str) -> SyncState:
+    row = conn.execute(_STATE_SELECT + _STATE_WHERE, (label, venue, scope)).fetchone()
+    return _state_from_row(row) if row else SyncState(label=label, venue=venue, scope=scope)
 
 
 def _save_state(conn: sqlite3.Connection, state: SyncState) -> None:
-    conn.execute(_SAVE_STATE_SQL, tuple(getattr(state, c) for c in _STATE_COLUMNS))
+    values = [getattr(state, c) for c in _STATE_COLUMNS]
+    at = _STATE_COLUMNS.index("cursor")
+    if values[at] is not None:
+        values[at] = json.dumps(values[at], separators=(",", ":"))
+    conn.execute(_SAVE_STATE_SQL, values)

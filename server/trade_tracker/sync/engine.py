@@ -127,7 +127,7 @@ async def _sync_products(
         if cancel is not None and cancel.is_set():
             result.cancelled = True
             break
-        sink = StoreSink(store, label, product_id, report, cancel)
+        sink = StoreSink(store, label, product_id, report, cancel, venue=venue.info.id)
         product = sink.result
         try:
             await _timed(venue, product, venue.sync_scope(product_id, sink, full=full_history, limit=limit))
@@ -150,6 +150,7 @@ async def _sync_products(
                 updated=product.updated,
                 pages=product.pages,
                 complete=product.complete,
+                venue=venue.info.id,
             )
         if result.cancelled:
             break

@@ -29,7 +29,7 @@ class Stopped(Exception):
 
 
 class StoreSink:
-    """One scope's sink: ``label``'s ``scope`` (a product, for Exchange) on ``store``."""
+    """One scope's sink: ``label``'s ``scope`` (a product, for Exchange) of ``venue`` on ``store``."""
 
     def __init__(
         self,
@@ -38,17 +38,19 @@ class StoreSink:
         scope: str,
         report: Callable[[str, Phase, int, int], Awaitable[None]],
         cancel: asyncio.Event | None,
+        *,
+        venue: str = "exchange",
     ) -> None:
-        self.store, self.label, self.scope = store, label, scope
+        self.store, self.label, self.scope, self.venue = store, label, scope, venue
         self.report, self.cancel = report, cancel
         self.result = ProductSyncResult(product_id=scope)
         self.fills_seen = 0
 
     def cursor(self) -> SyncState | None:
-        return self.store.get_sync_state(self.label, self.scope)
+        return self.store.get_sync_state(self.label, self.scope, venue=self.venue)
 
     def commit(self, rows: Sequence[FillRow], advance: Callable[[SyncState], SyncState | None]) -> PageCounts:
-        counts = self.store.commit_page(self.label, self.scope, rows, advance)
+        counts = self.store.commit_page(self.label, self.scope, rows, advance, venue=self.venue)
         r = self.result
         r.inserted += counts.inserted
         r.updated += counts.updated

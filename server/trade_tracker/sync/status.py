@@ -118,7 +118,7 @@ def _product_status(
         fills_stored=stored.fills if stored else 0,
         first_fill_at=stored.first_at if stored else None,
         last_fill_at=stored.last_at if stored else None,
-        history_complete=bool(state and state.full_history_complete and state.backfill_top is None),
+        history_complete=bool(state and state.full_history_complete and not state.history_walk_open),
         last_synced_at=state.last_run_at if state else None,
         last_sync_reached_newest=state.last_run_complete if state else None,
         last_error=errors.get(product_id),
@@ -131,7 +131,7 @@ def _label_status(
     live = jobs.running(label) if jobs is not None else []
     job = live[0].snapshot(jobs.estimator) if live and jobs is not None else None
     current = job.progress.current_product if job else None
-    by_state = {s.product_id: s for s in states}
+    by_state = {s.scope: s for s in states}
     by_stored = {r.product_id: r for r in stored}
     ids = sorted(set(by_state) | set(by_stored) | ({current} if current else set()))
     products = [_product_status(p, by_state.get(p), by_stored.get(p), run, current) for p in ids]

@@ -96,6 +96,7 @@ class PageSink(Protocol):
 
     label: str
     scope: str
+    venue: str  #: the venue id the scope's cursor is stored under
 
     def cursor(self) -> SyncState | None:
         """This scope's cursor as committed (None before the first page)."""

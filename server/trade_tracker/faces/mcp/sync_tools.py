@@ -77,7 +77,7 @@ class ServerState:
 
 def _history_walk_ahead(tracker: TradeTracker, label: str) -> bool:
     states = tracker.store.sync_states(label)
-    return not states or any(s.backfill_top is not None or s.newest_synced is None for s in states)
+    return not states or any(s.history_walk_open or not s.has_mark for s in states)
 
 
 class SyncFillsOut(BaseModel):

@@ -45,6 +45,8 @@ from collections.abc import Callable, Iterable
 from functools import partial
 from typing import TYPE_CHECKING
 
+from pydantic import BaseModel, ConfigDict
+
 from trade_tracker.errors import CredentialError, ExchangeProtocolError
 from trade_tracker.formats import decimal_text, iso_utc
 from trade_tracker.store.fills import FillRow
@@ -60,11 +62,34 @@ if TYPE_CHECKING:
     from .client import CoinbaseClient
     from .models import Fill, FillPage
 
-__all__ = ["ProductSync", "check_fill_profiles", "fill_row", "products_to_sync"]
+__all__ = ["ExchangeCursor", "ProductSync", "check_fill_profiles", "fill_row", "products_to_sync"]
 
 #: Event-loop turns httpx takes from ``list_fills()`` to the request's bytes on the socket
 #: (3 measured with a warm connection); one more for slack. Each turn costs microseconds.
 _PREFETCH_YIELDS = 4
+
+
+class ExchangeCursor(BaseModel):
+    """Exchange's cursor of one (label, product), held as JSON in ``SyncState.cursor`` (see the invariants
+    above): ``newest_synced`` (every fill at or below it is stored), ``oldest_reached``, and the range
+    ``[backfill_cursor, backfill_top]`` of a backward walk in progress (both None when none is)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    newest_synced: int | None = None
+    oldest_reached: int | None = None
+    backfill_top: int | None = None
+    backfill_cursor: int | None = None
+
+    @classmethod
+    def of(cls, state: SyncState | None) -> ExchangeCursor:
+        """The cursor a stored state holds (all None when the state is None or has none yet)."""
+        return cls() if state is None or state.cursor is None else cls.model_validate(state.cursor)
+
+
+def _moved(state: SyncState, cursor: ExchangeCursor, update: dict[str, int | None], **changes: object) -> SyncState:
+    """``state`` with ``cursor`` changed by ``update`` (and any other ``changes``: ``full_history_complete``)."""
+    return state.model_copy(update={"cursor": cursor.model_copy(update=update).model_dump(), **changes})
 
 
 def fill_row(fill: Fill, label: str) -> FillRow:
@@ -86,6 +111,7 @@ def fill_row(fill: Fill, label: str) -> FillRow:
         funding_currency=fill.funding_currency,
         market_type=fill.market_type,
         label=label,
+        fill_key=f"{fill.product_id}:{fill.trade_id}",
     )
 
 
@@ -152,19 +178,20 @@ class ProductSync:
 
     async def run(self, full_history: bool) -> None:
         state = self.sink.cursor()
-        fresh_walk = full_history or state is None or (state.backfill_top is None and state.newest_synced is None)
-        walked_back = fresh_walk or (state is not None and state.backfill_top is not None)
+        mark = ExchangeCursor.of(state)
+        fresh_walk = full_history or state is None or (mark.backfill_top is None and mark.newest_synced is None)
+        walked_back = fresh_walk or mark.backfill_top is not None
         if walked_back:
-            resume = None if fresh_walk or state is None else state.backfill_cursor
-            top = None if fresh_walk or state is None else state.backfill_top
+            resume = None if fresh_walk else mark.backfill_cursor
+            top = None if fresh_walk else mark.backfill_top
             self.sink.resumed_from("start" if resume is None else f"after={resume}")
             await self._walk_back(resume, top, overwrite=full_history)
-            state = self.sink.cursor()
-        if state is None or state.newest_synced is None:
+            mark = ExchangeCursor.of(self.sink.cursor())
+        if mark.newest_synced is None:
             return  # another process's walk is in progress; it will set the mark
-        start, resettle_until = state.newest_synced, state.newest_synced
+        start, resettle_until = mark.newest_synced, mark.newest_synced
         if not fresh_walk:
-            start = await self._plan_resettle(state.newest_synced)
+            start = await self._plan_resettle(mark.newest_synced)
         if not walked_back:
             self.sink.resumed_from(f"before={start}")
         await self._walk_forward(start, resettle_until)
@@ -184,7 +211,7 @@ class ProductSync:
                     await self._after_page("backfill", 0)
                     return
                 rows = self._rows(page)
-                low, high = min(r.trade_id for r in rows), max(r.trade_id for r in rows)
+                low, high = _id_range(page)
                 if cursor is not None and high >= cursor:
                     raise ExchangeProtocolError(
                         f"/fills?after={cursor} for {self.product_id} returned trade {high}, not older"
@@ -228,8 +255,8 @@ class ProductSync:
                 await self._after_page("resettle", 0)
                 return
             rows = self._rows(page)
-            low = min(r.trade_id for r in rows)
-            if cursor is not None and max(r.trade_id for r in rows) >= cursor:
+            low, high = _id_range(page)
+            if cursor is not None and high >= cursor:
                 raise ExchangeProtocolError(f"/fills?order_id={order_id}&after={cursor} returned a newer trade")
             self._store(rows, _keep)
             await self._after_page("resettle", len(rows))
@@ -246,7 +273,7 @@ class ProductSync:
                     await self._after_page(phase, 0)
                     return
                 rows = self._rows(page)
-                low, high = min(r.trade_id for r in rows), max(r.trade_id for r in rows)
+                low, high = _id_range(page)
                 if low <= cursor:
                     raise ExchangeProtocolError(
                         f"/fills?before={cursor} for {self.product_id} returned trade {low}, not newer"
@@ -270,64 +297,59 @@ def _lowest(a: int | None, b: int) -> int:
     return b if a is None else min(a, b)
 
 
+def _id_range(page: FillPage) -> tuple[int, int]:
+    """The lowest and highest trade_id of a non-empty page."""
+    ids = [f.trade_id for f in page.fills]
+    return min(ids), max(ids)
+
+
 def _start_walk(state: SyncState, low: int, high: int, *, overwrite: bool) -> SyncState:
     """The newest page opened a backward walk covering [low, high]."""
-    oldest = _lowest(state.oldest_reached, low)
-    recorded_top, recorded_cursor = state.backfill_top, state.backfill_cursor
+    c = ExchangeCursor.of(state)
+    oldest = _lowest(c.oldest_reached, low)
+    recorded_top, recorded_cursor = c.backfill_top, c.backfill_cursor
     if overwrite or recorded_top is None or recorded_cursor is None or low > recorded_top or high < recorded_cursor:
-        return state.model_copy(update={"backfill_top": high, "backfill_cursor": low, "oldest_reached": oldest})
+        return _moved(state, c, {"backfill_top": high, "backfill_cursor": low, "oldest_reached": oldest})
     # Another walk is recorded and overlaps ours: their union is one stored range.
-    return state.model_copy(
-        update={
-            "backfill_top": max(recorded_top, high),
-            "backfill_cursor": min(recorded_cursor, low),
-            "oldest_reached": oldest,
-        }
-    )
+    top, bottom = max(recorded_top, high), min(recorded_cursor, low)
+    return _moved(state, c, {"backfill_top": top, "backfill_cursor": bottom, "oldest_reached": oldest})
 
 
 def _continue_walk(
     state: SyncState, asked_after: int, low: int, top: int | None, superseded: list[bool]
 ) -> SyncState | None:
     """A page [low, asked_after) joins the recorded range if that range reaches down to asked_after."""
-    if state.backfill_top is None or state.backfill_cursor is None or state.backfill_cursor > asked_after:
-        if state.backfill_top is None and state.newest_synced is not None and top is not None:
-            if state.newest_synced >= top:
+    c = ExchangeCursor.of(state)
+    if c.backfill_top is None or c.backfill_cursor is None or c.backfill_cursor > asked_after:
+        if c.backfill_top is None and c.newest_synced is not None and top is not None:
+            if c.newest_synced >= top:
                 superseded.append(True)
         return None
-    return state.model_copy(
-        update={
-            "backfill_cursor": min(state.backfill_cursor, low),
-            "oldest_reached": _lowest(state.oldest_reached, low),
-        }
-    )
+    oldest = _lowest(c.oldest_reached, low)
+    return _moved(state, c, {"backfill_cursor": min(c.backfill_cursor, low), "oldest_reached": oldest})
 
 
 def _end_walk(state: SyncState, asked_after: int | None) -> SyncState | None:
     """An empty page: nothing is older than ``asked_after``, so the recorded range is the whole history."""
+    c = ExchangeCursor.of(state)
     if asked_after is None:  # no fills at all (yet)
-        if state.backfill_top is not None:
+        if c.backfill_top is not None:
             return None
-        return state.model_copy(
-            update={"newest_synced": max(state.newest_synced or 0, 0), "full_history_complete": True}
-        )
-    if state.backfill_top is None or state.backfill_cursor is None or state.backfill_cursor > asked_after:
+        return _moved(state, c, {"newest_synced": max(c.newest_synced or 0, 0)}, full_history_complete=True)
+    if c.backfill_top is None or c.backfill_cursor is None or c.backfill_cursor > asked_after:
         return None
-    return state.model_copy(
-        update={
-            "newest_synced": max(state.newest_synced or 0, state.backfill_top),
-            "backfill_top": None,
-            "backfill_cursor": None,
-            "full_history_complete": True,
-        }
+    mark = max(c.newest_synced or 0, c.backfill_top)
+    return _moved(
+        state, c, {"newest_synced": mark, "backfill_top": None, "backfill_cursor": None}, full_history_complete=True
     )
 
 
 def _advance_mark(state: SyncState, asked_before: int, high: int) -> SyncState | None:
     """A page (asked_before, high] is contiguous with the mark if the mark is at or above asked_before."""
-    if state.newest_synced is None or state.newest_synced < asked_before:
+    c = ExchangeCursor.of(state)
+    if c.newest_synced is None or c.newest_synced < asked_before:
         return None
-    return state.model_copy(update={"newest_synced": max(state.newest_synced, high)})
+    return _moved(state, c, {"newest_synced": max(c.newest_synced, high)})
 
 
 def _discard(task: asyncio.Task[FillPage]) -> None:

@@ -1,8 +1,9 @@
-"""Migrations on a real store written by release 0.1.0 (``tests/fixtures/release_0_1_0``).
+"""Migrations on real stores written by earlier releases: 0.1.0 (``tests/fixtures/release_0_1_0``) and
+main at a1e6306, the last before the second venue (``tests/fixtures/release_a1e6306``).
 
-The store migrates in place (m006 re-keys ``fills`` by label), loses nothing, answers
-``query_trades`` and ``trade_summary`` exactly as 0.1.0 did, migrates only once, and is migrated
-safely while other processes have it open.
+Each store migrates in place (m006 re-keys ``fills`` by label, m009 by venue and fill_key, m010 moves
+the sync cursors into JSON), loses nothing, answers ``query_trades`` and ``trade_summary`` exactly as
+its release did, migrates only once, and is migrated safely while other processes have it open.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +23,14 @@ import pytest
 
 from trade_tracker.app import TradeTracker
 from trade_tracker.faces.shapes import TradesOut
+from trade_tracker.sim import RunningSim
 from trade_tracker.store.connection import TradeStore
+from trade_tracker.store.fills import FillRow, PageCounts
+from trade_tracker.store.filters import decode_cursor
 from trade_tracker.store.migrations import MIGRATIONS
 
-RELEASE = Path(__file__).resolve().parents[1] / "fixtures" / "release_0_1_0"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+RELEASE = FIXTURES / "release_0_1_0"
 M006 = "m006_fills_key_with_label"
 RELEASE_MIGRATIONS = [
     "m001_fills",
@@ -32,24 +39,115 @@ RELEASE_MIGRATIONS = [
     "m004_fill_query_indexes",
     "m005_analytics_cache",
 ]
+#: The fill fields every release stored (m001's columns), in their order.
+EXCHANGE_FIELDS = (
+    "product_id, trade_id, order_id, side, price, size, fee, usd_volume, liquidity, settled, created_at, "
+    "profile_id, user_id, funding_currency, market_type, label"
+)
+#: Exchange's integer cursor columns before m010, in the order of its JSON cursor after.
+CURSOR_FIELDS = ("newest_synced", "oldest_reached", "backfill_top", "backfill_cursor")
+
+
+@dataclass(frozen=True)
+class Release:
+    """A real store of an earlier release, and how that release answered from it."""
+
+    name: str
+    folder: Path
+    label: str
+    fills: int
+    unsettled: int
+    migrations: list[str]
+    #: Answer fields added since that release, on purpose (checked on their own); the rest must be identical.
+    added: frozenset[str]
+    #: How its saved ``trades`` answer was made: the CLI does not hoist the product (0.1.0's did).
+    hoist_product: bool
+    #: The simulator it was synced from (``--fills``, ``--seed``), for a sync after migrating.
+    sim: tuple[int, int]
+
+    def answer(self, name: str) -> Any:
+        return json.loads((self.folder / name).read_text())
+
+
+RELEASES = {
+    "0.1.0": Release(
+        "0.1.0",
+        RELEASE,
+        "main",
+        300,
+        9,
+        RELEASE_MIGRATIONS,
+        # issue 13: the empty-store hint, per-period totals when grouped, the label of stored fills (hoisted)
+        frozenset({"hint", "periods", "omitted_periods", "label"}),
+        True,
+        (300, 11),
+    ),
+    "a1e6306": Release(
+        "a1e6306",
+        FIXTURES / "release_a1e6306",
+        "demo",
+        400,
+        9,
+        [*RELEASE_MIGRATIONS, M006, "m007_discovery_state", "m008_sync_runs"],
+        frozenset(),
+        False,
+        (400, 15),
+    ),
+}
+
+
+def copy_release(release: Release, home: Path) -> Path:
+    """A release's store, copied to TRADE_TRACKER_HOME/trades.db with the 0600 mode git does not keep."""
+    path = home / "trades.db"
+    shutil.copyfile(release.folder / "trades.db", path)
+    path.chmod(0o600)
+    return path
 
 
 @pytest.fixture
 def old_store(home: Path) -> Path:
     """The 0.1.0 store, copied to TRADE_TRACKER_HOME/trades.db with the 0600 mode git does not keep."""
-    path = home / "trades.db"
-    shutil.copyfile(RELEASE / "trades.db", path)
-    path.chmod(0o600)
-    return path
+    return copy_release(RELEASES["0.1.0"], home)
+
+
+@pytest.fixture(params=sorted(RELEASES))
+def release(request: pytest.FixtureRequest) -> Release:
+    return RELEASES[request.param]
+
+
+@pytest.fixture
+def release_store(home: Path, release: Release) -> Path:
+    return copy_release(release, home)
+
+
+def _sync_states(conn: sqlite3.Connection) -> list[tuple[Any, ...]]:
+    """Every sync_state row as (label, venue, scope, the Exchange cursor's four values, the other columns),
+    whichever schema the store has: before m010 the cursor was four integer columns, after it JSON."""
+    columns = [r[1] for r in conn.execute("PRAGMA table_info(sync_state)")]
+    rest = [c for c in columns if c not in {"label", "venue", "scope", "product_id", "cursor", *CURSOR_FIELDS}]
+    if "cursor" not in columns:
+        rows = conn.execute(
+            f"SELECT label, 'exchange', product_id, {', '.join([*CURSOR_FIELDS, *rest])} FROM sync_state"
+        )
+        return sorted(rows)
+    found = []
+    for label, venue, scope, cursor, *others in conn.execute(
+        f"SELECT label, venue, scope, cursor, {', '.join(rest)} FROM sync_state"
+    ):
+        parsed = json.loads(cursor)
+        assert list(parsed) == list(CURSOR_FIELDS)  # exactly Exchange's four, nothing else
+        found.append((label, venue, scope, *(parsed[c] for c in CURSOR_FIELDS), *others))
+    return sorted(found)
 
 
 def snapshot(path: Path) -> dict[str, Any]:
     """Everything a migration must keep, read with plain sqlite3 (no trade-tracker code)."""
     conn = sqlite3.connect(path)
     try:
-        tables = ("sync_state", "credentials", "analytics_book", "analytics_day", "analytics_sell", "analytics_dirty")
+        tables = ("credentials", "analytics_book", "analytics_day", "analytics_sell", "analytics_dirty")
         data: dict[str, Any] = {t: conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in tables}
-        data["fills"] = conn.execute("SELECT rowid, * FROM fills ORDER BY rowid").fetchall()
+        data["sync_state"] = _sync_states(conn)
+        data["fills"] = conn.execute(f"SELECT rowid, {EXCHANGE_FIELDS} FROM fills ORDER BY rowid").fetchall()
         data["fill_types"] = conn.execute(
             "SELECT typeof(trade_id), typeof(price), typeof(size), typeof(fee), typeof(settled), count(*) "
             "FROM fills GROUP BY 1, 2, 3, 4, 5"
@@ -67,21 +165,29 @@ def snapshot(path: Path) -> dict[str, Any]:
             "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name"
         ).fetchall()
         data["migrations"] = [r[0] for r in conn.execute("SELECT name FROM _migrations ORDER BY rowid")]
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        data["other_tables"] = {  # tables later releases added: kept whole
+            t: conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall()
+            for t in ("discovery_state", "discovered_products", "sync_runs")
+            if t in tables
+        }
         return data
     finally:
         conn.close()
 
 
-def test_the_fixture_is_a_0_1_0_store(old_store: Path) -> None:
-    before = snapshot(old_store)
-    assert before["migrations"] == RELEASE_MIGRATIONS
-    assert len(before["fills"]) == 300 and len(before["credentials"]) == 1 and before["sync_state"]
-    assert sum(1 for f in before["fills"] if f[10] == 0) == 9  # the unsettled ones (rowid shifts columns by 1)
+def test_the_fixtures_are_stores_of_their_releases(release_store: Path, release: Release) -> None:
+    before = snapshot(release_store)
+    assert before["migrations"] == release.migrations
+    assert len(before["fills"]) == release.fills and len(before["credentials"]) == 1 and before["sync_state"]
+    assert sum(1 for f in before["fills"] if f[10] == 0) == release.unsettled  # (rowid shifts columns by 1)
+    if release.name == "a1e6306":  # discovery, sync runs and the analytics cache of a real sync
+        assert all(before["other_tables"].values()) and before["analytics_book"] and before["analytics_day"]
 
 
-def test_the_0_1_0_store_migrates_in_place_losing_nothing(old_store: Path) -> None:
-    before = snapshot(old_store)
-    with TradeStore(old_store) as store:
+def test_a_release_store_migrates_in_place_losing_nothing(release_store: Path, release: Release) -> None:
+    before = snapshot(release_store)
+    with TradeStore(release_store) as store:
         conn = store.conn
         assert [r[0] for r in conn.execute("SELECT name FROM _migrations ORDER BY rowid")] == [
             fn.__name__ for fn in MIGRATIONS
@@ -89,16 +195,24 @@ def test_the_0_1_0_store_migrates_in_place_losing_nothing(old_store: Path) -> No
         assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
         pk = sorted((r[5], r[1]) for r in conn.execute("PRAGMA table_info(fills)") if r[5])
-        assert [name for _, name in pk] == ["product_id", "label", "trade_id"]
-        assert not conn.execute("SELECT name FROM sqlite_master WHERE name LIKE 'fills_m006%'").fetchall()
-    after = snapshot(old_store)
-    assert after["migrations"] == [*RELEASE_MIGRATIONS, M006, *after["migrations"][6:]]
+        assert [name for _, name in pk] == ["label", "venue", "fill_key"]
+        pk = sorted((r[5], r[1]) for r in conn.execute("PRAGMA table_info(sync_state)") if r[5])
+        assert [name for _, name in pk] == ["label", "venue", "scope"]
+        assert not conn.execute("SELECT name FROM sqlite_master WHERE name LIKE '%_m0%'").fetchall()
+        assert conn.execute(
+            "SELECT count(*) FROM fills WHERE venue = 'exchange' AND fill_key = product_id || ':' || trade_id "
+            "AND entry_id IS NULL AND trade_type IS NULL AND sequence_timestamp IS NULL AND trade_time IS NULL "
+            "AND size_in_quote IS NULL AND commission IS NULL AND liquidity_indicator IS NULL "
+            "AND retail_portfolio_id IS NULL"
+        ).fetchone() == (release.fills,)
+    after = snapshot(release_store)
+    assert after["migrations"][: len(release.migrations)] == release.migrations
     for part in (
-        "fills",
-        "fill_types",
-        "sync_state",
+        "fills",  # every field of every fill, rowids too
+        "fill_types",  # trade_id still INTEGER, money still TEXT
+        "sync_state",  # the JSON cursors hold exactly the old integer columns
         "credentials",
-        "ciphertext",
+        "ciphertext",  # byte for byte
         "indexes",
         "triggers",
         "analytics_book",
@@ -107,32 +221,24 @@ def test_the_0_1_0_store_migrates_in_place_losing_nothing(old_store: Path) -> No
         "analytics_dirty",
     ):
         assert after[part] == before[part], part
-    assert before["ciphertext"][0][0] == "main" and all(len(ct) > 50 for ct in before["ciphertext"][0][1:])
+    for table, rows in before["other_tables"].items():
+        assert after["other_tables"][table] == rows, table
+    assert before["ciphertext"][0][0] == release.label and all(len(ct) > 50 for ct in before["ciphertext"][0][1:])
 
 
-def test_the_migrated_store_answers_as_0_1_0_did(old_store: Path) -> None:
+def test_the_migrated_store_answers_as_its_release_did(release_store: Path, release: Release) -> None:
     """The app-layer calls behind `trades --limit 500`, `summary` and `summary --group-by month`,
-    compared with the answers the 0.1.0 CLI printed from this very file."""
+    compared with the answers the release's CLI printed from this very file."""
     import asyncio
 
-    def release_answer(name: str) -> Any:
-        return json.loads((RELEASE / name).read_text())
-
-    #: Fields added since 0.1.0, on purpose (issue 13): the empty-store hint, and per-period totals when
-    #: grouped by month or day, and the label of stored fills (hoisted: this store has one label).
-    #: Everything 0.1.0 answered must come back identical; these are the only new keys allowed, and
-    #: they are checked on their own below.
-    added = {"hint", "periods", "omitted_periods", "label"}
+    added = release.added
 
     def without_clock(summary: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in summary.items() if k != "generated_at" and k not in added}
 
-    def release_fields(answer: dict[str, Any]) -> dict[str, Any]:
-        return {k: v for k, v in answer.items() if k not in added}
-
     async def answers(app: TradeTracker) -> tuple[Any, Any, Any]:
         rows, cursor = app.store.query_fills(limit=500)
-        trades = TradesOut.of(rows, cursor).model_dump(mode="json")
+        trades = TradesOut.of(rows, cursor, hoist_product=release.hoist_product).model_dump(mode="json")
         by_product = (await app.summary()).model_dump(mode="json")
         by_month = (await app.summary(group_by="month")).model_dump(mode="json")
         return trades, by_product, by_month
@@ -151,12 +257,13 @@ def test_the_migrated_store_answers_as_0_1_0_did(old_store: Path) -> None:
     for rebuild in (False, True):
         trades, by_product, by_month = asyncio.run(run(rebuild))
         for answer, name in ((trades, "trades.json"), (by_product, "summary.json"), (by_month, "summary_month.json")):
-            release = release_answer(name)
-            assert set(answer) - set(release) <= added, name
-            assert without_clock(answer) == without_clock(release), name
+            saved = release.answer(name)
+            assert set(answer) - set(saved) <= added, name
+            assert without_clock(answer) == without_clock(saved), name
         assert trades["hint"] is None  # the store holds fills: no empty-store hint
-        assert isinstance(trades["label"], str) and "label" not in trades["columns"]  # one label: hoisted
         assert by_product["periods"] == [] and by_month["periods"]  # totals per period only when grouped
+        if release.hoist_product:  # 0.1.0's answer, hoisted: one label, so it is hoisted too
+            assert isinstance(trades["label"], str) and "label" not in trades["columns"]
 
 
 def test_migrating_again_is_a_no_op(old_store: Path) -> None:
@@ -172,10 +279,116 @@ def test_migrating_again_is_a_no_op(old_store: Path) -> None:
 def test_two_labels_on_one_trade_after_migrating(old_store: Path) -> None:
     """The point of m006: after it, a second label's side of a stored trade is a row of its own."""
     with TradeStore(old_store) as store:
-        (row,) = store.conn.execute("SELECT * FROM fills ORDER BY trade_id LIMIT 1").fetchall()
+        (row,) = store.conn.execute(f"SELECT {EXCHANGE_FIELDS} FROM fills ORDER BY trade_id LIMIT 1").fetchall()
         other_side = (*row[:3], "sell" if row[3] == "buy" else "buy", *row[4:15], "second")
         assert store.upsert_fills([other_side]).inserted == 1
         assert store.count_fills() == 301 and store.count_fills(label="main") == 300
+
+
+async def test_a_sync_after_migrating_inserts_nothing(
+    release_store: Path, release: Release, sim_factory: Callable[..., RunningSim]
+) -> None:
+    """The simulator the fixture was synced from (same fills, same seed): the migrated cursors resume
+    where the release left them, so nothing is stored twice and nothing is missed."""
+    from trade_tracker.sync.engine import sync_fills
+    from trade_tracker.venues.coinbase_exchange.auth import ApiCredential
+    from trade_tracker.venues.coinbase_exchange.client import CoinbaseClient
+    from trade_tracker.venues.ratelimit import RateLimits
+
+    fills, seed = release.sim
+    sim = sim_factory(fills=fills, seed=seed)
+    c = sim.credential
+    credential = ApiCredential(c.key, c.secret, c.passphrase, label=release.label)
+    with TradeStore(release_store) as store:
+        before = snapshot(release_store)["sync_state"]
+        client = CoinbaseClient(sim.url, credential, rate_limits=RateLimits.disabled())
+        try:
+            result = await sync_fills(store, client, release.label)
+        finally:
+            await client.aclose()
+        assert not result.failed and result.inserted == 0, result
+        assert all(p.resumed_from and p.resumed_from.startswith("before=") for p in result.products)
+        assert store.count_fills() == release.fills
+        after = snapshot(release_store)["sync_state"]
+    assert [r[:7] for r in after] == [r[:7] for r in before]  # the same cursors: nothing new to walk
+    assert {(f[1], f[2]) for f in snapshot(release_store)["fills"]} == {(f[1], f[2]) for f in before_fills(release)}
+
+
+def before_fills(release: Release) -> list[tuple[Any, ...]]:
+    conn = sqlite3.connect(f"file:{release.folder / 'trades.db'}?mode=ro", uri=True)
+    try:
+        return conn.execute(f"SELECT rowid, {EXCHANGE_FIELDS} FROM fills ORDER BY rowid").fetchall()
+    finally:
+        conn.close()
+
+
+def _advanced_row(trade_id: str, entry_id: str, trade_type: str, size: str) -> FillRow:
+    """An Advanced Trade fill as the store keeps it (SPEC-15), newer than every stored fill."""
+    newest = "2027-01-02T03:04:05.123456Z"
+    return FillRow(
+        *("BTC-USD", trade_id, "0f0e-order", "buy", "50000.01", size, "0.25", None, "T", 1, newest),
+        *("portfolio-1", None, None, None, "demo", "advanced", entry_id, entry_id, trade_type),
+        *("2026-01-02T03:04:05.123Z", "2026-01-02T03:04:05.123456789Z", 0, "0.25", "TAKER", "portfolio-1"),
+    )
+
+
+def test_an_advanced_reversal_shares_a_trade_id_after_migrating(release_store: Path, release: Release) -> None:
+    """Two rows differing only in venue/fill_key, sharing (product_id, label, trade_id), coexist: an Exchange
+    fill and an Advanced Trade fill with the same numbers, and an Advanced reversal of that fill."""
+    with TradeStore(release_store) as store:
+        (exchange_row,) = store.conn.execute(f"SELECT {EXCHANGE_FIELDS} FROM fills ORDER BY rowid LIMIT 1").fetchall()
+        twin = FillRow(*exchange_row)._replace(venue="advanced", fill_key="entry-twin", entry_id="entry-twin")
+        fill = _advanced_row("7a1c-33", "entry-1", "FILL", "0.5")
+        reversal = _advanced_row("7a1c-33", "entry-2", "REVERSAL", "-0.5")
+        assert store.upsert_fills([twin, fill, reversal]) == PageCounts(3, 0, 0)
+        assert store.count_fills() == release.fills + 3
+        shared = (exchange_row[0], exchange_row[15], exchange_row[1])  # product_id, label, trade_id
+        same_trade = "SELECT count(*) FROM fills WHERE product_id = ? AND label = ? AND trade_id = ?"
+        assert store.conn.execute(same_trade, shared).fetchone() == (2,)
+        # Advanced fills never change once stored: a re-read is unchanged, even if a field differs
+        assert store.upsert_fills([fill._replace(size="9"), reversal]) == PageCounts(0, 0, 2)
+        assert store.conn.execute("SELECT size FROM fills WHERE fill_key = 'entry-1'").fetchone() == ("0.5",)
+        # the Exchange row is untouched and the sync's unsettled view sees Exchange rows only
+        assert (
+            store.conn.execute(f"SELECT {EXCHANGE_FIELDS} FROM fills ORDER BY rowid LIMIT 1").fetchone() == exchange_row
+        )
+        summary = store.unsettled_summary(release.label, "BTC-USD")
+        assert (
+            summary is not None
+            and summary.fills_from_oldest
+            == store.conn.execute(
+                "SELECT count(*) FROM fills WHERE product_id = 'BTC-USD' AND label = ? AND venue = 'exchange' "
+                "AND trade_id >= ?",
+                (release.label, summary.oldest_trade_id),
+            ).fetchone()[0]
+        )
+
+
+def test_a_text_trade_id_round_trips_through_query_fills_and_its_cursor(release_store: Path) -> None:
+    """An Advanced Trade id that looks like a number stays TEXT, exactly, and paging over it visits every row once."""
+    with TradeStore(release_store) as store:
+        rows = [_advanced_row(tid, f"entry-{tid}", "FILL", "0.1") for tid in ("0012", "12", "12.0", "abc")]
+        store.upsert_fills(rows)
+        assert store.conn.execute(
+            "SELECT DISTINCT typeof(trade_id) FROM fills WHERE venue = 'advanced'"
+        ).fetchall() == [("text",)]
+        for product_id in (None, "BTC-USD"):
+            seen: list[tuple[Any, str]] = []
+            cursor = None
+            while True:
+                page, cursor = store.query_fills(product_id=product_id, limit=3, cursor=cursor)
+                seen += [(r["trade_id"], r["fill_key"]) for r in page]
+                if cursor is None:
+                    break
+            advanced = [tid for tid, key in seen if key.startswith("entry-")]
+            assert sorted(advanced) == ["0012", "12", "12.0", "abc"]  # as sent: str, not 12
+            assert len(seen) == len(set(seen)) == store.count_fills(product_id=product_id)
+        newest, cursor = store.query_fills(limit=1)
+        assert newest[0]["trade_id"] == "abc" and cursor is not None
+        (created_at, product_id, trade_id, label, fill_key) = decode_cursor(cursor)
+        assert (trade_id, fill_key) == ("abc", "entry-abc") and isinstance(trade_id, str)
+        following, _ = store.query_fills(limit=1, cursor=cursor)
+        assert following[0]["trade_id"] == "12.0"
 
 
 # ---- migrating while other processes have the store open ----------------------------------------

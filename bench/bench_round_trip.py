@@ -63,7 +63,9 @@ def build_store(path: Path, fills: int, seed: int = 7) -> dict[str, Any]:
 
     started = time.perf_counter()
     exchange = SimExchange(fills=fills, products=PRODUCTS, seed=seed)
-    insert = f"INSERT INTO fills ({', '.join(FILL_COLUMNS)}) VALUES ({', '.join('?' * len(FILL_COLUMNS))})"
+    insert = (  # the 16 Exchange fields, and Exchange's fill_key product_id:trade_id
+        f"INSERT INTO fills ({', '.join(FILL_COLUMNS[:16])}, fill_key) VALUES ({', '.join('?' * 16)}, ?1 || ':' || ?2)"
+    )
     with TradeStore(path) as store:
         for history in exchange.histories:
             for start in range(0, len(history), 50_000):

@@ -36,8 +36,8 @@ PRODUCTS = [
 ]
 INSERT = (
     "INSERT INTO fills (product_id, trade_id, order_id, side, price, size, fee, usd_volume, liquidity, settled, "
-    "created_at, profile_id, user_id, funding_currency, market_type, label) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, 1, ?, 'profile', 'user', NULL, 'spot', ?)"
+    "created_at, profile_id, user_id, funding_currency, market_type, label, fill_key) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, 1, ?, 'profile', 'user', NULL, 'spot', ?, ?1 || ':' || ?2)"
 )
 
 

@@ -54,7 +54,9 @@ async def _floor(url: str, key: str, secret: str, passphrase: str, db: str) -> d
     from trade_tracker.store.fills import FILL_COLUMNS
 
     secret_bytes = base64.b64decode(secret)
-    insert = f"INSERT INTO fills ({', '.join(FILL_COLUMNS)}) VALUES ({', '.join('?' * len(FILL_COLUMNS))})"
+    insert = (  # the 16 Exchange fields, and Exchange's fill_key product_id:trade_id
+        f"INSERT INTO fills ({', '.join(FILL_COLUMNS[:16])}, fill_key) VALUES ({', '.join('?' * 16)}, ?1 || ':' || ?2)"
+    )
     total = 0
     with TradeStore(db) as store:
         async with httpx.AsyncClient(base_url=url, timeout=30) as http:

@@ -76,7 +76,9 @@ def _fill_rows(page: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
 def _insert_sql() -> str:
     from trade_tracker.store.fills import FILL_COLUMNS
 
-    return f"INSERT INTO fills ({', '.join(FILL_COLUMNS)}) VALUES ({', '.join('?' * len(FILL_COLUMNS))})"
+    return (  # the 16 Exchange fields, and Exchange's fill_key product_id:trade_id
+        f"INSERT INTO fills ({', '.join(FILL_COLUMNS[:16])}, fill_key) VALUES ({', '.join('?' * 16)}, ?1 || ':' || ?2)"
+    )
 
 
 async def _floor(

@@ -160,7 +160,9 @@ def main() -> None:
     print("parsing a page into store rows:")
     for name, cost in parse_costs(sample_bodies(args.fills)):
         print(f"  {cost:6.1f} µs  {name}")
-    insert = f"INSERT INTO fills ({', '.join(FILL_COLUMNS)}) VALUES ({', '.join('?' * len(FILL_COLUMNS))})"
+    insert = (  # the 16 Exchange fields, and Exchange's fill_key product_id:trade_id
+        f"INSERT INTO fills ({', '.join(FILL_COLUMNS[:16])}, fill_key) VALUES ({', '.join('?' * 16)}, ?1 || ':' || ?2)"
+    )
     pages = sample_pages(args.fills)
 
     def plain(conn: sqlite3.Connection, rows: Rows) -> None:

@@ -36,8 +36,8 @@ def store() -> Iterator[TradeStore]:
     with TradeStore(":memory:") as trade_store:
         with trade_store.write() as conn:
             conn.executemany(
-                "INSERT INTO fills (product_id, trade_id, order_id, side, price, size, fee, created_at, label) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO fills (product_id, trade_id, order_id, side, price, size, fee, created_at, label, "
+                "fill_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?1 || ':' || ?2)",
                 [(*row, label) for row, label in zip(FILLS, LABELS, strict=True)],
             )
         yield trade_store
@@ -151,6 +151,7 @@ def hostile_store() -> Iterator[TradeStore]:
             ("BTC-USD", 1, "buy", "100", "1", "-0.5", "2024-01-01T00:00:00.000000Z", "a", *HOSTILE.values()),
             ("BTC-USD", 2, "sell", "90", "1", "-12.5", "2024-01-02T00:00:00.000000Z", "a", *HOSTILE.values()),
         ]
+        columns, rows = (*columns, "fill_key"), [(*r, f"{r[0]}:{r[1]}") for r in rows]  # Exchange's fill key
         with trade_store.write() as conn:
             conn.executemany(f"INSERT INTO fills ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", rows)
         yield trade_store

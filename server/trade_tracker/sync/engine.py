@@ -143,15 +143,7 @@ async def _sync_products(
         fills_before += sink.fills_seen
         result.products.append(product)
         if product.error is None or product.pages:
-            store.record_run(
-                label,
-                product_id,
-                inserted=product.inserted,
-                updated=product.updated,
-                pages=product.pages,
-                complete=product.complete,
-                venue=venue.info.id,
-            )
+            sink.record_run()
         if result.cancelled:
             break
 

@@ -69,6 +69,20 @@ class StoreSink:
     def completed(self) -> None:
         self.result.complete = True
 
+    def record_run(self) -> None:
+        """Note the end of this scope's run in its sync state (the counts, and whether it reached the newest
+        fill); the engine calls it, not the walk."""
+        r = self.result
+        self.store.record_run(
+            self.label,
+            self.scope,
+            inserted=r.inserted,
+            updated=r.updated,
+            pages=r.pages,
+            complete=r.complete,
+            venue=self.venue,
+        )
+
     async def page_done(self, phase: Phase, fills: int) -> None:
         self.result.pages += 1
         if phase == "resettle":

@@ -499,8 +499,8 @@ def test_the_order_status_schema_matches_the_client() -> None:
 async def test_store_tools_without_label_read_every_label(server: Any, settings: Any) -> None:
     """query_trades, trade_summary and export_trades: omitting label means all labels (as described)."""
     insert = (
-        "INSERT INTO fills (product_id, trade_id, order_id, side, price, size, fee, created_at, label) "
-        "VALUES (?, ?, 'o', ?, ?, ?, ?, ?, ?)"
+        "INSERT INTO fills (product_id, trade_id, order_id, side, price, size, fee, created_at, label, fill_key) "
+        "VALUES (?, ?, 'o', ?, ?, ?, ?, ?, ?, ?1 || ':' || ?2)"
     )
     with TradeStore(settings.db_path) as store, store.write() as conn:
         conn.executemany(

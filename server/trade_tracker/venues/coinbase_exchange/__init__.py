@@ -16,6 +16,7 @@ from ...lazy_exports import lazy_exports
 #: name -> the module (in this package) that defines it.
 _EXPORTS = {
     "EXCHANGE": "venue",
+    "ExchangeCursor": "walk",
     "MAX_FILLS_LIMIT": "params",
     "ORDERS_PAGE": "discovery",
     "ORDER_STATUSES": "params",
@@ -57,6 +58,7 @@ _EXPORTS = {
 }
 __all__ = [
     "EXCHANGE",
+    "ExchangeCursor",
     "MAX_FILLS_LIMIT",
     "ORDERS_PAGE",
     "ORDER_STATUSES",
@@ -124,4 +126,4 @@ if TYPE_CHECKING:
     )
     from .params import MAX_FILLS_LIMIT, ORDER_STATUSES, check_cursor
     from .venue import EXCHANGE, CoinbaseExchange
-    from .walk import ProductSync, check_fill_profiles, fill_row, products_to_sync
+    from .walk import ExchangeCursor, ProductSync, check_fill_profiles, fill_row, products_to_sync

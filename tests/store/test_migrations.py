@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 
 from trade_tracker.app import TradeTracker
+from trade_tracker.errors import StoreError
 from trade_tracker.faces.shapes import TradesOut
 from trade_tracker.sim import RunningSim
 from trade_tracker.store.connection import TradeStore
@@ -345,6 +346,8 @@ def test_an_advanced_reversal_shares_a_trade_id_after_migrating(release_store: P
         shared = (exchange_row[0], exchange_row[15], exchange_row[1])  # product_id, label, trade_id
         same_trade = "SELECT count(*) FROM fills WHERE product_id = ? AND label = ? AND trade_id = ?"
         assert store.conn.execute(same_trade, shared).fetchone() == (2,)
+        with pytest.raises(StoreError, match="without its fill_key"):  # no key of its own: refused, not stored
+            store.upsert_fills([fill._replace(fill_key="", entry_id="entry-9")])
         # Advanced fills never change once stored: a re-read is unchanged, even if a field differs
         assert store.upsert_fills([fill._replace(size="9"), reversal]) == PageCounts(0, 0, 2)
         assert store.conn.execute("SELECT size FROM fills WHERE fill_key = 'entry-1'").fetchone() == ("0.5",)

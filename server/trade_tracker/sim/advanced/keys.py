@@ -4,7 +4,7 @@ Why files: a user imports a key with ``trade-tracker credentials add --venue adv
 so the simulator writes exactly what the portal downloads (SPEC-15 "Key files"):
 
 - ECDSA: ``{"name": "organizations/{org}/apiKeys/{id}",
-  "privateKey": "-----BEGIN EC PRIVATE KEY-----\\n..."}``
+  "privateKey": "<SEC1 PEM: an EC PRIVATE KEY block>"}``
 - Ed25519: ``{"id": "<uuid>", "privateKey": "<base64 of seed + public key, 64 bytes>"}``
 
 Each file is created 0600 (whole, under a temporary name, then linked into place). Without a key

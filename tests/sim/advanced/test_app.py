@@ -80,6 +80,16 @@ def test_key_permissions_and_portfolios(advanced_http: AdvancedHttp, sim_advance
     assert advanced_http.get("portfolios", params={"portfolio_type": "CONSUMER"}).json() == {"portfolios": []}
 
 
+def test_initial_permissions_and_portfolio_are_settings(sim_advanced_factory: Any) -> None:
+    sim = sim_advanced_factory(key_permissions={"can_trade": True, "can_transfer": True}, portfolio_id="p-1")
+    http = AdvancedHttp(sim, sim.ed25519)
+    perms = http.get("key_permissions").json()
+    assert (perms["can_view"], perms["can_trade"], perms["can_transfer"]) == (True, True, True)
+    assert perms["portfolio_uuid"] == "p-1"
+    assert {f["retail_portfolio_id"] for f in http.admin("GET", "history")} == {"p-1"}
+    http.close()
+
+
 def test_a_key_without_view_is_missing_scopes(advanced_http: AdvancedHttp, sim_advanced: RunningAdvanced) -> None:
     advanced_http.admin("POST", "permissions", {"key_name": sim_advanced.ecdsa.name, "can_view": False})
     response = advanced_http.get("orders/historical/fills")

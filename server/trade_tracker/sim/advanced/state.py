@@ -82,6 +82,10 @@ class AdvancedConfig:
     #: "positive": a REVERSAL repeats the fill's size and commission; "negative": both negated (UNVERIFIED).
     reversal_sign: str = "positive"
     key_dir: str | None = None
+    #: Every key's initial ``/key_permissions`` fields (can_view, can_trade, can_transfer, portfolio_type).
+    key_permissions: Mapping[str, Any] = field(default_factory=dict[str, Any])
+    #: The key's portfolio uuid (``portfolio_uuid``, fills' ``retail_portfolio_id``); None: from the seed.
+    portfolio_id: str | None = None
 
     RUNTIME = (
         "rate_limits",
@@ -112,7 +116,7 @@ class SimAdvanced(AdvancedQueries, AdvancedControl):
         self._lock = threading.RLock()
         seed = config.seed
         self.user_id = stable_uuid(seed, "advanced-user")
-        self.portfolio_id = stable_uuid(seed, "advanced-portfolio")
+        self.portfolio_id = config.portfolio_id or stable_uuid(seed, "advanced-portfolio")
         self.limiter = RateLimiter(config.rate_limits, limits=self._limits(config))
         self.faults = FaultInjector(seed, config.fail_rate, config.fail_statuses)
         self.nonces = NonceCache()
@@ -124,7 +128,7 @@ class SimAdvanced(AdvancedQueries, AdvancedControl):
         else:
             keys = load_or_create_keys(config.key_dir)
         for key in keys:
-            self.add_key(key)
+            self.add_key(key, KeyPermissions(**config.key_permissions))
         first = next(iter(self._keys.values()))
         secret = first.private_key.private_bytes(
             serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()

@@ -66,6 +66,17 @@ def test_accounts_page_by_cursor_and_has_next(advanced_http: AdvancedHttp) -> No
     assert all(a["available_balance"]["currency"] == a["currency"] for a in seen)
 
 
+def test_bad_limits_are_invalid_arguments(advanced_http: AdvancedHttp) -> None:
+    for path in ("accounts", "orders/historical/batch", "orders/historical/fills"):
+        for bad in ("0", "-3", "ten"):
+            response = advanced_http.get(path, params={"limit": bad})
+            assert response.status_code == 400, (path, bad)
+            assert response.json()["error"] == "INVALID_ARGUMENT" and "limit" in response.json()["message"]
+    everything = advanced_http.get("orders/historical/batch", params={"limit": "5000"}).json()
+    assert everything["has_next"] is False and everything["cursor"] == ""  # capped at 1000; 600 fills have fewer
+    assert len(everything["orders"]) == len(advanced_http.running.advanced.orders) < 1000
+
+
 def test_key_permissions_and_portfolios(advanced_http: AdvancedHttp, sim_advanced: RunningAdvanced) -> None:
     perms = advanced_http.get("key_permissions").json()
     assert perms == {

@@ -169,9 +169,9 @@ class AdvancedQueries:
         if not wanted <= ORDER_STATUSES:
             raise SimError(400, f"order_status must be among {sorted(ORDER_STATUSES)}")
         products, ids = frozenset(p.upper() for p in product_ids), frozenset(order_ids)
-        size = ORDERS_MAX if limit is not None and limit > ORDERS_MAX else (limit or 100)
-        if size < 1:
+        if limit is not None and limit < 1:
             raise SimError(400, "limit must be a positive integer")
+        size = 100 if limit is None else min(limit, ORDERS_MAX)
         digest = CursorCodec.filters_digest({"s": sorted(wanted), "p": sorted(products), "o": sorted(ids)})
         with self._lock:
             position = _open(self.cursors, cursor, "orders", digest)
@@ -197,9 +197,9 @@ class AdvancedQueries:
 
     def accounts_page(self, limit: int | None = None, cursor: str | None = None) -> dict[str, Any]:
         """One ``/accounts`` page (default 49, max 250 per page)."""
-        size = min(limit, ACCOUNTS_MAX) if limit is not None else 49
-        if size < 1:
+        if limit is not None and limit < 1:
             raise SimError(400, "limit must be a positive integer")
+        size = 49 if limit is None else min(limit, ACCOUNTS_MAX)
         with self._lock:
             currencies = {c for h in self.histories for c in (h.spec.base_currency, h.spec.quote_currency)}
             quotes = {h.spec.quote_currency for h in self.histories}

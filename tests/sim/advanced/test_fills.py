@@ -123,3 +123,16 @@ def test_added_fills_are_newer_and_go_to_their_orders() -> None:
     orders = {o["order_id"]: o for o in sim.orders_page(limit=1000)["orders"]}
     for fill in added:
         assert orders[fill["order_id"]]["status"] == "FILLED"
+
+
+def test_whatever_is_posted_later_has_a_later_sequence_time() -> None:
+    sim = SimAdvanced(fills=300)
+    for _ in range(3):
+        newest = sim.entries[-1].seq_ns
+        posted = sim.post_adjustments("REVERSAL", count=2)
+        assert all(parse_rfc3339_ns(f["sequence_timestamp"]) > newest for f in posted)
+        newest = sim.entries[-1].seq_ns
+        added = sim.add_fills(5)  # their trade times lie just before now, before the adjustments' posting
+        stamps = [parse_rfc3339_ns(f["sequence_timestamp"]) for f in added]
+        assert min(stamps) > newest and stamps == sorted(stamps)
+        assert all(parse_rfc3339_ns(f["trade_time"]) <= s for f, s in zip(added, stamps, strict=True))

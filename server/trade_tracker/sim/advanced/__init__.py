@@ -56,6 +56,7 @@ _EXPORTS = {
     "ns_param": "params",
     "parse_rfc3339_ns": "times",
     "portfolio_json": "accounts",
+    "posted_after": "fills",
     "product_json": "market",
     "ready_line": "server",
     "remember_port_in": "keys",
@@ -110,6 +111,7 @@ __all__ = [
     "ns_param",
     "parse_rfc3339_ns",
     "portfolio_json",
+    "posted_after",
     "product_json",
     "ready_line",
     "remember_port_in",
@@ -132,7 +134,7 @@ if TYPE_CHECKING:
     from .auth import MAX_LIFETIME, AuthFailure, NonceCache, verify_jwt
     from .control import AdvancedControl
     from .cursors import CursorCodec, InvalidCursor
-    from .fills import ADJUSTMENT_TYPES, Entry, adjustment, entries_of
+    from .fills import ADJUSTMENT_TYPES, Entry, adjustment, entries_of, posted_after
     from .keys import (
         KEY_FILES,
         SimKey,

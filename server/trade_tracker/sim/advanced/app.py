@@ -1,7 +1,8 @@
 """The Advanced Trade simulator's ASGI app: ``/api/v3/brokerage`` routes on top of ``SimAdvanced``.
 
-Every API request passes, in order: injected faults and latency (``FaultLayer``); for public routes
-(``/time``, ``/market/...``) the per-IP bucket (10/s); for private routes the JWT check (``auth.py``:
+Every API request passes, in order: injected faults and latency (``FaultLayer``); for the public
+``/market/...`` routes the per-IP bucket (10/s; ``/time`` is never limited, so a client can always
+correct its clock); for private routes the JWT check (``auth.py``:
 any failure is 401 with the plain-text body ``Unauthorized``), the per-user bucket (30/s) and the
 key's ``can_view`` scope (403 ``PERMISSION_DENIED`` "Missing required scopes"). Rate-limited answers
 carry ``x-ratelimit-limit`` / ``-remaining`` / ``-reset`` (seconds until the bucket is full again; the

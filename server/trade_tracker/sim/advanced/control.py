@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from ..core.data import ProductHistory
 from ..core.errors import SimError
 from ..exchange.control import allocate
-from .fills import ADJUSTMENT_TYPES, Entry, entries_of
+from .fills import ADJUSTMENT_TYPES, Entry, entries_of, posted_after
 
 if TYPE_CHECKING:
     from ..core.faults import FaultInjector
@@ -73,6 +73,7 @@ class AdvancedControl:
                 if n:
                     new = history.append(n, now_us)
                     added += entries_of(history, new, self.config.seed, self.user_id, self.portfolio_id)
+            added = posted_after(added, self.entries[-1].seq_ns if self.entries else 0)
             self._add_entries(added)
             sign = self.config.reversal_sign
             return [e.render(sign) for e in sorted(added, key=lambda e: e.key)]
@@ -96,8 +97,9 @@ class AdvancedControl:
                 pool = [e for e in self.entries if e.trade_type == "FILL" and e.fill["trade_id"] not in adjusted]
                 rng = random.Random(f"sim-advanced-posted:{self.config.seed}:{len(self.entries)}")
                 originals = rng.sample(pool, min(max(count, 0), len(pool)))
-            now = self.now_ns()
+            now = max(self.now_ns(), self.entries[-1].seq_ns + 1000 if self.entries else 0)
             made = [self._adjust(original, kind, now + n * 1000) for n, original in enumerate(originals)]
+            made = posted_after(made, self.entries[-1].seq_ns if self.entries else 0)
             self._add_entries(made)
             sign = self.config.reversal_sign
             return [e.render(sign) for e in made]

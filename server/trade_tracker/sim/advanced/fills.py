@@ -34,7 +34,7 @@ from ..core.formats import Q16, fixed
 from ..core.ids import stable_hex, stable_uuid
 from .times import iso_ns
 
-__all__ = ["ADJUSTMENT_TYPES", "Entry", "adjustment", "entries_of"]
+__all__ = ["ADJUSTMENT_TYPES", "Entry", "adjustment", "entries_of", "posted_after"]
 
 ADJUSTMENT_TYPES = ("REVERSAL", "CORRECTION")
 #: Share of orders placed by quote amount (``size_in_quote``).
@@ -140,3 +140,21 @@ def adjustment(original: Entry, kind: str, seq_ns: int, seed: object, serial: in
             price = Decimal(original.fill["price"]) + step * (1 if rng.random() < 0.5 else -1)
             fill["price"] = fixed(max(price, step), places)
     return replace(original, seq_ns=seq_ns, fill=fill, base=base)
+
+
+def posted_after(entries: list[Entry], floor_ns: int) -> list[Entry]:
+    """``entries`` (oldest first) with every sequence time moved past ``floor_ns`` where it is not already.
+
+    Sequence time is posting time: what is posted now comes after everything posted before, so a client
+    holding "everything up to mark" never misses a newer post. Each keeps its precision (6 or 9 digits).
+    """
+    out: list[Entry] = []
+    for entry in sorted(entries, key=lambda e: e.key):
+        if entry.seq_ns > floor_ns:
+            out.append(entry)
+            floor_ns = entry.seq_ns
+            continue
+        digits = len(entry.fill["sequence_timestamp"].rstrip("Z").partition(".")[2])
+        floor_ns, text = _stamp(floor_ns + 1000, digits)
+        out.append(replace(entry, seq_ns=floor_ns, fill={**entry.fill, "sequence_timestamp": text}))
+    return out

@@ -10,6 +10,12 @@ Registered from conftest.py (``pytest_plugins = ["sim_fixtures"]``). Fixtures:
 - ``sim_process``: ``sim_process(*args)`` spawns ``python -m trade_tracker.sim`` and returns
   (process, ready-line dict); every process is terminated at teardown.
 
+Advanced Trade: ``sim_advanced`` (a running :class:`trade_tracker.sim.advanced.RunningAdvanced`, 600
+fills, seed 42, rate limits off, key files in a tmp folder), ``sim_advanced_factory`` and
+``advanced_http`` (an :class:`AdvancedHttp` signing each request with ``advanced_jwt``).
+``advanced_jwt`` is a tiny independent signer written from the API docs with PyJWT directly, on purpose
+not the product's ``coinbase_advanced.auth``.
+
 Helpers: ``cli_command()`` (how to run the installed CLI) and ``server_env_for(sim, home)`` (the
 environment of a ``trade-tracker serve`` child process, with the sim's key stored as ``cli``).
 
@@ -33,12 +39,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import jwt
 import pytest
 
 from trade_tracker.sim import RunningSim, SimCredential, SimExchange, running_sim
+from trade_tracker.sim.advanced import RunningAdvanced, SimKey, running_advanced
 from trade_tracker.venues.coinbase_exchange.auth import ApiCredential
 
-__all__ = ["SignedHttp", "history_rows", "independent_sign"]
+__all__ = ["AdvancedHttp", "SignedHttp", "advanced_jwt", "history_rows", "independent_sign"]
 
 SERVER_DIR = Path(__file__).resolve().parents[1] / "server"
 
@@ -242,3 +250,100 @@ def sim_process() -> Iterator[Callable[..., tuple[subprocess.Popen[str], dict[st
         if proc.poll() is None:
             proc.kill()
         proc.communicate(timeout=10)
+
+
+# ---- Advanced Trade ---------------------------------------------------------------------------
+
+
+def advanced_jwt(
+    key: SimKey,
+    method: str,
+    host: str,
+    path: str,
+    *,
+    now: float | None = None,
+    claims: dict[str, Any] | None = None,
+    headers: dict[str, Any] | None = None,
+    algorithm: str | None = None,
+    signing_key: Any = None,
+) -> str:
+    """A CDP JWT per the docs: kid/nonce/typ header; sub, iss "cdp", nbf, exp = nbf + 120 and uri
+    "METHOD host/path" (no query). ``claims`` / ``headers`` override or add (a value None removes)."""
+    issued = int(time.time() if now is None else now)
+    body: dict[str, Any] = {
+        "sub": key.name,
+        "iss": "cdp",
+        "nbf": issued,
+        "exp": issued + 120,
+        "uri": f"{method.upper()} {host}{path.split('?', 1)[0]}",
+    }
+    head: dict[str, Any] = {"kid": key.name, "nonce": os.urandom(16).hex(), "typ": "JWT"}
+    for target, changes in ((body, claims), (head, headers)):
+        for name, value in (changes or {}).items():
+            if value is None:
+                target.pop(name, None)
+            else:
+                target[name] = value
+    return jwt.encode(body, signing_key or key.private_key, algorithm=algorithm or key.algorithm, headers=head)
+
+
+class AdvancedHttp:
+    """A sync httpx client to an Advanced Trade simulator that signs each request with ``advanced_jwt``."""
+
+    def __init__(self, running: RunningAdvanced, key: SimKey | None = None) -> None:
+        self.running = running
+        self.key = key or running.ecdsa
+        self.client = httpx.Client(base_url=running.url, timeout=10)
+
+    def get(self, path: str, params: Any = None, *, key: SimKey | None = None, **jwt_options: Any) -> httpx.Response:
+        """GET ``path`` (under /api/v3/brokerage unless it starts with /) with a fresh bearer token."""
+        full = path if path.startswith("/") else f"/api/v3/brokerage/{path}"
+        token = advanced_jwt(key or self.key, "GET", self.running.host_port, full, **jwt_options)
+        return self.client.get(full, params=params, headers={"Authorization": f"Bearer {token}"})
+
+    def public(self, path: str, params: Any = None) -> httpx.Response:
+        return self.client.get(f"/api/v3/brokerage/{path}", params=params)
+
+    def admin(self, method: str, name: str, body: Any = None) -> Any:
+        response = self.client.request(method, f"/_admin/{name}", json=body)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def close(self) -> None:
+        self.client.close()
+
+
+@pytest.fixture
+def sim_advanced_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., RunningAdvanced]]:
+    """Start Advanced Trade simulators with ``AdvancedConfig`` keywords; all are stopped at teardown."""
+    started: list[RunningAdvanced] = []
+
+    def start(**config: Any) -> RunningAdvanced:
+        config.setdefault("fills", 600)
+        config.setdefault("rate_limits", False)
+        if "key_dir" not in config:
+            folder = tmp_path_factory.mktemp("advanced-keys")
+            folder.chmod(0o700)
+            config["key_dir"] = str(folder)
+        handle = running_advanced(**config)
+        handle.start()
+        started.append(handle)
+        return handle
+
+    yield start
+    for handle in started:
+        handle.stop()
+
+
+@pytest.fixture
+def sim_advanced(sim_advanced_factory: Callable[..., RunningAdvanced]) -> RunningAdvanced:
+    """A running Advanced Trade simulator: 600 fills over BTC/ETH/SOL-USD (SOL closed) + BTC-USDC, seed 42."""
+    return sim_advanced_factory()
+
+
+@pytest.fixture
+def advanced_http(sim_advanced: RunningAdvanced) -> Iterator[AdvancedHttp]:
+    """Signed HTTP to the ``sim_advanced`` fixture (its ECDSA key)."""
+    http = AdvancedHttp(sim_advanced)
+    yield http
+    http.close()

@@ -1,5 +1,8 @@
 """A faithful local stand-in for the Coinbase Exchange REST API, for tests, demos and benches.
 
+The Advanced Trade stand-in lives in ``trade_tracker.sim.advanced`` (``running_advanced``, ``SimAdvanced``,
+``serve_advanced_main``); it is not imported here, so the Exchange simulator does not load PyJWT.
+
 Public API::
 
     SimExchange(config=None, **SimConfig fields)   state + settings; in-process control methods

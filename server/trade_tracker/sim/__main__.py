@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from .advanced.server import serve_advanced_main
 from .core.catalog import DEFAULT_PRODUCTS
 from .core.server import serve_main
 
@@ -24,9 +25,11 @@ def _products(value: str) -> list[str]:
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m trade_tracker.sim",
-        description="Serve a local Coinbase Exchange simulator; prints one JSON line "
-        '{"url","key","secret","passphrase"} once listening.',
+        description="Serve a local Coinbase Exchange (default) or Advanced Trade simulator; prints one JSON "
+        'line once listening: {"url","key","secret","passphrase"} (exchange) or {"venue","url","key_dir",'
+        '"key_files","key_names"} (advanced: paths of CDP key files to import, never the private keys).',
     )
+    parser.add_argument("--venue", choices=("exchange", "advanced"), default="exchange")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument(
         "--port", type=int, default=None, help="0 picks a free port (default; with --key-file, the port kept there)"
@@ -48,13 +51,43 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--key-file", metavar="PATH", help="keep the demo key in PATH across restarts (created 0600 on first run)"
     )
+    advanced = parser.add_argument_group("advanced", "only with --venue advanced")
+    advanced.add_argument(
+        "--key-dir", metavar="DIR", help="keep the CDP key files (and the port) in DIR across restarts"
+    )
+    advanced.add_argument("--page-cap", type=int, default=250, help="largest fills page served (silent cap)")
+    advanced.add_argument(
+        "--reversal-sign", choices=("positive", "negative"), default="positive", help="sign of REVERSAL sizes"
+    )
     return parser.parse_args(argv)
+
+
+def _advanced(args: argparse.Namespace, seed: int | str) -> int:
+    if args.key_file is not None:
+        raise ValueError("--key-file is for --venue exchange; with --venue advanced use --key-dir DIR")
+    return serve_advanced_main(
+        host=args.host,
+        port=args.port,
+        fills=args.fills,
+        products=args.products,
+        seed=seed,
+        rate_limits=args.rate_limits,
+        fail_rate=args.fail_rate,
+        latency_ms=args.latency_ms,
+        allow_non_loopback=args.allow_non_loopback,
+        clock_offset=args.clock_offset,
+        key_dir=args.key_dir,
+        page_cap=args.page_cap,
+        reversal_sign=args.reversal_sign,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     seed: int | str = int(args.seed) if args.seed.lstrip("-").isdigit() else args.seed
     try:
+        if args.venue == "advanced":
+            return _advanced(args, seed)
         return serve_main(
             host=args.host,
             port=args.port,

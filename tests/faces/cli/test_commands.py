@@ -569,6 +569,19 @@ def test_sim_passes_its_options(monkeypatch: pytest.MonkeyPatch) -> None:
     assert (kw["fills"], kw["fail_rate"], kw["latency_ms"], kw["host"]) == (50, 0.1, 5.0, "127.0.0.1")
 
 
+def test_sim_venue_advanced_passes_its_options(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import trade_tracker.sim.advanced.server as advanced
+
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr(advanced, "serve_advanced_main", lambda **kw: calls.append(kw) or 0)
+    args = ["sim", "--venue", "advanced", "--fills", "40", "--key-dir", str(tmp_path), "--page-cap", "90"]
+    assert run(*args, "--reversal-sign", "negative", "--rate-limits", "off").exit_code == 0
+    (kw,) = calls
+    assert (kw["fills"], kw["key_dir"], kw["page_cap"], kw["reversal_sign"]) == (40, tmp_path, 90, "negative")
+    assert kw["rate_limits"] is False and "auth_failure_status" not in kw and "key_file" not in kw
+    assert_error(run("sim", "--venue", "advanced", "--key-file", str(tmp_path / "k")), ExitCode.USAGE, "--key-dir")
+
+
 def test_sim_refuses_a_public_host() -> None:
     assert_error(run("sim", "--host", "0.0.0.0"), ExitCode.USAGE, "loopback")
 

@@ -8,6 +8,7 @@ are imported inside the verbs, so ``trade-tracker --help`` stays fast.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -251,7 +252,34 @@ def serve(transport: str, host: str, port: int, allow_remote: bool) -> None:
     "--key-file",
     type=click.Path(dir_okay=False, path_type=Path),
     metavar="PATH",
-    help="keep the demo key in PATH across restarts (created 0600 on first run)",
+    help="keep the demo key in PATH across restarts (created 0600 on first run; --venue exchange)",
+)
+@click.option(
+    "--venue",
+    type=click.Choice(["exchange", "advanced"]),
+    default="exchange",
+    show_default=True,
+    help="which API to simulate: Coinbase Exchange, or Advanced Trade (CDP keys, JWT)",
+)
+@click.option(
+    "--key-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    metavar="DIR",
+    help="--venue advanced: keep the CDP key files (and the port) in DIR across restarts",
+)
+@click.option(
+    "--page-cap",
+    type=click.IntRange(min=1),
+    default=250,
+    show_default=True,
+    help="--venue advanced: largest fills page",
+)
+@click.option(
+    "--reversal-sign",
+    type=click.Choice(["positive", "negative"]),
+    default="positive",
+    show_default=True,
+    help="--venue advanced: sign of REVERSAL sizes (unverified on the real API)",
 )
 def sim(
     host: str,
@@ -266,28 +294,47 @@ def sim(
     clock_offset: float,
     allow_non_loopback: bool,
     key_file: Path | None,
+    venue: str,
+    key_dir: Path | None,
+    page_cap: int,
+    reversal_sign: str,
 ) -> None:
-    """Run the local Coinbase Exchange simulator until Ctrl-C.
+    """Run the local Coinbase Exchange (or, with --venue advanced, Advanced Trade) simulator until Ctrl-C.
 
-    Prints one JSON line {url, key, secret, passphrase} once listening: a throwaway demo key, not a real one.
+    Prints one JSON line once listening. Exchange: {url, key, secret, passphrase}, a throwaway demo key.
+    Advanced: {venue, url, key_dir, key_files, key_names}; import a key with
+    `trade-tracker credentials add --venue advanced --key-file PATH` (the private keys are never printed).
     """
     from trade_tracker.sim import serve_main
 
+    common: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "fills": fills,
+        "products": [p.strip() for p in products.split(",") if p.strip()],
+        "seed": int(seed) if seed.lstrip("-").isdigit() else seed,
+        "rate_limits": rate_limits == "on",
+        "fail_rate": fail_rate,
+        "latency_ms": latency_ms,
+        "clock_offset": clock_offset,
+        "allow_non_loopback": allow_non_loopback,
+    }
+    if venue == "advanced":
+        if key_file is not None:
+            raise click.UsageError("--key-file is for --venue exchange; with --venue advanced use --key-dir DIR")
+        from trade_tracker.sim.advanced.server import serve_advanced_main
+
+        advanced = {"key_dir": key_dir, "page_cap": page_cap, "reversal_sign": reversal_sign}
+        _serve_sim(lambda: serve_advanced_main(**common, **advanced), host, port)
+    _serve_sim(
+        lambda: serve_main(**common, auth_failure_status=int(auth_failure_status), key_file=key_file), host, port
+    )
+
+
+def _serve_sim(serve: Callable[[], int], host: str, port: int | None) -> None:
+    """Run a simulator's serve function; exit with its code, or a usage / network error."""
     try:
-        code = serve_main(
-            host=host,
-            port=port,
-            fills=fills,
-            products=[p.strip() for p in products.split(",") if p.strip()],
-            seed=int(seed) if seed.lstrip("-").isdigit() else seed,
-            rate_limits=rate_limits == "on",
-            fail_rate=fail_rate,
-            latency_ms=latency_ms,
-            auth_failure_status=int(auth_failure_status),
-            clock_offset=clock_offset,
-            allow_non_loopback=allow_non_loopback,
-            key_file=key_file,
-        )
+        code = serve()
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     except OSError as exc:

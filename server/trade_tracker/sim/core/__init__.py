@@ -47,6 +47,9 @@ _EXPORTS = {
     "remember_port": "keyfile",
     "running_sim": "server",
     "serve_main": "server",
+    "socket_url": "server",
+    "serve_socket": "server",
+    "check_host": "server",
     "spec_for": "catalog",
     "stable_hex": "ids",
     "stable_uuid": "ids",
@@ -90,6 +93,9 @@ __all__ = [
     "remember_port",
     "running_sim",
     "serve_main",
+    "socket_url",
+    "serve_socket",
+    "check_host",
     "spec_for",
     "stable_hex",
     "stable_uuid",
@@ -114,4 +120,13 @@ if TYPE_CHECKING:
     from .paging import window
     from .ratelimit import LIMITS, BucketKind, RateLimiter, TokenBucket
     from .responses import EXPOSE_HEADERS, error, json_response
-    from .server import RunningSim, bind_socket, is_loopback_host, running_sim, serve_main
+    from .server import (
+        RunningSim,
+        bind_socket,
+        check_host,
+        is_loopback_host,
+        running_sim,
+        serve_main,
+        serve_socket,
+        socket_url,
+    )

@@ -51,9 +51,16 @@ class RateLimiter:
     an exact burst whatever the machine's speed.
     """
 
-    def __init__(self, enabled: bool = True, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        enabled: bool = True,
+        clock: Callable[[], float] = time.monotonic,
+        limits: dict[str, tuple[float, float]] | None = None,
+    ) -> None:
         self.enabled = enabled
         self.clock = clock
+        #: (rate, burst) per bucket kind; Exchange's ``LIMITS`` unless a venue gives its own.
+        self.limits = dict(LIMITS if limits is None else limits)
         self._buckets: dict[tuple[str, str], TokenBucket] = {}
         self._lock = threading.Lock()
 
@@ -65,9 +72,34 @@ class RateLimiter:
         with self._lock:
             bucket = self._buckets.get((kind, who))
             if bucket is None:
-                rate, burst = LIMITS[kind]
+                rate, burst = self.limits[kind]
                 bucket = self._buckets[(kind, who)] = TokenBucket(rate, burst, now)
             return bucket.take(now)
+
+    def take(self, kind: str, who: str) -> tuple[bool, float, float]:
+        """Like ``allow`` for any configured kind, also returning (allowed, tokens left, seconds until full).
+
+        Switched off, every request is allowed and the bucket is reported full.
+        """
+        rate, burst = self.limits[kind]
+        if not self.enabled:
+            return True, burst, 0.0
+        now = self.clock()
+        with self._lock:
+            bucket = self._buckets.get((kind, who))
+            if bucket is None:
+                bucket = self._buckets[(kind, who)] = TokenBucket(rate, burst, now)
+            allowed = bucket.take(now)
+            return allowed, bucket.tokens, (bucket.burst - bucket.tokens) / bucket.rate if bucket.rate else 0.0
+
+    def set_limit(self, kind: str, rate: float, burst: float) -> None:
+        """Change one kind's (rate, burst); its buckets start again full."""
+        if rate <= 0 or burst < 1:
+            raise ValueError("a rate limit needs rate > 0 and burst >= 1")
+        with self._lock:
+            self.limits[kind] = (rate, burst)
+            for key in [k for k in self._buckets if k[0] == kind]:
+                del self._buckets[key]
 
     def reset(self) -> None:
         """Refill everything (forget all buckets)."""

@@ -24,6 +24,7 @@ from types import FrameType, TracebackType
 from typing import IO, Any
 
 import uvicorn
+from starlette.types import ASGIApp
 
 from ..exchange.app import build_app
 from ..exchange.auth import SimCredential
@@ -31,7 +32,16 @@ from ..exchange.state import SimExchange
 from .catalog import DEFAULT_PRODUCTS
 from .keyfile import load_or_create_key, remember_port, stored_port
 
-__all__ = ["RunningSim", "bind_socket", "is_loopback_host", "running_sim", "serve_main"]
+__all__ = [
+    "RunningSim",
+    "bind_socket",
+    "check_host",
+    "is_loopback_host",
+    "running_sim",
+    "serve_main",
+    "serve_socket",
+    "socket_url",
+]
 
 _START_TIMEOUT = 15.0
 
@@ -86,9 +96,9 @@ class _Server(uvicorn.Server):
                 signal.signal(sig, original)
 
 
-def _server(exchange: SimExchange) -> _Server:
+def _server(app: ASGIApp) -> _Server:
     config = uvicorn.Config(
-        build_app(exchange),
+        app,
         log_config=None,  # leave the host process's logging alone
         log_level="warning",
         access_log=False,
@@ -141,7 +151,8 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _url(sock: socket.socket) -> str:
+def socket_url(sock: socket.socket) -> str:
+    """``http://host:port`` of a bound socket (IPv6 hosts in brackets)."""
     host, port = sock.getsockname()[:2]
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
@@ -149,8 +160,10 @@ def _url(sock: socket.socket) -> str:
 class RunningSim:
     """A simulator served from a background thread; a handle to its URL, credential and state."""
 
-    def __init__(self, exchange: SimExchange, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, exchange: Any, host: str = "127.0.0.1", port: int = 0, *, app: ASGIApp | None = None) -> None:
+        """Serve ``exchange`` (a ``SimExchange``, or another venue's state when its ``app`` is given)."""
         self.exchange = exchange
+        self._app = app
         self.host, self._port = host, port
         self.url = ""
         self._sock: socket.socket | None = None
@@ -172,8 +185,8 @@ class RunningSim:
         if self._thread is not None:
             raise RuntimeError("already started")
         self._sock = bind_socket(self.host, self._port)
-        self.url = _url(self._sock)
-        self._server = _server(self.exchange)
+        self.url = socket_url(self._sock)
+        self._server = _server(self._app if self._app is not None else build_app(self.exchange))
         self._thread = threading.Thread(target=self._run, name=f"sim {self.url}", daemon=True)
         self._thread.start()
         deadline = time.monotonic() + _START_TIMEOUT
@@ -230,7 +243,8 @@ def running_sim(
     return RunningSim(exchange or SimExchange(**config), host, port)
 
 
-def _check_host(host: str, allow_non_loopback: bool) -> None:
+def check_host(host: str, allow_non_loopback: bool) -> None:
+    """Raise ``ValueError`` for a non-loopback ``host`` unless ``allow_non_loopback``."""
     if not allow_non_loopback and not is_loopback_host(host):
         raise ValueError(
             f"refusing to listen on {host!r}: the simulator serves a demo credential and admin routes; "
@@ -266,7 +280,7 @@ def serve_main(
     ``clock_offset``, ``key_permissions``…). Raises ``ValueError`` for a non-loopback
     ``host`` unless ``allow_non_loopback``, and ``OSError`` if the port cannot be bound.
     """
-    _check_host(host, allow_non_loopback)
+    check_host(host, allow_non_loopback)
     ready: IO[str] = out or sys.stdout  # where the JSON ready line goes
     kept_port: int | None = None
     if key_file is not None:
@@ -289,10 +303,15 @@ def serve_main(
     try:
         if key_file is not None and kept_port is None:
             remember_port(key_file, sock.getsockname()[1])
-        ready.write(json.dumps({"url": _url(sock), **exchange.credential.as_dict()}) + "\n")
+        ready.write(json.dumps({"url": socket_url(sock), **exchange.credential.as_dict()}) + "\n")
         ready.flush()
-        with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(_server(exchange).serve(sockets=[sock]))
+        serve_socket(build_app(exchange), sock)
     finally:
         sock.close()
     return 0
+
+
+def serve_socket(app: ASGIApp, sock: socket.socket) -> None:
+    """Serve ``app`` on the bound ``sock`` in the foreground until SIGINT/SIGTERM."""
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_server(app).serve(sockets=[sock]))

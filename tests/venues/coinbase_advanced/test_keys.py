@@ -12,7 +12,14 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 from cdp_keys import ORG_NAME, ec_pem, ed_b64_64, ed_key, ed_pkcs8, ed_public, ed_seed, key_file, new_uuid
 from trade_tracker.errors import CredentialError, InvalidCredential
-from trade_tracker.venues.coinbase_advanced.keys import CdpKey, parse_cdp_key, read_key_file
+from trade_tracker.venues.coinbase_advanced.keys import (
+    CdpKey,
+    cdp_fingerprint,
+    credential_from_fields,
+    fields_from_key_file,
+    parse_cdp_key,
+    read_key_file,
+)
 
 
 def _same_ed(key: CdpKey, expected: ed25519.Ed25519PrivateKey) -> bool:
@@ -188,3 +195,20 @@ def test_key_file_not_a_json_object(text: str) -> None:
     with pytest.raises(InvalidCredential, match="key file") as info:
         read_key_file(text)
     assert "AAAAAAAA" not in str(info.value)
+
+
+# -- the venue hooks' bodies ---------------------------------------------------------------------
+
+
+def test_fields_from_key_file_and_credential_from_fields() -> None:
+    pem, _ = ec_pem()
+    fields = fields_from_key_file(key_file("name", ORG_NAME, pem))
+    assert fields == {"key_name": ORG_NAME, "private_key": pem}
+    key = credential_from_fields(fields, label="main")
+    assert key.algorithm == "ES256" and key.label == "main"
+    assert key.fingerprint == cdp_fingerprint(ORG_NAME) and key.fingerprint.startswith("…6666 sha256:")
+    with pytest.raises(InvalidCredential, match="needs private_key$") as info:
+        credential_from_fields({"key_name": ORG_NAME, "private_key": "  "})
+    with pytest.raises(InvalidCredential, match="needs key_name and private_key"):
+        credential_from_fields({})
+    assert pem not in str(info.value)

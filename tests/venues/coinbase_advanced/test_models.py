@@ -95,3 +95,24 @@ def test_bad_fields_are_refused(bad: dict[str, object]) -> None:
 def test_product_tolerates_empty_and_numeric_fields() -> None:
     product = Product.model_validate({"product_id": "BTC-USD", "price": "", "quote_increment": 1, "extra": 1})
     assert product.price is None and product.quote_increment == "1"
+
+
+def test_key_permissions_as_the_key_check() -> None:
+    from trade_tracker.venues.coinbase_advanced.models import KeyPermissions
+
+    permissions = KeyPermissions.model_validate(
+        {
+            "can_view": True,
+            "can_trade": False,
+            "can_transfer": True,
+            "portfolio_uuid": "p-1",
+            "portfolio_type": "DEFAULT",
+        }
+    )
+    assert permissions.as_check() == {
+        "can_view": "true",
+        "can_trade": "false",
+        "can_transfer": "true",
+        "portfolio_uuid": "p-1",
+        "portfolio_type": "DEFAULT",
+    }

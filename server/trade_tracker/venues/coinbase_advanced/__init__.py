@@ -33,6 +33,7 @@ _EXPORTS = {
     "HeaderGate": "limits",
     "JWT_LIFETIME": "auth",
     "JwtAlgorithm": "keys",
+    "KEY_FIELD": "keys",
     "KeyPermissions": "models",
     "MAX_FILL_LIMIT": "client",
     "MAX_RESET_WAIT": "limits",
@@ -45,6 +46,7 @@ _EXPORTS = {
     "PortfolioList": "models",
     "Product": "models",
     "ProductList": "models",
+    "SECRET_FIELD": "keys",
     "ServerClock": "auth",
     "ServerTime": "models",
     "Ticker": "models",
@@ -52,6 +54,8 @@ _EXPORTS = {
     "api_error": "answers",
     "build_jwt": "auth",
     "cdp_fingerprint": "keys",
+    "credential_from_fields": "keys",
+    "fields_from_key_file": "keys",
     "jwt_host": "auth",
     "parse_cdp_key": "keys",
     "read_key_file": "keys",
@@ -79,6 +83,7 @@ __all__ = [
     "HeaderGate",
     "JWT_LIFETIME",
     "JwtAlgorithm",
+    "KEY_FIELD",
     "KeyPermissions",
     "MAX_FILL_LIMIT",
     "MAX_RESET_WAIT",
@@ -91,6 +96,7 @@ __all__ = [
     "PortfolioList",
     "Product",
     "ProductList",
+    "SECRET_FIELD",
     "ServerClock",
     "ServerTime",
     "Ticker",
@@ -98,6 +104,8 @@ __all__ = [
     "api_error",
     "build_jwt",
     "cdp_fingerprint",
+    "credential_from_fields",
+    "fields_from_key_file",
     "jwt_host",
     "parse_cdp_key",
     "read_key_file",
@@ -114,7 +122,18 @@ if TYPE_CHECKING:
     from .answers import AUTH_CAUSES, ApiError, CursorGuard, api_error, status_error
     from .auth import JWT_LIFETIME, CdpJwtAuth, ServerClock, build_jwt, jwt_host, server_epoch
     from .client import API_PREFIX, MAX_FILL_LIMIT, ORDER_STATUSES, AdvancedTradeClient
-    from .keys import CdpKey, CdpPrivateKey, JwtAlgorithm, cdp_fingerprint, parse_cdp_key, read_key_file
+    from .keys import (
+        KEY_FIELD,
+        SECRET_FIELD,
+        CdpKey,
+        CdpPrivateKey,
+        JwtAlgorithm,
+        cdp_fingerprint,
+        credential_from_fields,
+        fields_from_key_file,
+        parse_cdp_key,
+        read_key_file,
+    )
     from .limits import ADVANCED_LIMITS, MAX_RESET_WAIT, HeaderGate, advanced_bucket, reset_at
     from .models import (
         Account,

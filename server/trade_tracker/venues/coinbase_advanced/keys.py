@@ -23,6 +23,7 @@ import binascii
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal, cast
 
@@ -32,9 +33,23 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
 from trade_tracker.errors import InvalidCredential
 
-__all__ = ["CdpKey", "CdpPrivateKey", "JwtAlgorithm", "cdp_fingerprint", "parse_cdp_key", "read_key_file"]
+__all__ = [
+    "KEY_FIELD",
+    "SECRET_FIELD",
+    "CdpKey",
+    "CdpPrivateKey",
+    "JwtAlgorithm",
+    "cdp_fingerprint",
+    "credential_from_fields",
+    "fields_from_key_file",
+    "parse_cdp_key",
+    "read_key_file",
+]
 
 JwtAlgorithm = Literal["ES256", "EdDSA"]
+#: The credential fields (SPEC-15 ``VenueInfo``): the key name (public) and the private key (secret).
+KEY_FIELD = "key_name"
+SECRET_FIELD = "private_key"
 CdpPrivateKey = ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
 
 _ORG_KEY_NAME = re.compile(r"organizations/[\w-]+/apiKeys/[\w-]+")
@@ -270,3 +285,18 @@ def read_key_file(text: str) -> tuple[str, str]:
     raise InvalidCredential(
         f"the key file needs the text fields name (or id) and privateKey; it has: {_field_names(fields)}{hint}"
     )
+
+
+def fields_from_key_file(text: str) -> dict[str, str]:
+    """A key file's credential fields (``key_name``, ``private_key``): the venue hook's body."""
+    key_name, secret = read_key_file(text)
+    return {KEY_FIELD: key_name, SECRET_FIELD: secret}
+
+
+def credential_from_fields(fields: Mapping[str, str], *, label: str = "unnamed") -> CdpKey:
+    """The typed key of the credential fields ``key_name`` and ``private_key`` (the venue hook's body);
+    a missing field or a bad shape is an :class:`InvalidCredential` naming it, never echoing a value."""
+    missing = [name for name in (KEY_FIELD, SECRET_FIELD) if not str(fields.get(name) or "").strip()]
+    if missing:
+        raise InvalidCredential(f"a Coinbase Advanced Trade key needs {' and '.join(missing)}")
+    return parse_cdp_key(fields[KEY_FIELD], fields[SECRET_FIELD], label=label)

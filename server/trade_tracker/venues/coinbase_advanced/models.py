@@ -257,6 +257,11 @@ class KeyPermissions(AdvancedModel):
     portfolio_uuid: str | None = None
     portfolio_type: str | None = None
 
+    def as_check(self) -> dict[str, str]:
+        """The key check's mapping (SPEC-15 ``check_key``): booleans as ``"true"``/``"false"``."""
+        flags = {name: "true" if getattr(self, name) else "false" for name in ("can_view", "can_trade", "can_transfer")}
+        return flags | {"portfolio_uuid": self.portfolio_uuid or "", "portfolio_type": self.portfolio_type or ""}
+
 
 class Portfolio(AdvancedModel):
     uuid: str

@@ -479,3 +479,65 @@ def test_from_settings_shares_the_advanced_limits_across_processes(isolated_env:
     exchange = RateLimits.across_processes(settings.trade_tracker_home, settings.ex_base_url)
     assert {b.path for b in shared.values()}.isdisjoint(b.path for b in exchange._across_processes.values())  # pyright: ignore[reportPrivateUsage]
     assert "BEGIN" not in repr(client)
+
+
+def _http(status: str, body: bytes) -> bytes:
+    return f"HTTP/1.1 {status}\r\nContent-Length: {len(body)}\r\n\r\n".encode() + body
+
+
+async def test_real_socket_401_storm_leaks_no_key_or_jwt_at_debug(
+    caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Through httpcore's own DEBUG logging: the JWTs that went over the socket appear in no log or error."""
+    import asyncio
+
+    from trade_tracker.venues.coinbase_advanced.auth import ServerClock
+
+    caplog.set_level(logging.DEBUG)
+    time_ok = _http("200 OK", b'{"iso":"x","epochSeconds":"1709005034"}')
+    queue = [time_ok, _http("401 Unauthorized", b"Unauthorized")] * 2
+    received: list[bytes] = []
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while queue:
+                received.append(await reader.readuntil(b"\r\n\r\n"))
+                writer.write(queue.pop(0))
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    pem = ec_pem()[0]
+    body = "".join(pem.strip().splitlines()[1:-1])
+    try:
+        async with AdvancedTradeClient(
+            f"http://127.0.0.1:{port}",
+            parse_cdp_key(ORG_NAME, pem, label="canary"),
+            retry=RetryPolicy.no_wait(2),
+            rate_limits=RateLimits.disabled(),
+            clock=ServerClock(),
+            timeout=5.0,
+        ) as client:
+            with pytest.raises(AuthenticationError) as info:
+                await client.list_accounts()
+    finally:
+        server.close()
+        await server.wait_closed()
+    tokens = [
+        line.split(b"Bearer ", 1)[1].strip().decode()
+        for head in received
+        for line in head.split(b"\r\n")
+        if line.lower().startswith(b"authorization:")
+    ]
+    assert len(tokens) == 2 and tokens[0] != tokens[1]
+    assert any(r.name.startswith("httpcore") for r in caplog.records)
+    captured = capsys.readouterr()
+    texts = [caplog.text, captured.out, captured.err, str(info.value), repr(info.value), repr(client)]
+    for text in texts:
+        for secret in (body[:24], body[-24:], *tokens, *(t.split(".")[2] for t in tokens)):
+            assert secret not in text
+    assert "credential 'canary'" in str(info.value)

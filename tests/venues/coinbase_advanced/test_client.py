@@ -370,6 +370,7 @@ async def test_401_storm_rebuilds_the_jwt_once_then_names_the_label_and_causes(
     first, second = (token_of(c.request) for c in route.calls)
     assert first != second
     assert router.routes[0].call_count == 2  # /time: the first sync, and the re-sync after the 401
+    assert client.requests_sent == 4
     message = str(info.value)
     assert "credential 'main'" in message and "GET /accounts" in message
     for cause in ("key type", "swapped", "clock", "deleted", "IP allow-list"):
@@ -541,3 +542,16 @@ async def test_real_socket_401_storm_leaks_no_key_or_jwt_at_debug(
         for secret in (body[:24], body[-24:], *tokens, *(t.split(".")[2] for t in tokens)):
             assert secret not in text
     assert "credential 'canary'" in str(info.value)
+
+
+async def test_5xx_is_retried_boundedly(client: AdvancedTradeClient, router: respx.MockRouter) -> None:
+    from trade_tracker.errors import ExchangeUnavailable
+
+    route = router.get("/portfolios").mock(
+        side_effect=[httpx.Response(503), httpx.Response(200, json={"portfolios": []})]
+    )
+    assert await client.portfolios() == [] and route.call_count == 2
+    route.mock(side_effect=None, return_value=httpx.Response(500, json={"error": "INTERNAL", "message": "boom"}))
+    with pytest.raises(ExchangeUnavailable, match="Advanced Trade at http://127.0.0.1:8123.*INTERNAL: boom"):
+        await client.portfolios()
+    assert route.call_count == 5

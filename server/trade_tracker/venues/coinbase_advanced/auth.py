@@ -113,6 +113,7 @@ class CdpJwtAuth(httpx.Auth):
         self._check = check
         #: Signatures made so far (a test can see that a retry was signed afresh).
         self.signed = 0
+        self._extra = 0
 
     def __repr__(self) -> str:
         return f"CdpJwtAuth({self._key!r})"
@@ -125,7 +126,14 @@ class CdpJwtAuth(httpx.Auth):
         self.signed += 1
         return request
 
+    def take_extra(self) -> int:
+        """Requests this auth sent beyond the ones it signed first (clock syncs, the re-signed retry) since
+        the last call: the client adds them to its ``requests_sent``."""
+        extra, self._extra = self._extra, 0
+        return extra
+
     def _sync_clock(self) -> Generator[httpx.Request, httpx.Response, None]:
+        self._extra += 1
         response = yield httpx.Request("GET", self._time_url)
         epoch = server_epoch(response.content) if response.is_success else None
         if epoch is None:
@@ -140,4 +148,5 @@ class CdpJwtAuth(httpx.Auth):
         if response.status_code != 401:
             return
         yield from self._sync_clock()
+        self._extra += 1
         yield self._sign(request)

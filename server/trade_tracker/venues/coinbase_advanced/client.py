@@ -156,10 +156,15 @@ class AdvancedTradeClient(VenueHttp):
         self, method: str, path: str, params: Sequence[tuple[str, str]] | None, private: bool, deadline: float
     ) -> httpx.Response:
         """One attempt, held first until any reset the server announced for its bucket; its answer's
-        ``x-ratelimit-*`` headers noted for the next."""
+        ``x-ratelimit-*`` headers noted for the next. The auth's own requests (``GET /time``, the re-signed
+        retry after a 401) count in ``requests_sent`` too."""
         bucket = self._bucket(path)
         await self.gate.wait(bucket)
-        response = await super()._attempt(method, path, params, private, deadline)
+        try:
+            response = await super()._attempt(method, path, params, private, deadline)
+        finally:
+            if private and self.jwt_auth is not None:
+                self.requests_sent += self.jwt_auth.take_extra()
         self.gate.note(bucket, response)
         return response
 

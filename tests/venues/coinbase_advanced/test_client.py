@@ -555,3 +555,10 @@ async def test_5xx_is_retried_boundedly(client: AdvancedTradeClient, router: res
     with pytest.raises(ExchangeUnavailable, match="Advanced Trade at http://127.0.0.1:8123.*INTERNAL: boom"):
         await client.portfolios()
     assert route.call_count == 5
+
+
+async def test_clients_of_one_process_share_the_advanced_buckets_by_default() -> None:
+    from trade_tracker.venues.coinbase_advanced.limits import ADVANCED_LIMITS
+
+    async with AdvancedTradeClient(BASE) as one, AdvancedTradeClient(BASE) as two:
+        assert one.rate_limits is two.rate_limits and one.rate_limits.specs == ADVANCED_LIMITS

@@ -67,6 +67,7 @@ class AdvancedTradeClient(VenueHttp):
     Args:
         base_url: the API host, e.g. ``https://api.coinbase.com`` (``/api/v3/brokerage`` is added here).
         key: the CDP key for private endpoints; public ones (``/time``, ``/market/...``) work without.
+        rate_limits: the client-side buckets; by default one set per process at :data:`ADVANCED_LIMITS`.
         clock: the server-corrected clock the JWTs are dated by (and the rate-limit resets read with).
         sleep: what waits out an announced rate-limit reset (tests pass a fake).
         credential_check: called before every signature; raises when the key may no longer be used.
@@ -103,7 +104,7 @@ class AdvancedTradeClient(VenueHttp):
             self.jwt_auth,
             timeout=timeout,
             retry=retry,
-            rate_limits=rate_limits or RateLimits(ADVANCED_LIMITS),
+            rate_limits=rate_limits or _shared_limits(),
             transport=transport,
             attempt_timeout=attempt_timeout,
         )
@@ -284,6 +285,16 @@ class AdvancedTradeClient(VenueHttp):
         params: Params = [("portfolio_type", _word("portfolio_type", portfolio_type))] if portfolio_type else []
         answer = await self._get_model("/portfolios", PortfolioList, private=True, params=params)
         return answer.portfolios
+
+
+_SHARED: list[RateLimits] = []
+
+
+def _shared_limits() -> RateLimits:
+    """The process-wide Advanced Trade buckets (one per process, like ``RateLimits.shared()`` for Exchange)."""
+    if not _SHARED:
+        _SHARED.append(RateLimits(ADVANCED_LIMITS))
+    return _SHARED[0]
 
 
 def _listed(name: str, values: Sequence[str] | None) -> list[str]:

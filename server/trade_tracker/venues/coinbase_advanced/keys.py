@@ -5,7 +5,7 @@ variables, a ``.env`` line with literal ``\\n``), and a wrong one otherwise surf
 ``401 Unauthorized``. So the shape is read here, once, and every mistake we can recognise gets its own
 :class:`~trade_tracker.errors.InvalidCredential` naming the fix:
 
-- ECDSA P-256: a PEM (SEC1 ``-----BEGIN EC PRIVATE KEY-----`` or PKCS#8 ``-----BEGIN PRIVATE KEY-----``),
+- ECDSA P-256: a PEM block (SEC1 ``EC PRIVATE KEY`` or PKCS#8 ``PRIVATE KEY``),
   key name ``organizations/{org}/apiKeys/{id}``, signed ES256;
 - Ed25519: base64 of 64 bytes (32-byte seed then its 32-byte public key: the portal's form, the halves must
   match), base64 of a 32-byte seed, or a PKCS#8 PEM; key id a UUID (the SDK README still shows the

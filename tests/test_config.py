@@ -272,3 +272,43 @@ def test_bad_port_is_config_error() -> None:
 )
 def test_is_loopback_host(host: str, loopback: bool) -> None:
     assert is_loopback_host(host) is loopback
+
+
+# -- Coinbase Advanced Trade (AT_*) ---------------------------------------------------------------
+
+
+def test_at_base_url_defaults_to_production_and_is_trimmed(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings().at_base_url == "https://api.coinbase.com"
+    monkeypatch.setenv("AT_BASE_URL", "HTTP://LOCALHOST:8124/")
+    assert load_settings().at_base_url == "http://localhost:8124"
+
+
+@pytest.mark.parametrize(
+    ("bad", "needle"),
+    [
+        ("api.coinbase.com", "absolute http(s) URL"),
+        ("https://h?x=1", "query string"),
+        ("https://h:99999", "invalid port"),
+        ("http://api.coinbase.com", "unencrypted"),
+    ],
+)
+def test_malformed_at_base_url_is_config_error_naming_it(
+    monkeypatch: pytest.MonkeyPatch, bad: str, needle: str
+) -> None:
+    monkeypatch.setenv("AT_BASE_URL", bad)
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    assert "AT_BASE_URL" in str(info.value) and needle in str(info.value)
+    assert "EX_BASE_URL" not in str(info.value)
+
+
+def test_at_credential_settings_never_show_the_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    canary = "-----BEGIN EC PRIVATE" + " KEY-----\\nCANARYCANARYCANARY\\n-----END EC PRIVATE KEY-----"
+    monkeypatch.setenv("AT_API_KEY_NAME", "organizations/o/apiKeys/k")
+    assert not load_settings().at_env_credential_present
+    monkeypatch.setenv("AT_API_SECRET", canary)
+    settings = load_settings()
+    assert settings.at_env_credential_present
+    assert settings.at_api_secret is not None and settings.at_api_secret.get_secret_value() == canary
+    assert "CANARY" not in repr(settings) and "CANARY" not in str(settings)
+    assert settings.ex_base_url == SANDBOX_URL  # the Exchange settings keep their names and defaults

@@ -20,11 +20,13 @@ from .errors import ConfigError, InsecurePermissions
 from .private_files import check_private_dir
 
 __all__ = [
+    "ADVANCED_URL",
     "MIN_HTTP_TOKEN_LENGTH",
     "PRODUCTION_URL",
     "SANDBOX_URL",
     "Settings",
     "canonical_base_url",
+    "checked_base_url",
     "http_token",
     "is_loopback_host",
     "load_settings",
@@ -33,6 +35,9 @@ __all__ = [
 #: The Coinbase Exchange sandbox: the default, so nothing touches a real account by accident.
 SANDBOX_URL = "https://api-public.sandbox.exchange.coinbase.com"
 PRODUCTION_URL = "https://api.exchange.coinbase.com"
+#: Coinbase Advanced Trade: production is the default, since its sandbox is static and unauthenticated
+#: (it cannot read an account); trade-tracker only reads, it never places an order.
+ADVANCED_URL = "https://api.coinbase.com"
 #: The shortest TRADE_TRACKER_HTTP_TOKEN accepted (``secrets.token_urlsafe(32)`` gives 43).
 MIN_HTTP_TOKEN_LENGTH = 32
 
@@ -70,6 +75,28 @@ def canonical_base_url(value: str) -> str:
     return f"{scheme}://{netloc}{parts.path}".rstrip("/")
 
 
+def checked_base_url(setting: str, value: str, example: str, carried: str) -> str:
+    """A base URL setting checked (absolute http(s), no query or fragment, a valid port, plain http only to
+    this machine) and canonical; a ValueError naming ``setting`` otherwise."""
+    value = value.strip().rstrip("/")
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{setting} must be an absolute http(s) URL such as {example} (got {value[:80]!r})")
+    if parts.query or parts.fragment:
+        raise ValueError(f"{setting} must not contain a query string or fragment")
+    try:
+        _ = parts.port
+    except ValueError:
+        raise ValueError(f"{setting} has an invalid port (got {value[:80]!r})") from None
+    if parts.scheme.lower() == "http" and not is_loopback_host(parts.hostname):
+        # The credential travels in request headers: over plain http anyone on the path reads it.
+        raise ValueError(
+            f"{setting} {value[:80]!r} is plain http to a host other than this machine, which would send "
+            f"{carried} unencrypted; use https:// (http:// is allowed only for localhost, 127.0.0.0/8 and ::1)"
+        )
+    return canonical_base_url(value)
+
+
 def default_home() -> Path:
     """The platform's user data directory for trade-tracker."""
     return Path(platformdirs.user_data_dir("trade-tracker", appauthor=False))
@@ -91,6 +118,11 @@ class Settings(BaseSettings):
         validation_alias="EX_BASE_URL",
         description="Coinbase Exchange REST base URL. Defaults to the sandbox.",
     )
+    at_base_url: str = Field(
+        default=ADVANCED_URL,
+        validation_alias="AT_BASE_URL",
+        description="Coinbase Advanced Trade REST base URL (the API host; /api/v3/brokerage is added). Production.",
+    )
     trade_tracker_home: Path = Field(
         default_factory=default_home,
         validation_alias="TRADE_TRACKER_HOME",
@@ -109,6 +141,8 @@ class Settings(BaseSettings):
     ex_api_key_read: SecretStr | None = Field(default=None, validation_alias="EX_API_KEY_READ")
     ex_api_secret_read: SecretStr | None = Field(default=None, validation_alias="EX_API_SECRET_READ")
     ex_api_passphrase_read: SecretStr | None = Field(default=None, validation_alias="EX_API_PASSPHRASE_READ")
+    at_api_key_name: SecretStr | None = Field(default=None, validation_alias="AT_API_KEY_NAME")
+    at_api_secret: SecretStr | None = Field(default=None, validation_alias="AT_API_SECRET")
     http_timeout: float = Field(
         default=15.0,
         gt=0,
@@ -148,24 +182,12 @@ class Settings(BaseSettings):
     @field_validator("ex_base_url")
     @classmethod
     def _check_base_url(cls, value: str) -> str:
-        value = value.strip().rstrip("/")
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"EX_BASE_URL must be an absolute http(s) URL such as {SANDBOX_URL} (got {value!r})")
-        if parts.query or parts.fragment:
-            raise ValueError("EX_BASE_URL must not contain a query string or fragment")
-        try:
-            _ = parts.port
-        except ValueError:
-            raise ValueError(f"EX_BASE_URL has an invalid port (got {value!r})") from None
-        if parts.scheme.lower() == "http" and not is_loopback_host(parts.hostname):
-            # The key and passphrase travel in request headers: over plain http anyone on the path reads them.
-            raise ValueError(
-                f"EX_BASE_URL {value!r} is plain http to a host other than this machine, which would send the "
-                "API key and passphrase unencrypted; use https:// (http:// is allowed only for localhost, "
-                "127.0.0.0/8 and ::1)"
-            )
-        return canonical_base_url(value)
+        return checked_base_url("EX_BASE_URL", value, SANDBOX_URL, "the API key and passphrase")
+
+    @field_validator("at_base_url")
+    @classmethod
+    def _check_at_base_url(cls, value: str) -> str:
+        return checked_base_url("AT_BASE_URL", value, ADVANCED_URL, "the signed JWTs")
 
     @field_validator("trade_tracker_home")
     @classmethod
@@ -208,6 +230,11 @@ class Settings(BaseSettings):
             s is not None and s.get_secret_value()
             for s in (self.ex_api_key_read, self.ex_api_secret_read, self.ex_api_passphrase_read)
         )
+
+    @property
+    def at_env_credential_present(self) -> bool:
+        """True when AT_API_KEY_NAME and AT_API_SECRET are both set (the ``env-advanced`` credential)."""
+        return all(s is not None and s.get_secret_value() for s in (self.at_api_key_name, self.at_api_secret))
 
 
 def http_token(settings: Settings) -> SecretStr | None:

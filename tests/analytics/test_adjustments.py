@@ -11,7 +11,7 @@ from decimal import Decimal, localcontext
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from analytics.fifo_oracle import oracle
@@ -389,6 +389,14 @@ def test_a_day_cut_by_the_window_reads_adjusted_fills(at_store: TradeStore) -> N
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
 )
 @given(streams(), st.integers(-1, 30))
+@example(  # a reversal posted weeks later, after the cache was built: the replay must start at its fill
+    stream(
+        [("buy", "100", "1", "0", 0, False), ("buy", "200", "1", "0", 10, True), ("sell", "300", "1", "0", 20, False)],
+        [("REVERSAL", 0, True, "1", "1", "0", False, False, True)],
+        [40],
+    ),
+    -1,
+)
 def test_store_summary_agrees_with_the_oracle(at_store: TradeStore, entries: list[BookFill], split: int) -> None:
     """Stored in two runs: a prefix in posting order, then the rest (split -1: every adjustment after)."""
     with at_store.write() as conn:

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from analytics.fifo_oracle import oracle
-from fill_rows import at
+from fill_rows import at, fill, insert
 from trade_tracker.analytics.adjustments import (
     ADJUSTMENT_TYPES,
     QUOTE_SIZE_PLACES,
@@ -26,6 +26,7 @@ from trade_tracker.analytics.adjustments import (
     effective_fills,
     posting_key,
 )
+from trade_tracker.analytics.book_fills import advanced_columns, book_fills, orphaned_adjustments
 from trade_tracker.analytics.books import EXACT, FillSums, OpenLots, replay_fills
 from trade_tracker.analytics.summary import summarize
 from trade_tracker.store.connection import TradeStore
@@ -339,11 +340,13 @@ def assert_matches_oracle(store: TradeStore, entries: list[BookFill]) -> None:
 
 def test_store_without_advanced_columns_reads_as_today() -> None:
     with TradeStore(":memory:") as store:
-        from trade_tracker.analytics.book_fills import advanced_columns, book_fills
-
+        insert(store, fill("BTC-USD", "buy", "100.5", "0.25", "2024-01-01 10:00", fee="0.1"))
         with store.reading() as conn:
             assert advanced_columns(conn) == frozenset()
-            assert list(book_fills(conn, "main", "BTC-USD")) == []
+            assert orphaned_adjustments(conn) == 0
+            (got,) = book_fills(conn, "main", "BTC-USD")
+            assert got[:6] == (at("2024-01-01 10:00"), got.trade_id, "buy", "100.5", "0.25", "0.1")
+            assert got[6:] == (None,) * 5  # no quote override, no Advanced Trade fields: an Exchange fill
 
 
 def test_summary_applies_adjustments_posted_after_the_cache_was_built(at_store: TradeStore) -> None:
@@ -360,6 +363,9 @@ def test_summary_applies_adjustments_posted_after_the_cache_was_built(at_store: 
     ]
     store_rows(at_store, late)
     assert_matches_oracle(at_store, fills + late)
+    with at_store.reading() as conn:
+        assert orphaned_adjustments(conn) == orphaned_adjustments(conn, "at") == 1  # "zz" has no fill
+        assert orphaned_adjustments(conn, "other") == 0
     entry = summarize(at_store, label="at").products[0]
     assert entry.buy_count == 1 and entry.realized_pnl != "200"
 

@@ -45,6 +45,7 @@ _EXPORTS = {
     "cache_text": "books",
     "dirty_books": "cache",
     "divide_half_even": "books",
+    "orphaned_adjustments": "book_fills",
     "effective_fills": "adjustments",
     "parse_filters": "models",
     "period_totals": "periods",
@@ -89,6 +90,7 @@ __all__ = [
     "cache_text",
     "dirty_books",
     "divide_half_even",
+    "orphaned_adjustments",
     "effective_fills",
     "parse_filters",
     "period_totals",
@@ -123,6 +125,7 @@ if TYPE_CHECKING:
         BOOK_COLUMNS,
         advanced_columns,
         book_adjustments,
+        orphaned_adjustments,
         replay_start,
     )
     from .books import (

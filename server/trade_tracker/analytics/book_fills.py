@@ -16,7 +16,15 @@ from sqlite3 import Connection
 
 from .adjustments import ADJUSTMENT_TYPES, Adjustments, BookFill, apply_adjustments
 
-__all__ = ["ADVANCED_COLUMNS", "BOOK_COLUMNS", "advanced_columns", "book_adjustments", "book_fills", "replay_start"]
+__all__ = [
+    "ADVANCED_COLUMNS",
+    "BOOK_COLUMNS",
+    "advanced_columns",
+    "book_adjustments",
+    "book_fills",
+    "orphaned_adjustments",
+    "replay_start",
+]
 
 #: The columns every fill has, in :class:`~.adjustments.BookFill` order.
 BOOK_COLUMNS = ("created_at", "trade_id", "side", "price", "size", "fee")
@@ -78,3 +86,17 @@ def replay_start(conn: Connection, label: str, product_id: str, from_at: str) ->
         (product_id, label, product_id, label, from_at),
     ).fetchone()
     return earliest if earliest is not None and earliest < from_at else from_at
+
+
+def orphaned_adjustments(conn: Connection, label: str | None = None) -> int:
+    """How many stored reversals and corrections (of one label, or all) adjust a FILL that is not stored
+    (yet): they change nothing until it is (``adjustments``), and a caller can say so."""
+    if "trade_type" not in advanced_columns(conn):
+        return 0
+    (count,) = conn.execute(
+        f"SELECT count(*) FROM fills a WHERE a.trade_type IN {_ADJUSTMENT_IN} AND (? IS NULL OR a.label = ?) "
+        "AND NOT EXISTS (SELECT 1 FROM fills f WHERE f.label = a.label AND f.product_id = a.product_id "
+        "AND f.trade_id = a.trade_id AND f.trade_type = 'FILL')",
+        (label, label),
+    ).fetchone()
+    return int(count)

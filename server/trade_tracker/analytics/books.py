@@ -150,17 +150,18 @@ class FillSums:
         agg.add(self)
         return agg
 
-    def add_fill(self, at: str, side: str, price: Decimal, size: Decimal, fee: Decimal, sell: tuple | None) -> None:
-        """Add one fill; ``sell`` is (unmatched, fifo_realized, fifo_cost, avg_realized, avg_cost) for a sell."""
+    def add_fill(self, at: str, side: str, quote: Decimal, size: Decimal, fee: Decimal, sell: tuple | None) -> None:
+        """Add one fill of ``size`` (base) for ``quote`` (price × size, or a quote-sized fill's exact amount);
+        ``sell`` is (unmatched, fifo_realized, fifo_cost, avg_realized, avg_cost) for a sell."""
         if side == "buy":
             self.buy_count += 1
             self.buy_size += size
-            self.buy_quote += price * size
+            self.buy_quote += quote
         else:
             assert sell is not None
             self.sell_count += 1
             self.sell_size += size
-            self.sell_quote += price * size
+            self.sell_quote += quote
             self.unmatched += sell[0]
             self.fifo_realized += sell[1]
             self.fifo_cost += sell[2]
@@ -177,9 +178,13 @@ class FillSums:
 
 
 class OpenLots:
-    """The open lots of one book: a FIFO queue of [price, size], and the held size and cost for average cost.
+    """The open lots of one book: a FIFO queue of [price, size, cost], and the held size and cost for average cost.
 
     Both methods hold the same size (a sell consumes min(size, held)); only the cost they remove differs.
+    A lot's cost is price × size, except for a quote-sized fill whose base size was rounded
+    (``adjustments``): its cost is the exact quote amount. What stays of a partly consumed lot is
+    valued at price × the size left and the consumed part takes the rest of its cost, so costs
+    removed + costs held always add up to the costs bought, exactly. Only lots costing price × size merge.
     """
 
     __slots__ = ("avg_cost", "held", "lots")
@@ -191,10 +196,12 @@ class OpenLots:
 
     def buy(self, price: Decimal, size: Decimal, quote: Decimal) -> None:
         lots = self.lots
-        if lots and lots[-1][0] == price:
-            lots[-1][1] += size  # same price next to each other: one lot, same FIFO cost
+        last = lots[-1] if lots else None
+        if last is not None and last[0] == price and quote == price * size and last[2] == price * last[1]:
+            last[1] += size  # same price next to each other, both costing price × size: one lot, same FIFO cost
+            last[2] += quote
         else:
-            lots.append([price, size])
+            lots.append([price, size, quote])
         self.held += size
         self.avg_cost += quote
 
@@ -206,12 +213,14 @@ class OpenLots:
         while rest:
             lot = lots[0]
             if lot[1] <= rest:
-                fifo_cost += lot[0] * lot[1]
+                fifo_cost += lot[2]
                 rest -= lot[1]
                 lots.popleft()
             else:
-                fifo_cost += lot[0] * rest
                 lot[1] -= rest
+                left = lot[0] * lot[1]
+                fifo_cost += lot[2] - left
+                lot[2] = left
                 rest = ZERO
         if matched == held:
             avg_cost = self.avg_cost
@@ -224,15 +233,19 @@ class OpenLots:
         return matched, fifo_cost, avg_cost
 
     def dump(self) -> str:
-        return json.dumps(
-            {"lots": [[str(p), str(s)] for p, s in self.lots], "held": str(self.held), "avg_cost": str(self.avg_cost)}
-        )
+        """JSON of the lots; a lot's cost is written only when it is not price × size (a quote-sized fill)."""
+        lots = [[str(p), str(s)] if c == p * s else [str(p), str(s), str(c)] for p, s, c in self.lots]
+        return json.dumps({"lots": lots, "held": str(self.held), "avg_cost": str(self.avg_cost)})
 
     @classmethod
     def load(cls, text: str) -> OpenLots:
         data = json.loads(text)
         book = cls()
-        book.lots = deque([Decimal(p), Decimal(s)] for p, s in data["lots"])
+        # [price, size] (every lot of a cache written before lots had a cost): the cost is price × size.
+        book.lots = deque(
+            [Decimal(lot[0]), Decimal(lot[1]), Decimal(lot[2]) if len(lot) > 2 else Decimal(lot[0]) * Decimal(lot[1])]
+            for lot in data["lots"]
+        )
         book.held, book.avg_cost = Decimal(data["held"]), Decimal(data["avg_cost"])
         return book
 
@@ -247,7 +260,9 @@ def replay_fills(
     store_sells: Callable[[list[tuple]], object],
     checkpoint_at: str | None,
 ) -> str | None:
-    """Run fills (created_at, trade_id, side, price, size, fee), in order, through ``book``.
+    """Run effective fills (created_at, trade_id, side, price, size, fee[, quote]), in order, through ``book``.
+
+    ``quote`` (text or None) is the exact quote amount when it is not price × size (``adjustments``).
 
     Adds each fill to its day in ``days``, hands each sell's derived values to ``store_sells`` in
     batches (memory stays flat however long the book), and returns the book as it stood before the
@@ -255,25 +270,27 @@ def replay_fills(
     """
     snapshot = None
     sells: list[tuple] = []
-    for at, trade_id, side, price_text, size_text, fee_text in rows:
+    for row in rows:
+        at, trade_id, side, price_text, size_text, fee_text = row[:6]
         if checkpoint_at is not None and snapshot is None and at >= checkpoint_at:
             snapshot = book.dump()
         try:
             price, size, fee = Decimal(price_text), Decimal(size_text), Decimal(fee_text)
+            quote = price * size if len(row) < 7 or row[6] is None else Decimal(row[6])
         except InvalidOperation as exc:
             raise StoreError(f"fill {trade_id} at {at} holds a malformed price, size or fee") from exc
         day = days.get(at[:10])
         if day is None:
             day = days[at[:10]] = FillSums()
         if side == "buy":
-            book.buy(price, size, price * size)
-            day.add_fill(at, side, price, size, fee, None)
+            book.buy(price, size, quote)
+            day.add_fill(at, side, quote, size, fee, None)
         else:
             matched, fifo_cost, avg_cost = book.sell(size)
-            proceeds = price * matched
+            proceeds = quote - price * (size - matched)  # the unmatched rest valued at price, as a lot's rest
             derived = (size - matched, proceeds - fifo_cost, fifo_cost, proceeds - avg_cost, avg_cost)
             sells.append((at, trade_id, *map(cache_text, derived)))
-            day.add_fill(at, side, price, size, fee, derived)
+            day.add_fill(at, side, quote, size, fee, derived)
             if len(sells) >= _SELL_BATCH:
                 store_sells(sells)
                 sells = []

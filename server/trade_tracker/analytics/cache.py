@@ -4,7 +4,8 @@ Speed (1,000,000 fills in well under 500 ms) comes from a cache of derived data 
 tables (store migration ``m005_analytics_cache``). ``analytics_day`` holds each book's exact per-UTC-day
 sums as decimal text, ``analytics_sell`` each sell's matched cost, ``analytics_book`` the open lots at the
 last fill plus a checkpoint of them about a week earlier. Triggers on ``fills`` mark a book dirty
-from the oldest changed ``created_at``; before each read, dirty books are brought up to date by
+from the oldest changed ``created_at`` (moved back to the fill a reversal or correction adjusts,
+``book_fills.replay_start``); before each read, dirty books are brought up to date by
 appending (changes after the last fill), replaying from the checkpoint, or rebuilding. A summary
 (``analytics``) then reads a few thousand day rows; days cut by since/until are summed from their raw
 fills. The cache is only ever an exact, disposable copy: :func:`rebuild_cache` recomputes it from fills.
@@ -18,6 +19,7 @@ from sqlite3 import Connection
 from typing import NamedTuple
 
 from ..store.connection import TradeStore
+from .book_fills import book_fills, replay_start
 from .books import DAY_COLUMNS, EXACT, FillSums, OpenLots, replay_fills
 
 __all__ = [
@@ -34,12 +36,6 @@ __all__ = [
 CHECKPOINT_LAG_DAYS = 7
 #: Appended to a UTC day (``YYYY-MM-DD``), the first instant of that day as ``created_at`` text.
 MIDNIGHT = "T00:00:00.000000Z"
-
-_FILL_ROWS = (
-    "SELECT created_at, trade_id, side, price, size, fee FROM fills "
-    "WHERE product_id = ? AND label = ? AND side IN ('buy', 'sell') AND created_at {op} ? "
-    "ORDER BY created_at, trade_id"
-)
 
 
 def _checkpoint_for(last_at: str) -> str:
@@ -89,7 +85,7 @@ def refresh_book(conn: Connection, label: str, product_id: str) -> None:
     ).fetchone()
     if dirty is None:
         return  # another process refreshed it meanwhile
-    from_at: str = dirty[0]
+    from_at = replay_start(conn, label, product_id, dirty[0])
     key = (label, product_id)
     start, op, book, keep_checkpoint = _replay_from(conn, key, from_at)
     last = conn.execute(
@@ -113,7 +109,7 @@ def refresh_book(conn: Connection, label: str, product_id: str) -> None:
                 [(*key, *sell) for sell in sells],
             )
 
-        rows = conn.execute(_FILL_ROWS.format(op=op), (product_id, label, start))  # streamed
+        rows = book_fills(conn, label, product_id, start=start, inclusive=op == ">=")  # streamed
         snapshot = replay_fills(book, rows, days, store_sells, checkpoint_at)
         if op == ">" and days:  # appending: the first day may already have a row
             first_day = min(days)

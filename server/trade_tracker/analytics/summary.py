@@ -46,6 +46,7 @@ from typing import TypeVar
 from ..errors import InvalidArgument, StoreError
 from ..formats import iso_utc, parse_timestamp, utc_now
 from ..store.connection import TradeStore
+from .book_fills import book_fills
 from .books import DAY_COLUMNS, EXACT, ZERO, FillSums, divide_half_even
 from .cache import MIDNIGHT, dirty_books, rebuild_cache, refresh_book, refresh_cache
 from .models import CurrencyTotal, Filters, GroupBy, Method, ProductSummary, Summary, parse_filters
@@ -156,29 +157,42 @@ def _collect(conn: Connection, filters: Filters, group_by: GroupBy) -> dict[tupl
         else:
             slot.period(period(day)).add(agg)
 
-    fill_where = [f"f.{column} = ?" for column, _ in columns] or ["1 = 1"]
     for day in sorted(cut_days):
-        start = day + MIDNIGHT
-        end = (date.fromisoformat(day) + timedelta(days=1)).isoformat() + MIDNIGHT
-        if until is not None:
-            end = min(end, until)
-        raw = conn.execute(
-            "SELECT f.label, f.product_id, f.created_at, f.side, f.price, f.size, f.fee, "
-            "s.unmatched, s.fifo_realized, s.fifo_cost, s.avg_realized, s.avg_cost "
-            "FROM fills f LEFT JOIN analytics_sell s ON s.label = f.label AND s.product_id = f.product_id "
-            "AND s.created_at = f.created_at AND s.trade_id = f.trade_id "
-            f"WHERE {' AND '.join(fill_where)} AND f.side IN ('buy', 'sell') "
-            "AND f.created_at >= ? AND f.created_at < ?",
-            (*params, start, end),
-        )
-        for label, product, at, side, price, size, fee, *sell in raw:
-            if side == "sell" and sell[0] is None:
-                raise _StaleCache(f"the analytics cache misses the sell of {product} at {at}")
-            slot = slots[(label, product)]
-            target = slot.prefix if since is not None and at < since else slot.period(period(at[:10]))
-            derived = tuple(map(Decimal, sell)) if side == "sell" else None
-            target.add_fill(at, side, Decimal(price), Decimal(size), Decimal(fee), derived)
+        _add_cut_day(conn, slots, day, since, until, period)
     return slots
+
+
+def _add_cut_day(
+    conn: Connection,
+    slots: dict[tuple[str, str], _Slot],
+    day: str,
+    since: str | None,
+    until: str | None,
+    period: Callable[[str], str | None],
+) -> None:
+    """Add the fills of a day cut by the window, read as the cache reads them (``book_fills``), with
+    each sell's derived values from ``analytics_sell``."""
+    start = day + MIDNIGHT
+    end = (date.fromisoformat(day) + timedelta(days=1)).isoformat() + MIDNIGHT
+    if until is not None:
+        end = min(end, until)
+    for (label, product), slot in slots.items():
+        derived_of = {
+            (at, trade_id): tuple(map(Decimal, derived))
+            for at, trade_id, *derived in conn.execute(
+                "SELECT created_at, trade_id, unmatched, fifo_realized, fifo_cost, avg_realized, avg_cost "
+                "FROM analytics_sell WHERE label = ? AND product_id = ? AND created_at >= ? AND created_at < ?",
+                (label, product, start, end),
+            )
+        }
+        for fill in book_fills(conn, label, product, start=start, end=end):
+            at, side, size = fill.created_at, fill.side, Decimal(fill.size)
+            derived = derived_of.get((at, fill.trade_id)) if side == "sell" else None
+            if side == "sell" and derived is None:
+                raise _StaleCache(f"the analytics cache misses the sell of {product} at {at}")
+            quote = Decimal(fill.price) * size if fill.quote is None else Decimal(fill.quote)
+            target = slot.prefix if since is not None and at < since else slot.period(period(at[:10]))
+            target.add_fill(at, side, quote, size, Decimal(fill.fee), derived)
 
 
 class _StaleCache(Exception):

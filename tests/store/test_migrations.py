@@ -25,6 +25,10 @@ from trade_tracker.store.migrations import MIGRATIONS
 
 RELEASE = Path(__file__).resolve().parents[1] / "fixtures" / "release_0_1_0"
 M006 = "m006_fills_key_with_label"
+M002_CREDENTIAL_COLUMNS = (
+    "label, exchange, base_url, key_fingerprint, key_ct, secret_ct, passphrase_ct, created_at, last_verified_at, "
+    "verify_status, permissions"
+)
 RELEASE_MIGRATIONS = [
     "m001_fills",
     "m002_credentials",
@@ -49,6 +53,8 @@ def snapshot(path: Path) -> dict[str, Any]:
     try:
         tables = ("sync_state", "credentials", "analytics_book", "analytics_day", "analytics_sell", "analytics_dirty")
         data: dict[str, Any] = {t: conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in tables}
+        # m011 appends `portfolio` (NULL for every old row): compare the columns 0.1.0 had
+        data["credentials"] = conn.execute(f"SELECT {M002_CREDENTIAL_COLUMNS} FROM credentials ORDER BY 1").fetchall()
         data["fills"] = conn.execute("SELECT rowid, * FROM fills ORDER BY rowid").fetchall()
         data["fill_types"] = conn.execute(
             "SELECT typeof(trade_id), typeof(price), typeof(size), typeof(fee), typeof(settled), count(*) "

@@ -53,6 +53,7 @@ _EXPORTS = {
     "m006_fills_key_with_label": "migrations",
     "m007_discovery_state": "migrations",
     "m008_sync_runs": "migrations",
+    "m011_credentials_venue": "migrations",
     "migration": "migrations",
     "pid_alive": "sync_runs",
     "save_discovery_run": "discovery_state",

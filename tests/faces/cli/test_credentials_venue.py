@@ -67,10 +67,11 @@ def test_a_pem_with_literal_backslash_n_or_ending_at_an_empty_line(home: Path, p
 
 
 def test_a_pem_paste_on_a_terminal_is_not_echoed(
-    home: Path, pem_venue: type[PemVenue], monkeypatch: pytest.MonkeyPatch
+    home: Path, pem_venue: type[PemVenue], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     import getpass
 
+    caplog.set_level(logging.DEBUG)
     from trade_tracker.faces.cli import credentials as cli_credentials
 
     pem = new_pem()
@@ -88,6 +89,7 @@ def test_a_pem_paste_on_a_terminal_is_not_echoed(
     assert prompts[0] == "API key name: " and set(prompts[1:]) == {""}
     assert "Private key (PEM): paste it" in result.stderr
     assert stored("tty") == PemKey(NAME, pem, "tty")
+    assert_nowhere(pem, home, result, caplog)
 
 
 def test_a_key_file_is_imported_and_its_plaintext_named_for_deletion(

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
+from trade_tracker.errors import CredentialError
 from trade_tracker.store.connection import TradeStore
 from trade_tracker.store.fills import FillRow
 from trade_tracker.store.sync_state import SyncState
@@ -78,6 +79,18 @@ class FakeVenue:
     @classmethod
     def open_client(cls, settings: Any, credential: Any, **kwargs: Any) -> Any:
         raise NotImplementedError("the fake is built in memory")
+
+    @classmethod
+    def credential_from_fields(cls, fields: Mapping[str, str]) -> Any:
+        return dict(fields)
+
+    @classmethod
+    def fields_from_key_file(cls, text: str) -> dict[str, str]:
+        raise CredentialError("the fake venue has no key file")
+
+    @classmethod
+    def fingerprint(cls, fields: Mapping[str, str]) -> str:
+        return "fake:" + fields.get("key", "")[-4:]
 
     @classmethod
     def wrap(cls, client: Any) -> FakeVenue:

@@ -20,13 +20,11 @@ PACKAGE = Path(__file__).resolve().parents[1] / "server" / "trade_tracker"
 MAX_MODULE_LINES = 400
 MAX_FUNCTION_LINES = 60
 EXCHANGE = "trade_tracker.venues.coinbase_exchange"
-#: Modules outside venues/ that may import the Exchange adapter, and why.
-#: The sync engine drives any ``Venue`` (``venues/base.py``) and is off this list; the credential
-#: modules still build and check an Exchange key directly.
+#: Modules outside venues/ that may import the Exchange adapter, and why. Only the app's wiring: the sync
+#: engine drives any ``Venue`` (``venues/base.py``), and ``credentials/`` reaches a venue only through its
+#: hooks, looked up in ``venues.registry`` by the venue a credential row names.
 VENUE_WIRING = {
     "trade_tracker.app": "the core's wiring: builds the venue's client for a credential",
-    "trade_tracker.credentials.service": "checks and verifies an Exchange key (key, secret, passphrase)",
-    "trade_tracker.credentials.env": "the env credential is an Exchange key (EX_API_*_READ)",
 }
 
 
@@ -155,16 +153,27 @@ def test_there_is_no_import_circle() -> None:
     assert not _cycles(GRAPH), f"import circles: {_cycles(GRAPH)}"
 
 
-def test_the_exchange_adapter_is_imported_only_behind_the_venue_boundary() -> None:
-    outside = sorted(
+def _outside_the_venue_boundary(graph: dict[str, set[str]]) -> list[str]:
+    """Every import of the Exchange adapter from outside ``venues/`` and :data:`VENUE_WIRING`."""
+    return sorted(
         f"{name} -> {target}"
-        for name, targets in GRAPH.items()
+        for name, targets in graph.items()
         for target in targets
         if (target == EXCHANGE or target.startswith(EXCHANGE + "."))
         and not name.startswith("trade_tracker.venues")
         and name not in VENUE_WIRING
     )
+
+
+def test_the_exchange_adapter_is_imported_only_behind_the_venue_boundary() -> None:
+    outside = _outside_the_venue_boundary(GRAPH)
     assert not outside, "imports of the Exchange adapter outside venues/:\n" + "\n".join(outside)
+
+
+def test_the_venue_boundary_check_sees_an_import_from_credentials() -> None:
+    planted = {**GRAPH, "trade_tracker.credentials.service": {EXCHANGE + ".auth"}}
+    assert _outside_the_venue_boundary(planted) == [f"trade_tracker.credentials.service -> {EXCHANGE}.auth"]
+    assert not any(n.startswith("trade_tracker.credentials") for n in VENUE_WIRING)
 
 
 def test_the_checks_see_a_circle_a_string_import_and_a_long_function(tmp_path: Path) -> None:

@@ -142,10 +142,10 @@ class TradeTracker:
             return resolved, client
         if client is not None:
             self._retire(resolved)
-        credential, stamp = self.credentials.get_stamped(resolved)
+        # the credential, its stamp and its venue in one read: the venue comes from the stored row, never the key
+        credential, stamp, venue = self.credentials.open_stored(resolved)
         check = self._still_stored(resolved, credential, stamp)
-        venue = self.credentials.info(resolved).exchange  # the venue comes from the stored row, never the key
-        client = self._clients[resolved] = self._new_client(credential, check, venue)
+        client = self._clients[resolved] = self._new_client(credential, check, venue.info.stored_as)
         self._stamps[resolved] = stamp
         return resolved, client
 

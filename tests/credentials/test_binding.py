@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from trade_tracker.credentials.binding import check_binding, is_bound_to, row_stamp
+from trade_tracker.credentials.binding import check_binding, is_bound_to
 from trade_tracker.errors import CredentialError, CredentialUrlMismatch
+from trade_tracker.store.credential_rows import row_stamp
 
 HOME = "https://api-public.sandbox.exchange.coinbase.com"
 

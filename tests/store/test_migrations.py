@@ -33,6 +33,10 @@ from trade_tracker.store.migrations import MIGRATIONS
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 RELEASE = FIXTURES / "release_0_1_0"
 M006 = "m006_fills_key_with_label"
+M002_CREDENTIAL_COLUMNS = (
+    "label, exchange, base_url, key_fingerprint, key_ct, secret_ct, passphrase_ct, created_at, last_verified_at, "
+    "verify_status, permissions"
+)
 RELEASE_MIGRATIONS = [
     "m001_fills",
     "m002_credentials",
@@ -149,6 +153,7 @@ def snapshot(path: Path) -> dict[str, Any]:
         data: dict[str, Any] = {t: conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in tables}
         data["sync_state"] = _sync_states(conn)
         data["fills"] = conn.execute(f"SELECT rowid, {EXCHANGE_FIELDS} FROM fills ORDER BY rowid").fetchall()
+        data["credentials"] = conn.execute(f"SELECT {M002_CREDENTIAL_COLUMNS} FROM credentials ORDER BY 1").fetchall()
         data["fill_types"] = conn.execute(
             "SELECT typeof(trade_id), typeof(price), typeof(size), typeof(fee), typeof(settled), count(*) "
             "FROM fills GROUP BY 1, 2, 3, 4, 5"

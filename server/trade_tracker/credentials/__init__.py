@@ -14,12 +14,9 @@ from ..lazy_exports import lazy_exports
 
 #: name -> the module (in this package) that defines it.
 _EXPORTS = {
-    "CredentialRow": "rows",
-    "write_row": "rows",
     "EXCHANGE": "models",
     "GENERATE_HINT": "key_sources",
     "KEYRING_SERVICE": "key_sources",
-    "STAMP_COLUMNS": "binding",
     "VERIFIED_BASIS": "models",
     "VIEW_ONLY_WARNING": "models",
     "AddResult": "models",
@@ -34,7 +31,6 @@ _EXPORTS = {
     "Vault": "vault",
     "VerifyStatus": "models",
     "add_command_hint": "models",
-    "check_api_key": "models",
     "check_binding": "binding",
     "check_with_exchange": "verification",
     "credential_info": "models",
@@ -48,24 +44,33 @@ _EXPORTS = {
     "partial_env_hint": "env",
     "permissions_of": "models",
     "rotate_key": "rotation",
-    "row_stamp": "binding",
     "verify": "verification",
     "check_same_account": "label_history",
+    "KeyCheck": "verification",
+    "add_key": "entry",
+    "checked_values": "entry",
+    "PERMISSION_NAMES": "policy",
+    "TRADE_WARNING": "policy",
+    "check_policy": "policy",
+    "portfolio_of": "policy",
+    "profiles_of": "policy",
+    "recorded_permissions": "policy",
     "first_check": "verification",
 }
 __all__ = [
     "EXCHANGE",
     "GENERATE_HINT",
     "KEYRING_SERVICE",
-    "STAMP_COLUMNS",
+    "PERMISSION_NAMES",
+    "TRADE_WARNING",
     "VERIFIED_BASIS",
     "VIEW_ONLY_WARNING",
     "AddResult",
-    "CredentialRow",
     "ClientFactory",
     "CredentialInfo",
     "CredentialService",
     "EnvKeys",
+    "KeyCheck",
     "KeyFile",
     "KeyHolder",
     "KeyringKeys",
@@ -73,10 +78,12 @@ __all__ = [
     "Vault",
     "VerifyStatus",
     "add_command_hint",
-    "check_api_key",
+    "add_key",
     "check_binding",
+    "check_policy",
     "check_same_account",
     "check_with_exchange",
+    "checked_values",
     "credential_info",
     "env_credential",
     "env_info",
@@ -88,10 +95,11 @@ __all__ = [
     "parse_keys",
     "partial_env_hint",
     "permissions_of",
+    "portfolio_of",
+    "profiles_of",
+    "recorded_permissions",
     "rotate_key",
-    "row_stamp",
     "verify",
-    "write_row",
 ]
 
 
@@ -99,7 +107,8 @@ __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 
 if TYPE_CHECKING:
-    from .binding import STAMP_COLUMNS, check_binding, is_bound_to, row_stamp
+    from .binding import check_binding, is_bound_to
+    from .entry import add_key, checked_values
     from .env import env_credential, env_info, env_stamp, partial_env_hint
     from .key_sources import (
         GENERATE_HINT,
@@ -121,12 +130,18 @@ if TYPE_CHECKING:
         RotationResult,
         VerifyStatus,
         add_command_hint,
-        check_api_key,
         credential_info,
         permissions_of,
     )
+    from .policy import (
+        PERMISSION_NAMES,
+        TRADE_WARNING,
+        check_policy,
+        portfolio_of,
+        profiles_of,
+        recorded_permissions,
+    )
     from .rotation import rotate_key
-    from .rows import CredentialRow, write_row
     from .service import ClientFactory, CredentialService
     from .vault import Vault, key_holder
-    from .verification import check_with_exchange, first_check, verify
+    from .verification import KeyCheck, check_with_exchange, first_check, verify

@@ -7,29 +7,17 @@ naming both URLs and the two ways out (set ``EX_BASE_URL`` back, or re-bind on p
 with ``credentials verify --rebind``). URLs compare in their canonical spelling
 (``config.canonical_base_url``), so ``https://HOST:443/`` is ``https://host``.
 
-:func:`row_stamp` digests a credential row (its ciphertexts and binding, nothing
+:func:`~trade_tracker.store.credential_rows.row_stamp` digests a credential row (its ciphertexts and binding, nothing
 secret) so a long-running server can tell, with one indexed read before each signed
 request, that another process replaced, removed, re-bound or re-encrypted it.
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Sequence
-from typing import Any
-
 from ..config import canonical_base_url
 from ..errors import CredentialUrlMismatch
 
-__all__ = ["STAMP_COLUMNS", "check_binding", "is_bound_to", "row_stamp"]
-
-#: The columns a stamp covers, in order; the last one is the binding.
-STAMP_COLUMNS = ("key_ct", "secret_ct", "passphrase_ct", "base_url")
-
-
-def row_stamp(row: Sequence[Any]) -> str:
-    """A digest of one credential row in :data:`STAMP_COLUMNS` order (ciphertext only, never a secret)."""
-    return hashlib.sha256("\x00".join(str(v) for v in row).encode("utf-8")).hexdigest()
+__all__ = ["check_binding", "is_bound_to"]
 
 
 def is_bound_to(bound: str | None, base_url: str) -> bool:

@@ -7,12 +7,10 @@ and word a hint without loading the HTTP stack.
 from __future__ import annotations
 
 import json
-import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from ..errors import InvalidCredential
 from ..labels import check_label
 
 __all__ = [
@@ -24,13 +22,11 @@ __all__ = [
     "RotationResult",
     "VerifyStatus",
     "add_command_hint",
-    "check_api_key",
     "credential_info",
     "permissions_of",
 ]
 
 EXCHANGE = "coinbase-exchange"
-_API_KEY = re.compile(r"^[A-Za-z0-9._-]{1,256}$")  # Exchange keys are 32 hex digits; allow a little more
 
 VIEW_ONLY_WARNING = (
     "Coinbase Exchange does not report a key's permissions, so trade-tracker cannot tell whether this key "
@@ -44,24 +40,6 @@ VerifyStatus = Literal["verified", "unverified", "skipped", "rejected"]
 def add_command_hint(label: str) -> str:
     """The CLI command that stores a credential under ``label`` (for clients without URL elicitation)."""
     return f"trade-tracker credentials add --label={check_label(label)}"
-
-
-def check_api_key(key: str) -> str:
-    """Check the API key's shape (stripped); errors never echo it."""
-    cleaned = key.strip() if isinstance(key, str) else ""
-    if not cleaned:
-        raise InvalidCredential("the API key is empty")
-    if cleaned.startswith("organizations/") or "/apiKeys/" in cleaned:
-        raise InvalidCredential(
-            "this looks like a CDP / Advanced Trade key name; Coinbase Exchange needs an Exchange API key: "
-            "key, base64 secret and passphrase"
-        )
-    if not _API_KEY.match(cleaned):
-        raise InvalidCredential(
-            "the API key should be a short string of letters and digits (Coinbase Exchange shows 32 hex "
-            "digits); check what was pasted"
-        )
-    return cleaned
 
 
 class CredentialInfo(BaseModel):
@@ -79,6 +57,8 @@ class CredentialInfo(BaseModel):
     permissions: dict[str, str] | None = None
     source: Literal["stored", "env"] = "stored"
     base_url: str | None = None
+    #: the key's portfolio, for a venue whose key check reports one (None for Coinbase Exchange)
+    portfolio: str | None = None
 
 
 class AddResult(BaseModel):
@@ -114,8 +94,10 @@ VERIFIED_BASIS = (
 
 
 def credential_info(row: tuple[Any, ...]) -> CredentialInfo:
-    """A ``credentials`` row (label, exchange, base_url, fingerprint, created, verified, status, permissions)."""
-    label, exchange, base_url, fingerprint, created, verified, status, permissions = row
+    """A ``credentials`` row (label, exchange, base_url, fingerprint, created, verified, status, permissions
+    and, optionally, portfolio: ``store.credential_rows.CREDENTIAL_LIST_COLUMNS``)."""
+    label, exchange, base_url, fingerprint, created, verified, status, permissions = row[:8]
+    portfolio = row[8] if len(row) > 8 else None
     try:
         perms = json.loads(permissions) if permissions else None
     except ValueError:
@@ -129,4 +111,5 @@ def credential_info(row: tuple[Any, ...]) -> CredentialInfo:
         last_verified_at=verified,
         verify_status=status,
         permissions=perms if isinstance(perms, dict) else None,
+        portfolio=portfolio,
     )

@@ -13,6 +13,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from ..errors import WrongVaultKey
+from ..store.credential_rows import set_tokens, token_rows
 from .models import RotationResult
 from .vault import Vault
 
@@ -36,33 +37,30 @@ def rotate_key(service: CredentialService) -> RotationResult:
     and drop the old one after.
     """
     vault = service.vault
-    columns = ("key_ct", "secret_ct", "passphrase_ct")
     # Steps 1-3 under one write lock: no other rotation (or add) can change the key source or
     # the rows between the check, the new key on disk and the re-encryption. A rollback leaves
-    # ``new,old`` on disk, which still opens every row.
+    # ``new,old`` on disk, which still opens every row. A None token (no passphrase) stays None.
     with service.store.write("re-encrypting credentials") as conn:
         vault.refresh()
-        rows = conn.execute("SELECT label, key_ct, secret_ct, passphrase_ct FROM credentials").fetchall()
+        rows = token_rows(conn)
         for label, *tokens in rows:
             for token in tokens:
-                service.decrypt(label, token)
+                if token is not None:
+                    service.decrypt(label, token)
         vault.begin_rotation()
         for label, *tokens in rows:
             try:
-                fresh = [vault.rotate(token) for token in tokens]
+                fresh = [None if token is None else vault.rotate(token) for token in tokens]
             except WrongVaultKey as exc:
                 raise WrongVaultKey(f"credential '{label}': {exc}") from None
-            conn.execute(
-                f"UPDATE credentials SET {', '.join(c + ' = ?' for c in columns)} WHERE label = ?",
-                (*fresh, label),
-            )
+            set_tokens(conn, label, fresh)
 
     # Step 4 only after the commit (a crash before it must still find the old key on disk), again
     # under the lock, and against the key source as it is now: if another process rotated in
     # between, its newest key is the one every row must open with.
     with service.store.write("finishing key rotation"):
         vault.refresh()
-        current = all(vault.is_current(t) for _, *tokens in _all_tokens(service) for t in tokens)
+        current = all(vault.is_current(t) for _, *tokens in _all_tokens(service) for t in tokens if t is not None)
         dropped = vault.finish_rotation() if current else False
 
     message = _rotation_message(vault, len(rows), dropped)
@@ -96,8 +94,6 @@ def _rotation_message(vault: Vault, rows: int, dropped: bool) -> str:
     )
 
 
-def _all_tokens(service: CredentialService) -> list[tuple[str, str, str, str]]:
-    with service.store.reading("reading credentials"):
-        return service.store.conn.execute(
-            "SELECT label, key_ct, secret_ct, passphrase_ct FROM credentials ORDER BY label"
-        ).fetchall()
+def _all_tokens(service: CredentialService) -> list[tuple[str, str, str, str | None]]:
+    with service.store.reading("reading credentials") as conn:
+        return token_rows(conn)

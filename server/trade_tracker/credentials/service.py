@@ -1,6 +1,7 @@
-"""Encrypted Coinbase Exchange API credentials by label, on the vault and the trade store.
+"""Encrypted API credentials of any venue by label, on the vault and the trade store.
 
-What is stored (table ``credentials``): the label, the exchange, the base URL the key
+What is stored (table ``credentials``, its SQL in ``store/credential_rows.py``): the label, the venue
+(``exchange``: ``VenueInfo.stored_as``), the base URL the key
 was added for, a fingerprint of the API key (its last 4 characters and a SHA-256
 prefix, never the whole key and nothing derived from the secret), Fernet ciphertext
 of key, secret and passphrase (never plaintext), when it was added and last verified,
@@ -11,7 +12,13 @@ says what a key may do. A 200 from ``GET /accounts`` proves **View**. Whether th
 can also **Trade** or **Transfer** is recorded as ``"unknown"``: finding out would take
 a request that could place an order or move funds (``trading_enabled`` on
 ``/accounts`` describes the account, not the key), and trade-tracker never sends one.
-So every add warns that a View-only key is recommended.
+So every add warns that a View-only key is recommended. A venue that reports a key's permissions
+(Advanced Trade) has them recorded as reported, with the key's portfolio; the policy (``policy.py``)
+refuses a key that can transfer unless the owner allows it, and warns about one that can trade.
+
+Venue-neutral: everything venue-specific (the fields' shapes, the fingerprint, the client, the key check)
+goes through the venue's hooks (``venues/base.py``), found through ``venues.registry`` from the venue
+stored in the row (the ``env`` credential is Coinbase Exchange's).
 
 The ``env`` credential (``EX_API_KEY_READ`` / ``_SECRET_READ`` / ``_PASSPHRASE_READ``)
 is listed under the reserved label ``env`` and never written to disk.
@@ -33,46 +40,34 @@ another process replaced, removed, re-bound or re-encrypted is never signed with
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from ..config import Settings
-from ..errors import (
-    CredentialError,
-    CredentialExists,
-    CredentialNotFound,
-    InvalidCredential,
-    WrongVaultKey,
-)
+from ..errors import CredentialError, CredentialExists, CredentialNotFound, WrongVaultKey
 from ..labels import ENV_LABEL, check_label
+from ..store import credential_rows as rows
 from ..store.connection import TradeStore
-from ..venues.coinbase_exchange.auth import ApiCredential, decode_secret
-from ..venues.coinbase_exchange.client import CoinbaseClient
-from ..venues.coinbase_exchange.venue import EXCHANGE as EXCHANGE_INFO
 from ..venues.ratelimit import RateLimits
-from ..venues.retries import RetryPolicy
-from .binding import STAMP_COLUMNS, check_binding, row_stamp
+from ..venues.registry import VENUES, venue_named, venue_of_stored
+from .binding import check_binding
 from .env import env_credential, env_info, env_stamp, partial_env_hint
 from .label_history import check_same_account
-from .models import (
-    VIEW_ONLY_WARNING,
-    AddResult,
-    CredentialInfo,
-    RotationResult,
-    VerifyStatus,
-    check_api_key,
-    credential_info,
-)
-from .rows import CredentialRow, write_row
+from .models import AddResult, CredentialInfo, RotationResult, credential_info
 from .vault import Vault
+
+if TYPE_CHECKING:
+    from ..venues.base import Venue
 
 __all__ = ["ClientFactory", "CredentialService"]
 
 log = logging.getLogger("trade_tracker.credentials")
 
-ClientFactory = Callable[[ApiCredential], CoinbaseClient]
+#: The venue's typed credential -> its REST client (an async context manager the venue's ``wrap`` takes).
+ClientFactory = Callable[[Any], Any]
+EXCHANGE_VENUE = VENUES["exchange"]
 
 
 class CredentialService:
@@ -80,7 +75,7 @@ class CredentialService:
 
     Args:
         store: the open trade store (its ``credentials`` table).
-        settings: for the env credential, the exchange base URL and the vault key source.
+        settings: for the env credential, the venues' base URLs and the vault key source.
         vault_factory: opens the vault, called lazily on first need. The default opens it from
             settings, and refuses to invent a new key when encrypted rows already exist.
         client_factory: builds the client used to verify a key (tests pass one with a mock transport).
@@ -104,7 +99,7 @@ class CredentialService:
         self._transport = transport
         self._vault_factory = vault_factory or self._open_vault
         self._vault: Vault | None = None
-        self._client_factory = client_factory or self._default_client
+        self._client_factory = client_factory
 
     def __repr__(self) -> str:
         return f"CredentialService(store={self.store!r})"
@@ -112,7 +107,7 @@ class CredentialService:
     # -- plumbing ------------------------------------------------------------------------
 
     def _open_vault(self) -> Vault:
-        return Vault.from_settings(self.settings, create=not self._stored_labels())
+        return Vault.from_settings(self.settings, create=not rows.stored_labels(self.store))
 
     @property
     def vault(self) -> Vault:
@@ -121,24 +116,30 @@ class CredentialService:
             self._vault = self._vault_factory()
         return self._vault
 
-    def _default_client(self, credential: ApiCredential) -> CoinbaseClient:
+    def client_factory(self, venue: type[Venue], given: ClientFactory | None = None) -> ClientFactory:
+        """The factory a key check uses: the one given, else the service's, else the venue's own client
+        with fewer retries (a check is interactive: someone waits at a prompt or a page)."""
+        chosen = given or self._client_factory
+        if chosen is not None:
+            return chosen
         s = self.settings
-        # A check is interactive (someone waits at a prompt or a page): retry less than a sync does.
-        retry = RetryPolicy(attempts=min(s.retry_attempts, 3), timeout=min(s.retry_timeout, 30.0))
-        return CoinbaseClient.from_settings(
-            s, credential, rate_limits=self._rate_limits, transport=self._transport, retry=retry
+        quick = s.model_copy(
+            update={"retry_attempts": min(s.retry_attempts, 3), "retry_timeout": min(s.retry_timeout, 30.0)}
+        )
+        return lambda credential: venue.open_client(
+            quick, credential, rate_limits=self._rate_limits, transport=self._transport
         )
 
-    def _stored_labels(self) -> list[str]:
-        with self.store.reading("listing credentials"):
-            return [row[0] for row in self.store.conn.execute("SELECT label FROM credentials ORDER BY label")]
+    def base_url(self, venue: type[Venue]) -> str:
+        """Where ``venue``'s keys go now: its base-URL setting (``EX_BASE_URL``), else its default URL."""
+        url = getattr(self.settings, venue.info.url_env.lower(), None) if venue.info.url_env else None
+        return url if isinstance(url, str) and url else venue.info.default_url
 
     def _check_vault_opens_store(self) -> None:
         """Refuse to add under a key that does not open what is already stored (no mixed keys)."""
-        with self.store.reading("reading a credential"):
-            row = self.store.conn.execute("SELECT label, key_ct FROM credentials LIMIT 1").fetchone()
-        if row is not None:
-            self.decrypt(row[0], row[1])
+        first = rows.first_key_token(self.store)
+        if first is not None:
+            self.decrypt(*first)
 
     def decrypt(self, label: str, token: str) -> str:
         """Decrypt one of ``label``'s tokens; a wrong vault key names the label."""
@@ -154,12 +155,7 @@ class CredentialService:
         infos: list[CredentialInfo] = []
         if self.settings.env_credential_present:  # listed from the key alone: a malformed secret must not hide it
             infos.append(env_info(self.settings))
-        with self.store.reading("listing credentials"):
-            rows = self.store.conn.execute(
-                "SELECT label, exchange, base_url, key_fingerprint, created_at, last_verified_at, verify_status, "
-                "permissions FROM credentials ORDER BY label"
-            ).fetchall()
-        infos.extend(credential_info(row) for row in rows)
+        infos.extend(credential_info(row) for row in rows.credential_list(self.store))
         return infos
 
     def info(self, label: str) -> CredentialInfo:
@@ -176,36 +172,44 @@ class CredentialService:
             f"no credential labelled {label!r} ({have}); add one with `trade-tracker credentials add --label=NAME`"
         )
 
-    def get(self, label: str) -> ApiCredential:
+    def get(self, label: str) -> Any:
         """The decrypted credential (``env`` comes from the settings, never from disk).
 
-        A stored credential bound to another base URL than ``EX_BASE_URL`` is refused
+        A stored credential bound to another base URL than its venue's setting (``EX_BASE_URL``) is refused
         (:class:`CredentialUrlMismatch`) before anything is decrypted.
         """
-        return self.get_stamped(label)[0]
+        return self.open_stored(label)[0]
 
-    def get_stamped(self, label: str, *, rebind: bool = False) -> tuple[ApiCredential, str]:
+    def get_stamped(self, label: str, *, rebind: bool = False) -> tuple[Any, str]:
         """The decrypted credential and the :meth:`stamp` of the row it was read from, in one read.
 
         ``rebind`` skips the base URL check (for :meth:`verify` re-binding on the owner's request).
         """
+        credential, stamp, _venue = self.open_stored(label, rebind=rebind)
+        return credential, stamp
+
+    def open_stored(self, label: str, *, rebind: bool = False) -> tuple[Any, str, type[Venue]]:
+        """The decrypted credential, its row's :meth:`stamp` and its venue (from the stored row, never from
+        the key's shape), all from ONE read of the row."""
         if label == ENV_LABEL:
             env = env_credential(self.settings)
             if env is None:
-                raise CredentialNotFound(f"no env credential: set {EXCHANGE_INFO.env_and()}")
-            return env, env_stamp(self.settings)
+                raise CredentialNotFound(f"no env credential: set {EXCHANGE_VENUE.info.env_and()}")
+            return env, env_stamp(self.settings), EXCHANGE_VENUE
         check_label(label)
-        row = self._stamped_row(label)
+        row = rows.stamped_row(self.store, label)
         if row is None:
             raise self._not_found(label)
+        venue = venue_of_stored(row.exchange)
         if not rebind:
-            check_binding(label, row[3], self.settings.ex_base_url)
-        key, secret, passphrase = (self.decrypt(label, token) for token in row[:3])
+            check_binding(label, row.base_url, self.base_url(venue))
+        names = [f.name for f in venue.info.fields]
+        fields = {n: self.decrypt(label, t) for n, t in zip(names, row.tokens, strict=False) if t is not None}
         try:
-            credential = ApiCredential(key=key, secret=secret, passphrase=passphrase, label=label)
-        except InvalidCredential as exc:
-            raise InvalidCredential(f"stored credential '{label}' is damaged: {exc}") from None
-        return credential, row_stamp(row)
+            credential = venue.credential_from_fields({**fields, "label": label})
+        except CredentialError as exc:
+            raise type(exc)(f"stored credential '{label}' is damaged: {exc}") from None
+        return credential, row.stamp, venue
 
     def stamp(self, label: str) -> str | None:
         """A digest of ``label``'s stored row (ciphertexts and base URL); None when it is gone.
@@ -216,14 +220,8 @@ class CredentialService:
         """
         if label == ENV_LABEL:
             return env_stamp(self.settings) if env_credential(self.settings) is not None else None
-        row = self._stamped_row(label)
-        return None if row is None else row_stamp(row)
-
-    def _stamped_row(self, label: str) -> tuple[Any, ...] | None:
-        with self.store.reading("reading a credential"):
-            return self.store.conn.execute(
-                f"SELECT {', '.join(STAMP_COLUMNS)} FROM credentials WHERE label = ?", (label,)
-            ).fetchone()
+        row = rows.stamped_row(self.store, label)
+        return None if row is None else row.stamp
 
     def resolve_label(self, label: str | None) -> str:
         """Which credential to use: the one named, else ``env`` when set, else the only stored one."""
@@ -233,25 +231,26 @@ class CredentialService:
                     raise self._not_found(label)
                 return label
             check_label(label)
-            if label not in self._stored_labels():
+            if label not in rows.stored_labels(self.store):
                 raise self._not_found(label)
             return label
         if env_credential(self.settings) is not None:
             return ENV_LABEL
-        stored = self._stored_labels()
+        stored = rows.stored_labels(self.store)
         if len(stored) == 1:
             return stored[0]
         if not stored:
             raise CredentialError(
                 "no credential is configured: add one with `trade-tracker credentials add --label=NAME` "
-                f"(or the store_credential tool), or set {EXCHANGE_INFO.env_and()}" + partial_env_hint(self.settings)
+                f"(or the store_credential tool), or set {EXCHANGE_VENUE.info.env_and()}"
+                + partial_env_hint(self.settings)
             )
         raise CredentialError(f"several credentials are stored; name one with label=: {', '.join(stored)}")
 
     def check_new_label(self, label: str) -> str:
         """Check a label can be used for a new credential (valid, not reserved, not taken)."""
         check_label(label)
-        if label in self._stored_labels():
+        if label in rows.stored_labels(self.store):
             raise CredentialExists(
                 f"a credential labelled {label!r} is already stored; replace its key with "
                 f"`trade-tracker credentials add --label={label} --replace`, or choose another label"
@@ -259,21 +258,6 @@ class CredentialService:
         return label
 
     # -- changes -------------------------------------------------------------------------
-
-    def _new_credential(self, label: str, key: str, secret: str, passphrase: str, *, replace: bool) -> ApiCredential:
-        """The checked credential to add: the label free (or, with ``replace``, valid), the key's shape."""
-        if replace:
-            check_label(label)
-        else:
-            self.check_new_label(label)
-        if not isinstance(secret, str) or not isinstance(passphrase, str):
-            raise InvalidCredential("the API secret and passphrase must be text")
-        key = check_api_key(key)
-        secret = secret.strip()
-        decode_secret(secret)
-        if not passphrase:
-            raise InvalidCredential("the API passphrase is empty")
-        return ApiCredential(key=key, secret=secret, passphrase=passphrase, label=label)
 
     async def add(
         self,
@@ -286,68 +270,73 @@ class CredentialService:
         client_factory: ClientFactory | None = None,
         replace: bool = False,
     ) -> AddResult:
-        """Validate, verify with the exchange, then store only ciphertext.
+        """A Coinbase Exchange key: :meth:`add_fields` with ``key`` / ``secret`` / ``passphrase``."""
+        fields = {"key": key, "secret": secret, "passphrase": passphrase}
+        return await self.add_fields(label, fields, verify=verify, client_factory=client_factory, replace=replace)
 
-        A 401 (or 403) from the exchange raises its specific error and stores nothing. When
-        the exchange cannot be reached or answers oddly, the credential is stored as
-        ``unverified`` with a warning.
+    async def add_fields(
+        self,
+        label: str,
+        fields: Mapping[str, str],
+        *,
+        venue: str = "exchange",
+        verify: bool = True,
+        client_factory: ClientFactory | None = None,
+        replace: bool = False,
+        allow_transfer_key: bool = False,
+    ) -> AddResult:
+        """Validate a key of ``venue`` (``fields`` named as its ``info.fields``), verify it with the venue's
+        ``check_key()``, apply the permission policy, then store only ciphertext.
+
+        A 401 (or 403) raises its specific error and stores nothing. When the venue cannot be reached or
+        answers oddly, the credential is stored as ``unverified`` with a warning. A key that can transfer is
+        refused unless ``allow_transfer_key``; one that can trade is stored with a warning.
 
         ``replace``: the label may already hold a key, which the new one replaces in one
-        transaction, only after the new key passed verification (a 401, 403 or an exchange
-        that cannot be reached keeps the old key and raises); ``verify=False`` replaces unchecked.
+        transaction, only after the new key passed verification (a 401, 403 or a venue that
+        cannot be reached keeps the old key and raises); ``verify=False`` replaces unchecked.
         """
-        from .verification import first_check
+        from .entry import add_key
 
-        credential = self._new_credential(label, key, secret, passphrase, replace=replace)
-        self._check_vault_opens_store()
-        doing = f"replace the key of '{label}'" if replace else f"store a key under '{label}'"
-        bound = self._bound_url(label) if replace else None
-        self._check_same_account(label, doing, bound, None)  # before the key goes anywhere
-
-        status, permissions, verified_at, warnings = await first_check(
-            self, credential, verify, client_factory, replace=replace, doing=doing, bound=bound
-        )
-        warnings.append(VIEW_ONLY_WARNING)
-
-        write_row(
-            self.store,
-            self.vault,
-            CredentialRow(label, self.settings.ex_base_url, credential, status, verified_at, permissions),
+        return await add_key(
+            self,
+            label,
+            fields,
+            venue_named(venue),
+            verify=verify,
+            client_factory=client_factory,
             replace=replace,
+            allow_transfer_key=allow_transfer_key,
         )
-        log.info(
-            "%s credential %r (%s), %s", "replaced" if replace else "stored", label, credential.fingerprint, status
-        )
-        return AddResult(info=self.info(label), warnings=warnings)
-
-    async def _verify(
-        self, credential: ApiCredential, client_factory: ClientFactory | None
-    ) -> tuple[VerifyStatus, dict[str, str], str | None, str | None, list[str | None] | None]:
-        from .verification import check_with_exchange
-
-        return await check_with_exchange(client_factory or self._client_factory, credential)
 
     def _bound_url(self, label: str) -> str | None:
-        row = self._stamped_row(label)
-        return None if row is None else row[3]
+        row = rows.stamped_row(self.store, label)
+        return None if row is None else row.base_url
 
-    def _check_same_account(self, label: str, doing: str, bound: str | None, profiles: list[str | None] | None) -> None:
-        """Refuse a change that would put another exchange's or account's key over ``label``'s history."""
+    def _check_same_account(
+        self,
+        label: str,
+        doing: str,
+        bound: str | None,
+        profiles: list[str | None] | None,
+        venue: type[Venue] = EXCHANGE_VENUE,
+    ) -> None:
+        """Refuse a change that would put another venue's or account's key over ``label``'s history."""
         if label != ENV_LABEL:
             check_same_account(
                 self.store,
                 label,
                 doing=doing,
                 bound_url=bound,
-                new_url=self.settings.ex_base_url,
+                new_url=self.base_url(venue),
                 new_profiles=profiles,
             )
 
     async def verify(
         self, label: str, *, client_factory: ClientFactory | None = None, rebind: bool = False
     ) -> CredentialInfo:
-        """Check a credential with ``GET /accounts`` and record the result (``env`` is checked, not recorded);
-        see :func:`~trade_tracker.credentials.verification.verify` (``rebind`` moves its base URL)."""
+        """Check a credential with its venue's ``check_key()`` and record the result (``env`` is checked, not
+        recorded); see :func:`~trade_tracker.credentials.verification.verify` (``rebind`` moves its base URL)."""
         from .verification import verify
 
         return await verify(self, label, client_factory=client_factory, rebind=rebind)
@@ -355,13 +344,14 @@ class CredentialService:
     def remove(self, label: str) -> bool:
         """Delete a stored credential; False when there was none. ``env`` lives in the environment."""
         if label == ENV_LABEL:
-            raise CredentialError(f"the env credential is not stored; unset {EXCHANGE_INFO.env_and()} to remove it")
+            raise CredentialError(
+                f"the env credential is not stored; unset {EXCHANGE_VENUE.info.env_and()} to remove it"
+            )
         check_label(label)
-        with self.store.write("removing a credential") as conn:
-            deleted = conn.execute("DELETE FROM credentials WHERE label = ?", (label,)).rowcount
+        deleted = rows.delete_credential(self.store, label)
         if deleted:
             log.info("removed credential %r", label)
-        return bool(deleted)
+        return deleted
 
     def rotate_key(self) -> RotationResult:
         """Re-encrypt every credential under the newest key, in one transaction, then drop old keys

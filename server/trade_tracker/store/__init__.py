@@ -1,6 +1,7 @@
 """The SQLite trade store: the connection and its transactions (``connection``), the schema (``migrations``),
 the fill queries' arguments and cursors (``fills``), sync runs (``sync_runs``), discovery state
-(``discovery_state``) and what a credential label holds (``label_history``). Every SQL statement of the
+(``discovery_state``), stored credentials (``credential_rows``) and what a credential label holds
+(``label_history``). Every SQL statement of the
 project lives here, except the analytics cache's own derived tables (``analytics/cache.py``).
 
 The package re-exports its modules' public names lazily (PEP 562): importing one of them loads only the
@@ -15,6 +16,21 @@ from ..lazy_exports import lazy_exports
 
 #: name -> the module (in this package) that defines it.
 _EXPORTS = {
+    "CREDENTIAL_LIST_COLUMNS": "credential_rows",
+    "STAMP_COLUMNS": "credential_rows",
+    "Ciphertexts": "credential_rows",
+    "NewCredential": "credential_rows",
+    "StampedRow": "credential_rows",
+    "credential_list": "credential_rows",
+    "delete_credential": "credential_rows",
+    "first_key_token": "credential_rows",
+    "insert_credential": "credential_rows",
+    "record_verification": "credential_rows",
+    "row_stamp": "credential_rows",
+    "set_tokens": "credential_rows",
+    "stamped_row": "credential_rows",
+    "stored_labels": "credential_rows",
+    "token_rows": "credential_rows",
     "BUSY_TIMEOUT_MS": "connection",
     "DISCOVERY_SCHEMA": "discovery_state",
     "FILL_COLUMNS": "fills",
@@ -55,6 +71,7 @@ _EXPORTS = {
     "m008_sync_runs": "migrations",
     "m009_fills_venue": "migrations",
     "m010_sync_state_cursor": "migrations",
+    "m011_credentials_venue": "migrations",
     "migration": "migrations",
     "pid_alive": "sync_runs",
     "save_discovery_run": "discovery_state",
@@ -67,6 +84,7 @@ _EXPORTS = {
 }
 __all__ = [
     "BUSY_TIMEOUT_MS",
+    "CREDENTIAL_LIST_COLUMNS",
     "DISCOVERY_SCHEMA",
     "FILL_COLUMNS",
     "FILL_KEY",
@@ -76,14 +94,18 @@ __all__ = [
     "MAX_QUERY_LIMIT",
     "MIGRATIONS",
     "STALE_AFTER_SECONDS",
+    "STAMP_COLUMNS",
     "SYNC_RUNS_SQL",
+    "Ciphertexts",
     "DiscoveryState",
     "FillQueries",
     "FillRow",
     "LabelHistory",
+    "NewCredential",
     "Outcome",
     "PageCounts",
     "RunRecorder",
+    "StampedRow",
     "StoredRange",
     "SyncRun",
     "SyncState",
@@ -92,10 +114,14 @@ __all__ = [
     "Transactions",
     "UnsettledSummary",
     "add_discovered",
+    "credential_list",
     "decode_cursor",
+    "delete_credential",
     "discovered_products",
     "encode_cursor",
     "fill_filter_sql",
+    "first_key_token",
+    "insert_credential",
     "label_profile",
     "latest_runs",
     "m001_fills",
@@ -108,12 +134,19 @@ __all__ = [
     "m008_sync_runs",
     "m009_fills_venue",
     "m010_sync_state_cursor",
+    "m011_credentials_venue",
     "migration",
     "pid_alive",
+    "record_verification",
+    "row_stamp",
     "save_discovery_run",
+    "set_tokens",
+    "stamped_row",
+    "stored_labels",
     "stored_ranges",
     "time_bound",
     "time_window",
+    "token_rows",
     "upsert_rows",
 ]
 
@@ -123,6 +156,23 @@ __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 if TYPE_CHECKING:
     from .connection import BUSY_TIMEOUT_MS, TradeStore
+    from .credential_rows import (
+        CREDENTIAL_LIST_COLUMNS,
+        STAMP_COLUMNS,
+        Ciphertexts,
+        NewCredential,
+        StampedRow,
+        credential_list,
+        delete_credential,
+        first_key_token,
+        insert_credential,
+        record_verification,
+        row_stamp,
+        set_tokens,
+        stamped_row,
+        stored_labels,
+        token_rows,
+    )
     from .discovery_state import (
         DISCOVERY_SCHEMA,
         DiscoveryState,
@@ -154,6 +204,7 @@ if TYPE_CHECKING:
         m008_sync_runs,
         m009_fills_venue,
         m010_sync_state_cursor,
+        m011_credentials_venue,
         migration,
     )
     from .sync_runs import (

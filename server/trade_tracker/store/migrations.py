@@ -31,6 +31,7 @@ __all__ = [
     "m008_sync_runs",
     "m009_fills_venue",
     "m010_sync_state_cursor",
+    "m011_credentials_venue",
     "migration",
 ]
 
@@ -355,3 +356,48 @@ def m010_sync_state_cursor(db: sqlite_utils.Database) -> None:
     )
     db.execute("DROP TABLE sync_state")
     db.execute("ALTER TABLE sync_state_m010 RENAME TO sync_state")
+_CREDENTIALS_M011 = """
+    CREATE TABLE credentials_m011 (
+        label             TEXT PRIMARY KEY,
+        exchange          TEXT NOT NULL DEFAULT 'coinbase-exchange',
+        base_url          TEXT,
+        key_fingerprint   TEXT NOT NULL,
+        key_ct            TEXT NOT NULL,
+        secret_ct         TEXT NOT NULL,
+        passphrase_ct     TEXT,
+        created_at        TEXT NOT NULL,
+        last_verified_at  TEXT,
+        verify_status     TEXT,
+        permissions       TEXT,
+        portfolio         TEXT
+    )
+"""
+_CREDENTIAL_COLUMNS_M002 = (
+    "label, exchange, base_url, key_fingerprint, key_ct, secret_ct, passphrase_ct, created_at, "
+    "last_verified_at, verify_status, permissions"
+)
+
+
+@migration
+def m011_credentials_venue(db: sqlite_utils.Database) -> None:
+    """Credentials of any venue: ``passphrase_ct`` nullable (an Advanced Trade key has none: its key name is in
+    ``key_ct``, its private key in ``secret_ct``) and a new ``portfolio`` (the key's portfolio uuid, as the
+    venue's key check reports it). ``exchange`` stays the venue column (``VenueInfo.stored_as``).
+
+    Rebuilt in place like m006, inside ``migrate``'s transaction: every row copied with its rowid and its
+    ciphertexts byte for byte (plain column copies, no conversion); any index or trigger on the table is
+    re-created from its stored SQL.
+    """
+    saved: list[tuple[str, str]] = db.execute(
+        "SELECT type, sql FROM sqlite_master WHERE tbl_name = 'credentials' AND type IN ('index', 'trigger') "
+        "AND sql IS NOT NULL ORDER BY type, name"
+    ).fetchall()
+    db.execute(_CREDENTIALS_M011)
+    db.execute(
+        f"INSERT INTO credentials_m011 (rowid, {_CREDENTIAL_COLUMNS_M002}) "
+        f"SELECT rowid, {_CREDENTIAL_COLUMNS_M002} FROM credentials"
+    )
+    db.execute("DROP TABLE credentials")
+    db.execute("ALTER TABLE credentials_m011 RENAME TO credentials")
+    for _kind, sql in saved:
+        db.execute(sql)

@@ -17,6 +17,8 @@ from ..lazy_exports import lazy_exports
 _EXPORTS = {
     "CURRENT_REQUEST": "retries",
     "VENUES": "registry",
+    "PUBLIC_VENUE_IDS": "registry",
+    "venue_named": "registry",
     "CredentialField": "base",
     "FillScope": "base",
     "PageSink": "base",
@@ -45,6 +47,7 @@ _EXPORTS = {
 }
 __all__ = [
     "CURRENT_REQUEST",
+    "PUBLIC_VENUE_IDS",
     "RETRY_STATUSES",
     "VENUES",
     "AttemptTimedOut",
@@ -69,6 +72,7 @@ __all__ = [
     "install_retry_log",
     "is_connection_refused",
     "retry_after_seconds",
+    "venue_named",
     "venue_of_client",
     "venue_of_stored",
 ]
@@ -81,7 +85,7 @@ if TYPE_CHECKING:
     from .base import CredentialField, FillScope, PageSink, Venue, VenueClient, VenueId, VenueInfo
     from .http import VenueHttp, adapter_for
     from .ratelimit import Bucket, BucketSpec, RateLimits, bucket_for_path
-    from .registry import VENUES, venue_of_client, venue_of_stored
+    from .registry import PUBLIC_VENUE_IDS, VENUES, venue_named, venue_of_client, venue_of_stored
     from .retries import (
         CURRENT_REQUEST,
         RETRY_STATUSES,

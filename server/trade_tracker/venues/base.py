@@ -165,6 +165,24 @@ class Venue(Protocol):
         """This venue driving ``client`` (one :meth:`open_client` made)."""
         ...
 
+    @classmethod
+    def credential_from_fields(cls, fields: Mapping[str, str]) -> Any:
+        """The venue's typed credential from the typed fields (names from ``info.fields``), their shapes
+        checked; a bad shape raises :class:`~trade_tracker.errors.CredentialError` with a hint (a key of the
+        other venue names its ``--venue``). Never echoes a secret."""
+        ...
+
+    @classmethod
+    def fields_from_key_file(cls, text: str) -> dict[str, str]:
+        """The fields of a downloaded key file (Advanced Trade: the CDP portal JSON); a venue without key
+        files raises :class:`~trade_tracker.errors.CredentialError`."""
+        ...
+
+    @classmethod
+    def fingerprint(cls, fields: Mapping[str, str]) -> str:
+        """The key's public fingerprint, from the key field only."""
+        ...
+
     @property
     def requests_sent(self) -> int:
         """Requests sent so far (for a sync's ``requests`` count)."""
@@ -178,7 +196,9 @@ class Venue(Protocol):
         self, *, product_id: str | None, order_id: str | None, limit: int, cursor: str | None
     ) -> Any: ...
     async def check_key(self) -> Mapping[str, str]:
-        """Prove the key works (one cheap private read); what it may do, as far as the venue tells."""
+        """Prove the key works (one cheap private read); what it may do, as far as the venue tells:
+        ``can_view`` / ``can_trade`` / ``can_transfer`` ("true"|"false") when ``info.reports_permissions``, and
+        ``portfolio_uuid`` (the account the key reads; comma separated when several), when known."""
         ...
 
     async def sync_scopes(

@@ -7,13 +7,28 @@ with issue 15. Importing this module loads only the venues' light classes, not t
 
 from __future__ import annotations
 
+from typing import get_args
+
 from ..errors import ConfigError
 from .base import Venue, VenueClient, VenueId
 from .coinbase_exchange.venue import CoinbaseExchange
 
-__all__ = ["VENUES", "venue_of_client", "venue_of_stored"]
+__all__ = ["PUBLIC_VENUE_IDS", "VENUES", "venue_named", "venue_of_client", "venue_of_stored"]
 
 VENUES: dict[VenueId, type[Venue]] = {"exchange": CoinbaseExchange}
+#: Every public venue name (``--venue exchange|advanced``), registered in this release or not yet.
+PUBLIC_VENUE_IDS: tuple[str, ...] = get_args(VenueId)
+
+
+def venue_named(name: str) -> type[Venue]:
+    """The venue of a public name (``--venue``); one this release does not ship is a :class:`ConfigError`."""
+    for venue_id, venue in VENUES.items():
+        if venue_id == name:
+            return venue
+    raise ConfigError(
+        f"the venue {name[:40]!r} is not available in this release (it knows {', '.join(sorted(VENUES))}); "
+        "upgrade trade-tracker, or choose another --venue"
+    )
 
 
 def venue_of_stored(stored: str | None) -> type[Venue]:

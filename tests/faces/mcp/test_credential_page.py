@@ -139,7 +139,7 @@ async def test_html_is_escaped(
     async def add(*_a: object, **_k: object) -> None:
         raise InvalidCredential('bad <script>alert("x")</script> & more')
 
-    monkeypatch.setattr(service, "add", add)
+    monkeypatch.setattr(service, "add_fields", add)
     async with OneTimeCredentialPage(service, verify=False) as page:
         await page.start("a-b_c.d")
         response = await submit(http, page, {**form, "key": "<b>k</b>"})
@@ -288,7 +288,7 @@ async def test_unexpected_failure_ends_the_page_without_details(
     async def add(*_a: object, **_k: object) -> None:
         raise ValueError("internal detail " + form["secret"])
 
-    monkeypatch.setattr(service, "add", add)
+    monkeypatch.setattr(service, "add_fields", add)
     async with OneTimeCredentialPage(service) as page:
         await page.start("main")
         response = await submit(http, page, form)

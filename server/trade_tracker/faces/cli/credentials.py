@@ -17,23 +17,28 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+import shlex
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from trade_tracker.config import load_settings
 from trade_tracker.credentials.models import CredentialInfo
 from trade_tracker.credentials.service import CredentialService
-from trade_tracker.errors import (
-    InvalidArgument,
-)
+from trade_tracker.errors import CredentialError, InvalidArgument
 from trade_tracker.store.connection import TradeStore
+from trade_tracker.venues.registry import PUBLIC_VENUE_IDS, venue_named
 
 from .options import check_label_option, format_option
 from .output import TrackerGroup, emit
+
+if TYPE_CHECKING:
+    from trade_tracker.credentials.models import AddResult
+    from trade_tracker.venues.base import CredentialField, Venue, VenueInfo
 
 __all__ = ["credentials"]
 
@@ -51,7 +56,7 @@ def _run(coro_fn: Callable[[], Any]) -> Any:
 
 
 def _public(info: CredentialInfo) -> dict[str, Any]:
-    return {
+    out = {
         "label": info.label,
         "source": info.source,
         "exchange": info.exchange,
@@ -62,6 +67,9 @@ def _public(info: CredentialInfo) -> dict[str, Any]:
         "permissions": info.permissions,
         "base_url": info.base_url,
     }
+    if info.portfolio is not None:  # only a venue that reports the key's portfolio (not Coinbase Exchange)
+        out["portfolio"] = info.portfolio
+    return out
 
 
 def _stdin_is_tty() -> bool:
@@ -84,14 +92,80 @@ def _read_secrets() -> tuple[str, str, str]:
     return key, secret, passphrase
 
 
+def _read_fields(info: VenueInfo) -> dict[str, str]:
+    """The key's fields as typed: Coinbase Exchange's three as today (:func:`_read_secrets`); a venue with a
+    multi-line field (a PEM private key) one field after the other (:func:`_read_field`)."""
+    if not any(f.multiline for f in info.fields):
+        return dict(zip((f.name for f in info.fields), _read_secrets(), strict=False))
+    return {f.name: _read_field(f) for f in info.fields}
+
+
+def _read_field(field: CredentialField) -> str:
+    """One field: a line, or for a multi-line field the lines of a paste up to its PEM END line or an
+    empty line (a literal ``\\n`` in one line is taken as a line break). No echo on a terminal."""
+    tty = _stdin_is_tty()
+    if not field.multiline:
+        value = getpass.getpass(f"{field.prompt}: ") if tty else sys.stdin.readline()
+        if not tty and not value:
+            raise InvalidArgument(f"expected the {field.prompt} on stdin, one line")
+        return value.rstrip("\r\n")
+    if tty:
+        click.echo(f"{field.prompt}: paste it (not shown), then press Enter on an empty line", err=True)
+    lines: list[str] = []
+    while True:
+        raw = getpass.getpass("") if tty else sys.stdin.readline()
+        if not tty and not raw:  # end of input
+            break
+        line = raw.rstrip("\r\n")
+        if not line.strip():
+            if lines:
+                break
+            continue  # empty lines before the paste
+        lines.extend(part for part in line.replace("\\n", "\n").split("\n") if part.strip())
+        if lines and lines[-1].strip().startswith("-----END"):
+            break
+    if not lines:
+        raise InvalidArgument(f"expected the {field.prompt} on stdin (a multi-line paste)")
+    text = "\n".join(lines)
+    return text + "\n" if lines[-1].strip().startswith("-----END") else text
+
+
+def _read_key_file(venue: type[Venue], path: Path) -> dict[str, str]:
+    """The fields of a downloaded key file, through the venue's ``fields_from_key_file``."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+        raise CredentialError(f"cannot read the key file {path}: {reason}") from None
+    return venue.fields_from_key_file(text)
+
+
 @click.group("credentials", cls=TrackerGroup)
 def credentials() -> None:
-    """Store, list, verify and remove encrypted Coinbase Exchange API keys, and re-key the vault."""
+    """Store, list, verify and remove encrypted Coinbase API keys, and re-key the vault."""
 
 
 @credentials.command("add")
 @click.option(
     "--label", required=True, callback=check_label_option, help="A name for the key: 1-64 of A-Z a-z 0-9 . _ -"
+)
+@click.option(
+    "--venue",
+    type=click.Choice(PUBLIC_VENUE_IDS),
+    default="exchange",
+    show_default=True,
+    help="Whose key: Coinbase Exchange (key, secret, passphrase) or Coinbase Advanced Trade (a CDP key).",
+)
+@click.option(
+    "--key-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Read the key from the JSON file the venue's portal downloaded (Advanced Trade), not from a prompt.",
+)
+@click.option(
+    "--allow-transfer-key",
+    is_flag=True,
+    help="Store a key that can transfer funds (refused by default: trade-tracker needs only View).",
 )
 @click.option("--no-verify", is_flag=True, help="Store without checking the key with the exchange (offline).")
 @click.option(
@@ -100,16 +174,30 @@ def credentials() -> None:
     help="Replace the key stored under LABEL in one step: the new key is verified first and swapped in "
     "one transaction; the old one stays if verification fails.",
 )
-def add_cmd(label: str, no_verify: bool, replace: bool) -> None:
-    """Add a key. Prompts without echo; from a pipe, reads key, secret and passphrase, one per line."""
+def add_cmd(
+    label: str, venue: str, key_file: Path | None, allow_transfer_key: bool, no_verify: bool, replace: bool
+) -> None:
+    """Add a key. Prompts without echo; from a pipe, reads key, secret and passphrase, one per line
+    (a multi-line private key: pasted whole, up to its END line or an empty line)."""
     with _service() as service:
         if not replace:
             service.check_new_label(label)
-        key, secret, passphrase = _read_secrets()
-        result = _run(lambda: service.add(label, key, secret, passphrase, verify=not no_verify, replace=replace))
+        venue_cls = venue_named(venue)
+        fields = _read_key_file(venue_cls, key_file) if key_file is not None else _read_fields(venue_cls.info)
+        result: AddResult = _run(
+            lambda: service.add_fields(
+                label, fields, venue=venue, verify=not no_verify, replace=replace, allow_transfer_key=allow_transfer_key
+            )
+        )
         for warning in result.warnings:
             click.echo("warning: " + warning, err=True)
         emit({**_public(result.info), "warnings": result.warnings})
+        if key_file is not None:
+            click.echo(
+                f"note: the plaintext key file {key_file} still exists; the key is now stored encrypted, so "
+                f"delete the file: rm {shlex.quote(str(key_file))}",
+                err=True,
+            )
 
 
 @credentials.command("list")

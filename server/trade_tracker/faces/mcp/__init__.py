@@ -35,6 +35,13 @@ _EXPORTS = {
     "LimitedH11Protocol": "listener_limits",
     "ListenerLimits": "listener_limits",
     "NewLabel": "params",
+    "StoreVenue": "params",
+    "KEY_FILE_FIELD": "credential_form",
+    "POLICY_NOTE": "credential_form",
+    "FormPage": "credential_form",
+    "fields_from_form": "credential_form",
+    "form_page": "credential_form",
+    "has_key_files": "credential_form",
     "OneTimeCredentialPage": "credential_page",
     "OrderStatus": "params",
     "PageOutcome": "credential_page",
@@ -78,15 +85,18 @@ __all__ = [
     "DEFAULT_WAIT_SECONDS",
     "HTTP_LIMITS",
     "INSTRUCTIONS",
+    "KEY_FILE_FIELD",
     "LIVE_TOOLS",
     "MAX_WAIT_SECONDS",
     "PAGE_LIMITS",
+    "POLICY_NOTE",
     "QUOTE_CURRENCY_PATTERN",
     "STORE_TOOLS",
     "BearerAndOriginGuard",
     "CancelLabel",
     "CancelSyncOut",
     "DateText",
+    "FormPage",
     "HttpTransportProtocol",
     "Label",
     "LimitedH11Protocol",
@@ -100,6 +110,7 @@ __all__ = [
     "ServerState",
     "StatusLabel",
     "StoreLabel",
+    "StoreVenue",
     "SyncFillsOut",
     "Tool",
     "bind_listener",
@@ -107,6 +118,9 @@ __all__ = [
     "build_server",
     "configure_logging",
     "empty_hint",
+    "fields_from_form",
+    "form_page",
+    "has_key_files",
     "is_loopback",
     "open_core",
     "plain_sentence",
@@ -136,6 +150,14 @@ if TYPE_CHECKING:
     from .argument_errors import PlainArgumentsServer, plain_sentence
     from .credential_command import setup_command, setup_notes, trade_tracker_executable
     from .credential_flow import request_credential
+    from .credential_form import (
+        KEY_FILE_FIELD,
+        POLICY_NOTE,
+        FormPage,
+        fields_from_form,
+        form_page,
+        has_key_files,
+    )
     from .credential_page import DEFAULT_TTL, OneTimeCredentialPage, PageOutcome
     from .listener_limits import (
         HTTP_LIMITS,
@@ -158,6 +180,7 @@ if TYPE_CHECKING:
         ProductId,
         StatusLabel,
         StoreLabel,
+        StoreVenue,
     )
     from .results import empty_hint, read_only, respond, state_of, tracker_of, translate_errors, writes
     from .serve import (

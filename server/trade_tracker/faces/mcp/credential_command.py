@@ -39,9 +39,10 @@ def trade_tracker_executable() -> list[str]:
     return [str(Path(sys.executable).absolute()), "-m", "trade_tracker"]
 
 
-def setup_command(settings: Settings, label: str, *, replace: bool = False) -> str:
+def setup_command(settings: Settings, label: str, *, replace: bool = False, venue: str = "exchange") -> str:
     """The shell command (POSIX quoting) that stores a credential under ``label`` for this server's setup;
-    ``replace`` (the label already holds a key): with ``--replace``, which swaps in the new key."""
+    ``replace`` (the label already holds a key): with ``--replace``, which swaps in the new key; ``venue``
+    other than Exchange: with ``--venue``."""
     label = check_label(label)
     env = [f"EX_BASE_URL={shlex.quote(settings.ex_base_url)}"]
     if settings.use_keyring:
@@ -53,6 +54,7 @@ def setup_command(settings: Settings, label: str, *, replace: bool = False) -> s
         "credentials",
         "add",
         f"--label={label}",
+        *([f"--venue={venue}"] if venue != "exchange" else []),
         *(["--replace"] if replace else []),
     ]
     return " ".join([*env, *(shlex.quote(part) for part in argv)])

@@ -29,9 +29,11 @@ from mcp.types import ElicitRequestURLParams
 from trade_tracker.credentials.models import VIEW_ONLY_WARNING
 from trade_tracker.errors import CredentialExists
 from trade_tracker.labels import check_label
+from trade_tracker.venues.registry import venue_named
 
 from ..shapes import StoreCredentialOut
 from .credential_command import setup_command, setup_notes
+from .credential_form import POLICY_NOTE
 from .credential_page import OneTimeCredentialPage, PageOutcome
 
 if TYPE_CHECKING:
@@ -52,11 +54,20 @@ def _supports_url_elicitation(ctx: Context) -> bool:
     return bool(caps and caps.elicitation and caps.elicitation.url is not None)
 
 
-def _message(label: str) -> str:
+def _message(label: str, venue: str = "exchange") -> str:
+    info = venue_named(venue).info
     return (
-        f"Open this one-time local page to enter the Coinbase Exchange API key for '{label}'. "
-        "The key never passes through the chat. " + VIEW_ONLY_WARNING
+        f"Open this one-time local page to enter the {info.title} API key for '{label}'. "
+        "The key never passes through the chat. " + (POLICY_NOTE if info.reports_permissions else VIEW_ONLY_WARNING)
     )
+
+
+def _what(venue: str) -> str:
+    """What the CLI prompts for: Exchange's three fields as before, else the venue's (or ``--key-file``)."""
+    if venue == "exchange":
+        return "the key, secret and passphrase"
+    fields = " and ".join(f.prompt for f in venue_named(venue).info.fields)
+    return f"the {fields}, or takes --key-file PATH"
 
 
 async def _close(tracker: TradeTracker, label: str, page: OneTimeCredentialPage) -> None:
@@ -67,7 +78,7 @@ async def _close(tracker: TradeTracker, label: str, page: OneTimeCredentialPage)
     await tracker.forget_client(label)
 
 
-async def _open_page(tracker: TradeTracker, label: str) -> OneTimeCredentialPage:
+async def _open_page(tracker: TradeTracker, label: str, venue: str = "exchange") -> OneTimeCredentialPage:
     """A new one-time page for ``label``, replacing the one still open for it (whose URL then stops working).
 
     At most one page per label is open: the new page takes the label's slot before anything is awaited,
@@ -75,7 +86,7 @@ async def _open_page(tracker: TradeTracker, label: str) -> OneTimeCredentialPage
     """
     pages: dict[str, OneTimeCredentialPage] = tracker.credential_pages
     old = pages.get(label)
-    page = OneTimeCredentialPage(tracker.credentials)
+    page = OneTimeCredentialPage(tracker.credentials, venue=venue)
     pages[label] = page
     if old is not None:
         await old.stop()
@@ -123,12 +134,12 @@ def _from_outcome(label: str, outcome: PageOutcome, cli: str) -> StoreCredential
     )
 
 
-def _refuse_existing(tracker: TradeTracker, label: str) -> None:
+def _refuse_existing(tracker: TradeTracker, label: str, venue: str) -> None:
     """The page never replaces a key: for a label that holds one, name the complete ``--replace`` command."""
     try:
         tracker.credentials.check_new_label(label)
     except CredentialExists:
-        cli = setup_command(tracker.settings, label, replace=True)
+        cli = setup_command(tracker.settings, label, replace=True, venue=venue)
         raise CredentialExists(
             f"a credential labelled {label!r} is already stored and store_credential never replaces one; to replace "
             f"its key, ask the user to run `{cli}` in a terminal, or call store_credential with another label. "
@@ -136,10 +147,13 @@ def _refuse_existing(tracker: TradeTracker, label: str) -> None:
         ) from None
 
 
-async def request_credential(ctx: Context, tracker: TradeTracker, label: str) -> StoreCredentialOut:
-    """Run the out-of-band flow for ``label``; see the module docstring."""
+async def request_credential(
+    ctx: Context, tracker: TradeTracker, label: str, venue: str = "exchange"
+) -> StoreCredentialOut:
+    """Run the out-of-band flow for ``label`` (a key of ``venue``, a public venue id); see the module docstring."""
     label = check_label(label)
-    cli = setup_command(tracker.settings, label)
+    venue_named(venue)  # an unknown venue is refused before anything opens
+    cli = setup_command(tracker.settings, label, venue=venue)
     pages: dict[str, OneTimeCredentialPage] = tracker.credential_pages
 
     page = pages.get(label)
@@ -149,27 +163,27 @@ async def request_credential(ctx: Context, tracker: TradeTracker, label: str) ->
         assert page.outcome is not None
         return _from_outcome(label, page.outcome, cli)
 
-    _refuse_existing(tracker, label)
+    _refuse_existing(tracker, label, venue)
     if not _supports_url_elicitation(ctx):
         return StoreCredentialOut(
             label=label,
             status="use_cli",
             cli_command=cli,
             message=f"This client cannot open a URL for secure entry. Ask the user to run `{cli}` in a terminal "
-            "(it prompts for the key, secret and passphrase without echo; the key is usable at once), then "
+            f"(it prompts for {_what(venue)} without echo; the key is usable at once), then "
             f"call list_credentials. {setup_notes(tracker.settings)}".rstrip(),
         )
 
-    page = await _open_page(tracker, label)
+    page = await _open_page(tracker, label, venue)
     if page.done:  # an even newer call replaced it while it started
         return _replaced(label, cli)
     url, elicitation_id = page.url, page.elicitation_id
 
     try:
-        answer: Any = await ctx.elicit_url(_message(label), url, elicitation_id)
+        answer: Any = await ctx.elicit_url(_message(label, venue), url, elicitation_id)
     except NoBackChannelError:
         raise UrlElicitationRequiredError(
-            [ElicitRequestURLParams(message=_message(label), url=url, elicitation_id=elicitation_id)],
+            [ElicitRequestURLParams(message=_message(label, venue), url=url, elicitation_id=elicitation_id)],
             message=f"Open the one-time page to enter the key for '{label}', then call store_credential again.",
         ) from None
 

@@ -1,8 +1,9 @@
-"""A one-time local web page that takes a Coinbase Exchange API key out of band.
+"""A one-time local web page that takes an API key out of band (its form per venue: ``credential_form.py``).
 
 The MCP ``store_credential`` tool must never see a secret (security promise P7): it
 starts this page and sends the user its URL through URL-mode elicitation. The user
-types key, secret and passphrase into their browser; the page hands them straight to
+types the key's fields (Exchange: key, secret and passphrase; a CDP key: its name and PEM, or its JSON
+key file) into their browser; the page hands them straight to
 :class:`~trade_tracker.credentials.service.CredentialService` and shows only the fingerprint.
 
 How the page protects itself:
@@ -52,10 +53,12 @@ from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from trade_tracker.credentials.models import VIEW_ONLY_WARNING, CredentialInfo
+from trade_tracker.credentials.models import CredentialInfo
 from trade_tracker.credentials.service import CredentialService
 from trade_tracker.errors import TradeTrackerError
+from trade_tracker.venues.registry import venue_named
 
+from .credential_form import fields_from_form, form_page
 from .page_server import quiet_server
 
 __all__ = ["DEFAULT_TTL", "OneTimeCredentialPage", "PageOutcome"]
@@ -64,9 +67,10 @@ log = logging.getLogger("trade_tracker.credential_page")
 
 DEFAULT_TTL = 600.0
 MAX_BODY = 16 * 1024
+_CSP = "Content-Security-Policy"
 _SECURITY_HEADERS = {
     "Cache-Control": "no-store",
-    "Content-Security-Policy": (
+    _CSP: (
         "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     ),
     "X-Frame-Options": "DENY",
@@ -95,7 +99,8 @@ class OneTimeCredentialPage:
 
     Args:
         service: stores (and verifies) the credential.
-        verify: verify with the exchange before storing (``GET /accounts``).
+        verify: verify with the venue before storing (its ``check_key()``; Exchange: ``GET /accounts``).
+        venue: whose key the page takes (a public venue id); its form is built from the venue's ``info.fields``.
         ttl: seconds until the link expires and the server stops.
         linger: seconds the server keeps answering "already used" after the submission.
         clock: monotonic seconds (tests inject one to expire the link).
@@ -109,6 +114,7 @@ class OneTimeCredentialPage:
         service: CredentialService,
         *,
         verify: bool = True,
+        venue: str = "exchange",
         ttl: float = DEFAULT_TTL,
         linger: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
@@ -116,6 +122,7 @@ class OneTimeCredentialPage:
     ) -> None:
         self._service = service
         self._verify = verify
+        self._venue = venue_named(venue)
         self._ttl = ttl
         self._linger = linger
         self._clock = clock
@@ -302,10 +309,12 @@ class OneTimeCredentialPage:
             fields = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=10)
         except (UnicodeDecodeError, ValueError):
             fields = {}
-        key, secret, passphrase = (fields.get(name, [""])[0] for name in ("key", "secret", "passphrase"))
         assert self.label is not None
         try:
-            result = await self._service.add(self.label, key, secret, passphrase, verify=self._verify)
+            key_fields = fields_from_form(self._venue, fields)
+            result = await self._service.add_fields(
+                self.label, key_fields, venue=self._venue.info.id, verify=self._verify
+            )
         except Exception as exc:
             if not isinstance(exc, TradeTrackerError):  # a bug: say nothing of it but its type
                 log.error("credential page: storing failed (%s)", type(exc).__name__)
@@ -342,18 +351,9 @@ class OneTimeCredentialPage:
 
     def _form(self) -> Response:
         minutes = max(1, round((self._ttl - (self._clock() - self._started_at)) / 60))
-        body = f"""
-<p>Label <code>{_e(self.label or "")}</code> &middot; exchange <code>{_e(self._service.settings.ex_base_url)}</code></p>
-<p class="warn">{_e(VIEW_ONLY_WARNING)}</p>
-<form method="post" action="{_e(self.path)}" autocomplete="off">
-  <label>API key <input name="key" required autocomplete="off" spellcheck="false"></label>
-  <label>API secret <input name="secret" type="password" required autocomplete="off"></label>
-  <label>Passphrase <input name="passphrase" type="password" required autocomplete="off"></label>
-  <button type="submit">Store encrypted</button>
-</form>
-<p class="small">This link works once and expires in about {minutes} minute(s). What you type goes only to
-trade-tracker on this computer, which encrypts it before storing it and shows only the key's fingerprint.</p>"""
-        return self._page(200, "Store a Coinbase Exchange API key", body)
+        base_url = self._service.base_url(self._venue)
+        page = form_page(self._venue, self.label or "", base_url, self.path, minutes, _SECURITY_HEADERS[_CSP])
+        return self._page(200, page.title, page.body, {_CSP: page.csp} if page.csp else None)
 
     @staticmethod
     def _page(

@@ -24,6 +24,7 @@ __all__ = [
     "ProductId",
     "StatusLabel",
     "StoreLabel",
+    "StoreVenue",
 ]
 
 DATE_PATTERN = r"\d{4}-\d{2}-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?"
@@ -96,6 +97,11 @@ NewLabel = Annotated[
         json_schema_extra={"pattern": LABEL_PATTERN, "maxLength": 64},
     ),
     AfterValidator(_label),
+]
+#: store_credential: whose key (the public venue ids, ``venues.base.VenueId``; tests check they match).
+StoreVenue = Annotated[
+    Literal["exchange", "advanced"],
+    Field(description="whose key: exchange (Coinbase Exchange, the default) or advanced (Coinbase Advanced Trade)"),
 ]
 DateText = Annotated[
     str,

@@ -30,7 +30,16 @@ from ..shapes import (
     TickerOut,
     TradesOut,
 )
-from .params import QUOTE_CURRENCY_PATTERN, DateText, Label, NewLabel, OrderStatus, ProductId, StoreLabel
+from .params import (
+    QUOTE_CURRENCY_PATTERN,
+    DateText,
+    Label,
+    NewLabel,
+    OrderStatus,
+    ProductId,
+    StoreLabel,
+    StoreVenue,
+)
 from .results import empty_hint, read_only, respond, tracker_of, translate_errors, writes
 
 __all__ = ["LIVE_TOOLS", "STORE_TOOLS", "Tool"]
@@ -175,13 +184,15 @@ async def trade_summary(
 
 
 @translate_errors
-async def store_credential(ctx: Context, label: NewLabel) -> Annotated[CallToolResult, StoreCredentialOut]:
-    """Ask the user to enter a Coinbase Exchange API key under `label`, OUT OF BAND: a one-time page on
+async def store_credential(
+    ctx: Context, label: NewLabel, venue: StoreVenue = "exchange"
+) -> Annotated[CallToolResult, StoreCredentialOut]:
+    """Ask the user to enter a Coinbase API key of `venue` under `label`, OUT OF BAND: a one-time page on
     127.0.0.1 (URL elicitation) or, if the client cannot open URLs, a CLI command to run. Takes no secret
     and returns none: never ask the user to paste keys into the chat. A View-only key is recommended."""
     from .credential_flow import request_credential
 
-    return respond(await request_credential(ctx, tracker_of(ctx), label))
+    return respond(await request_credential(ctx, tracker_of(ctx), label, venue))
 
 
 @translate_errors

@@ -15,6 +15,10 @@ from ...lazy_exports import lazy_exports
 
 #: name -> the module (in this package) that defines it.
 _EXPORTS = {
+    "ADVANCED_HINT": "keys",
+    "check_api_key": "keys",
+    "credential_of_fields": "keys",
+    "fingerprint_of_fields": "keys",
     "EXCHANGE": "venue",
     "ExchangeCursor": "walk",
     "MAX_FILLS_LIMIT": "params",
@@ -57,6 +61,7 @@ _EXPORTS = {
     "status_error": "answers",
 }
 __all__ = [
+    "ADVANCED_HINT",
     "EXCHANGE",
     "ExchangeCursor",
     "MAX_FILLS_LIMIT",
@@ -85,12 +90,15 @@ __all__ = [
     "Ticker",
     "Timestamp",
     "TradeId",
+    "check_api_key",
     "check_cursor",
     "check_fill_profiles",
+    "credential_of_fields",
     "decode_secret",
     "discover_products",
     "fill_row",
     "fills_cursor",
+    "fingerprint_of_fields",
     "key_fingerprint",
     "ledger_cursor",
     "orders_cursor",
@@ -109,6 +117,7 @@ if TYPE_CHECKING:
     from .auth import ApiCredential, CoinbaseAuth, ServerClock, decode_secret, key_fingerprint, sign
     from .client import CoinbaseClient
     from .discovery import ORDERS_PAGE, discover_products
+    from .keys import ADVANCED_HINT, check_api_key, credential_of_fields, fingerprint_of_fields
     from .models import (
         Account,
         DecimalStr,

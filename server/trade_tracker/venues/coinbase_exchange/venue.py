@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from trade_tracker.config import SANDBOX_URL
+from trade_tracker.errors import CredentialError
 from trade_tracker.formats import check_product_id
 
 from ..base import CredentialField, PageSink, VenueInfo
@@ -86,6 +87,31 @@ class CoinbaseExchange:
     def wrap(cls, client: CoinbaseClient) -> CoinbaseExchange:
         return cls(client)
 
+    # -- credential hooks (``credentials/`` calls these, never this package) ----------------------
+
+    @classmethod
+    def credential_from_fields(cls, fields: Mapping[str, str]) -> ApiCredential:
+        """The checked :class:`~.auth.ApiCredential` of ``key`` / ``secret`` / ``passphrase`` (an optional
+        ``label`` field names it in its repr); a CDP key gets the ``--venue advanced`` hint."""
+        from .keys import credential_of_fields
+
+        return credential_of_fields(fields)
+
+    @classmethod
+    def fields_from_key_file(cls, text: str) -> dict[str, str]:
+        """Coinbase Exchange hands out no key file: always a :class:`CredentialError`."""
+        raise CredentialError(
+            "Coinbase Exchange keys have no key file; enter the API key, secret and passphrase instead "
+            "(without --key-file), or use --venue advanced for a CDP key file"
+        )
+
+    @classmethod
+    def fingerprint(cls, fields: Mapping[str, str]) -> str:
+        """From the API key alone: its last 4 characters and a SHA-256 prefix."""
+        from .keys import fingerprint_of_fields
+
+        return fingerprint_of_fields(fields)
+
     @property
     def requests_sent(self) -> int:
         return self.client.requests_sent
@@ -111,9 +137,11 @@ class CoinbaseExchange:
         return await self.client.list_fills(product_id, order_id, limit, after=cursor)
 
     async def check_key(self) -> Mapping[str, str]:
-        """``GET /accounts``: a 200 proves View; Exchange tells nothing of Trade or Transfer."""
-        await self.client.list_accounts()
-        return {"view": "yes", "trade": "unknown", "transfer": "unknown"}
+        """``GET /accounts``: a 200 proves View; Exchange tells nothing of Trade or Transfer. ``portfolio_uuid``:
+        the profile id(s) the accounts belong to, comma separated (a label's history must stay one account's)."""
+        accounts = await self.client.list_accounts()
+        profiles = sorted({a.profile_id for a in accounts if a.profile_id})
+        return {"view": "yes", "trade": "unknown", "transfer": "unknown", "portfolio_uuid": ",".join(profiles)}
 
     # -- sync ------------------------------------------------------------------------------------
 

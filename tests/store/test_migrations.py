@@ -21,6 +21,7 @@ import pytest
 from trade_tracker.app import TradeTracker
 from trade_tracker.faces.shapes import TradesOut
 from trade_tracker.store.connection import TradeStore
+from trade_tracker.store.filters import Filters
 from trade_tracker.store.migrations import MIGRATIONS
 
 RELEASE = Path(__file__).resolve().parents[1] / "fixtures" / "release_0_1_0"
@@ -175,7 +176,7 @@ def test_two_labels_on_one_trade_after_migrating(old_store: Path) -> None:
         (row,) = store.conn.execute("SELECT * FROM fills ORDER BY trade_id LIMIT 1").fetchall()
         other_side = (*row[:3], "sell" if row[3] == "buy" else "buy", *row[4:15], "second")
         assert store.upsert_fills([other_side]).inserted == 1
-        assert store.count_fills() == 301 and store.count_fills(label="main") == 300
+        assert store.count_fills() == 301 and store.count_fills(Filters.of(label="main")) == 300
 
 
 # ---- migrating while other processes have the store open ----------------------------------------

@@ -33,7 +33,6 @@ _EXPORTS = {
     "cache_text": "books",
     "dirty_books": "cache",
     "divide_half_even": "books",
-    "parse_filters": "models",
     "period_totals": "periods",
     "rebuild_cache": "cache",
     "refresh_book": "cache",
@@ -63,7 +62,6 @@ __all__ = [
     "cache_text",
     "dirty_books",
     "divide_half_even",
-    "parse_filters",
     "period_totals",
     "rebuild_cache",
     "refresh_book",
@@ -98,6 +96,6 @@ if TYPE_CHECKING:
         refresh_book,
         refresh_cache,
     )
-    from .models import CurrencyTotal, Filters, GroupBy, Method, PeriodTotal, ProductSummary, Summary, parse_filters
+    from .models import CurrencyTotal, Filters, GroupBy, Method, PeriodTotal, ProductSummary, Summary
     from .periods import period_totals
     from .summary import AVERAGE_PRICE_PLACES, summarize, with_unrealized

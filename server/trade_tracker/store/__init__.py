@@ -27,6 +27,8 @@ _EXPORTS = {
     "STALE_AFTER_SECONDS": "sync_runs",
     "SYNC_RUNS_SQL": "sync_runs",
     "DiscoveryState": "discovery_state",
+    "Filters": "filters",
+    "NO_FILTERS": "filters",
     "FillQueries": "fills",
     "FillRow": "fills",
     "Outcome": "sync_runs",
@@ -43,7 +45,6 @@ _EXPORTS = {
     "decode_cursor": "filters",
     "discovered_products": "discovery_state",
     "encode_cursor": "filters",
-    "fill_filter_sql": "filters",
     "latest_runs": "sync_runs",
     "m001_fills": "migrations",
     "m002_credentials": "migrations",
@@ -76,6 +77,8 @@ __all__ = [
     "STALE_AFTER_SECONDS",
     "SYNC_RUNS_SQL",
     "DiscoveryState",
+    "Filters",
+    "NO_FILTERS",
     "FillQueries",
     "FillRow",
     "LabelHistory",
@@ -93,7 +96,6 @@ __all__ = [
     "decode_cursor",
     "discovered_products",
     "encode_cursor",
-    "fill_filter_sql",
     "label_profile",
     "latest_runs",
     "m001_fills",
@@ -136,7 +138,7 @@ if TYPE_CHECKING:
         UnsettledSummary,
         upsert_rows,
     )
-    from .filters import decode_cursor, encode_cursor, fill_filter_sql, time_bound, time_window
+    from .filters import NO_FILTERS, Filters, decode_cursor, encode_cursor, time_bound, time_window
     from .label_history import LabelHistory, label_profile
     from .migrations import (
         MIGRATIONS,

@@ -44,11 +44,11 @@ def trades(
     from ..shapes import TradesOut
 
     async def job(app: TradeTracker) -> TradesOut:
+        from trade_tracker.store.filters import Filters
         from trade_tracker.sync.status import empty_store_hint
 
-        rows, next_cursor = app.store.query_fills(
-            product_id=product_id, side=side, since=since, until=until, label=label, limit=limit, cursor=cursor
-        )
+        filters = Filters.of(product_id=product_id, side=side, since=since, until=until, label=label)
+        rows, next_cursor = app.store.query_fills(filters, limit, cursor)
         out = TradesOut.of(rows, next_cursor, hoist_product=False)
         if not rows and cursor is None:  # as the MCP tool: say why an empty answer is empty
             out.hint = empty_store_hint(app.store, label)
@@ -89,15 +89,10 @@ def summary(
     """
 
     async def job(app: TradeTracker) -> Any:
-        return await app.summary(
-            product_id=product_id,
-            since=since,
-            until=until,
-            label=label,
-            group_by=group_by,
-            method=method,
-            with_unrealized=with_unrealized,
-        )
+        from trade_tracker.store.filters import Filters
+
+        filters = Filters.of(product_id=product_id, since=since, until=until, label=label)
+        return await app.summary(filters, group_by=group_by, method=method, with_unrealized=with_unrealized)
 
     from .table import SUMMARY_COLUMNS
 
@@ -148,21 +143,21 @@ def export(
     """
     if not as_summary and (with_unrealized or group_by != "product" or method != "fifo"):
         raise click.UsageError("--group-by, --method and --with-unrealized go with --summary")
-    emit(
-        run_app(
-            lambda app: app.export_csv(
-                csv_path,
-                summary=as_summary,
-                group_by=group_by,
-                method=method,
-                with_unrealized=with_unrealized,
-                product_id=product_id,
-                since=since,
-                until=until,
-                label=label,
-            )
+
+    async def job(app: TradeTracker) -> Any:
+        from trade_tracker.store.filters import Filters
+
+        filters = Filters.of(product_id=product_id, since=since, until=until, label=label)
+        return await app.export_csv(
+            csv_path,
+            filters=filters,
+            summary=as_summary,
+            group_by=group_by,
+            method=method,
+            with_unrealized=with_unrealized,
         )
-    )
+
+    emit(run_app(job))
 
 
 #: The store's verbs, added to the group with the others (``commands.COMMANDS``).

@@ -27,7 +27,14 @@ from trade_tracker.errors import (
     ExchangeStatusError,
     InvalidArgument,
 )
-from trade_tracker.formats import ORDER_ID_PATTERN, check_order_id, check_product_id, iso_utc, parse_timestamp
+from trade_tracker.formats import (
+    ORDER_ID_PATTERN,
+    check_limit,
+    check_order_id,
+    check_product_id,
+    iso_utc,
+    parse_timestamp,
+)
 
 from ..http import VenueHttp, adapter_for
 from ..ratelimit import Bucket, RateLimits, bucket_for_path
@@ -231,8 +238,7 @@ class CoinbaseClient(VenueHttp):
             params.append(("status", s))
         if product_id is not None:
             params.append(("product_id", check_product_id(product_id)))
-        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 1000:
-            raise InvalidArgument("limit must be a whole number from 1 to 1000")
+        check_limit(limit, 1000, "limit")
         params.append(("limit", str(limit)))
         params += _date_params(start_date, end_date)
         if after is not None:
@@ -260,8 +266,7 @@ class CoinbaseClient(VenueHttp):
         """
         if not isinstance(account_id, str) or not _ACCOUNT_ID.fullmatch(account_id):
             raise InvalidArgument(f"account_id must be a UUID (got {str(account_id)[:40]!r})")
-        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 1000:
-            raise InvalidArgument("limit must be a whole number from 1 to 1000")
+        check_limit(limit, 1000, "limit")
         params = [("limit", str(limit)), *_date_params(start_date, end_date)]
         before_text, after_text = check_cursor("before", before), check_cursor("after", after)
         if before_text is not None and after_text is not None:
@@ -308,8 +313,7 @@ class CoinbaseClient(VenueHttp):
     ) -> list[tuple[str, str]]:
         if product_id is None and order_id is None:
             raise InvalidArgument("/fills needs product_id or order_id (Coinbase refuses a request with neither)")
-        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_FILLS_LIMIT:
-            raise InvalidArgument(f"limit must be a whole number from 1 to {MAX_FILLS_LIMIT}")
+        check_limit(limit, MAX_FILLS_LIMIT, "limit")
         before_text, after_text = check_cursor("before", before), check_cursor("after", after)
         if before_text is not None and after_text is not None:
             raise InvalidArgument("give before or after, not both")

@@ -21,6 +21,7 @@ from .faces.shapes import ExportOut
 from .formats import check_product_id
 from .store.connection import TradeStore
 from .store.filters import NO_FILTERS, Filters
+from .venues.coinbase_exchange.limits import exchange_rate_limits
 from .venues.ratelimit import RateLimits
 
 if TYPE_CHECKING:
@@ -64,7 +65,7 @@ class TradeTracker:
         self.store = store
         # Shared through $TRADE_TRACKER_HOME, so every trade-tracker process on this machine talking to
         # the same exchange stays under its limits together (two editor windows, a cron sync...).
-        self.rate_limits = rate_limits or RateLimits.across_processes(settings.trade_tracker_home, settings.ex_base_url)
+        self.rate_limits = rate_limits or exchange_rate_limits(settings)
         self._transport = transport
         self._clients: dict[str, CoinbaseClient] = {}
         #: The stamp of the credential row each cached client was built from, by label.

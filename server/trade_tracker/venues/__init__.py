@@ -37,7 +37,6 @@ _EXPORTS = {
     "RetryableAnswer": "retries",
     "VenueHttp": "http",
     "adapter_for": "http",
-    "bucket_for_path": "ratelimit",
     "file_buckets_supported": "shared_bucket",
     "install_retry_log": "retries",
     "is_connection_refused": "retries",
@@ -64,7 +63,6 @@ __all__ = [
     "VenueId",
     "VenueInfo",
     "adapter_for",
-    "bucket_for_path",
     "file_buckets_supported",
     "install_retry_log",
     "is_connection_refused",
@@ -80,7 +78,7 @@ __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 if TYPE_CHECKING:
     from .base import CredentialField, FillScope, PageSink, Venue, VenueClient, VenueId, VenueInfo
     from .http import VenueHttp, adapter_for
-    from .ratelimit import Bucket, BucketSpec, RateLimits, bucket_for_path
+    from .ratelimit import Bucket, BucketSpec, RateLimits
     from .registry import VENUES, venue_of_client, venue_of_stored
     from .retries import (
         CURRENT_REQUEST,

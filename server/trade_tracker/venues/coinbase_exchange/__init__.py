@@ -20,6 +20,11 @@ _EXPORTS = {
     "ORDERS_PAGE": "discovery",
     "ORDER_STATUSES": "params",
     "Account": "models",
+    "BUCKETS": "limits",
+    "ExchangeBucket": "limits",
+    "PUBLIC_PREFIXES": "limits",
+    "bucket_for_path": "limits",
+    "exchange_rate_limits": "limits",
     "ApiCredential": "auth",
     "CoinbaseAuth": "auth",
     "CoinbaseClient": "client",
@@ -61,6 +66,11 @@ __all__ = [
     "ORDERS_PAGE",
     "ORDER_STATUSES",
     "Account",
+    "BUCKETS",
+    "ExchangeBucket",
+    "PUBLIC_PREFIXES",
+    "bucket_for_path",
+    "exchange_rate_limits",
     "ApiCredential",
     "CoinbaseAuth",
     "CoinbaseClient",
@@ -107,6 +117,7 @@ if TYPE_CHECKING:
     from .auth import ApiCredential, CoinbaseAuth, ServerClock, decode_secret, key_fingerprint, sign
     from .client import CoinbaseClient
     from .discovery import ORDERS_PAGE, discover_products
+    from .limits import BUCKETS, PUBLIC_PREFIXES, ExchangeBucket, bucket_for_path, exchange_rate_limits
     from .models import (
         Account,
         DecimalStr,

@@ -37,13 +37,14 @@ from trade_tracker.formats import (
 )
 
 from ..http import VenueHttp, adapter_for
-from ..ratelimit import Bucket, RateLimits, bucket_for_path
+from ..ratelimit import Bucket, RateLimits
 from ..retries import (
     RetryPolicy,
 )
 from .activity import LedgerEntry, LedgerPage, OrderPage
 from .answers import fills_cursor, ledger_cursor, orders_cursor, status_error
 from .auth import ApiCredential, CoinbaseAuth, ServerClock
+from .limits import BUCKETS, bucket_for_path, exchange_rate_limits
 from .models import Account, Fill, FillPage, Order, Product, Profile, ServerTime, Stats, Ticker
 from .params import MAX_FILLS_LIMIT, ORDER_STATUSES, check_cursor
 
@@ -118,7 +119,7 @@ class CoinbaseClient(VenueHttp):
             credential,
             timeout=httpx.Timeout(settings.http_timeout, connect=settings.connect_timeout),
             retry=retry or RetryPolicy(attempts=settings.retry_attempts, timeout=settings.retry_timeout),
-            rate_limits=rate_limits or RateLimits.across_processes(settings.trade_tracker_home, settings.ex_base_url),
+            rate_limits=rate_limits or exchange_rate_limits(settings),
             transport=transport,
             attempt_timeout=settings.http_timeout,
             credential_check=credential_check,
@@ -130,6 +131,7 @@ class CoinbaseClient(VenueHttp):
     title = "Coinbase Exchange"
     url_setting = "EX_BASE_URL"
     timeout_setting = "EX_HTTP_TIMEOUT"
+    rate_table = BUCKETS
 
     @property
     def label(self) -> str:

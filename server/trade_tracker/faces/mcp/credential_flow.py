@@ -33,6 +33,7 @@ from trade_tracker.labels import check_label
 from ..shapes import StoreCredentialOut
 from .credential_command import setup_command, setup_notes
 from .credential_page import OneTimeCredentialPage, PageOutcome
+from .venue_text import VENUE
 
 if TYPE_CHECKING:
     from mcp.server.mcpserver import Context
@@ -54,7 +55,7 @@ def _supports_url_elicitation(ctx: Context) -> bool:
 
 def _message(label: str) -> str:
     return (
-        f"Open this one-time local page to enter the Coinbase Exchange API key for '{label}'. "
+        f"Open this one-time local page to enter the {VENUE.title} API key for '{label}'. "
         "The key never passes through the chat. " + VIEW_ONLY_WARNING
     )
 

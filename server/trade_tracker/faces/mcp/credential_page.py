@@ -57,6 +57,7 @@ from trade_tracker.credentials.service import CredentialService
 from trade_tracker.errors import TradeTrackerError
 
 from .page_server import quiet_server
+from .venue_text import VENUE
 
 __all__ = ["DEFAULT_TTL", "OneTimeCredentialPage", "PageOutcome"]
 
@@ -353,7 +354,7 @@ class OneTimeCredentialPage:
 </form>
 <p class="small">This link works once and expires in about {minutes} minute(s). What you type goes only to
 trade-tracker on this computer, which encrypts it before storing it and shows only the key's fingerprint.</p>"""
-        return self._page(200, "Store a Coinbase Exchange API key", body)
+        return self._page(200, f"Store a {VENUE.title} API key", body)
 
     @staticmethod
     def _page(

@@ -25,6 +25,7 @@ from trade_tracker.sync.status import sync_status as status_of
 
 from .params import CancelLabel, Label, ProductId, StatusLabel
 from .results import respond, translate_errors
+from .venue_text import venue_doc
 
 __all__ = [
     "CANCEL_WAIT_SECONDS",
@@ -188,6 +189,7 @@ def _add_sync_fills(mcp: MCPServer[Any], state_of: Any) -> None:
         ),
     )
     @translate_errors
+    @venue_doc
     async def sync_fills(
         ctx: Context,
         label: Label | None = None,
@@ -209,7 +211,7 @@ def _add_sync_fills(mcp: MCPServer[Any], state_of: Any) -> None:
         then only new fills (and settlement changes). The sync runs in the server as a job: this call waits at
         most wait_seconds, then returns the result, or status "running" with a job_id, the progress so far and an
         estimate of the time left; the job goes on in the background. A first sync of a large account takes
-        minutes (10 requests/s, 100 fills each): follow it with sync_status, or call sync_fills again to wait
+        minutes (10 requests/s, {fill_page} fills each): follow it with sync_status, or call sync_fills again to wait
         (a second call joins the running job, it never starts another). cancel_sync stops it; cancelling this
         call only stops waiting. Sends progress notifications while it waits. Safe to repeat."""
         state: ServerState = state_of(ctx)

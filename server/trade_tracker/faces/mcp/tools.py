@@ -33,6 +33,7 @@ from ..shapes import (
 )
 from .params import QUOTE_CURRENCY_PATTERN, DateText, Label, NewLabel, OrderStatus, ProductId, StoreLabel
 from .results import empty_hint, read_only, respond, tracker_of, translate_errors, writes
+from .venue_text import venue_doc
 
 __all__ = ["LIVE_TOOLS", "STORE_TOOLS", "Tool"]
 
@@ -46,6 +47,7 @@ class Tool(NamedTuple):
 
 
 @translate_errors
+@venue_doc
 async def list_products(
     ctx: Context,
     quote_currency: Annotated[
@@ -56,7 +58,7 @@ async def list_products(
     ] = None,
     query: Annotated[str | None, Field(max_length=40, description="substring of the id or name, e.g. ETH")] = None,
 ) -> Annotated[CallToolResult, ProductsOut]:
-    """List Coinbase Exchange products (markets), optionally filtered. Calls Coinbase (public, no key needed).
+    """List {title} products (markets), optionally filtered. Calls Coinbase (public, no key needed).
     Use it to find a product_id such as BTC-USD before get_ticker, list_fills or sync_fills."""
     products = await tracker_of(ctx).list_products(quote_currency, status, query)
     return respond(ProductsOut.of(products))
@@ -70,12 +72,13 @@ async def get_ticker(ctx: Context, product_id: ProductId) -> Annotated[CallToolR
 
 
 @translate_errors
+@venue_doc
 async def list_accounts(
     ctx: Context,
     label: Label | None = None,
     hide_zero: Annotated[bool, Field(description="hide currencies with zero balance and hold")] = True,
 ) -> Annotated[CallToolResult, AccountsOut]:
-    """Balances per currency of the credential's Coinbase Exchange profile. Calls Coinbase with the key."""
+    """Balances per currency of the credential's {title} profile. Calls Coinbase with the key."""
     label_used, accounts = await tracker_of(ctx).list_accounts(label, hide_zero)
     return respond(AccountsOut.of(label_used, accounts))
 
@@ -162,8 +165,9 @@ async def trade_summary(
 
 
 @translate_errors
+@venue_doc
 async def store_credential(ctx: Context, label: NewLabel) -> Annotated[CallToolResult, StoreCredentialOut]:
-    """Ask the user to enter a Coinbase Exchange API key under `label`, OUT OF BAND: a one-time page on
+    """Ask the user to enter a {title} API key under `label`, OUT OF BAND: a one-time page on
     127.0.0.1 (URL elicitation) or, if the client cannot open URLs, a CLI command to run. Takes no secret
     and returns none: never ask the user to paste keys into the chat. A View-only key is recommended."""
     from .credential_flow import request_credential

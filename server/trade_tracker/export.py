@@ -28,6 +28,7 @@ from .analytics.summary import summarize, with_unrealized
 from .errors import InvalidArgument
 from .private_files import replace_atomically
 from .store.connection import TradeStore
+from .store.fills import FILL_COLUMNS
 from .store.filters import NO_FILTERS, Filters
 
 __all__ = [
@@ -40,25 +41,17 @@ __all__ = [
     "write_summary_csv",
 ]
 
-#: Columns of the fills export, in order: every stored column of ``fills``.
-FILL_CSV_COLUMNS: tuple[str, ...] = (
-    "created_at",
-    "product_id",
-    "trade_id",
-    "order_id",
-    "side",
-    "price",
-    "size",
-    "fee",
-    "usd_volume",
-    "liquidity",
-    "settled",
-    "label",
-    "profile_id",
-    "user_id",
-    "funding_currency",
-    "market_type",
-)
+
+def _fill_csv_order(columns: Sequence[str]) -> tuple[str, ...]:
+    """The store's columns in the export's order: ``created_at`` first, ``label`` before ``profile_id``,
+    the rest as stored (so a column the store appends is appended to the export too)."""
+    rest = [c for c in columns if c not in ("created_at", "label")]
+    at = rest.index("profile_id")
+    return ("created_at", *rest[:at], "label", *rest[at:])
+
+
+#: Columns of the fills export, in order: every stored column of ``fills`` (``store.fills.FILL_COLUMNS``).
+FILL_CSV_COLUMNS: tuple[str, ...] = _fill_csv_order(FILL_COLUMNS)
 
 #: Columns of the summary export, in order: one row per product entry (or product and period).
 SUMMARY_CSV_COLUMNS: tuple[str, ...] = (

@@ -31,7 +31,9 @@ from .options import (
     check_label_option,
     check_product,
     format_option,
+    group_by_option,
     label_option,
+    method_option,
     store_filters,
 )
 from .output import (
@@ -68,8 +70,10 @@ __all__ = [
     "estimate_text",
     "exit_code_for",
     "format_option",
+    "group_by_option",
     "label_option",
     "main",
+    "method_option",
     "report_error",
     "run_app",
     "say_duration",

@@ -29,7 +29,9 @@ __all__ = [
     "check_label_option",
     "check_product",
     "format_option",
+    "group_by_option",
     "label_option",
+    "method_option",
     "store_filters",
 ]
 
@@ -123,3 +125,17 @@ def store_filters(fn: Callable[..., Any]) -> Callable[..., Any]:
     ):
         fn = option(fn)
     return fn
+
+
+def group_by_option(help: str | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--group-by product|month|day`` of ``summary`` and ``export`` (the tools' ``group_by``)."""
+    return click.option(
+        "--group-by", type=click.Choice(["product", "month", "day"]), default="product", show_default=True, help=help
+    )
+
+
+def method_option(help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--method fifo|average`` of ``summary`` and ``export`` (the tools' ``method``)."""
+    return click.option(
+        "--method", type=click.Choice(["fifo", "average"]), default="fifo", show_default=True, help=help
+    )

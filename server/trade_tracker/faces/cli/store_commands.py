@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .options import format_option, store_filters
+from .options import format_option, group_by_option, method_option, store_filters
 from .output import emit, run_app
 
 if TYPE_CHECKING:
@@ -60,14 +60,8 @@ def trades(
 @click.command()
 @format_option
 @store_filters
-@click.option("--group-by", type=click.Choice(["product", "month", "day"]), default="product", show_default=True)
-@click.option(
-    "--method",
-    type=click.Choice(["fifo", "average"]),
-    default="fifo",
-    show_default=True,
-    help="cost basis for realized PnL",
-)
+@group_by_option()
+@method_option("cost basis for realized PnL")
 @click.option(
     "--with-unrealized",
     is_flag=True,
@@ -111,20 +105,8 @@ def summary(
 )
 @click.option("--summary", "as_summary", is_flag=True, help="write the summary instead of the fills")
 @store_filters
-@click.option(
-    "--group-by",
-    type=click.Choice(["product", "month", "day"]),
-    default="product",
-    show_default=True,
-    help="with --summary",
-)
-@click.option(
-    "--method",
-    type=click.Choice(["fifo", "average"]),
-    default="fifo",
-    show_default=True,
-    help="with --summary: cost basis for realized PnL",
-)
+@group_by_option("with --summary")
+@method_option("with --summary: cost basis for realized PnL")
 @click.option("--with-unrealized", is_flag=True, help="with --summary: add unrealized PnL at live tickers")
 def export(
     csv_path: Path,

@@ -67,6 +67,8 @@ _EXPORTS = {
     "tracker_of": "results",
     "trade_tracker_executable": "credential_command",
     "translate_errors": "results",
+    "VENUE": "venue_text",
+    "venue_doc": "venue_text",
     "uvicorn_options": "listener_limits",
     "writes": "results",
 }
@@ -124,6 +126,8 @@ __all__ = [
     "tracker_of",
     "trade_tracker_executable",
     "translate_errors",
+    "VENUE",
+    "venue_doc",
     "uvicorn_options",
     "writes",
 ]
@@ -182,3 +186,4 @@ if TYPE_CHECKING:
         register_sync_tools,
     )
     from .tools import LIVE_TOOLS, STORE_TOOLS, Tool
+    from .venue_text import VENUE, venue_doc

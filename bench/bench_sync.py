@@ -32,6 +32,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from common import raw_fill_rows
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -80,27 +82,7 @@ async def _floor(url: str, key: str, secret: str, passphrase: str, db: str) -> d
                     page = json.loads(response.content)
                     if not page:
                         break
-                    rows = [
-                        (
-                            f["product_id"],
-                            f["trade_id"],
-                            f["order_id"],
-                            f["side"],
-                            f["price"],
-                            f["size"],
-                            f["fee"],
-                            f.get("usd_volume"),
-                            f.get("liquidity"),
-                            int(f["settled"]),
-                            f["created_at"],
-                            f.get("profile_id"),
-                            f.get("user_id"),
-                            f.get("funding_currency"),
-                            f.get("market_type"),
-                            "floor",
-                        )
-                        for f in page
-                    ]
+                    rows = raw_fill_rows(page, "floor")
                     with store.write() as conn:
                         conn.executemany(insert, rows)
                     total += len(rows)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .options import format_option, group_by_option, method_option, store_filters
+from .options import StoreFilterArgs, format_option, group_by_option, method_option, store_filters
 from .output import emit, run_app
 
 if TYPE_CHECKING:
@@ -29,10 +29,7 @@ __all__ = ["STORE_COMMANDS", "export", "summary", "trades"]
 @click.option("--limit", type=click.IntRange(1, 1000), default=50, show_default=True, help="rows per page")
 @click.option("--cursor", metavar="TEXT", help="next_cursor of the previous page")
 def trades(
-    product_id: str | None,
-    since: str | None,
-    until: str | None,
-    label: str | None,
+    filters: StoreFilterArgs,
     side: str | None,
     limit: int,
     cursor: str | None,
@@ -47,11 +44,10 @@ def trades(
         from trade_tracker.store.filters import Filters
         from trade_tracker.sync.status import empty_store_hint
 
-        filters = Filters.of(product_id=product_id, side=side, since=since, until=until, label=label)
-        rows, next_cursor = app.store.query_fills(filters, limit, cursor)
+        rows, next_cursor = app.store.query_fills(Filters.of(side=side, **filters), limit, cursor)
         out = TradesOut.of(rows, next_cursor, hoist_product=False)
         if not rows and cursor is None:  # as the MCP tool: say why an empty answer is empty
-            out.hint = empty_store_hint(app.store, label)
+            out.hint = empty_store_hint(app.store, filters["label"])
         return out
 
     emit(run_app(job), table=True, hide=("order_id",))
@@ -68,10 +64,7 @@ def trades(
     help="also fetch live tickers for unrealized PnL (calls the exchange; marked in the output)",
 )
 def summary(
-    product_id: str | None,
-    since: str | None,
-    until: str | None,
-    label: str | None,
+    filters: StoreFilterArgs,
     group_by: GroupBy,
     method: Method,
     with_unrealized: bool,
@@ -85,8 +78,9 @@ def summary(
     async def job(app: TradeTracker) -> Any:
         from trade_tracker.store.filters import Filters
 
-        filters = Filters.of(product_id=product_id, since=since, until=until, label=label)
-        return await app.summary(filters, group_by=group_by, method=method, with_unrealized=with_unrealized)
+        return await app.summary(
+            Filters.of(**filters), group_by=group_by, method=method, with_unrealized=with_unrealized
+        )
 
     from .table import SUMMARY_COLUMNS
 
@@ -111,10 +105,7 @@ def summary(
 def export(
     csv_path: Path,
     as_summary: bool,
-    product_id: str | None,
-    since: str | None,
-    until: str | None,
-    label: str | None,
+    filters: StoreFilterArgs,
     group_by: GroupBy,
     method: Method,
     with_unrealized: bool,
@@ -129,10 +120,9 @@ def export(
     async def job(app: TradeTracker) -> Any:
         from trade_tracker.store.filters import Filters
 
-        filters = Filters.of(product_id=product_id, since=since, until=until, label=label)
         return await app.export_csv(
             csv_path,
-            filters=filters,
+            filters=Filters.of(**filters),
             summary=as_summary,
             group_by=group_by,
             method=method,

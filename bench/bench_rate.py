@@ -59,15 +59,16 @@ async def _sync(
     from trade_tracker.sync.engine import sync_fills
     from trade_tracker.venues.coinbase_exchange.auth import ApiCredential
     from trade_tracker.venues.coinbase_exchange.client import CoinbaseClient
-    from trade_tracker.venues.ratelimit import DOCUMENTED, BucketSpec, RateLimits
+    from trade_tracker.venues.coinbase_exchange.limits import BUCKETS
+    from trade_tracker.venues.ratelimit import BucketSpec, RateLimits
 
     transport = CountingTransport()
     async with httpx.AsyncClient(base_url=url, timeout=10) as public:  # outside the client: not counted
         products = [p["id"] for p in (await public.get("/products")).json()]
     # What the product uses (app.TradeTracker): the buckets shared across processes through files.
-    limits = RateLimits.across_processes(db.parent / "ratelimit-state", url)
+    limits = RateLimits.across_processes(db.parent / "ratelimit-state", "exchange", url, BUCKETS)
     if client_burst is not None:  # an experiment: the client's /fills bucket smaller than the documented one
-        limits = RateLimits({**DOCUMENTED, "fills": BucketSpec(rate=DOCUMENTED["fills"].rate, burst=client_burst)})
+        limits = RateLimits({**BUCKETS, "fills": BucketSpec(rate=BUCKETS["fills"].rate, burst=client_burst)})
     credential = ApiCredential(key, secret, passphrase, label="bench")
     with TradeStore(db) as store:
         async with CoinbaseClient(url, credential, rate_limits=limits, transport=transport) as client:

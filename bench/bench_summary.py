@@ -23,6 +23,7 @@ from pathlib import Path
 
 from trade_tracker.analytics.summary import summarize
 from trade_tracker.store.connection import TradeStore
+from trade_tracker.store.filters import Filters
 
 TARGET_MS = 500.0
 
@@ -135,12 +136,12 @@ def main() -> None:
         warm = median_ms(lambda: summarize(store), args.runs)
         figures.append(("warm, all fills, by product", warm))
         figures.append(("warm, average cost", median_ms(lambda: summarize(store, method="average"), args.runs)))
-        window = {"since": cut(first, last, 0.3), "until": cut(first, last, 0.8)}  # inside days, not at midnight
-        figures.append(("warm, since/until cutting days", median_ms(lambda: summarize(store, **window), args.runs)))
+        window = Filters.of(since=cut(first, last, 0.3), until=cut(first, last, 0.8))  # inside days, not at midnight
+        figures.append(("warm, since/until cutting days", median_ms(lambda: summarize(store, window), args.runs)))
         figures.append(("warm, by month", median_ms(lambda: summarize(store, group_by="month"), args.runs)))
         figures.append(("warm, by day", median_ms(lambda: summarize(store, group_by="day"), args.runs)))
-        one = {"product_id": "BTC-USD", "label": "main"}
-        figures.append(("warm, one product and label", median_ms(lambda: summarize(store, **one), args.runs)))
+        one = Filters.of(product_id="BTC-USD", label="main")
+        figures.append(("warm, one product and label", median_ms(lambda: summarize(store, one), args.runs)))
 
         start = datetime.fromisoformat(last.replace("Z", "+00:00"))
         newer = list(synthetic_fills(1000, seed=9, start=start))

@@ -32,6 +32,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from common import raw_fill_rows, simulator
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -82,27 +84,7 @@ async def _floor(url: str, key: str, secret: str, passphrase: str, db: str) -> d
                     page = json.loads(response.content)
                     if not page:
                         break
-                    rows = [
-                        (
-                            f["product_id"],
-                            f["trade_id"],
-                            f["order_id"],
-                            f["side"],
-                            f["price"],
-                            f["size"],
-                            f["fee"],
-                            f.get("usd_volume"),
-                            f.get("liquidity"),
-                            int(f["settled"]),
-                            f["created_at"],
-                            f.get("profile_id"),
-                            f.get("user_id"),
-                            f.get("funding_currency"),
-                            f.get("market_type"),
-                            "floor",
-                        )
-                        for f in page
-                    ]
+                    rows = raw_fill_rows(page, "floor")
                     with store.write() as conn:
                         conn.executemany(insert, rows)
                     total += len(rows)
@@ -149,29 +131,6 @@ def _child(mode: str, url: str, key: str, secret: str, passphrase: str) -> None:
     print(json.dumps(out))
 
 
-def _start_sim(fills: int, seed: int) -> tuple[subprocess.Popen[str], dict[str, str]]:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "trade_tracker.sim",
-            "--port",
-            "0",
-            "--fills",
-            str(fills),
-            "--seed",
-            str(seed),
-            "--rate-limits",
-            "off",
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-        env=_env(),
-    )
-    assert proc.stdout is not None
-    return proc, json.loads(proc.stdout.readline())
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--fills", type=int, default=100_000)
@@ -185,9 +144,8 @@ def main() -> None:
     if args.child:
         _child(*args.child)
         return
-    sim, info = _start_sim(args.fills, args.seed)
     runs: dict[str, list[dict[str, Any]]] = {"floor": [], "sync": []}
-    try:
+    with simulator(fills=args.fills, seed=args.seed) as sim:  # the benchmarks' one simulator runner
         for _ in range(args.repeat):
             for mode in ("floor", "sync"):  # interleaved, so drift affects both alike
                 out = subprocess.run(
@@ -196,10 +154,10 @@ def main() -> None:
                         __file__,
                         "--child",
                         mode,
-                        info["url"],
-                        info["key"],
-                        info["secret"],
-                        info["passphrase"],
+                        sim.url,
+                        sim.key,
+                        sim.secret,
+                        sim.passphrase,
                     ],
                     check=True,
                     capture_output=True,
@@ -215,9 +173,6 @@ def main() -> None:
                         f"client CPU {run['client_cpu_us_per_fill']:5.1f} us/fill  "
                         f"peak RSS {run['peak_rss_mb']:6.1f} MB"
                     )
-    finally:
-        sim.terminate()
-        sim.wait(timeout=10)
     floor = statistics.median(r["fills_per_s"] for r in runs["floor"])
     ours = statistics.median(r["fills_per_s"] for r in runs["sync"])
     summary = {

@@ -38,7 +38,7 @@ from typing import Any
 
 import psutil
 
-from common import BENCH_DIR, BenchResult, Row, median, print_rows, run_child, sign_headers, simulator
+from common import BENCH_DIR, BenchResult, Row, median, print_rows, raw_fill_rows, run_child, sign_headers, simulator
 
 MODES = ("floor", "ccxt", "sync")
 DEFAULT_FILLS = 100_000
@@ -46,31 +46,6 @@ WARMUP_PAGES = 40
 #: A bound on any loop's pages (10 million fills): a paging bug must not spin forever.
 MAX_PAGES = 100_000
 _INSERT_LABEL = "bench"
-
-
-def _fill_rows(page: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
-    """Raw /fills dicts as store rows (FILL_COLUMNS order), straight from the JSON."""
-    return [
-        (
-            f["product_id"],
-            f["trade_id"],
-            f["order_id"],
-            f["side"],
-            f["price"],
-            f["size"],
-            f["fee"],
-            f.get("usd_volume"),
-            f.get("liquidity"),
-            1 if f["settled"] else 0,
-            f["created_at"],
-            f.get("profile_id"),
-            f.get("user_id"),
-            f.get("funding_currency"),
-            f.get("market_type"),
-            _INSERT_LABEL,
-        )
-        for f in page
-    ]
 
 
 def _insert_sql() -> str:
@@ -103,7 +78,7 @@ async def _floor(
                     if not page:
                         break
                     with store.write() as conn:
-                        conn.executemany(insert, _fill_rows(page))
+                        conn.executemany(insert, raw_fill_rows(page, _INSERT_LABEL))
                     total += len(page)
                     after = page[-1]["trade_id"]
             seconds = time.perf_counter() - started
@@ -142,7 +117,7 @@ async def _ccxt(
                     if not trades:
                         break
                     with store.write() as conn:
-                        conn.executemany(insert, _fill_rows([t["info"] for t in trades]))
+                        conn.executemany(insert, raw_fill_rows([t["info"] for t in trades], _INSERT_LABEL))
                     total += len(trades)
                     headers = {k.lower(): v for k, v in (exchange.last_response_headers or {}).items()}
                     cursor = headers.get("cb-after")

@@ -225,6 +225,32 @@ def sign_headers(key: str, secret: bytes, passphrase: str, target: str, method: 
 # -- statistics and formatting -----------------------------------------------------------------
 
 
+def raw_fill_rows(page: Sequence[dict[str, Any]], label: str) -> list[tuple[Any, ...]]:
+    """Raw /fills dicts as store rows (FILL_COLUMNS order), straight from the JSON: no models, the floor's
+    way (a tuple display per fill, the cheapest there is)."""
+    return [
+        (
+            f["product_id"],
+            f["trade_id"],
+            f["order_id"],
+            f["side"],
+            f["price"],
+            f["size"],
+            f["fee"],
+            f.get("usd_volume"),
+            f.get("liquidity"),
+            1 if f["settled"] else 0,
+            f["created_at"],
+            f.get("profile_id"),
+            f.get("user_id"),
+            f.get("funding_currency"),
+            f.get("market_type"),
+            label,
+        )
+        for f in page
+    ]
+
+
 def percentile(samples: Sequence[float], q: float) -> float:
     """Nearest-rank percentile (q in 0..100): a value that was actually observed."""
     if not samples:

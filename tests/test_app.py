@@ -18,6 +18,7 @@ from trade_tracker.errors import (
     InsecurePermissions,
     InvalidArgument,
 )
+from trade_tracker.store.filters import Filters
 from trade_tracker.venues.coinbase_exchange.auth import key_fingerprint
 from trade_tracker.venues.ratelimit import RateLimits
 
@@ -231,10 +232,10 @@ async def test_a_call_in_flight_stops_before_signing_with_a_replaced_key(
         with pytest.raises(CredentialChanged, match="replaced or removed by another process"):
             await app.sync_fills("main", ["BTC-USD"], progress=replace_after_the_first_page)
         assert replaced
-        kept, total = app.store.count_fills(label="main"), sim.exchange.fill_count("BTC-USD")
+        kept, total = app.store.count_fills(Filters.of(label="main")), sim.exchange.fill_count("BTC-USD")
         assert 100 <= kept < total  # the pages before the change are kept
         result = await app.sync_fills("main", ["BTC-USD"])  # the next call uses the key as stored now
-        assert result.inserted + kept == app.store.count_fills(label="main") == total
+        assert result.inserted + kept == app.store.count_fills(Filters.of(label="main")) == total
     finally:
         await app.aclose()
 

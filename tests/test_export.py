@@ -22,6 +22,7 @@ from trade_tracker.export import (
     write_summary_csv,
 )
 from trade_tracker.store.connection import TradeStore
+from trade_tracker.store.filters import Filters
 
 FILLS = [  # product_id, trade_id, order_id, side, price, size, fee, created_at, label
     ("BTC-USD", 11, "o1", "buy", "8087.38000000", "0.00601800", "0.2433492642000000", "2019-11-21T01:38:23.878000Z"),
@@ -76,11 +77,11 @@ def test_fills_export_has_stable_columns_and_exact_strings(store: TradeStore, tm
 
 def test_fills_export_filters(store: TradeStore, tmp_path: Path) -> None:
     target = tmp_path / "f.csv"
-    assert export_fills_csv(store, target, product_id="BTC-USD").rows == 2
-    assert export_fills_csv(store, target, label="b").rows == 1
-    assert export_fills_csv(store, target, since="2019-11-21T06:00:00Z", until="2019-11-21").rows == 1
-    assert export_fills_csv(store, target, until="2019-11-22T00:00:00Z").rows == 3  # until is inclusive
-    assert export_fills_csv(store, target, since="2020-01-01").rows == 0
+    assert export_fills_csv(store, target, Filters.of(product_id="BTC-USD")).rows == 2
+    assert export_fills_csv(store, target, Filters.of(label="b")).rows == 1
+    assert export_fills_csv(store, target, Filters.of(since="2019-11-21T06:00:00Z", until="2019-11-21")).rows == 1
+    assert export_fills_csv(store, target, Filters.of(until="2019-11-22T00:00:00Z")).rows == 3  # until is inclusive
+    assert export_fills_csv(store, target, Filters.of(since="2020-01-01")).rows == 0
     assert header(target) == list(FILL_CSV_COLUMNS)  # an empty export still has its header
 
 
@@ -97,7 +98,7 @@ def test_summary_export(store: TradeStore, tmp_path: Path) -> None:
     assert btc["unrealized_pnl_at_ticker"] == "5.77228716"  # 0.003018 × (10000 − 8087.38)
     assert eth["unrealized_pnl_at_ticker"] == ""
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
-    monthly = export_summary_csv(store, tmp_path / "m.csv", group_by="day", method="average", label="a")
+    monthly = export_summary_csv(store, tmp_path / "m.csv", Filters.of(label="a"), group_by="day", method="average")
     assert [r["period"] for r in read(tmp_path / "m.csv")] == ["2019-11-21", "2019-11-22"]
     assert monthly.rows == 2
 
@@ -128,7 +129,7 @@ def test_export_refuses_bad_paths(store: TradeStore, out: Path) -> None:
     with pytest.raises(InvalidArgument, match="folder"):
         export_fills_csv(store, out)
     with pytest.raises(InvalidArgument):
-        export_fills_csv(store, out / "f.csv", since="not a time")
+        export_fills_csv(store, out / "f.csv", Filters.of(since="not a time"))
     assert os.listdir(out) == []
 
 

@@ -20,6 +20,8 @@ from .errors import CredentialChanged, CredentialNotFound, InvalidArgument, NotF
 from .faces.shapes import ExportOut
 from .formats import check_product_id
 from .store.connection import TradeStore
+from .store.filters import NO_FILTERS, Filters
+from .venues.coinbase_exchange.limits import exchange_rate_limits
 from .venues.ratelimit import RateLimits
 
 if TYPE_CHECKING:
@@ -63,7 +65,7 @@ class TradeTracker:
         self.store = store
         # Shared through $TRADE_TRACKER_HOME, so every trade-tracker process on this machine talking to
         # the same exchange stays under its limits together (two editor windows, a cron sync...).
-        self.rate_limits = rate_limits or RateLimits.across_processes(settings.trade_tracker_home, settings.ex_base_url)
+        self.rate_limits = rate_limits or exchange_rate_limits(settings)
         self._transport = transport
         self._clients: dict[str, CoinbaseClient] = {}
         #: The stamp of the credential row each cached client was built from, by label.
@@ -297,17 +299,17 @@ class TradeTracker:
 
     async def summary(
         self,
+        filters: Filters = NO_FILTERS,
         *,
         group_by: GroupBy = "product",
         method: Method = "fifo",
         with_unrealized: bool = False,
-        **filters: Any,
     ) -> Summary:
         """The trade summary over the store; with live tickers for unrealized PnL only when asked."""
         from .analytics.summary import summarize
         from .analytics.summary import with_unrealized as add_unrealized
 
-        result = summarize(self.store, group_by=group_by, method=method, **filters)
+        result = summarize(self.store, filters, group_by=group_by, method=method)
         if with_unrealized:
             prices, at = await self.ticker_prices(sorted({p.product_id for p in result.products}))
             result = add_unrealized(result, prices, at=at)
@@ -322,11 +324,11 @@ class TradeTracker:
         self,
         path: Path | None = None,
         *,
+        filters: Filters = NO_FILTERS,
         summary: bool = False,
         group_by: GroupBy = "product",
         method: Method = "fifo",
         with_unrealized: bool = False,
-        **filters: Any,
     ) -> ExportOut:
         """Write the fills (or the summary) as CSV; return where and how many rows, never the data."""
         from .export import export_fills_csv, write_summary_csv
@@ -341,8 +343,8 @@ class TradeTracker:
             except OSError as exc:
                 raise InvalidArgument(f"cannot create the exports folder {target.parent}: {exc.strerror}") from None
         if summary:
-            result = await self.summary(group_by=group_by, method=method, with_unrealized=with_unrealized, **filters)
+            result = await self.summary(filters, group_by=group_by, method=method, with_unrealized=with_unrealized)
             written = write_summary_csv(result, target)
         else:
-            written = export_fills_csv(self.store, target, **filters)
+            written = export_fills_csv(self.store, target, filters)
         return ExportOut(path=str(written.path), rows=written.rows, kind=kind)

@@ -16,7 +16,7 @@ import csv
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
@@ -28,7 +28,8 @@ from .analytics.summary import summarize, with_unrealized
 from .errors import InvalidArgument
 from .private_files import replace_atomically
 from .store.connection import TradeStore
-from .store.filters import fill_filter_sql
+from .store.fills import FILL_COLUMNS
+from .store.filters import NO_FILTERS, Filters
 
 __all__ = [
     "FILL_CSV_COLUMNS",
@@ -40,25 +41,17 @@ __all__ = [
     "write_summary_csv",
 ]
 
-#: Columns of the fills export, in order: every stored column of ``fills``.
-FILL_CSV_COLUMNS: tuple[str, ...] = (
-    "created_at",
-    "product_id",
-    "trade_id",
-    "order_id",
-    "side",
-    "price",
-    "size",
-    "fee",
-    "usd_volume",
-    "liquidity",
-    "settled",
-    "label",
-    "profile_id",
-    "user_id",
-    "funding_currency",
-    "market_type",
-)
+
+def _fill_csv_order(columns: Sequence[str]) -> tuple[str, ...]:
+    """The store's columns in the export's order: ``created_at`` first, ``label`` before ``profile_id``,
+    the rest as stored (so a column the store appends is appended to the export too)."""
+    rest = [c for c in columns if c not in ("created_at", "label")]
+    at = rest.index("profile_id")
+    return ("created_at", *rest[:at], "label", *rest[at:])
+
+
+#: Columns of the fills export, in order: every stored column of ``fills`` (``store.fills.FILL_COLUMNS``).
+FILL_CSV_COLUMNS: tuple[str, ...] = _fill_csv_order(FILL_COLUMNS)
 
 #: Columns of the summary export, in order: one row per product entry (or product and period).
 SUMMARY_CSV_COLUMNS: tuple[str, ...] = (
@@ -146,11 +139,7 @@ def _write_csv(path: str | os.PathLike[str], header: Sequence[str], rows: Iterab
 def export_fills_csv(
     store: TradeStore,
     path: str | os.PathLike[str],
-    *,
-    product_id: str | None = None,
-    since: datetime | date | str | None = None,
-    until: datetime | date | str | None = None,
-    label: str | None = None,
+    filters: Filters = NO_FILTERS,
 ) -> ExportResult:
     """Write the stored fills matching the filters to a CSV file, oldest first.
 
@@ -162,8 +151,8 @@ def export_fills_csv(
         InvalidArgument: bad filters, or the file cannot be written there.
         StoreError: the store failed.
     """
-    # The store's own filter builder: an export selects exactly what query_trades would show.
-    where, params = fill_filter_sql(product_id, None, since, until, label or None)
+    # The store's own filters: an export selects exactly what query_trades would show.
+    where, params = filters.where()
     query = f"SELECT {', '.join(FILL_CSV_COLUMNS)} FROM fills{where} ORDER BY created_at, product_id, trade_id, label"
     with store.reading("exporting fills") as conn:
         return _write_csv(path, FILL_CSV_COLUMNS, conn.execute(query, params))
@@ -185,11 +174,8 @@ def write_summary_csv(summary: Summary, path: str | os.PathLike[str]) -> ExportR
 def export_summary_csv(
     store: TradeStore,
     path: str | os.PathLike[str],
+    filters: Filters = NO_FILTERS,
     *,
-    product_id: str | None = None,
-    since: datetime | date | str | None = None,
-    until: datetime | date | str | None = None,
-    label: str | None = None,
     group_by: GroupBy = "product",
     method: Method = "fifo",
     prices: Mapping[str, Decimal | str] | None = None,
@@ -200,9 +186,7 @@ def export_summary_csv(
     With ``prices`` (product_id → ticker price, fetched by the caller), the unrealized columns are
     filled as :func:`trade_tracker.analytics.summary.with_unrealized` does; otherwise they stay empty.
     """
-    summary = summarize(
-        store, product_id=product_id, since=since, until=until, label=label, group_by=group_by, method=method
-    )
+    summary = summarize(store, filters, group_by=group_by, method=method)
     if prices is not None:
         summary = with_unrealized(summary, prices, prices_at)
     return write_summary_csv(summary, path)

@@ -20,6 +20,7 @@ __all__ = [
     "ORDER_ID_PATTERN",
     "PRODUCT_ID_PATTERN",
     "bounded_decimal",
+    "check_limit",
     "check_order_id",
     "check_product_id",
     "decimal_text",
@@ -110,6 +111,16 @@ PRODUCT_ID_PATTERN = r"[A-Za-z0-9]{1,20}-[A-Za-z0-9]{1,20}"
 ORDER_ID_PATTERN = r"[0-9A-Fa-f-]{32,36}"
 _PRODUCT_ID = re.compile(PRODUCT_ID_PATTERN)
 _ORDER_ID = re.compile(ORDER_ID_PATTERN)
+
+
+def check_limit(value: object, maximum: int, name: str = "limit") -> int:
+    """A page size or row count from outside (a tool, the CLI, a caller): a whole number from 1 to ``maximum``.
+
+    ``bool`` is refused although it is an ``int``: ``limit=True`` is a mistake, not one row.
+    """
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= maximum:
+        raise InvalidArgument(f"{name} must be a whole number from 1 to {maximum}")
+    return value
 
 
 def check_product_id(product_id: str) -> str:

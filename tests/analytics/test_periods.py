@@ -13,6 +13,7 @@ from fill_rows import fill, insert
 from trade_tracker.analytics.summary import summarize
 from trade_tracker.faces.shapes import SummaryOut
 from trade_tracker.store.connection import TradeStore
+from trade_tracker.store.filters import Filters
 
 D = Decimal
 
@@ -146,7 +147,7 @@ def test_random_history_adds_up_exactly(store: TradeStore, group_by: str, method
             )
         )
     insert(store, *rows)
-    summary = summarize(store, group_by=group_by, method=method, since=since)  # type: ignore[arg-type]
+    summary = summarize(store, Filters.of(since=since), group_by=group_by, method=method)  # type: ignore[arg-type]
     assert summary.periods
     _check_adds_up(summary)
 

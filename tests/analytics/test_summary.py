@@ -19,6 +19,7 @@ from trade_tracker.analytics.models import ProductSummary, Summary
 from trade_tracker.analytics.summary import summarize, with_unrealized
 from trade_tracker.errors import InvalidArgument
 from trade_tracker.store.connection import TradeStore
+from trade_tracker.store.filters import Filters
 
 D = Decimal
 _PLAIN = Context(prec=200)  # large enough that nothing in these tests rounds
@@ -161,19 +162,19 @@ def test_window_attributes_pnl_to_the_sells_inside_it(store: TradeStore) -> None
         fill("BTC-USD", "sell", "300", "1", "2024-01-06 12:00", fee="3"),
         fill("BTC-USD", "sell", "300", "1", "2024-01-08 00:00", fee="3"),
     )
-    entry = one(summarize(store, since="2024-01-05T10:00:00Z", until="2024-01-06T11:59:59Z"))
+    entry = one(summarize(store, Filters.of(since="2024-01-05T10:00:00Z", until="2024-01-06T11:59:59Z")))
     assert (entry.buy_count, entry.sell_count, entry.fee_total) == (0, 1, "3")
     assert (entry.realized_pnl, entry.net_realized_pnl) == ("200", "197")
     assert (entry.position, entry.open_size, entry.cost_basis) == ("2", "2", "300")  # held at the window's end
     # until is inclusive; a bare date is that whole UTC day, as in query_fills
-    entry = one(summarize(store, since="2024-01-05", until="2024-01-06"))
+    entry = one(summarize(store, Filters.of(since="2024-01-05", until="2024-01-06")))
     assert (entry.buy_count, entry.sell_count, entry.realized_pnl, entry.fee_total) == (1, 2, "400", "8")
     assert entry.position == "1"
-    assert one(summarize(store, until="2024-01-08T00:00:00Z")).sell_count == 3
-    entry = one(summarize(store, since=datetime(2024, 1, 6, tzinfo=UTC)))
+    assert one(summarize(store, Filters.of(until="2024-01-08T00:00:00Z"))).sell_count == 3
+    entry = one(summarize(store, Filters.of(since=datetime(2024, 1, 6, tzinfo=UTC))))
     assert (entry.sell_count, entry.realized_pnl, entry.position) == (2, "300", "0")
-    assert summarize(store, since="2024-02-01").products == []  # no fills in the window
-    assert one(summarize(store, until="9999-12-31")).sell_count == 3
+    assert summarize(store, Filters.of(since="2024-02-01")).products == []  # no fills in the window
+    assert one(summarize(store, Filters.of(until="9999-12-31"))).sell_count == 3
 
 
 def test_labels_are_separate_books_and_filter(store: TradeStore) -> None:
@@ -185,11 +186,11 @@ def test_labels_are_separate_books_and_filter(store: TradeStore) -> None:
     )
     both = one(summarize(store))
     assert (both.realized_pnl, both.unmatched_sell_size, both.position, both.open_size) == ("35", "1", "-0.5", "0.5")
-    bob = one(summarize(store, label="bob"))
+    bob = one(summarize(store, Filters.of(label="bob")))
     assert (bob.sell_count, bob.realized_pnl, bob.unmatched_sell_size) == (1, "0", "1")
-    alice = one(summarize(store, label="alice", product_id="btc-usd"))
+    alice = one(summarize(store, Filters.of(label="alice", product_id="btc-usd")))
     assert (alice.realized_pnl, alice.cost_basis) == ("35", "50")
-    assert summarize(store, label="carol").products == []
+    assert summarize(store, Filters.of(label="carol")).products == []
 
 
 def test_group_by_month_and_day(store: TradeStore) -> None:
@@ -210,7 +211,7 @@ def test_group_by_month_and_day(store: TradeStore) -> None:
     assert (jan.realized_pnl, jan.position, jan.sell_count) == ("50", "1", 1)
     assert (mar.realized_pnl, mar.position, mar.cost_basis) == ("15", "0.5", "50")
     assert {t.currency: t.realized_pnl for t in months.currencies}["USD"] == "65"
-    days = summarize(store, group_by="day", product_id="BTC-USD", since="2024-01-31")
+    days = summarize(store, Filters.of(product_id="BTC-USD", since="2024-01-31"), group_by="day")
     assert [e.period for e in days.products] == ["2024-01-31", "2024-03-01"]
     assert days.products[0].position == "1"
 
@@ -247,7 +248,7 @@ def test_with_unrealized_values_open_lots_at_the_ticker(store: TradeStore) -> No
     assert one(base).unrealized_pnl_at_ticker is None  # the input is left alone
     with pytest.raises(InvalidArgument):
         with_unrealized(base, {"BTC-USD": 300.0})  # type: ignore[dict-item]
-    grouped = with_unrealized(summarize(store, group_by="day", product_id="BTC-USD"), {"BTC-USD": D(300)})
+    grouped = with_unrealized(summarize(store, Filters.of(product_id="BTC-USD"), group_by="day"), {"BTC-USD": D(300)})
     assert [e.unrealized_pnl_at_ticker for e in grouped.products] == [None, None, "50"]
 
 
@@ -262,8 +263,9 @@ def test_empty_store_and_bad_arguments(store: TradeStore) -> None:
         {"until": "2025-01-01T25:00:00Z"},
         {"since": "2024-02-01", "until": "2024-01-01"},
     ):
+        options = {k: bad.pop(k) for k in ("group_by", "method") if k in bad}
         with pytest.raises(InvalidArgument):
-            summarize(store, **bad)  # type: ignore[arg-type]
+            summarize(store, Filters.of(**bad), **options)  # type: ignore[arg-type]
 
 
 # --------------------------------------------------------------------------- the cache
@@ -281,10 +283,10 @@ def test_cache_follows_every_kind_of_change(store: TradeStore) -> None:
     assert one(summarize(store)).fee_total == "2"
     with store.write() as conn:
         conn.execute("UPDATE fills SET label = 'other' WHERE price = '50'")
-    assert one(summarize(store, label="main")).realized_pnl == "25"
+    assert one(summarize(store, Filters.of(label="main"))).realized_pnl == "25"
     with store.write() as conn:
         conn.execute("DELETE FROM fills WHERE label = 'other'")
-    assert summarize(store, label="other").products == []
+    assert summarize(store, Filters.of(label="other")).products == []
     with store.write() as conn:
         conn.execute("DELETE FROM fills")
     assert summarize(store).products == []
@@ -466,7 +468,7 @@ def assert_matches_reference(trade_store: TradeStore, since: str | None, until: 
         "SELECT product_id, trade_id, order_id, side, price, size, fee, created_at, label FROM fills"
     ).fetchall()
     expected = reference(rows, since, until, method)
-    summary = summarize(trade_store, since=since, until=until, method=method)  # type: ignore[arg-type]
+    summary = summarize(trade_store, Filters.of(since=since, until=until), method=method)  # type: ignore[arg-type]
     got = {e.product_id: e.model_dump() for e in summary.products}
     assert set(got) == set(expected)
     for product, figures in expected.items():
@@ -550,9 +552,9 @@ def test_a_damaged_cache_is_rebuilt_from_the_fills(store: TradeStore) -> None:
         fill("BTC-USD", "buy", "100", "2", "2024-01-01 10:00", fee="1"),
         fill("BTC-USD", "sell", "300", "1", "2024-01-05 12:00", fee="3"),
     )
-    expected = summarize(store, since="2024-01-05T11:00:00Z").model_dump(exclude={"generated_at"})
+    expected = summarize(store, Filters.of(since="2024-01-05T11:00:00Z")).model_dump(exclude={"generated_at"})
     with store.write("damaging the cache") as conn:
         conn.execute("DELETE FROM analytics_sell")
-    again = summarize(store, since="2024-01-05T11:00:00Z").model_dump(exclude={"generated_at"})
+    again = summarize(store, Filters.of(since="2024-01-05T11:00:00Z")).model_dump(exclude={"generated_at"})
     assert again == expected
     assert one(summarize(store)).realized_pnl == "200"

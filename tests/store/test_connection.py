@@ -18,7 +18,7 @@ from fill_rows import row
 from trade_tracker.errors import InsecurePermissions, InvalidArgument, StoreBusy, StoreError
 from trade_tracker.store.connection import TradeStore
 from trade_tracker.store.fills import FILL_COLUMNS, PageCounts
-from trade_tracker.store.filters import decode_cursor, encode_cursor, time_bound
+from trade_tracker.store.filters import Filters, decode_cursor, encode_cursor, time_bound
 from trade_tracker.store.migrations import MIGRATIONS
 from trade_tracker.store.sync_state import SyncState
 
@@ -181,8 +181,8 @@ def test_two_labels_on_opposite_sides_of_one_trade_keep_two_rows(store: TradeSto
     assert store.upsert_fills([taker]) == PageCounts(1, 0, 0)  # was: (0, 0, 1), bob's side lost
     assert sorted(all_rows(store)) == sorted([maker, taker])
     assert store.upsert_fills([maker, taker]) == PageCounts(0, 0, 2)
-    assert [r["side"] for r in store.query_fills(label="bob")[0]] == ["buy"]
-    assert [r["side"] for r in store.query_fills(label="alice")[0]] == ["sell"]
+    assert [r["side"] for r in store.query_fills(Filters.of(label="bob"))[0]] == ["buy"]
+    assert [r["side"] for r in store.query_fills(Filters.of(label="alice"))[0]] == ["sell"]
     assert store.fill_products("alice") == store.fill_products("bob") == ["BTC-USD"]
 
 
@@ -200,7 +200,7 @@ def test_paging_visits_both_sides_of_shared_trades_once(store: TradeStore) -> No
     for product_id in (None, "ETH-USD"):
         seen, cursor = [], None
         while True:
-            rows, cursor = store.query_fills(product_id=product_id, limit=1, cursor=cursor)
+            rows, cursor = store.query_fills(Filters.of(product_id=product_id), limit=1, cursor=cursor)
             seen += [(r["product_id"], r["trade_id"], r["label"]) for r in rows]
             if cursor is None:
                 break
@@ -338,7 +338,7 @@ def expected_order(store: TradeStore, where: str = "", params: tuple[Any, ...] =
 def page_through(store: TradeStore, limit: int, **filters: Any) -> list[tuple[str, int]]:
     seen, cursor, pages = [], None, 0
     while True:
-        rows, cursor = store.query_fills(limit=limit, cursor=cursor, **filters)
+        rows, cursor = store.query_fills(Filters.of(**filters), limit=limit, cursor=cursor)
         pages += 1
         assert len(rows) <= limit
         seen += [(r["product_id"], r["trade_id"]) for r in rows]
@@ -382,14 +382,14 @@ def test_filters_and_counts(filled: TradeStore) -> None:
     assert page_through(filled, 4, side="SELL") == expected_order(filled, "WHERE side = 'sell'")
     assert page_through(filled, 4, label="other") == expected_order(filled, "WHERE label = 'other'")
     assert filled.count_fills() == 45
-    assert filled.count_fills(product_id="BTC-USD", side="buy") == 8
-    assert filled.count_fills(label="main") == 30
+    assert filled.count_fills(Filters.of(product_id="BTC-USD", side="buy")) == 8
+    assert filled.count_fills(Filters.of(label="main")) == 30
     # a bare date is the whole day, both ends inclusive
-    assert filled.count_fills(since="2024-03-02", until="2024-03-02") == 15
-    assert filled.count_fills(since="2024-03-02T02:00:00Z") == 3 * 3 + 3 * 5
-    assert filled.count_fills(until="2024-03-01T02:00:00+00:00") == 9  # inclusive
-    assert filled.count_fills(until="2024-03-01T03:00:00+01:00") == 9  # offsets are converted to UTC
-    assert filled.count_fills(since="2024-03-01 04:00") == 33  # naive = UTC; space separator
+    assert filled.count_fills(Filters.of(since="2024-03-02", until="2024-03-02")) == 15
+    assert filled.count_fills(Filters.of(since="2024-03-02T02:00:00Z")) == 3 * 3 + 3 * 5
+    assert filled.count_fills(Filters.of(until="2024-03-01T02:00:00+00:00")) == 9  # inclusive
+    assert filled.count_fills(Filters.of(until="2024-03-01T03:00:00+01:00")) == 9  # offsets are converted to UTC
+    assert filled.count_fills(Filters.of(since="2024-03-01 04:00")) == 33  # naive = UTC; space separator
     combined = {"product_id": "SOL-USD", "since": "2024-03-02", "until": "2024-03-03T01:00:00Z", "side": "buy"}
     assert page_through(filled, 2, **combined) == [
         (p, t)
@@ -399,7 +399,7 @@ def test_filters_and_counts(filled: TradeStore) -> None:
             "AND created_at <= '2024-03-03T01:00:00.000000Z'",
         )
     ]
-    assert filled.count_fills(**combined) == len(page_through(filled, 50, **combined))
+    assert filled.count_fills(Filters.of(**combined)) == len(page_through(filled, 50, **combined))
 
 
 def test_fill_products(filled: TradeStore, store: TradeStore) -> None:
@@ -432,8 +432,9 @@ def test_fill_products_of_an_empty_store(tmp_path: Path) -> None:
     ],
 )
 def test_invalid_arguments(filled: TradeStore, kwargs: dict[str, Any], match: str) -> None:
+    paging = {k: kwargs.pop(k) for k in ("limit", "cursor") if k in kwargs}
     with pytest.raises(InvalidArgument, match=match):
-        filled.query_fills(**kwargs)
+        filled.query_fills(Filters.of(**kwargs), **paging)
 
 
 def test_cursor_round_trip_and_tampering() -> None:
@@ -466,11 +467,11 @@ def test_a_cursor_from_before_the_label_key_still_resumes(filled: TradeStore) ->
 @pytest.mark.parametrize("product_id, index", [(None, "fills_by_time_key"), ("BTC-USD", "fills_by_product_time_id")])
 def test_query_plans_use_the_key_indexes(filled: TradeStore, product_id: str | None, index: str) -> None:
     """No sort step: query_fills' own SQL is served straight from an index, with or without a product."""
-    _, cursor = filled.query_fills(product_id=product_id, limit=3)
+    _, cursor = filled.query_fills(Filters.of(product_id=product_id), limit=3)
     statements: list[str] = []
     filled.conn.set_trace_callback(statements.append)
     try:
-        filled.query_fills(product_id=product_id, limit=3, cursor=cursor)
+        filled.query_fills(Filters.of(product_id=product_id), limit=3, cursor=cursor)
     finally:
         filled.conn.set_trace_callback(None)
     (sql,) = [s for s in statements if s.startswith("SELECT")]
@@ -526,8 +527,8 @@ def test_dates_before_year_1000_keep_four_digit_years(filled: TradeStore, since:
     """created_at sorts as text, so a bound must be 4-digit years too: '999-...' would sort after '2024-...'."""
     lower = time_bound(since, "since", upper=False)
     assert lower is not None and len(lower) == len("2024-03-01T00:00:00.000000Z") and lower < "1000"
-    assert filled.count_fills(since=since) == 45
-    assert filled.count_fills(until=since) == 0
+    assert filled.count_fills(Filters.of(since=since)) == 45
+    assert filled.count_fills(Filters.of(until=since)) == 0
     assert time_bound("0999-01-01", "until", upper=True) == "0999-01-01T23:59:59.999999Z"
     assert time_bound("0999-01-01T23:59:59.999999Z", "until", upper=True) == "0999-01-01T23:59:59.999999Z"
 

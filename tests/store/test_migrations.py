@@ -27,7 +27,7 @@ from trade_tracker.faces.shapes import TradesOut
 from trade_tracker.sim import RunningSim
 from trade_tracker.store.connection import TradeStore
 from trade_tracker.store.fills import FillRow, PageCounts
-from trade_tracker.store.filters import decode_cursor
+from trade_tracker.store.filters import Filters, decode_cursor
 from trade_tracker.store.migrations import MIGRATIONS
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -288,7 +288,7 @@ def test_two_labels_on_one_trade_after_migrating(old_store: Path) -> None:
         (row,) = store.conn.execute(f"SELECT {EXCHANGE_FIELDS} FROM fills ORDER BY trade_id LIMIT 1").fetchall()
         other_side = (*row[:3], "sell" if row[3] == "buy" else "buy", *row[4:15], "second")
         assert store.upsert_fills([other_side]).inserted == 1
-        assert store.count_fills() == 301 and store.count_fills(label="main") == 300
+        assert store.count_fills() == 301 and store.count_fills(Filters.of(label="main")) == 300
 
 
 async def test_a_sync_after_migrating_inserts_nothing(

@@ -30,6 +30,7 @@ from trade_tracker.errors import (
 )
 from trade_tracker.store.connection import TradeStore
 from trade_tracker.store.fills import FILL_COLUMNS
+from trade_tracker.store.filters import Filters
 from trade_tracker.sync.engine import sync_fills
 from trade_tracker.sync.results import SyncProgress, partial_result
 from trade_tracker.venues.coinbase_exchange.auth import ApiCredential
@@ -630,14 +631,14 @@ async def test_two_labels_on_opposite_sides_of_one_trade_keep_two_rows_and_two_b
             assert (alice.inserted, bob.inserted, bob.unchanged) == (130, 130, 0)  # was: bob 0 inserted, 130 unchanged
             again = await sync_fills(store, b, "bob", ["BTC-USD"], full_history=True)
             assert (again.inserted, again.updated, again.unchanged) == (0, 0, 130)
-    assert store.count_fills(label="alice") == store.count_fills(label="bob") == 130
+    assert store.count_fills(Filters.of(label="alice")) == store.count_fills(Filters.of(label="bob")) == 130
     sides = dict(
         store.conn.execute(
             "SELECT label || ':' || trade_id, side FROM fills WHERE trade_id = ?", (min(maker.fills["BTC-USD"]),)
         ).fetchall()
     )
     assert sorted(sides.values()) == ["buy", "sell"]
-    a_book, b_book = (summarize(store, label=label).products[0] for label in ("alice", "bob"))
+    a_book, b_book = (summarize(store, Filters.of(label=label)).products[0] for label in ("alice", "bob"))
     assert (a_book.buy_count, a_book.sell_count) == (b_book.sell_count, b_book.buy_count)
     assert a_book.buy_count and a_book.sell_count
     assert Decimal(a_book.position) == -Decimal(b_book.position) != 0

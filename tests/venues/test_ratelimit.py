@@ -4,24 +4,52 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 
 import pytest
 
-from trade_tracker.venues.ratelimit import DOCUMENTED, BucketSpec, RateLimits, bucket_for_path
+from trade_tracker.venues.coinbase_exchange.limits import BUCKETS, bucket_for_path, exchange_rate_limits
+from trade_tracker.venues.ratelimit import BucketSpec, RateLimits
 
 
 def test_documented_defaults() -> None:
-    assert DOCUMENTED == {
+    assert BUCKETS == {
         "public": BucketSpec(rate=10, burst=15),
         "private": BucketSpec(rate=15, burst=30),
         "fills": BucketSpec(rate=10, burst=20),
     }
-    assert RateLimits().specs == DOCUMENTED
-    assert RateLimits.shared().specs == DOCUMENTED
+    assert RateLimits(BUCKETS).specs == BUCKETS
+    assert RateLimits.shared(BUCKETS).specs == BUCKETS
 
 
-def test_shared_is_one_object() -> None:
-    assert RateLimits.shared() is RateLimits.shared()
+def test_shared_is_one_object_per_table() -> None:
+    assert RateLimits.shared(BUCKETS) is RateLimits.shared(dict(BUCKETS))
+    other = {"public": BucketSpec(rate=1, burst=1)}
+    assert RateLimits.shared(other) is not RateLimits.shared(BUCKETS)
+    assert RateLimits.shared(other).specs == other
+
+
+def test_a_client_without_limits_given_uses_its_venues_table() -> None:
+    from trade_tracker.venues.coinbase_exchange.client import CoinbaseClient
+
+    assert CoinbaseClient("https://example.test").rate_limits is RateLimits.shared(BUCKETS)
+
+
+def test_shared_bucket_files_are_scoped_by_venue_and_base_url(tmp_path: Path) -> None:
+    from trade_tracker.config import Settings
+
+    def files(url: str, venue: str = "exchange") -> set[str]:
+        if venue == "exchange":
+            settings = Settings(trade_tracker_home=tmp_path, ex_base_url=url)
+            limits = exchange_rate_limits(settings)
+        else:
+            limits = RateLimits.across_processes(tmp_path, venue, url, BUCKETS)
+        return {bucket.path.name for bucket in limits._across_processes.values()}
+
+    sandbox, production = files("https://sandbox.example"), files("https://api.example")
+    assert len(sandbox) == 3 and sandbox == files("https://sandbox.example")  # two processes share them
+    assert not sandbox & production  # the sandbox and production never share a bucket
+    assert not sandbox & files("https://sandbox.example", venue="advanced")  # nor do two venues at one URL
 
 
 @pytest.mark.parametrize(
@@ -93,14 +121,14 @@ async def test_disabled_never_waits() -> None:
 
 
 def test_repr_lists_the_limits() -> None:
-    assert repr(RateLimits()) == "RateLimits(public=10/s burst 15, private=15/s burst 30, fills=10/s burst 20)"
+    assert repr(RateLimits(BUCKETS)) == "RateLimits(public=10/s burst 15, private=15/s burst 30, fills=10/s burst 20)"
 
 
 async def test_shared_buckets_keep_headroom_below_the_documented_limits() -> None:
     """At exactly the limit, jitter alone draws 429s; the client runs at 97% and keeps a token back."""
-    limits = RateLimits()
+    limits = RateLimits(BUCKETS)
     limiter = limits._limiters()["fills"]
     assert limiter.max_rate == 19  # burst 20, one in reserve
     assert limiter.max_rate / limiter.time_period == pytest.approx(9.7)
-    exact = RateLimits(headroom=False)._limiters()["fills"]
+    exact = RateLimits(BUCKETS, headroom=False)._limiters()["fills"]
     assert (exact.max_rate, exact.max_rate / exact.time_period) == (20, pytest.approx(10))

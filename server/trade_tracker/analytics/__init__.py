@@ -47,7 +47,6 @@ _EXPORTS = {
     "divide_half_even": "books",
     "orphaned_adjustments": "book_fills",
     "effective_fills": "adjustments",
-    "parse_filters": "models",
     "period_totals": "periods",
     "posting_key": "adjustments",
     "rebuild_cache": "cache",
@@ -92,7 +91,6 @@ __all__ = [
     "divide_half_even",
     "orphaned_adjustments",
     "effective_fills",
-    "parse_filters",
     "period_totals",
     "posting_key",
     "rebuild_cache",
@@ -148,6 +146,6 @@ if TYPE_CHECKING:
         refresh_book,
         refresh_cache,
     )
-    from .models import CurrencyTotal, Filters, GroupBy, Method, PeriodTotal, ProductSummary, Summary, parse_filters
+    from .models import CurrencyTotal, Filters, GroupBy, Method, PeriodTotal, ProductSummary, Summary
     from .periods import period_totals
     from .summary import AVERAGE_PRICE_PLACES, summarize, with_unrealized

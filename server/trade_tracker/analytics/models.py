@@ -7,15 +7,14 @@ decimal strings and times fixed-width ISO UTC text (the conventions are in ``ana
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..formats import check_product_id
-from ..store.filters import time_window
+if TYPE_CHECKING:
+    from ..store.filters import Filters as StoreFilters
 
-__all__ = ["CurrencyTotal", "Filters", "GroupBy", "Method", "PeriodTotal", "ProductSummary", "Summary", "parse_filters"]
+__all__ = ["CurrencyTotal", "Filters", "GroupBy", "Method", "PeriodTotal", "ProductSummary", "Summary"]
 
 GroupBy = Literal["product", "month", "day"]
 Method = Literal["fifo", "average"]
@@ -32,6 +31,11 @@ class Filters(_Frozen):
     label: str | None = None
     since: str | None = Field(default=None, description="inclusive lower bound on created_at (UTC)")
     until: str | None = Field(default=None, description="inclusive upper bound on created_at (UTC)")
+
+    @classmethod
+    def of(cls, filters: StoreFilters) -> Filters:
+        """The filters a summary ran with, as it reports them (from the checked store filters)."""
+        return cls(product_id=filters.product_id, label=filters.label, since=filters.since, until=filters.until)
 
 
 class ProductSummary(_Frozen):
@@ -110,19 +114,3 @@ class Summary(_Frozen):
         default_factory=list, description="per period and quote currency, oldest first (month/day only)"
     )
     generated_at: str
-
-
-def parse_filters(
-    *,
-    product_id: str | None = None,
-    since: datetime | date | str | None = None,
-    until: datetime | date | str | None = None,
-    label: str | None = None,
-) -> Filters:
-    """Validate filters exactly as ``query_fills`` reads them (the same helpers): since and until are
-    both inclusive, times become fixed-width ISO UTC text, a bare date means that whole UTC day, and
-    a product id must be BASE-QUOTE (upper-cased).
-    """
-    start, end = time_window(since, until)
-    product = check_product_id(product_id) if product_id is not None else None
-    return Filters(product_id=product, label=label or None, since=start, until=end)

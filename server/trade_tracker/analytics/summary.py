@@ -46,10 +46,12 @@ from typing import TypeVar
 from ..errors import InvalidArgument, StoreError
 from ..formats import iso_utc, parse_timestamp, utc_now
 from ..store.connection import TradeStore
+from ..store.filters import NO_FILTERS
+from ..store.filters import Filters as StoreFilters
 from .book_fills import book_fills
 from .books import DAY_COLUMNS, EXACT, ZERO, FillSums, divide_half_even
 from .cache import MIDNIGHT, dirty_books, rebuild_cache, refresh_book, refresh_cache
-from .models import CurrencyTotal, Filters, GroupBy, Method, ProductSummary, Summary, parse_filters
+from .models import CurrencyTotal, Filters, GroupBy, Method, ProductSummary, Summary
 from .periods import period_totals
 
 __all__ = ["AVERAGE_PRICE_PLACES", "summarize", "with_unrealized"]
@@ -126,7 +128,7 @@ _PERIOD: dict[str, Callable[[str], str | None]] = {
 }
 
 
-def _collect(conn: Connection, filters: Filters, group_by: GroupBy) -> dict[tuple[str, str], _Slot]:
+def _collect(conn: Connection, filters: StoreFilters, group_by: GroupBy) -> dict[tuple[str, str], _Slot]:
     """Read the sums of every matching book: whole days from the cache, days cut by the window from fills."""
     columns = [(c, v) for c, v in (("label", filters.label), ("product_id", filters.product_id)) if v is not None]
     where = [f"{column} = ?" for column, _ in columns] or ["1 = 1"]
@@ -255,7 +257,7 @@ class _CurrencySums:
         )
 
 
-def _build(slots: dict[tuple[str, str], _Slot], filters: Filters, group_by: GroupBy, method: Method) -> Summary:
+def _build(slots: dict[tuple[str, str], _Slot], filters: StoreFilters, group_by: GroupBy, method: Method) -> Summary:
     by_product: dict[str, list[_Slot]] = {}
     for (_, product), slot in slots.items():
         by_product.setdefault(product, []).append(slot)
@@ -292,7 +294,7 @@ def _build(slots: dict[tuple[str, str], _Slot], filters: Filters, group_by: Grou
     return Summary(
         method=method,
         group_by=group_by,
-        filters=filters,
+        filters=Filters.of(filters),
         fill_count=fill_count,
         products=entries,
         currencies=[sums[c].total(c) for c in sorted(sums)],
@@ -303,11 +305,8 @@ def _build(slots: dict[tuple[str, str], _Slot], filters: Filters, group_by: Grou
 
 def summarize(
     store: TradeStore,
+    filters: StoreFilters = NO_FILTERS,
     *,
-    product_id: str | None = None,
-    since: datetime | date | str | None = None,
-    until: datetime | date | str | None = None,
-    label: str | None = None,
     group_by: GroupBy = "product",
     method: Method = "fifo",
 ) -> Summary:
@@ -315,22 +314,20 @@ def summarize(
 
     Args:
         store: the trade store.
-        product_id: only this product (e.g. ``BTC-USD``).
-        since: only fills at or after this UTC time (inclusive; a bare date means from its start).
-        until: only fills at or before this UTC time (inclusive; a bare date means to its end).
-        label: only fills synced under this credential label.
+        filters: which fills (checked when built; see ``store.filters.Filters``): one product, one label,
+            since/until inclusive with a bare date meaning that whole UTC day. ``side`` is not read: a
+            book is both sides.
         group_by: ``product`` (one entry per product), or ``month`` / ``day`` (one per product and UTC period).
         method: ``fifo`` or ``average`` cost for realized PnL and the open cost basis.
 
     Raises:
-        InvalidArgument: a malformed time, since after until, or an unknown group_by / method.
+        InvalidArgument: an unknown group_by / method.
         StoreError: the store failed.
     """
     if group_by not in _PERIOD:
         raise InvalidArgument(f"group_by must be product, month or day; got {group_by!r}")
     if method not in ("fifo", "average"):
         raise InvalidArgument(f"method must be fifo or average; got {method!r}")
-    filters = parse_filters(product_id=product_id, since=since, until=until, label=label)
 
     def read(conn: Connection) -> Summary:
         with localcontext(EXACT):

@@ -43,6 +43,8 @@ _EXPORTS = {
     "STALE_AFTER_SECONDS": "sync_runs",
     "SYNC_RUNS_SQL": "sync_runs",
     "DiscoveryState": "discovery_state",
+    "Filters": "filters",
+    "NO_FILTERS": "filters",
     "FillQueries": "fills",
     "FillRow": "fills",
     "Outcome": "sync_runs",
@@ -59,7 +61,6 @@ _EXPORTS = {
     "decode_cursor": "filters",
     "discovered_products": "discovery_state",
     "encode_cursor": "filters",
-    "fill_filter_sql": "filters",
     "latest_runs": "sync_runs",
     "m001_fills": "migrations",
     "m002_credentials": "migrations",
@@ -98,6 +99,8 @@ __all__ = [
     "SYNC_RUNS_SQL",
     "Ciphertexts",
     "DiscoveryState",
+    "Filters",
+    "NO_FILTERS",
     "FillQueries",
     "FillRow",
     "LabelHistory",
@@ -119,7 +122,6 @@ __all__ = [
     "delete_credential",
     "discovered_products",
     "encode_cursor",
-    "fill_filter_sql",
     "first_key_token",
     "insert_credential",
     "label_profile",
@@ -190,7 +192,7 @@ if TYPE_CHECKING:
         UnsettledSummary,
         upsert_rows,
     )
-    from .filters import decode_cursor, encode_cursor, fill_filter_sql, time_bound, time_window
+    from .filters import NO_FILTERS, Filters, decode_cursor, encode_cursor, time_bound, time_window
     from .label_history import LabelHistory, label_profile
     from .migrations import (
         MIGRATIONS,

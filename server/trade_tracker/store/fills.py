@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from datetime import date
 from typing import Any, NamedTuple
 
-from ..errors import InvalidArgument, StoreError
-from .filters import decode_cursor, encode_cursor, fill_filter_sql
+from ..errors import StoreError
+from ..formats import check_limit
+from .filters import NO_FILTERS, Filters, decode_cursor, encode_cursor
 from .transactions import Transactions
 
 __all__ = [
@@ -184,29 +184,15 @@ class FillQueries(Transactions):
         with self.reading("listing the stored products") as conn:
             return [row[0] for row in conn.execute(sql, params)]
 
-    def count_fills(
-        self,
-        product_id: str | None = None,
-        side: str | None = None,
-        since: str | date | None = None,
-        until: str | date | None = None,
-        label: str | None = None,
-    ) -> int:
+    def count_fills(self, filters: Filters = NO_FILTERS) -> int:
         """How many stored fills match the filters (the same filters as :meth:`query_fills`)."""
-        where, params = fill_filter_sql(product_id, side, since, until, label)
+        where, params = filters.where()
         with self.reading("counting fills") as conn:
             (count,) = conn.execute(f"SELECT count(*) FROM fills{where}", params).fetchone()
         return int(count)
 
     def query_fills(
-        self,
-        product_id: str | None = None,
-        side: str | None = None,
-        since: str | date | None = None,
-        until: str | date | None = None,
-        label: str | None = None,
-        limit: int = 50,
-        cursor: str | None = None,
+        self, filters: Filters = NO_FILTERS, limit: int = 50, cursor: str | None = None
     ) -> tuple[list[dict[str, Any]], str | None]:
         """One page of stored fills, newest first, and the cursor of the next page (None at the end).
 
@@ -215,15 +201,14 @@ class FillQueries(Transactions):
         trade_id), all descending; the
         cursor is an opaque string holding that key of the page's last row (keyset paging:
         page N costs the same as page 1, and rows added meanwhile do not shift pages).
-        ``since`` is inclusive; ``until`` is inclusive, and a bare date means that whole day.
+        ``filters`` (built by the face) says which fills; see :class:`~trade_tracker.store.filters.Filters`.
         Money fields are the exact decimal strings the API sent.
         """
-        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_QUERY_LIMIT:
-            raise InvalidArgument(f"limit must be a whole number from 1 to {MAX_QUERY_LIMIT}")
-        where, params = fill_filter_sql(product_id, side, since, until, label)
+        check_limit(limit, MAX_QUERY_LIMIT, "limit")
+        where, params = filters.where()
         if cursor is not None:
             created_at, cursor_product, trade_id, cursor_label, fill_key = decode_cursor(cursor)
-            if product_id is not None:  # the product is fixed: keep the key to what the index holds
+            if filters.product_id is not None:  # the product is fixed: keep the key to what the index holds
                 key = "(created_at, trade_id, label, fill_key) < (?, ?, ?, ?)"
                 key_params = [created_at, trade_id, cursor_label, fill_key]
             else:

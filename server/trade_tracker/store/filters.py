@@ -1,8 +1,9 @@
 """The fill queries' arguments: inclusive time bounds, the WHERE clause of the filters, keyset cursors.
 
-Pure functions, no connection: ``TradeStore.query_fills``/``count_fills`` (``fills.py``) build their SQL
-from them, and ``analytics`` reads since/until with the same :func:`time_bound`. Only fixed SQL text is
-formatted in; every value travels as a parameter.
+Pure functions and one frozen :class:`Filters`, no connection: a face builds one ``Filters`` per call from
+the shared argument vocabulary and passes it through the app to ``TradeStore.query_fills``/``count_fills``
+(``fills.py``), the export and ``analytics``, so all of them read a window the same way. Only fixed SQL
+text is formatted in; every value travels as a parameter.
 """
 
 # pyright: reportUnnecessaryIsInstance=false
@@ -14,13 +15,14 @@ import base64
 import json
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
 
 from ..errors import InvalidArgument
 from ..formats import check_product_id, iso_utc, parse_timestamp
 
-__all__ = ["decode_cursor", "encode_cursor", "fill_filter_sql", "time_bound", "time_window"]
+__all__ = ["NO_FILTERS", "Filters", "decode_cursor", "encode_cursor", "time_bound", "time_window"]
 
 _SIDES = frozenset({"buy", "sell"})
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -62,35 +64,61 @@ def time_window(
     return lower, upper
 
 
-def fill_filter_sql(
-    product_id: str | None,
-    side: str | None,
-    since: str | date | None,
-    until: str | date | None,
-    label: str | None,
-) -> tuple[str, list[Any]]:
-    """The WHERE clause (fixed SQL text) and its parameters for the fill queries."""
-    clauses: list[str] = []
-    params: list[Any] = []
-    if product_id is not None:
-        clauses.append("product_id = ?")
-        params.append(check_product_id(product_id))
-    if side is not None:
-        if not isinstance(side, str) or side.lower() not in _SIDES:
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """Which stored fills a query, count, summary or export reads: built once per call by the face.
+
+    The fields hold checked, stored-form values (product id upper-cased, side lower-case, since/until
+    fixed-width ISO UTC text with both bounds inclusive, ``label`` None for every label); build one
+    with :meth:`of`, which checks what came from outside. ``where`` turns it into SQL, so every reader
+    selects the same rows.
+    """
+
+    product_id: str | None = None
+    side: str | None = None
+    since: str | None = None
+    until: str | None = None
+    label: str | None = None
+
+    @classmethod
+    def of(
+        cls,
+        *,
+        product_id: str | None = None,
+        side: str | None = None,
+        since: str | date | datetime | None = None,
+        until: str | date | datetime | None = None,
+        label: str | None = None,
+    ) -> Filters:
+        """The filters from the shared argument vocabulary; InvalidArgument names what is malformed.
+
+        A bare date means that whole UTC day (see :func:`time_bound`); since after until is refused.
+        """
+        product = check_product_id(product_id) if product_id is not None else None
+        if side is not None and (not isinstance(side, str) or side.lower() not in _SIDES):
             raise InvalidArgument(f"side must be 'buy' or 'sell' (got {str(side)[:20]!r})")
-        clauses.append("side = ?")
-        params.append(side.lower())
-    lower, upper = time_window(since, until)
-    if lower is not None:
-        clauses.append("created_at >= ?")
-        params.append(lower)
-    if upper is not None:
-        clauses.append("created_at <= ?")
-        params.append(upper)
-    if label is not None:
-        clauses.append("label = ?")
-        params.append(label)
-    return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+        lower, upper = time_window(since, until)
+        return cls(product, side.lower() if side is not None else None, lower, upper, label or None)
+
+    def where(self) -> tuple[str, list[Any]]:
+        """The WHERE clause (fixed SQL text, empty when nothing is filtered) and its parameters."""
+        clauses: list[str] = []
+        params: list[Any] = []
+        for column, op, value in (
+            ("product_id", "=", self.product_id),
+            ("side", "=", self.side),
+            ("created_at", ">=", self.since),
+            ("created_at", "<=", self.until),
+            ("label", "=", self.label),
+        ):
+            if value is not None:
+                clauses.append(f"{column} {op} ?")
+                params.append(value)
+        return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+#: The filters that select every stored fill (the default of the readers).
+NO_FILTERS = Filters()
 
 
 def encode_cursor(

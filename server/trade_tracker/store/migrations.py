@@ -356,6 +356,8 @@ def m010_sync_state_cursor(db: sqlite_utils.Database) -> None:
     )
     db.execute("DROP TABLE sync_state")
     db.execute("ALTER TABLE sync_state_m010 RENAME TO sync_state")
+
+
 _CREDENTIALS_M011 = """
     CREATE TABLE credentials_m011 (
         label             TEXT PRIMARY KEY,

@@ -25,6 +25,7 @@ from collections.abc import Awaitable, Sequence
 from typing import TYPE_CHECKING
 
 from ..errors import BadRequest, InvalidArgument, NotFound, TradeTrackerError
+from ..formats import check_limit
 from ..store.connection import TradeStore
 from ..venues.base import Venue
 from ..venues.registry import venue_of_client
@@ -68,8 +69,7 @@ async def sync_fills(
     most = venue.info.max_fill_page
     if limit is None:
         limit = most
-    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= most:
-        raise InvalidArgument(f"limit must be a whole number from 1 to {most}")
+    check_limit(limit, most, "limit")
     started, sent = time.monotonic(), venue.requests_sent
     result = SyncResult(label=label, products=[])
     try:

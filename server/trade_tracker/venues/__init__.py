@@ -39,7 +39,6 @@ _EXPORTS = {
     "RetryableAnswer": "retries",
     "VenueHttp": "http",
     "adapter_for": "http",
-    "bucket_for_path": "ratelimit",
     "file_buckets_supported": "shared_bucket",
     "install_retry_log": "retries",
     "is_connection_refused": "retries",
@@ -67,7 +66,6 @@ __all__ = [
     "VenueId",
     "VenueInfo",
     "adapter_for",
-    "bucket_for_path",
     "file_buckets_supported",
     "install_retry_log",
     "is_connection_refused",
@@ -84,7 +82,7 @@ __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 if TYPE_CHECKING:
     from .base import CredentialField, FillScope, PageSink, Venue, VenueClient, VenueId, VenueInfo
     from .http import VenueHttp, adapter_for
-    from .ratelimit import Bucket, BucketSpec, RateLimits, bucket_for_path
+    from .ratelimit import Bucket, BucketSpec, RateLimits
     from .registry import PUBLIC_VENUE_IDS, VENUES, venue_named, venue_of_client, venue_of_stored
     from .retries import (
         CURRENT_REQUEST,

@@ -21,7 +21,7 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any, ClassVar, Literal, NoReturn, Self, TypeVar
 
@@ -37,7 +37,7 @@ from trade_tracker.errors import (
     ExchangeUnreachable,
 )
 
-from .ratelimit import Bucket, RateLimits
+from .ratelimit import Bucket, BucketSpec, RateLimits
 from .retries import (
     CURRENT_REQUEST,
     RETRY_STATUSES,
@@ -64,7 +64,7 @@ class VenueHttp:
         auth: the signer of private requests (an ``httpx.Auth``), or None for public endpoints only.
         timeout: seconds per read/write, or an ``httpx.Timeout``.
         retry: the bounded retry policy.
-        rate_limits: the client-side buckets; the process-wide shared ones by default.
+        rate_limits: the client-side buckets; by default the process-wide ones of ``rate_table``.
         transport: an httpx transport (tests pass respx's or an ASGI one).
         attempt_timeout: the most seconds one attempt may take, connect to last byte; by default
             the read timeout. The whole call is bounded by ``retry.timeout`` plus this.
@@ -74,6 +74,8 @@ class VenueHttp:
     title: ClassVar[str] = "the venue"
     url_setting: ClassVar[str] = "the base URL"
     timeout_setting: ClassVar[str] = "the HTTP timeout"
+    #: The venue's documented rate limits (its ``limits.py`` table), for the default ``rate_limits``.
+    rate_table: ClassVar[Mapping[Bucket, BucketSpec]] = {}
 
     def __init__(
         self,
@@ -88,7 +90,7 @@ class VenueHttp:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.retry = retry or RetryPolicy()
-        self.rate_limits = rate_limits or RateLimits.shared()
+        self.rate_limits = rate_limits or RateLimits.shared(self.rate_table)
         self.requests_sent = 0
         timeouts = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
         self.attempt_timeout = float(attempt_timeout or timeouts.read or timeouts.connect or 15.0)

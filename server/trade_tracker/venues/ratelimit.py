@@ -1,14 +1,13 @@
-"""Client-side token buckets at Coinbase Exchange's documented rate limits.
+"""Client-side token buckets at a venue's documented rate limits, from the venue's table of buckets.
 
-Coinbase documents a lazy-fill token bucket per limit: public endpoints 10 req/s
-(bursts of 15) per IP, private endpoints 15 req/s (bursts of 30) per profile, and
-``/fills`` 10 req/s (bursts of 20). aiolimiter's ``AsyncLimiter(burst, burst / rate)``
-is exactly that bucket: it holds ``burst`` and drains at ``rate`` per second.
+A venue documents its limits as lazy-fill token buckets (Exchange's table: ``coinbase_exchange/limits.py``);
+aiolimiter's ``AsyncLimiter(burst, burst / rate)`` is exactly such a bucket: it holds ``burst`` and drains
+at ``rate`` per second. This module knows no venue: :class:`RateLimits` runs the table it is given.
 
-One :class:`RateLimits` is meant to be shared by every client in a process, so two tools
-running at once still stay under the limit; ``RateLimits.across_processes(dir, scope)``
-also shares the buckets with other processes through small files (``shared_bucket.py``),
-so two editor windows' servers stay under it together.
+One :class:`RateLimits` is meant to be shared by every client of a venue in a process, so two tools
+running at once still stay under the limit; ``RateLimits.across_processes(dir, venue, base_url, table)``
+also shares the buckets with other processes through small files (``shared_bucket.py``), one set per
+(venue, base URL), so two editor windows' servers stay under it together.
 
 The shared buckets run with a little headroom (``HEADROOM``: 97% of the documented rate,
 one token less of burst). Running exactly at the limit, network jitter alone makes two
@@ -23,30 +22,21 @@ import asyncio
 import hashlib
 import logging
 import weakref
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar
 
 from aiolimiter import AsyncLimiter
 
 from .shared_bucket import FileTokenBucket, file_buckets_supported
 
-__all__ = ["Bucket", "BucketSpec", "RateLimits", "bucket_for_path"]
+__all__ = ["Bucket", "BucketSpec", "RateLimits"]
 
 log = logging.getLogger("trade_tracker.coinbase")
 
-Bucket = Literal["public", "private", "fills"]
-
-_PUBLIC_PREFIXES = ("/time", "/products", "/currencies")
-
-
-def bucket_for_path(path: str) -> Bucket:
-    """Which documented limit a request path counts against."""
-    if path == "/fills" or path.startswith("/fills?"):
-        return "fills"
-    if path.startswith(_PUBLIC_PREFIXES):
-        return "public"
-    return "private"
+#: A bucket's name in a venue's table ("public", "private", "fills" for Exchange).
+Bucket = str
 
 
 @dataclass(frozen=True)
@@ -61,12 +51,6 @@ class BucketSpec:
 HEADROOM = 0.97
 BURST_RESERVE = 1
 
-DOCUMENTED: dict[Bucket, BucketSpec] = {
-    "public": BucketSpec(rate=10, burst=15),
-    "private": BucketSpec(rate=15, burst=30),
-    "fills": BucketSpec(rate=10, burst=20),
-}
-
 
 class RateLimits:
     """The three buckets. ``acquire(bucket)`` waits until a request may be sent.
@@ -75,25 +59,25 @@ class RateLimits:
     are kept per running loop; within one loop (one server process) they are shared.
     """
 
-    _shared: RateLimits | None = None
+    _shared: ClassVar[dict[tuple[tuple[Bucket, BucketSpec], ...], RateLimits]] = {}
 
     def __init__(
         self,
-        specs: dict[Bucket, BucketSpec] | None = None,
+        specs: Mapping[Bucket, BucketSpec],
         *,
         enabled: bool = True,
         headroom: bool = True,
         state_dir: Path | None = None,
         scope: str = "",
     ) -> None:
-        self.specs: dict[Bucket, BucketSpec] = dict(specs or DOCUMENTED)
+        self.specs: dict[Bucket, BucketSpec] = dict(specs)
         self.enabled = enabled
         self.headroom = headroom
         self._per_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[Bucket, AsyncLimiter]] = (
             weakref.WeakKeyDictionary()
         )
         #: Buckets shared with other processes through files in ``state_dir`` (one set per ``scope``,
-        #: e.g. the exchange URL), so two servers on one machine stay under the limit together.
+        #: the venue and its base URL), so two servers on one machine stay under the limit together.
         self._across_processes: dict[Bucket, FileTokenBucket] = {}
         if state_dir is not None and enabled and file_buckets_supported():
             state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -103,21 +87,25 @@ class RateLimits:
                 self._across_processes[name] = FileTokenBucket(state_dir / f"ratelimit-{tag}-{name}", rate, burst)
 
     @classmethod
-    def across_processes(cls, state_dir: Path, scope: str) -> RateLimits:
-        """The documented buckets, shared by every process that uses ``state_dir`` and ``scope``."""
-        return cls(state_dir=state_dir, scope=scope)
+    def across_processes(
+        cls, state_dir: Path, venue: str, base_url: str, specs: Mapping[Bucket, BucketSpec]
+    ) -> RateLimits:
+        """A venue's buckets (``specs``), shared by every process that uses ``state_dir`` for that venue at
+        that base URL (the sandbox and production, or two venues, never share a bucket)."""
+        return cls(specs, state_dir=state_dir, scope=f"{venue} {base_url}")
 
     @classmethod
-    def shared(cls) -> RateLimits:
-        """The process-wide buckets at the documented limits."""
-        if cls._shared is None:
-            cls._shared = cls()
-        return cls._shared
+    def shared(cls, specs: Mapping[Bucket, BucketSpec]) -> RateLimits:
+        """The process-wide buckets of this table (one object per table)."""
+        key = tuple(sorted(specs.items()))
+        if key not in cls._shared:
+            cls._shared[key] = cls(specs)
+        return cls._shared[key]
 
     @classmethod
     def disabled(cls) -> RateLimits:
         """No client-side limiting (tests, and benchmarks with the simulator's limits off)."""
-        return cls(enabled=False)
+        return cls({}, enabled=False)
 
     def _limiters(self) -> dict[Bucket, AsyncLimiter]:
         loop = asyncio.get_running_loop()

@@ -17,6 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from trade_tracker.faces.cli import demo, demo_transcript, main
+from trade_tracker.store.filters import Filters
 
 SCRIPT = Path(sys.executable).with_name("trade-tracker")
 COMMAND = [str(SCRIPT)] if SCRIPT.is_file() else [sys.executable, "-m", "trade_tracker"]
@@ -71,7 +72,7 @@ def _check_fees_this_year(out: str, home: Path) -> None:
     found = re.search(rf"=> fees on ETH-USD since {since}: (\S+) USD, over (\d+) fills", out)
     assert found, out
     with TradeStore(home / "trades.db") as store:
-        entries = summarize(store, product_id="ETH-USD", since=since).products
+        entries = summarize(store, Filters.of(product_id="ETH-USD", since=since)).products
         this_year = store.conn.execute(
             "SELECT COUNT(*) FROM fills WHERE product_id = 'ETH-USD' AND created_at >= ?", (since,)
         ).fetchone()[0]

@@ -829,7 +829,7 @@ async def test_unreadable_time_answer_keeps_timestamp_expired(
 
 class RecordingLimits(RateLimits):
     def __init__(self) -> None:
-        super().__init__(enabled=False)
+        super().__init__({}, enabled=False)
         self.taken: list[Bucket] = []
 
     async def acquire(self, bucket: Bucket) -> None:

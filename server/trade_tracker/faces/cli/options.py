@@ -5,6 +5,7 @@ Checked when click parses, so a typo is a usage error (exit 2) before anything i
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -26,10 +27,13 @@ __all__ = [
     "LABEL_HELP",
     "ORDER_STATUSES",
     "DateText",
+    "StoreFilterArgs",
     "check_label_option",
     "check_product",
     "format_option",
+    "group_by_option",
     "label_option",
+    "method_option",
     "store_filters",
 ]
 
@@ -106,8 +110,27 @@ def label_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--label", metavar="LABEL", callback=check_label_option, help=LABEL_HELP)(fn)
 
 
+#: What ``store_filters`` hands a verb: --product-id, --since, --until and --label as given (None: not given).
+StoreFilterArgs = dict[str, str | None]
+
+
 def store_filters(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """--product-id, --since, --until and --label for the verbs that read the local store."""
+    """--product-id, --since, --until and --label for the verbs that read the local store, handed to the
+    verb as one ``filters`` mapping: the verb builds ``store.filters.Filters`` from it inside its job."""
+
+    @functools.wraps(fn)
+    def with_filters(
+        *args: Any,
+        product_id: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        label: str | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        filters = {"product_id": product_id, "since": since, "until": until, "label": label}
+        return fn(*args, filters=filters, **kwargs)
+
+    wrapped: Callable[..., Any] = with_filters
     for option in reversed(
         [
             click.option("--product-id", callback=check_product, metavar="BASE-QUOTE", help="only this product"),
@@ -121,5 +144,19 @@ def store_filters(fn: Callable[..., Any]) -> Callable[..., Any]:
             ),
         ]
     ):
-        fn = option(fn)
-    return fn
+        wrapped = option(wrapped)
+    return wrapped
+
+
+def group_by_option(help: str | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--group-by product|month|day`` of ``summary`` and ``export`` (the tools' ``group_by``)."""
+    return click.option(
+        "--group-by", type=click.Choice(["product", "month", "day"]), default="product", show_default=True, help=help
+    )
+
+
+def method_option(help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--method fifo|average`` of ``summary`` and ``export`` (the tools' ``method``)."""
+    return click.option(
+        "--method", type=click.Choice(["fifo", "average"]), default="fifo", show_default=True, help=help
+    )

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .options import format_option, store_filters
+from .options import StoreFilterArgs, format_option, group_by_option, method_option, store_filters
 from .output import emit, run_app
 
 if TYPE_CHECKING:
@@ -29,10 +29,7 @@ __all__ = ["STORE_COMMANDS", "export", "summary", "trades"]
 @click.option("--limit", type=click.IntRange(1, 1000), default=50, show_default=True, help="rows per page")
 @click.option("--cursor", metavar="TEXT", help="next_cursor of the previous page")
 def trades(
-    product_id: str | None,
-    since: str | None,
-    until: str | None,
-    label: str | None,
+    filters: StoreFilterArgs,
     side: str | None,
     limit: int,
     cursor: str | None,
@@ -44,14 +41,13 @@ def trades(
     from ..shapes import TradesOut
 
     async def job(app: TradeTracker) -> TradesOut:
+        from trade_tracker.store.filters import Filters
         from trade_tracker.sync.status import empty_store_hint
 
-        rows, next_cursor = app.store.query_fills(
-            product_id=product_id, side=side, since=since, until=until, label=label, limit=limit, cursor=cursor
-        )
+        rows, next_cursor = app.store.query_fills(Filters.of(side=side, **filters), limit, cursor)
         out = TradesOut.of(rows, next_cursor, hoist_product=False)
         if not rows and cursor is None:  # as the MCP tool: say why an empty answer is empty
-            out.hint = empty_store_hint(app.store, label)
+            out.hint = empty_store_hint(app.store, filters["label"])
         return out
 
     emit(run_app(job), table=True, hide=("order_id",))
@@ -60,24 +56,15 @@ def trades(
 @click.command()
 @format_option
 @store_filters
-@click.option("--group-by", type=click.Choice(["product", "month", "day"]), default="product", show_default=True)
-@click.option(
-    "--method",
-    type=click.Choice(["fifo", "average"]),
-    default="fifo",
-    show_default=True,
-    help="cost basis for realized PnL",
-)
+@group_by_option()
+@method_option("cost basis for realized PnL")
 @click.option(
     "--with-unrealized",
     is_flag=True,
     help="also fetch live tickers for unrealized PnL (calls the exchange; marked in the output)",
 )
 def summary(
-    product_id: str | None,
-    since: str | None,
-    until: str | None,
-    label: str | None,
+    filters: StoreFilterArgs,
     group_by: GroupBy,
     method: Method,
     with_unrealized: bool,
@@ -89,14 +76,10 @@ def summary(
     """
 
     async def job(app: TradeTracker) -> Any:
+        from trade_tracker.store.filters import Filters
+
         return await app.summary(
-            product_id=product_id,
-            since=since,
-            until=until,
-            label=label,
-            group_by=group_by,
-            method=method,
-            with_unrealized=with_unrealized,
+            Filters.of(**filters), group_by=group_by, method=method, with_unrealized=with_unrealized
         )
 
     from .table import SUMMARY_COLUMNS
@@ -116,28 +99,13 @@ def summary(
 )
 @click.option("--summary", "as_summary", is_flag=True, help="write the summary instead of the fills")
 @store_filters
-@click.option(
-    "--group-by",
-    type=click.Choice(["product", "month", "day"]),
-    default="product",
-    show_default=True,
-    help="with --summary",
-)
-@click.option(
-    "--method",
-    type=click.Choice(["fifo", "average"]),
-    default="fifo",
-    show_default=True,
-    help="with --summary: cost basis for realized PnL",
-)
+@group_by_option("with --summary")
+@method_option("with --summary: cost basis for realized PnL")
 @click.option("--with-unrealized", is_flag=True, help="with --summary: add unrealized PnL at live tickers")
 def export(
     csv_path: Path,
     as_summary: bool,
-    product_id: str | None,
-    since: str | None,
-    until: str | None,
-    label: str | None,
+    filters: StoreFilterArgs,
     group_by: GroupBy,
     method: Method,
     with_unrealized: bool,
@@ -148,21 +116,20 @@ def export(
     """
     if not as_summary and (with_unrealized or group_by != "product" or method != "fifo"):
         raise click.UsageError("--group-by, --method and --with-unrealized go with --summary")
-    emit(
-        run_app(
-            lambda app: app.export_csv(
-                csv_path,
-                summary=as_summary,
-                group_by=group_by,
-                method=method,
-                with_unrealized=with_unrealized,
-                product_id=product_id,
-                since=since,
-                until=until,
-                label=label,
-            )
+
+    async def job(app: TradeTracker) -> Any:
+        from trade_tracker.store.filters import Filters
+
+        return await app.export_csv(
+            csv_path,
+            filters=Filters.of(**filters),
+            summary=as_summary,
+            group_by=group_by,
+            method=method,
+            with_unrealized=with_unrealized,
         )
-    )
+
+    emit(run_app(job))
 
 
 #: The store's verbs, added to the group with the others (``commands.COMMANDS``).

@@ -74,6 +74,8 @@ _EXPORTS = {
     "tracker_of": "results",
     "trade_tracker_executable": "credential_command",
     "translate_errors": "results",
+    "VENUE": "venue_text",
+    "venue_doc": "venue_text",
     "uvicorn_options": "listener_limits",
     "writes": "results",
 }
@@ -138,6 +140,8 @@ __all__ = [
     "tracker_of",
     "trade_tracker_executable",
     "translate_errors",
+    "VENUE",
+    "venue_doc",
     "uvicorn_options",
     "writes",
 ]
@@ -205,3 +209,4 @@ if TYPE_CHECKING:
         register_sync_tools,
     )
     from .tools import LIVE_TOOLS, STORE_TOOLS, Tool
+    from .venue_text import VENUE, venue_doc

@@ -4,7 +4,7 @@ Defined once and shared by ``tools.py`` and ``sync_tools.py``; ``argument_errors
 argument's error from :data:`ARGUMENT_FORMATS`.
 """
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field
 
@@ -53,51 +53,31 @@ def _label(value: str) -> str:
         raise ValueError(str(exc)) from None
 
 
+#: Every label argument's schema: the pattern and length are shown to clients; ``check_label`` checks it.
+_CHECK_LABEL = AfterValidator(_label)
+
+
+def _label_field(description: str) -> Any:
+    """A label argument's schema: its description; the pattern and length shown to clients."""
+    return Field(description=description, json_schema_extra={"pattern": LABEL_PATTERN, "maxLength": 64})
+
+
 #: Checked by ``check_label`` alone (as in the CLI); the pattern is shown in the schema for clients.
-Label = Annotated[
-    str,
-    Field(
-        description="credential label; omit to use the default credential",
-        json_schema_extra={"pattern": LABEL_PATTERN, "maxLength": 64},
-    ),
-    AfterValidator(_label),
-]
+Label = Annotated[str, _label_field("credential label; omit to use the default credential"), _CHECK_LABEL]
 #: The store's tools read every label unless one is named: a different description, the same check.
 StoreLabel = Annotated[
-    str,
-    Field(
-        description="only fills synced with this credential label; omit for all labels",
-        json_schema_extra={"pattern": LABEL_PATTERN, "maxLength": 64},
-    ),
-    AfterValidator(_label),
+    str, _label_field("only fills synced with this credential label; omit for all labels"), _CHECK_LABEL
 ]
 #: sync_status reads every label unless one is named.
-StatusLabel = Annotated[
-    str,
-    Field(
-        description="only this credential label; omit for every label",
-        json_schema_extra={"pattern": LABEL_PATTERN, "maxLength": 64},
-    ),
-    AfterValidator(_label),
-]
+StatusLabel = Annotated[str, _label_field("only this credential label; omit for every label"), _CHECK_LABEL]
 #: cancel_sync: the one running job when there is only one.
 CancelLabel = Annotated[
     str,
-    Field(
-        description="the label whose sync to stop; omit when only one sync is running (else the default credential's)",
-        json_schema_extra={"pattern": LABEL_PATTERN, "maxLength": 64},
-    ),
-    AfterValidator(_label),
+    _label_field("the label whose sync to stop; omit when only one sync is running (else the default credential's)"),
+    _CHECK_LABEL,
 ]
 #: store_credential: the name the new key is stored under (required).
-NewLabel = Annotated[
-    str,
-    Field(
-        description="the name to store the credential under, e.g. main (required)",
-        json_schema_extra={"pattern": LABEL_PATTERN, "maxLength": 64},
-    ),
-    AfterValidator(_label),
-]
+NewLabel = Annotated[str, _label_field("the name to store the credential under, e.g. main (required)"), _CHECK_LABEL]
 #: store_credential: whose key (the public venue ids, ``venues.base.VenueId``; tests check they match).
 StoreVenue = Annotated[
     Literal["exchange", "advanced"],

@@ -75,8 +75,9 @@ def read_only(open_world: bool) -> ToolAnnotations:
     )
 
 
-def writes(open_world: bool) -> ToolAnnotations:
-    """A tool that writes something new each call (not idempotent), never destroying anything."""
+def writes(open_world: bool, *, idempotent: bool = False) -> ToolAnnotations:
+    """A tool that writes, never destroying anything: something new each call unless ``idempotent``
+    (sync_fills and cancel_sync may be repeated: a second call changes nothing more)."""
     return ToolAnnotations(
-        read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=open_world
+        read_only_hint=False, destructive_hint=False, idempotent_hint=idempotent, open_world_hint=open_world
     )

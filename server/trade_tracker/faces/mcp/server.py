@@ -18,14 +18,15 @@ from trade_tracker.config import Settings
 
 from .argument_errors import PlainArgumentsServer
 from .params import ARGUMENT_FORMATS
+from .venue_text import venue_text
 
 if TYPE_CHECKING:
     from .sync_tools import ServerState
 
 __all__ = ["INSTRUCTIONS", "build_server"]
 
-INSTRUCTIONS = """\
-trade-tracker reads one trader's Coinbase Exchange account and keeps every fill in a local SQLite store.
+INSTRUCTIONS = venue_text("""\
+trade-tracker reads one trader's {title} account and keeps every fill in a local SQLite store.
 Workflow: 1) a credential must exist: list_credentials shows stored ones; if none, call store_credential
 (the user types the key in a local browser page or the CLI, never in chat; never ask for secrets in chat).
 2) sync_fills brings fills into the local store (first run: whole history; later: only new fills).
@@ -36,8 +37,8 @@ never starts a second one); cancel_sync stops it. Nothing synced so far is ever 
 Before answering that nothing was traded, check sync_status: the store may not be synced yet, or a sync may
 still be running.
 list_fills, list_orders, list_accounts, list_products and get_ticker call Coinbase live.
-The exchange is the Coinbase Exchange SANDBOX unless EX_BASE_URL says otherwise; sandbox data is not real.
-"""
+The exchange is the {title} SANDBOX unless {url_env} says otherwise; sandbox data is not real.
+""")
 
 
 def build_server(

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp.types import CallToolResult, ToolAnnotations
+from mcp.types import CallToolResult
 from pydantic import BaseModel, Field
 
 from trade_tracker.app import TradeTracker
@@ -24,7 +24,8 @@ from trade_tracker.sync.status import SyncStatusOut
 from trade_tracker.sync.status import sync_status as status_of
 
 from .params import CancelLabel, Label, ProductId, StatusLabel
-from .results import respond, translate_errors
+from .results import read_only, respond, translate_errors, writes
+from .venue_text import venue_doc
 
 __all__ = [
     "CANCEL_WAIT_SECONDS",
@@ -183,11 +184,10 @@ def register_sync_tools(mcp: MCPServer[Any], state_of: Any) -> None:
 def _add_sync_fills(mcp: MCPServer[Any], state_of: Any) -> None:
     @mcp.tool(
         title="Sync fills into the local store",
-        annotations=ToolAnnotations(
-            read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=True
-        ),
+        annotations=writes(open_world=True, idempotent=True),
     )
     @translate_errors
+    @venue_doc
     async def sync_fills(
         ctx: Context,
         label: Label | None = None,
@@ -209,7 +209,7 @@ def _add_sync_fills(mcp: MCPServer[Any], state_of: Any) -> None:
         then only new fills (and settlement changes). The sync runs in the server as a job: this call waits at
         most wait_seconds, then returns the result, or status "running" with a job_id, the progress so far and an
         estimate of the time left; the job goes on in the background. A first sync of a large account takes
-        minutes (10 requests/s, 100 fills each): follow it with sync_status, or call sync_fills again to wait
+        minutes (10 requests/s, {fill_page} fills each): follow it with sync_status, or call sync_fills again to wait
         (a second call joins the running job, it never starts another). cancel_sync stops it; cancelling this
         call only stops waiting. Sends progress notifications while it waits. Safe to repeat."""
         state: ServerState = state_of(ctx)
@@ -227,9 +227,7 @@ def _add_sync_fills(mcp: MCPServer[Any], state_of: Any) -> None:
 def _add_sync_status(mcp: MCPServer[Any], state_of: Any) -> None:
     @mcp.tool(
         title="Sync status: what is stored, what is running",
-        annotations=ToolAnnotations(
-            read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False
-        ),
+        annotations=read_only(open_world=False),
     )
     @translate_errors
     async def sync_status(ctx: Context, label: StatusLabel | None = None) -> Annotated[CallToolResult, SyncStatusOut]:
@@ -245,9 +243,7 @@ def _add_sync_status(mcp: MCPServer[Any], state_of: Any) -> None:
 def _add_cancel_sync(mcp: MCPServer[Any], state_of: Any) -> None:
     @mcp.tool(
         title="Cancel a running sync",
-        annotations=ToolAnnotations(
-            read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=False
-        ),
+        annotations=writes(open_world=False, idempotent=True),
     )
     @translate_errors
     async def cancel_sync(ctx: Context, label: CancelLabel | None = None) -> Annotated[CallToolResult, CancelSyncOut]:

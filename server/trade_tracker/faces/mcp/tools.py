@@ -16,6 +16,7 @@ from pydantic import Field
 
 from trade_tracker.errors import InvalidArgument
 from trade_tracker.formats import ORDER_ID_PATTERN
+from trade_tracker.store.filters import Filters
 
 from ..shapes import (
     AccountsOut,
@@ -41,6 +42,7 @@ from .params import (
     StoreVenue,
 )
 from .results import empty_hint, read_only, respond, tracker_of, translate_errors, writes
+from .venue_text import venue_doc
 
 __all__ = ["LIVE_TOOLS", "STORE_TOOLS", "Tool"]
 
@@ -54,6 +56,7 @@ class Tool(NamedTuple):
 
 
 @translate_errors
+@venue_doc
 async def list_products(
     ctx: Context,
     quote_currency: Annotated[
@@ -64,7 +67,7 @@ async def list_products(
     ] = None,
     query: Annotated[str | None, Field(max_length=40, description="substring of the id or name, e.g. ETH")] = None,
 ) -> Annotated[CallToolResult, ProductsOut]:
-    """List Coinbase Exchange products (markets), optionally filtered. Calls Coinbase (public, no key needed).
+    """List {title} products (markets), optionally filtered. Calls Coinbase (public, no key needed).
     Use it to find a product_id such as BTC-USD before get_ticker, list_fills or sync_fills."""
     products = await tracker_of(ctx).list_products(quote_currency, status, query)
     return respond(ProductsOut.of(products))
@@ -78,12 +81,13 @@ async def get_ticker(ctx: Context, product_id: ProductId) -> Annotated[CallToolR
 
 
 @translate_errors
+@venue_doc
 async def list_accounts(
     ctx: Context,
     label: Label | None = None,
     hide_zero: Annotated[bool, Field(description="hide currencies with zero balance and hold")] = True,
 ) -> Annotated[CallToolResult, AccountsOut]:
-    """Balances per currency of the credential's Coinbase Exchange profile. Calls Coinbase with the key."""
+    """Balances per currency of the credential's {title} profile. Calls Coinbase with the key."""
     label_used, accounts = await tracker_of(ctx).list_accounts(label, hide_zero)
     return respond(AccountsOut.of(label_used, accounts))
 
@@ -133,15 +137,8 @@ async def query_trades(
 ) -> Annotated[CallToolResult, TradesOut]:
     """Fills from the LOCAL store (run sync_fills first), newest first, filtered. Offline, exact, paged.
     Without label: the fills of every stored label."""
-    rows, next_cursor = tracker_of(ctx).store.query_fills(
-        product_id=product_id.upper() if product_id else None,
-        side=side,
-        since=since,
-        until=until,
-        label=label,
-        limit=limit,
-        cursor=cursor,
-    )
+    filters = Filters.of(product_id=product_id, side=side, since=since, until=until, label=label)
+    rows, next_cursor = tracker_of(ctx).store.query_fills(filters, limit, cursor)
     out = TradesOut.of(rows, next_cursor)
     if not rows and cursor is None:
         out.hint = empty_hint(ctx, label)
@@ -168,15 +165,8 @@ async def trade_summary(
     across products per quote currency (volume, fees, realized and cumulative realized PnL). Without label:
     every stored label, each its own book. From the LOCAL store: offline and exact, unless with_unrealized
     asks for live tickers. Run sync_fills first for complete figures."""
-    summary = await tracker_of(ctx).summary(
-        product_id=product_id.upper() if product_id else None,
-        since=since,
-        until=until,
-        label=label,
-        group_by=group_by,
-        method=method,
-        with_unrealized=with_unrealized,
-    )
+    filters = Filters.of(product_id=product_id, since=since, until=until, label=label)
+    summary = await tracker_of(ctx).summary(filters, group_by=group_by, method=method, with_unrealized=with_unrealized)
     out = SummaryOut.of(summary)
     if summary.fill_count == 0:
         out = out.model_copy(update={"hint": empty_hint(ctx, label)})
@@ -239,15 +229,8 @@ async def export_trades(
     label. Offline."""
     if not summary and (group_by != "product" or method != "fifo"):
         raise InvalidArgument("group_by and method go with summary=true (a fills export has one row per fill).")
-    out = await tracker_of(ctx).export_csv(
-        summary=summary,
-        group_by=group_by,
-        method=method,
-        product_id=product_id.upper() if product_id else None,
-        since=since,
-        until=until,
-        label=label,
-    )
+    filters = Filters.of(product_id=product_id, since=since, until=until, label=label)
+    out = await tracker_of(ctx).export_csv(filters=filters, summary=summary, group_by=group_by, method=method)
     return respond(out)
 
 

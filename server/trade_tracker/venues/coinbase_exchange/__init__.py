@@ -25,6 +25,11 @@ _EXPORTS = {
     "ORDERS_PAGE": "discovery",
     "ORDER_STATUSES": "params",
     "Account": "models",
+    "BUCKETS": "limits",
+    "ExchangeBucket": "limits",
+    "PUBLIC_PREFIXES": "limits",
+    "bucket_for_path": "limits",
+    "exchange_rate_limits": "limits",
     "ApiCredential": "auth",
     "CoinbaseAuth": "auth",
     "CoinbaseClient": "client",
@@ -68,6 +73,11 @@ __all__ = [
     "ORDERS_PAGE",
     "ORDER_STATUSES",
     "Account",
+    "BUCKETS",
+    "ExchangeBucket",
+    "PUBLIC_PREFIXES",
+    "bucket_for_path",
+    "exchange_rate_limits",
     "ApiCredential",
     "CoinbaseAuth",
     "CoinbaseClient",
@@ -118,6 +128,7 @@ if TYPE_CHECKING:
     from .client import CoinbaseClient
     from .discovery import ORDERS_PAGE, discover_products
     from .keys import ADVANCED_HINT, check_api_key, credential_of_fields, fingerprint_of_fields
+    from .limits import BUCKETS, PUBLIC_PREFIXES, ExchangeBucket, bucket_for_path, exchange_rate_limits
     from .models import (
         Account,
         DecimalStr,

@@ -27,16 +27,24 @@ from trade_tracker.errors import (
     ExchangeStatusError,
     InvalidArgument,
 )
-from trade_tracker.formats import ORDER_ID_PATTERN, check_order_id, check_product_id, iso_utc, parse_timestamp
+from trade_tracker.formats import (
+    ORDER_ID_PATTERN,
+    check_limit,
+    check_order_id,
+    check_product_id,
+    iso_utc,
+    parse_timestamp,
+)
 
 from ..http import VenueHttp, adapter_for
-from ..ratelimit import Bucket, RateLimits, bucket_for_path
+from ..ratelimit import Bucket, RateLimits
 from ..retries import (
     RetryPolicy,
 )
 from .activity import LedgerEntry, LedgerPage, OrderPage
 from .answers import fills_cursor, ledger_cursor, orders_cursor, status_error
 from .auth import ApiCredential, CoinbaseAuth, ServerClock
+from .limits import BUCKETS, bucket_for_path, exchange_rate_limits
 from .models import Account, Fill, FillPage, Order, Product, Profile, ServerTime, Stats, Ticker
 from .params import MAX_FILLS_LIMIT, ORDER_STATUSES, check_cursor
 
@@ -111,7 +119,7 @@ class CoinbaseClient(VenueHttp):
             credential,
             timeout=httpx.Timeout(settings.http_timeout, connect=settings.connect_timeout),
             retry=retry or RetryPolicy(attempts=settings.retry_attempts, timeout=settings.retry_timeout),
-            rate_limits=rate_limits or RateLimits.across_processes(settings.trade_tracker_home, settings.ex_base_url),
+            rate_limits=rate_limits or exchange_rate_limits(settings),
             transport=transport,
             attempt_timeout=settings.http_timeout,
             credential_check=credential_check,
@@ -123,6 +131,7 @@ class CoinbaseClient(VenueHttp):
     title = "Coinbase Exchange"
     url_setting = "EX_BASE_URL"
     timeout_setting = "EX_HTTP_TIMEOUT"
+    rate_table = BUCKETS
 
     @property
     def label(self) -> str:
@@ -231,8 +240,7 @@ class CoinbaseClient(VenueHttp):
             params.append(("status", s))
         if product_id is not None:
             params.append(("product_id", check_product_id(product_id)))
-        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 1000:
-            raise InvalidArgument("limit must be a whole number from 1 to 1000")
+        check_limit(limit, 1000, "limit")
         params.append(("limit", str(limit)))
         params += _date_params(start_date, end_date)
         if after is not None:
@@ -260,8 +268,7 @@ class CoinbaseClient(VenueHttp):
         """
         if not isinstance(account_id, str) or not _ACCOUNT_ID.fullmatch(account_id):
             raise InvalidArgument(f"account_id must be a UUID (got {str(account_id)[:40]!r})")
-        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 1000:
-            raise InvalidArgument("limit must be a whole number from 1 to 1000")
+        check_limit(limit, 1000, "limit")
         params = [("limit", str(limit)), *_date_params(start_date, end_date)]
         before_text, after_text = check_cursor("before", before), check_cursor("after", after)
         if before_text is not None and after_text is not None:
@@ -308,8 +315,7 @@ class CoinbaseClient(VenueHttp):
     ) -> list[tuple[str, str]]:
         if product_id is None and order_id is None:
             raise InvalidArgument("/fills needs product_id or order_id (Coinbase refuses a request with neither)")
-        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_FILLS_LIMIT:
-            raise InvalidArgument(f"limit must be a whole number from 1 to {MAX_FILLS_LIMIT}")
+        check_limit(limit, MAX_FILLS_LIMIT, "limit")
         before_text, after_text = check_cursor("before", before), check_cursor("after", after)
         if before_text is not None and after_text is not None:
             raise InvalidArgument("give before or after, not both")

@@ -384,13 +384,13 @@ def test_a_text_trade_id_round_trips_through_query_fills_and_its_cursor(release_
             seen: list[tuple[Any, str]] = []
             cursor = None
             while True:
-                page, cursor = store.query_fills(product_id=product_id, limit=3, cursor=cursor)
+                page, cursor = store.query_fills(Filters.of(product_id=product_id), limit=3, cursor=cursor)
                 seen += [(r["trade_id"], r["fill_key"]) for r in page]
                 if cursor is None:
                     break
             advanced = [tid for tid, key in seen if key.startswith("entry-")]
             assert sorted(advanced) == ["0012", "12", "12.0", "abc"]  # as sent: str, not 12
-            assert len(seen) == len(set(seen)) == store.count_fills(product_id=product_id)
+            assert len(seen) == len(set(seen)) == store.count_fills(Filters.of(product_id=product_id))
         newest, cursor = store.query_fills(limit=1)
         assert newest[0]["trade_id"] == "abc" and cursor is not None
         (created_at, product_id, trade_id, label, fill_key) = decode_cursor(cursor)

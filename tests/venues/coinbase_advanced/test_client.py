@@ -469,6 +469,7 @@ async def test_canary_key_never_in_errors_repr_or_debug_logs(
 def test_from_settings_shares_the_advanced_limits_across_processes(isolated_env: Any, pem: str) -> None:
     from trade_tracker.config import load_settings
     from trade_tracker.venues.coinbase_advanced.limits import ADVANCED_LIMITS
+    from trade_tracker.venues.coinbase_exchange.limits import exchange_rate_limits
 
     settings = load_settings(at_base_url="http://localhost:8124/")
     client = AdvancedTradeClient.from_settings(settings, parse_cdp_key(ORG_NAME, pem, label="main"))
@@ -477,7 +478,7 @@ def test_from_settings_shares_the_advanced_limits_across_processes(isolated_env:
     shared = client.rate_limits._across_processes  # pyright: ignore[reportPrivateUsage]
     assert sorted(shared) == ["private", "public"]
     assert all(b.path.parent == settings.trade_tracker_home for b in shared.values())
-    exchange = RateLimits.across_processes(settings.trade_tracker_home, settings.ex_base_url)
+    exchange = exchange_rate_limits(settings)
     assert {b.path for b in shared.values()}.isdisjoint(b.path for b in exchange._across_processes.values())  # pyright: ignore[reportPrivateUsage]
     assert "BEGIN" not in repr(client)
 

@@ -122,7 +122,9 @@ class AdvancedTradeClient(VenueHttp):
     ) -> AdvancedTradeClient:
         """The client as trade-tracker runs it: ``AT_BASE_URL``, the timeouts and retry bounds from the
         settings, and the Advanced Trade limits shared with every process using the same home and URL."""
-        shared = RateLimits(ADVANCED_LIMITS, state_dir=settings.trade_tracker_home, scope=settings.at_base_url)
+        shared = RateLimits.across_processes(
+            settings.trade_tracker_home, "advanced", settings.at_base_url, ADVANCED_LIMITS
+        )
         return cls(
             settings.at_base_url,
             key,
@@ -287,14 +289,9 @@ class AdvancedTradeClient(VenueHttp):
         return answer.portfolios
 
 
-_SHARED: list[RateLimits] = []
-
-
 def _shared_limits() -> RateLimits:
-    """The process-wide Advanced Trade buckets (one per process, like ``RateLimits.shared()`` for Exchange)."""
-    if not _SHARED:
-        _SHARED.append(RateLimits(ADVANCED_LIMITS))
-    return _SHARED[0]
+    """The process-wide Advanced Trade buckets (one object per process, as for Exchange)."""
+    return RateLimits.shared(ADVANCED_LIMITS)
 
 
 def _listed(name: str, values: Sequence[str] | None) -> list[str]:

@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test lint demo bench install clean
+.PHONY: test lint demo bench install clean conformance
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,12 +17,17 @@ $(STAMP): pyproject.toml | $(BIN)/python
 install: $(STAMP)
 
 lint: $(STAMP)
-	$(BIN)/ruff check server tests bench
-	$(BIN)/ruff format --check server tests bench
+	$(BIN)/ruff check server tests bench conformance packaging
+	$(BIN)/ruff format --check server tests bench conformance packaging
 	$(BIN)/pyright
 
 test: lint
 	$(BIN)/python -m pytest -q
+
+# The official MCP conformance suite (pinned in conformance/run_conformance.py) against the HTTP app, both
+# requirement sets; Node 22 and the suite are fetched from the npm registry into .cache/ on first use.
+conformance: $(STAMP)
+	$(BIN)/python conformance/run_conformance.py
 
 demo: $(STAMP)
 	$(BIN)/trade-tracker demo
@@ -32,4 +37,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .demo-home
+	rm -rf $(VENV) .pytest_cache .ruff_cache .demo-home .cache dist

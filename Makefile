@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test lint demo bench install clean conformance installs mcpb mcpb-validate
+.PHONY: test lint demo bench install clean conformance installs mcpb mcpb-validate mcpb-check
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ mcpb: $(STAMP)
 
 mcpb-validate: $(STAMP)
 	$(BIN)/python packaging/build_mcpb.py validate
+
+# Pack, unpack and serve the bundle as its mcp_config says (uv run), checking tools/list.
+mcpb-check: $(STAMP) $(BIN)/uv
+	$(BIN)/python packaging/build_mcpb.py check
 
 demo: $(STAMP)
 	$(BIN)/trade-tracker demo

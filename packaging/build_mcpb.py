@@ -2,6 +2,7 @@
 
     python packaging/build_mcpb.py validate   # mcpb validate packaging/mcpb/manifest.json
     python packaging/build_mcpb.py pack       # dist/trade-tracker-<version>.mcpb
+    python packaging/build_mcpb.py check      # pack, unpack, and run it as the host would (uv run)
 
 The bundle is of server type ``uv`` (manifest 0.4): it carries the tracked sources (``server/``), the
 ``pyproject.toml`` that declares the dependencies, README and LICENSE, the manifest and the entry script
@@ -12,19 +13,23 @@ data file). The CLI comes from the npm registry into ``.cache/npm`` (conformance
 
 from __future__ import annotations
 
+import asyncio
 import json
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import zipfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "conformance"))
+sys.path.insert(0, str(REPO / "packaging"))
 
 from node22 import ensure_node, ensure_tool, node_env  # noqa: E402
 
-__all__ = ["MCPB", "main", "stage"]
+__all__ = ["MCPB", "check", "host_env", "main", "pack", "stage"]
 
 MCPB = "@anthropic-ai/mcpb@2.1.2"
 BUNDLE = REPO / "packaging" / "mcpb"
@@ -54,11 +59,7 @@ def stage(into: Path) -> None:
         shutil.copy2(BUNDLE / name, into / name)
 
 
-def main() -> int:
-    action = sys.argv[1] if len(sys.argv) > 1 else "pack"
-    if action == "validate":
-        _mcpb("validate", str(BUNDLE / "manifest.json"))
-        return 0
+def pack() -> Path:
     version = json.loads((BUNDLE / "manifest.json").read_text())["version"]
     out = REPO / "dist" / f"trade-tracker-{version}.mcpb"
     out.parent.mkdir(exist_ok=True)
@@ -66,6 +67,45 @@ def main() -> int:
         stage(Path(tmp))
         _mcpb("pack", tmp, str(out))
     print(f"mcpb: wrote {out.relative_to(REPO)} ({out.stat().st_size // 1024} KiB)")
+    return out
+
+
+def host_env(manifest: dict, base: dict[str, str]) -> dict[str, str]:
+    """The server's environment as the host builds it: mcp_config.env with each user_config default
+    (an optional field left empty becomes the empty string)."""
+    defaults = {k: str(v.get("default", "")) for k, v in manifest["user_config"].items()}
+    env = dict(base)
+    for name, value in manifest["server"]["mcp_config"]["env"].items():
+        env[name] = re.sub(r"\$\{user_config\.(\w+)\}", lambda m: defaults[m[1]], value)
+    return env
+
+
+def check(bundle: Path) -> None:
+    """Unpack the bundle and serve it the way its mcp_config says (uv run), then list its tools."""
+    from check_installs import list_tools, pinned_tools, uv_env
+
+    manifest = json.loads((BUNDLE / "manifest.json").read_text())
+    with tempfile.TemporaryDirectory(prefix="tt-mcpb-check-") as tmp:
+        unpacked, home = Path(tmp) / "bundle", Path(tmp) / "home"
+        home.mkdir(mode=0o700)
+        zipfile.ZipFile(bundle).extractall(unpacked)
+        config = manifest["server"]["mcp_config"]
+        args = [a.replace("${__dirname}", str(unpacked)) for a in config["args"]]
+        env = host_env(manifest, uv_env(home))
+        names = asyncio.run(asyncio.wait_for(list_tools(args, env), timeout=600))
+    if names != pinned_tools():
+        raise SystemExit(f"the bundle serves {names}, the snapshot pins {pinned_tools()}")
+    print(f"mcpb: the unpacked bundle served tools/list under `uv {' '.join(config['args'][:1])}` ({len(names)} tools)")
+
+
+def main() -> int:
+    action = sys.argv[1] if len(sys.argv) > 1 else "pack"
+    if action == "validate":
+        _mcpb("validate", str(BUNDLE / "manifest.json"))
+    elif action == "check":
+        check(pack())
+    else:
+        pack()
     return 0
 
 

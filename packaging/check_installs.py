@@ -24,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-__all__ = ["check_help", "check_wheel_serves", "main", "uv_env"]
+__all__ = ["check_help", "check_wheel_serves", "list_tools", "main", "pinned_tools", "uv_env"]
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -39,7 +39,7 @@ def uv_env(home: Path) -> dict[str, str]:
         UV_TOOL_BIN_DIR=str(cache / "bin"),
         UV_PYTHON=sys.executable,
         UV_PYTHON_DOWNLOADS="never",
-        UV_NATIVE_TLS="1",
+        UV_SYSTEM_CERTS="1",
         UV_NO_CONFIG="1",
         TRADE_TRACKER_HOME=str(home),
         EX_BASE_URL="http://127.0.0.1:9",
@@ -85,25 +85,29 @@ def build_wheel(env: dict[str, str], out: Path) -> Path:
     return wheels[-1]
 
 
-async def _list_tools(wheel: Path, env: dict[str, str]) -> list[str]:
+async def list_tools(args: list[str], env: dict[str, str]) -> list[str]:
+    """Start ``uv <args>`` as an MCP stdio server; the 2025-11-25 handshake, then the tool names."""
     from mcp import ClientSession, StdioServerParameters
     from mcp.client.stdio import stdio_client
 
-    params = StdioServerParameters(
-        command=_uv(), args=["tool", "run", "--quiet", "--from", str(wheel), "trade-tracker", "serve"], env=env
-    )
+    params = StdioServerParameters(command=_uv(), args=args, env=env)
     async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
         init = await session.initialize()
         if init.server_info.name != "trade-tracker":
-            raise SystemExit(f"the wheel's server calls itself {init.server_info.name!r}")
+            raise SystemExit(f"the server calls itself {init.server_info.name!r}")
         return sorted(tool.name for tool in (await session.list_tools()).tools)
+
+
+def pinned_tools() -> list[str]:
+    return sorted(t["name"] for t in json.loads((REPO / "tests" / "snapshots" / "tools.json").read_text()))
 
 
 def check_wheel_serves(env: dict[str, str], out: Path) -> None:
     wheel = build_wheel(env, out)
     started = time.monotonic()
-    names = asyncio.run(asyncio.wait_for(_list_tools(wheel, env), timeout=600))
-    pinned = sorted(t["name"] for t in json.loads((REPO / "tests" / "snapshots" / "tools.json").read_text()))
+    args = ["tool", "run", "--quiet", "--from", str(wheel), "trade-tracker", "serve"]
+    names = asyncio.run(asyncio.wait_for(list_tools(args, env), timeout=600))
+    pinned = pinned_tools()
     if names != pinned:
         raise SystemExit(f"the wheel serves {names}, the snapshot pins {pinned}")
     print(

@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test lint demo bench install clean
+.PHONY: test lint demo bench install clean conformance installs mcpb mcpb-validate mcpb-check
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,12 +17,37 @@ $(STAMP): pyproject.toml | $(BIN)/python
 install: $(STAMP)
 
 lint: $(STAMP)
-	$(BIN)/ruff check server tests bench
-	$(BIN)/ruff format --check server tests bench
+	$(BIN)/ruff check server tests bench conformance packaging
+	$(BIN)/ruff format --check server tests bench conformance packaging
 	$(BIN)/pyright
 
 test: lint
 	$(BIN)/python -m pytest -q
+
+# The official MCP conformance suite (pinned in conformance/run_conformance.py) against the HTTP app, both
+# requirement sets; Node 22 and the suite are fetched from the npm registry into .cache/ on first use.
+conformance: $(STAMP)
+	$(BIN)/python conformance/run_conformance.py
+
+# uv comes from PyPI into .venv (never installed globally); packaging/check_installs.py keeps its cache in .cache/uv.
+UV_VERSION := 0.13.8
+$(BIN)/uv: | $(STAMP)
+	$(BIN)/python -m pip install --quiet 'uv==$(UV_VERSION)'
+
+# `uv tool run --from . trade-tracker --help`, then a wheel of this checkout serving MCP under `uv tool run`.
+installs: $(STAMP) $(BIN)/uv
+	$(BIN)/python packaging/check_installs.py
+
+# The Claude Desktop bundle (dist/trade-tracker-VERSION.mcpb) and its manifest check, pinned mcpb CLI.
+mcpb: $(STAMP)
+	$(BIN)/python packaging/build_mcpb.py pack
+
+mcpb-validate: $(STAMP)
+	$(BIN)/python packaging/build_mcpb.py validate
+
+# Pack, unpack and serve the bundle as its mcp_config says (uv run), checking tools/list.
+mcpb-check: $(STAMP) $(BIN)/uv
+	$(BIN)/python packaging/build_mcpb.py check
 
 demo: $(STAMP)
 	$(BIN)/trade-tracker demo
@@ -32,4 +57,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .demo-home
+	rm -rf $(VENV) .pytest_cache .ruff_cache .demo-home .cache dist

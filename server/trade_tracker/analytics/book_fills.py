@@ -66,14 +66,11 @@ def book_fills(
 def replay_start(conn: Connection, label: str, product_id: str, from_at: str) -> str:
     """Where a dirty book must replay from: ``from_at``, or earlier when a reversal or correction at or
     after it adjusts a fill before it (the dirty mark sits at the adjustment, the effect at its fill)."""
-    targets = [
-        trade_id
-        for (trade_id,) in conn.execute(
-            "SELECT DISTINCT trade_id FROM fills WHERE label = ? AND product_id = ? "
-            f"AND trade_type IN {_ADJUSTMENT_IN} AND created_at >= ?",
-            (label, product_id, from_at),
-        )
-    ]
+    adjusted = conn.execute(  # all the book's adjustments (few: the partial index holds only them)
+        f"SELECT trade_id, created_at FROM fills WHERE label = ? AND product_id = ? AND trade_type IN {_ADJUSTMENT_IN}",
+        (label, product_id),
+    )
+    targets = sorted({trade_id for trade_id, created_at in adjusted if created_at >= from_at}, key=str)
     earliest = from_at
     for start in range(0, len(targets), _IN_CHUNK):  # none, for an Exchange book: no scan at all
         chunk = targets[start : start + _IN_CHUNK]

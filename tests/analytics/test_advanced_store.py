@@ -99,6 +99,11 @@ def app_summary(**filters: Any) -> Any:
     return asyncio.run(run())
 
 
+def summary_of(store: TradeStore) -> Any:
+    """The label's summary through ``analytics.summarize`` (the one call of it here)."""
+    return summarize(store, label=LABEL)
+
+
 def upsert(rows: list[FillRow]) -> None:
     with TradeStore(load_settings().db_path) as store:
         assert store.upsert_fills(rows).inserted == len(rows)
@@ -132,7 +137,7 @@ def test_trade_summary_of_advanced_fills_equals_the_oracle_before_and_after_adju
 def test_the_cache_keys_each_sell_by_its_fill_key() -> None:
     with TradeStore(":memory:") as store:
         store.upsert_fills(FILLS)
-        summarize(store, label=LABEL)
+        summary_of(store)
         with store.reading() as conn:
             sells = conn.execute(
                 "SELECT created_at, fill_key FROM analytics_sell ORDER BY created_at, fill_key"
@@ -143,20 +148,20 @@ def test_the_cache_keys_each_sell_by_its_fill_key() -> None:
 def test_an_inserted_adjustment_replays_from_its_fill() -> None:
     with TradeStore(":memory:") as store:
         store.upsert_fills(FILLS)
-        summarize(store, label=LABEL)
+        summary_of(store)
         store.upsert_fills(ADJUSTMENTS[:1])
         assert dirty(store) == [(LABEL, PRODUCT, at("2024-02-15 10:00"))]  # the insert marks the adjustment
         with store.reading() as conn:
             assert replay_start(conn, LABEL, PRODUCT, at("2024-02-15 10:00")) == at("2024-01-01 10:00")
             assert replay_start(conn, LABEL, PRODUCT, at("2024-02-16 10:00")) == at("2024-02-16 10:00")
-        assert_oracle(summarize(store, label=LABEL), FILLS + ADJUSTMENTS[:1])
+        assert_oracle(summary_of(store), FILLS + ADJUSTMENTS[:1])
 
 
 @pytest.mark.parametrize("change", ["delete", "update"])
 def test_deleting_or_changing_an_adjustment_marks_its_book_from_its_fill(change: str) -> None:
     with TradeStore(":memory:") as store:
         store.upsert_fills(FILLS + ADJUSTMENTS)
-        assert_oracle(summarize(store, label=LABEL), FILLS + ADJUSTMENTS)
+        assert_oracle(summary_of(store), FILLS + ADJUSTMENTS)
         assert dirty(store) == []
         with store.write() as conn:
             if change == "delete":
@@ -167,7 +172,7 @@ def test_deleting_or_changing_an_adjustment_marks_its_book_from_its_fill(change:
         rows = FILLS + ADJUSTMENTS[:1]
         if change == "update":
             rows = [*rows, ADJUSTMENTS[1]._replace(price="4")]
-        assert_oracle(summarize(store, label=LABEL), rows)
+        assert_oracle(summary_of(store), rows)
 
 
 def test_deleting_an_orphaned_adjustment_marks_its_own_time() -> None:
@@ -175,7 +180,7 @@ def test_deleting_an_orphaned_adjustment_marks_its_own_time() -> None:
     orphan = entry("e9", "2024-03-01 10:00", "zz", "buy", "1", "1", trade_type="REVERSAL")
     with TradeStore(":memory:") as store:
         store.upsert_fills([*FILLS, orphan])
-        summarize(store, label=LABEL)
+        summary_of(store)
         with store.reading() as conn:
             assert orphaned_adjustments(conn, LABEL) == 1
         with store.write() as conn:
@@ -186,13 +191,13 @@ def test_deleting_an_orphaned_adjustment_marks_its_own_time() -> None:
 def test_a_change_analytics_sees_marks_the_book_and_settled_alone_does_not() -> None:
     with TradeStore(":memory:") as store:
         store.upsert_fills(FILLS)
-        summarize(store, label=LABEL)
+        summary_of(store)
         for column, value in (("settled", "0"), ("trade_type", "'SYNTHETIC'"), ("size_in_quote", "1")):
             with store.write() as conn:
                 conn.execute(f"UPDATE fills SET {column} = {value} WHERE fill_key = 'e3'")
             marked = dirty(store)
             assert marked == ([] if column == "settled" else [(LABEL, PRODUCT, at("2024-01-10 10:00"))]), column
-            summarize(store, label=LABEL)
+            summary_of(store)
 
 
 def test_the_adjustment_queries_use_the_partial_index() -> None:

@@ -1,7 +1,7 @@
 """Advanced Trade's adjustments in analytics: hand-computed cases, the FIFO oracle, and the store path.
 
-The store path runs on a ``fills`` table given the SPEC-15 Advanced Trade columns here in the test
-(the real migration comes from the store branch), so the wiring that reads them is exercised.
+The store path runs on a real, migrated ``TradeStore``: Advanced Trade rows go in through ``FillRow`` and
+``upsert_fills`` (venue ``advanced``, fill_key = the entry id), as the venue's sync stores them.
 """
 
 from __future__ import annotations
@@ -26,10 +26,12 @@ from trade_tracker.analytics.adjustments import (
     effective_fills,
     posting_key,
 )
-from trade_tracker.analytics.book_fills import advanced_columns, book_fills, orphaned_adjustments
+from trade_tracker.analytics.book_fills import book_fills, orphaned_adjustments
 from trade_tracker.analytics.books import EXACT, FillSums, OpenLots, replay_fills
 from trade_tracker.analytics.summary import summarize
 from trade_tracker.store.connection import TradeStore
+from trade_tracker.store.fills import FillRow
+from trade_tracker.store.filters import Filters
 
 D = Decimal
 
@@ -290,47 +292,31 @@ def test_books_agree_with_the_oracle(entries: list[BookFill]) -> None:
 
 # --------------------------------------------------------------------------- the store path
 
-_AT_COLUMNS = ("venue", "fill_key", "entry_id", "trade_type", "sequence_timestamp", "size_in_quote")
-_INSERT = (
-    "INSERT INTO fills (product_id, trade_id, order_id, side, price, size, fee, created_at, label, "
-    f"{', '.join(_AT_COLUMNS)}) VALUES ({', '.join('?' * (9 + len(_AT_COLUMNS)))})"
-)
-
 
 @pytest.fixture
 def at_store() -> Iterator[TradeStore]:
-    """A store whose ``fills`` has SPEC-15's Advanced Trade columns and no unique trade_id (as after m009)."""
+    """A real store, migrated to the current schema (every fill has the Advanced Trade columns)."""
     with TradeStore(":memory:") as store:
-        with store.write() as conn:
-            triggers = [sql for (sql,) in conn.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger'")]
-            conn.execute("CREATE TABLE fills_at AS SELECT * FROM fills WHERE 0")
-            conn.execute("DROP TABLE fills")
-            conn.execute("ALTER TABLE fills_at RENAME TO fills")
-            for column in _AT_COLUMNS:
-                conn.execute(f"ALTER TABLE fills ADD COLUMN {column}")
-            for sql in triggers:
-                conn.execute(sql)
         yield store
 
 
+def advanced_row(f: BookFill, entry_id: str, label: str = "at", product_id: str = "BTC-USD") -> FillRow:
+    """One Advanced Trade entry as the store keeps it (SPEC-15 m009): fee = commission, fill_key = entry_id."""
+    return FillRow(
+        *(product_id, str(f.trade_id), "order", f.side, f.price, f.size, f.fee, None, "T", 1, f.created_at),
+        *("portfolio", None, None, None, label, "advanced", entry_id, entry_id, f.trade_type),
+        *(f.sequence_timestamp, f.created_at, int(bool(f.size_in_quote)), f.fee, "TAKER", "portfolio"),
+    )
+
+
 def store_rows(store: TradeStore, entries: list[BookFill], label: str = "at") -> None:
-    with store.write() as conn:
-        conn.executemany(
-            _INSERT,
-            [
-                (
-                    "BTC-USD", f.trade_id, "order", f.side, f.price, f.size, f.fee, f.created_at, label,
-                    "advanced", f"e{n}-{f.sequence_timestamp}", f"e{n}-{f.sequence_timestamp}",
-                    f.trade_type, f.sequence_timestamp, int(bool(f.size_in_quote)),
-                )
-                for n, f in enumerate(entries)
-            ],
-        )  # fmt: skip
+    rows = [advanced_row(f, f"e{n}-{f.sequence_timestamp}", label) for n, f in enumerate(entries)]
+    assert store.upsert_fills(rows).inserted == len(rows)
 
 
 def assert_matches_oracle(store: TradeStore, entries: list[BookFill]) -> None:
     expected = oracle(raw(f) for f in entries)
-    summary = summarize(store, label="at")
+    summary = summarize(store, Filters.of(label="at"))
     got = {e.product_id: e for e in summary.products}
     assert set(got) == set(expected)
     for product, figures in expected.items():
@@ -338,15 +324,15 @@ def assert_matches_oracle(store: TradeStore, entries: list[BookFill]) -> None:
             assert D(str(getattr(got[product], key))) == value, (product, key)
 
 
-def test_store_without_advanced_columns_reads_as_today() -> None:
+def test_an_exchange_fill_reads_as_today() -> None:
+    """Every store has the Advanced Trade columns now; an Exchange fill's are NULL and it passes through as it is."""
     with TradeStore(":memory:") as store:
         insert(store, fill("BTC-USD", "buy", "100.5", "0.25", "2024-01-01 10:00", fee="0.1"))
         with store.reading() as conn:
-            assert advanced_columns(conn) == frozenset()
             assert orphaned_adjustments(conn) == 0
             (got,) = book_fills(conn, "main", "BTC-USD")
             assert got[:6] == (at("2024-01-01 10:00"), got.trade_id, "buy", "100.5", "0.25", "0.1")
-            assert got[6:] == (None,) * 5  # no quote override, no Advanced Trade fields: an Exchange fill
+            assert got[6:] == (None, None, None, None, f"BTC-USD:{got.trade_id}")  # no quote override: Exchange's
 
 
 def test_summary_applies_adjustments_posted_after_the_cache_was_built(at_store: TradeStore) -> None:
@@ -366,7 +352,7 @@ def test_summary_applies_adjustments_posted_after_the_cache_was_built(at_store: 
     with at_store.reading() as conn:
         assert orphaned_adjustments(conn) == orphaned_adjustments(conn, "at") == 1  # "zz" has no fill
         assert orphaned_adjustments(conn, "other") == 0
-    entry = summarize(at_store, label="at").products[0]
+    entry = summarize(at_store, Filters.of(label="at")).products[0]
     assert entry.buy_count == 1 and entry.realized_pnl != "200"
 
 
@@ -387,7 +373,7 @@ def test_a_day_cut_by_the_window_reads_adjusted_fills(at_store: TradeStore) -> N
         ),
     ]
     store_rows(at_store, entries)
-    (entry,) = summarize(at_store, label="at", since="2024-01-01T09:00:00Z").products
+    (entry,) = summarize(at_store, Filters.of(label="at", since="2024-01-01T09:00:00Z")).products
     assert (entry.buy_count, entry.buy_size, entry.quote_volume) == (1, "12.5", "100")
 
 

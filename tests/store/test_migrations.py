@@ -33,6 +33,8 @@ from trade_tracker.store.migrations import MIGRATIONS
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 RELEASE = FIXTURES / "release_0_1_0"
 M006 = "m006_fills_key_with_label"
+#: The triggers m012 re-creates (they see Advanced Trade's columns and adjustments).
+M012_TRIGGERS = ("analytics_fill_deleted", "analytics_fill_changed")
 M002_CREDENTIAL_COLUMNS = (
     "label, exchange, base_url, key_fingerprint, key_ct, secret_ct, passphrase_ct, created_at, last_verified_at, "
     "verify_status, permissions"
@@ -219,14 +221,19 @@ def test_a_release_store_migrates_in_place_losing_nothing(release_store: Path, r
         "sync_state",  # the JSON cursors hold exactly the old integer columns
         "credentials",
         "ciphertext",  # byte for byte
-        "indexes",
-        "triggers",
-        "analytics_book",
-        "analytics_day",
-        "analytics_sell",
-        "analytics_dirty",
     ):
         assert after[part] == before[part], part
+    assert after["indexes"] == sorted([*before["indexes"], "fills_adjustments"])  # m012's partial index
+    kept_triggers = [t for t in before["triggers"] if t[0] not in M012_TRIGGERS]
+    assert [t for t in after["triggers"] if t[0] not in M012_TRIGGERS] == kept_triggers
+    assert [t[0] for t in after["triggers"]] == [t[0] for t in before["triggers"]]  # the two m012 re-created
+    # m012: the disposable cache emptied, every book dirty from its first fill (rebuilt on the next read)
+    assert after["analytics_book"] == after["analytics_day"] == after["analytics_sell"] == []
+    firsts: dict[tuple[str, str], str] = {}
+    for f in after["fills"]:
+        key = (f[16], f[1])  # (label, product_id); rowid shifts columns by 1
+        firsts[key] = min(firsts.get(key, f[11]), f[11])
+    assert after["analytics_dirty"] == sorted((*key, at) for key, at in firsts.items())
     for table, rows in before["other_tables"].items():
         assert after["other_tables"][table] == rows, table
     assert before["ciphertext"][0][0] == release.label and all(len(ct) > 50 for ct in before["ciphertext"][0][1:])

@@ -15,7 +15,6 @@ from ..lazy_exports import lazy_exports
 #: name -> the module (in this package) that defines it.
 _EXPORTS = {
     "ADJUSTMENT_TYPES": "adjustments",
-    "ADVANCED_COLUMNS": "book_fills",
     "AVERAGE_COST_PLACES": "books",
     "AVERAGE_PRICE_PLACES": "summary",
     "BOOK_COLUMNS": "book_fills",
@@ -38,7 +37,6 @@ _EXPORTS = {
     "ProductSummary": "models",
     "StoredBook": "cache",
     "Summary": "models",
-    "advanced_columns": "book_fills",
     "apply_adjustments": "adjustments",
     "base_size": "adjustments",
     "book_adjustments": "book_fills",
@@ -59,7 +57,6 @@ _EXPORTS = {
 }
 __all__ = [
     "ADJUSTMENT_TYPES",
-    "ADVANCED_COLUMNS",
     "AVERAGE_COST_PLACES",
     "AVERAGE_PRICE_PLACES",
     "BOOK_COLUMNS",
@@ -82,7 +79,6 @@ __all__ = [
     "ProductSummary",
     "StoredBook",
     "Summary",
-    "advanced_columns",
     "apply_adjustments",
     "base_size",
     "book_adjustments",
@@ -119,9 +115,7 @@ if TYPE_CHECKING:
         posting_key,
     )
     from .book_fills import (
-        ADVANCED_COLUMNS,
         BOOK_COLUMNS,
-        advanced_columns,
         book_adjustments,
         orphaned_adjustments,
         replay_start,

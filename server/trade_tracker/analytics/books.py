@@ -251,6 +251,7 @@ class OpenLots:
 
 
 _SELL_BATCH = 20_000
+_FILL_KEY_AT = 10  # BookFill.fill_key (``adjustments`` imports this module, so not BookFill._fields)
 
 
 def replay_fills(
@@ -260,9 +261,11 @@ def replay_fills(
     store_sells: Callable[[list[tuple]], object],
     checkpoint_at: str | None,
 ) -> str | None:
-    """Run effective fills (created_at, trade_id, side, price, size, fee[, quote]), in order, through ``book``.
+    """Run effective fills (``adjustments.BookFill`` rows: created_at, trade_id, side, price, size, fee, quote,
+    …, fill_key), in order, through ``book``.
 
     ``quote`` (text or None) is the exact quote amount when it is not price × size (``adjustments``).
+    A sell's derived values are keyed by its ``fill_key`` (a reversal shares its fill's trade_id).
 
     Adds each fill to its day in ``days``, hands each sell's derived values to ``store_sells`` in
     batches (memory stays flat however long the book), and returns the book as it stood before the
@@ -271,12 +274,12 @@ def replay_fills(
     snapshot = None
     sells: list[tuple] = []
     for row in rows:
-        at, trade_id, side, price_text, size_text, fee_text = row[:6]
+        at, trade_id, side, price_text, size_text, fee_text, quote_text = row[:7]
         if checkpoint_at is not None and snapshot is None and at >= checkpoint_at:
             snapshot = book.dump()
         try:
             price, size, fee = Decimal(price_text), Decimal(size_text), Decimal(fee_text)
-            quote = price * size if len(row) < 7 or row[6] is None else Decimal(row[6])
+            quote = price * size if quote_text is None else Decimal(quote_text)
         except InvalidOperation as exc:
             raise StoreError(f"fill {trade_id} at {at} holds a malformed price, size or fee") from exc
         day = days.get(at[:10])
@@ -289,7 +292,7 @@ def replay_fills(
             matched, fifo_cost, avg_cost = book.sell(size)
             proceeds = quote - price * (size - matched)  # the unmatched rest valued at price, as a lot's rest
             derived = (size - matched, proceeds - fifo_cost, fifo_cost, proceeds - avg_cost, avg_cost)
-            sells.append((at, trade_id, *map(cache_text, derived)))
+            sells.append((at, row[_FILL_KEY_AT], *map(cache_text, derived)))
             day.add_fill(at, side, quote, size, fee, derived)
             if len(sells) >= _SELL_BATCH:
                 store_sells(sells)

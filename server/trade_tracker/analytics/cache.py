@@ -104,7 +104,7 @@ def refresh_book(conn: Connection, label: str, product_id: str) -> None:
 
         def store_sells(sells: list[tuple]) -> None:
             conn.executemany(
-                "INSERT INTO analytics_sell (label, product_id, created_at, trade_id, unmatched, fifo_realized, "
+                "INSERT INTO analytics_sell (label, product_id, created_at, fill_key, unmatched, fifo_realized, "
                 "fifo_cost, avg_realized, avg_cost) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [(*key, *sell) for sell in sells],
             )

@@ -180,16 +180,16 @@ def _add_cut_day(
         end = min(end, until)
     for (label, product), slot in slots.items():
         derived_of = {
-            (at, trade_id): tuple(map(Decimal, derived))
-            for at, trade_id, *derived in conn.execute(
-                "SELECT created_at, trade_id, unmatched, fifo_realized, fifo_cost, avg_realized, avg_cost "
+            (at, fill_key): tuple(map(Decimal, derived))
+            for at, fill_key, *derived in conn.execute(
+                "SELECT created_at, fill_key, unmatched, fifo_realized, fifo_cost, avg_realized, avg_cost "
                 "FROM analytics_sell WHERE label = ? AND product_id = ? AND created_at >= ? AND created_at < ?",
                 (label, product, start, end),
             )
         }
         for fill in book_fills(conn, label, product, start=start, end=end):
             at, side, size = fill.created_at, fill.side, Decimal(fill.size)
-            derived = derived_of.get((at, fill.trade_id)) if side == "sell" else None
+            derived = derived_of.get((at, fill.fill_key)) if side == "sell" else None
             if side == "sell" and derived is None:
                 raise _StaleCache(f"the analytics cache misses the sell of {product} at {at}")
             quote = Decimal(fill.price) * size if fill.quote is None else Decimal(fill.quote)

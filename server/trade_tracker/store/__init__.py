@@ -1,8 +1,9 @@
 """The SQLite trade store: the connection and its transactions (``connection``), the schema (``migrations``),
 the fill queries' arguments and cursors (``fills``), sync runs (``sync_runs``), discovery state
 (``discovery_state``), stored credentials (``credential_rows``) and what a credential label holds
-(``label_history``). Every SQL statement of the
-project lives here, except the analytics cache's own derived tables (``analytics/cache.py``).
+(``label_history``); ``rebuild`` rebuilds a table in place for a migration, ``analytics_schema`` holds
+m012's SQL. Every SQL statement of the project lives here, except the analytics cache's own derived
+tables (``analytics/cache.py``).
 
 The package re-exports its modules' public names lazily (PEP 562): importing one of them loads only the
 module that defines it, so importing one light module never pulls in the rest.
@@ -31,6 +32,7 @@ _EXPORTS = {
     "stamped_row": "credential_rows",
     "stored_labels": "credential_rows",
     "token_rows": "credential_rows",
+    "ANALYTICS_FILL_KEY_SQL": "analytics_schema",
     "BUSY_TIMEOUT_MS": "connection",
     "DISCOVERY_SCHEMA": "discovery_state",
     "FILL_COLUMNS": "fills",
@@ -73,8 +75,10 @@ _EXPORTS = {
     "m009_fills_venue": "migrations",
     "m010_sync_state_cursor": "migrations",
     "m011_credentials_venue": "migrations",
+    "m012_analytics_fill_key": "migrations",
     "migration": "migrations",
     "pid_alive": "sync_runs",
+    "rebuild_table": "rebuild",
     "save_discovery_run": "discovery_state",
     "stored_ranges": "sync_runs",
     "time_bound": "filters",
@@ -84,6 +88,7 @@ _EXPORTS = {
     "label_profile": "label_history",
 }
 __all__ = [
+    "ANALYTICS_FILL_KEY_SQL",
     "BUSY_TIMEOUT_MS",
     "CREDENTIAL_LIST_COLUMNS",
     "DISCOVERY_SCHEMA",
@@ -137,8 +142,10 @@ __all__ = [
     "m009_fills_venue",
     "m010_sync_state_cursor",
     "m011_credentials_venue",
+    "m012_analytics_fill_key",
     "migration",
     "pid_alive",
+    "rebuild_table",
     "record_verification",
     "row_stamp",
     "save_discovery_run",
@@ -157,6 +164,7 @@ __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 
 if TYPE_CHECKING:
+    from .analytics_schema import ANALYTICS_FILL_KEY_SQL
     from .connection import BUSY_TIMEOUT_MS, TradeStore
     from .credential_rows import (
         CREDENTIAL_LIST_COLUMNS,
@@ -207,8 +215,10 @@ if TYPE_CHECKING:
         m009_fills_venue,
         m010_sync_state_cursor,
         m011_credentials_venue,
+        m012_analytics_fill_key,
         migration,
     )
+    from .rebuild import rebuild_table
     from .sync_runs import (
         HEARTBEAT_SECONDS,
         INTERRUPTED_ERROR,

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ..errors import StoreError
+from .rebuild import rebuild_table
 
 if TYPE_CHECKING:
     import sqlite_utils  # only for annotations: the store imports it on first use
@@ -32,6 +33,7 @@ __all__ = [
     "m009_fills_venue",
     "m010_sync_state_cursor",
     "m011_credentials_venue",
+    "m012_analytics_fill_key",
     "migration",
 ]
 
@@ -206,37 +208,33 @@ _KEY_INDEXES = {
 }
 
 
+def _fills_sql_with(db: sqlite_utils.Database, *changes: tuple[re.Pattern[str], str]) -> str:
+    """The stored ``CREATE TABLE fills`` text with each pattern replaced exactly once (else StoreError)."""
+    (sql,) = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'fills'").fetchone()
+    for pattern, replacement in changes:
+        sql, found = pattern.subn(replacement, sql)
+        if found != 1:
+            raise StoreError("the fills table of this trade store has an unexpected schema; it was not migrated")
+    return sql
+
+
 @migration
 def m006_fills_key_with_label(db: sqlite_utils.Database) -> None:
     """Key fills by (product_id, label, trade_id): a trade_id names the *market* trade, whose maker and
     taker may both be accounts in this store, so each credential label keeps its own side of it.
 
-    SQLite cannot change a primary key, so the table is rebuilt in place (SQLite's documented
-    "generalized ALTER TABLE" steps) inside ``migrate``'s ``BEGIN IMMEDIATE`` transaction: all or
-    nothing, and no other connection writes meanwhile. The new table is the stored ``CREATE TABLE``
-    text with only the key changed, so every column (one added by any earlier migration too) keeps
-    its type, default and NOT NULL. Every row is copied with its rowid; every other index and trigger
-    on ``fills`` (``fills_by_order``, ``fills_unsettled``, the analytics triggers) is re-created from
-    its own stored SQL, and the two keyset-order indexes gain ``label`` as their tie-breaker.
-    sqlite-utils' ``transform()`` is not used: it drops triggers and rewrites defaults. The analytics
-    cache is keyed by (label, product) already and no row changes, so it stays valid as it is.
+    Rebuilt in place (``rebuild.rebuild_table``: one transaction, rowids kept). The new table is the stored
+    ``CREATE TABLE`` text with only the key changed, so every column (one added by any earlier migration
+    too) keeps its type, default and NOT NULL; every other index and trigger on ``fills`` is re-created
+    from its own stored SQL, and the two keyset-order indexes gain ``label`` as their tie-breaker. The
+    analytics cache is keyed by (label, product) already and no row changes, so it stays valid as it is.
     """
-    (table_sql,) = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'fills'").fetchone()
-    new_sql, keys = _OLD_FILLS_KEY.subn("PRIMARY KEY (product_id, label, trade_id)", table_sql)
-    new_sql, names = _FILLS_TABLE_NAME.subn("CREATE TABLE fills_m006", new_sql)
-    if keys != 1 or names != 1:
-        raise StoreError("the fills table of this trade store has an unexpected schema; it was not migrated")
-    columns = ", ".join(f'"{row[1]}"' for row in db.execute("PRAGMA table_info(fills)"))
-    saved: list[tuple[str, str, str]] = db.execute(
-        "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'fills' AND type IN ('index', 'trigger') "
-        "AND sql IS NOT NULL ORDER BY type, name"
-    ).fetchall()
-    db.execute(new_sql)
-    db.execute(f"INSERT INTO fills_m006 (rowid, {columns}) SELECT rowid, {columns} FROM fills")
-    db.execute("DROP TABLE fills")  # drops its indexes and triggers too; a DROP fires no DELETE trigger
-    db.execute("ALTER TABLE fills_m006 RENAME TO fills")
-    for kind, name, sql in saved:  # indexes first, then triggers
-        db.execute(_KEY_INDEXES.get(name, sql) if kind == "index" else sql)
+    new_sql = _fills_sql_with(
+        db,
+        (_OLD_FILLS_KEY, "PRIMARY KEY (product_id, label, trade_id)"),
+        (_FILLS_TABLE_NAME, "CREATE TABLE fills_m006"),
+    )
+    rebuild_table(db, "fills", new_sql, "fills_m006", replacements=_KEY_INDEXES)
 
 
 @migration
@@ -291,26 +289,14 @@ def m009_fills_venue(db: sqlite_utils.Database) -> None:
     the Advanced Trade columns stay NULL for Exchange rows. No stored value changes, so the analytics
     cache stays valid as it is (its triggers watch the same columns).
     """
-    (table_sql,) = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'fills'").fetchone()
-    new_sql, keys = _M006_FILLS_KEY.subn(f"{_VENUE_COLUMNS}, PRIMARY KEY (label, venue, fill_key)", table_sql)
-    new_sql, types = _TYPED_TRADE_ID.subn("trade_id NOT NULL", new_sql)
-    new_sql, names = _FILLS_NAME_M009.subn("CREATE TABLE fills_m009", new_sql)
-    if keys != 1 or types != 1 or names != 1:
-        raise StoreError("the fills table of this trade store has an unexpected schema; it was not migrated")
-    columns = ", ".join(f'"{row[1]}"' for row in db.execute("PRAGMA table_info(fills)"))
-    saved: list[tuple[str, str, str]] = db.execute(
-        "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'fills' AND type IN ('index', 'trigger') "
-        "AND sql IS NOT NULL ORDER BY type, name"
-    ).fetchall()
-    db.execute(new_sql)
-    db.execute(
-        f"INSERT INTO fills_m009 (rowid, {columns}, fill_key) "
-        f"SELECT rowid, {columns}, product_id || ':' || trade_id FROM fills"
+    new_sql = _fills_sql_with(
+        db,
+        (_M006_FILLS_KEY, f"{_VENUE_COLUMNS}, PRIMARY KEY (label, venue, fill_key)"),
+        (_TYPED_TRADE_ID, "trade_id NOT NULL"),
+        (_FILLS_NAME_M009, "CREATE TABLE fills_m009"),
     )
-    db.execute("DROP TABLE fills")
-    db.execute("ALTER TABLE fills_m009 RENAME TO fills")
-    for kind, name, sql in saved:  # indexes first, then triggers
-        db.execute(_VENUE_KEY_INDEXES.get(name, sql) if kind == "index" else sql)
+    computed = {"fill_key": "product_id || ':' || trade_id"}
+    rebuild_table(db, "fills", new_sql, "fills_m009", computed=computed, replacements=_VENUE_KEY_INDEXES)
 
 
 @migration
@@ -374,10 +360,6 @@ _CREDENTIALS_M011 = """
         portfolio         TEXT
     )
 """
-_CREDENTIAL_COLUMNS_M002 = (
-    "label, exchange, base_url, key_fingerprint, key_ct, secret_ct, passphrase_ct, created_at, "
-    "last_verified_at, verify_status, permissions"
-)
 
 
 @migration
@@ -390,16 +372,21 @@ def m011_credentials_venue(db: sqlite_utils.Database) -> None:
     ciphertexts byte for byte (plain column copies, no conversion); any index or trigger on the table is
     re-created from its stored SQL.
     """
-    saved: list[tuple[str, str]] = db.execute(
-        "SELECT type, sql FROM sqlite_master WHERE tbl_name = 'credentials' AND type IN ('index', 'trigger') "
-        "AND sql IS NOT NULL ORDER BY type, name"
-    ).fetchall()
-    db.execute(_CREDENTIALS_M011)
-    db.execute(
-        f"INSERT INTO credentials_m011 (rowid, {_CREDENTIAL_COLUMNS_M002}) "
-        f"SELECT rowid, {_CREDENTIAL_COLUMNS_M002} FROM credentials"
-    )
-    db.execute("DROP TABLE credentials")
-    db.execute("ALTER TABLE credentials_m011 RENAME TO credentials")
-    for _kind, sql in saved:
-        db.execute(sql)
+    rebuild_table(db, "credentials", _CREDENTIALS_M011, "credentials_m011")
+
+
+@migration
+def m012_analytics_fill_key(db: sqlite_utils.Database) -> None:
+    """Key each cached sell by its fill's ``fill_key``, not its trade_id (an Advanced Trade reversal or
+    correction shares its fill's trade_id, and ids may repeat across venues), and let the triggers see
+    Advanced Trade's adjustments.
+
+    The cache is disposable: emptied (``analytics_sell`` re-created), every book marked dirty from its first
+    fill, rebuilt from ``fills`` on the next read. The update trigger also watches m009's columns; deleting or
+    changing a reversal or correction marks its book from the fill it adjusted (inserts: ``replay_start``).
+    The partial index ``fills_adjustments`` holds only adjustments; analytics queries use exactly its WHERE.
+    """
+    from .analytics_schema import ANALYTICS_FILL_KEY_SQL
+
+    for statement in ANALYTICS_FILL_KEY_SQL:
+        db.execute(statement)

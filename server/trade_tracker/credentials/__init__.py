@@ -38,6 +38,9 @@ _EXPORTS = {
     "check_binding": "binding",
     "check_with_exchange": "verification",
     "credential_info": "models",
+    "ENV_ADVANCED_LABEL": "env",
+    "env_advanced_credential": "env",
+    "env_advanced_stamp": "env",
     "env_credential": "env",
     "env_info": "env",
     "env_stamp": "env",
@@ -78,6 +81,9 @@ __all__ = [
     "check_same_account",
     "check_with_exchange",
     "credential_info",
+    "ENV_ADVANCED_LABEL",
+    "env_advanced_credential",
+    "env_advanced_stamp",
     "env_credential",
     "env_info",
     "env_stamp",
@@ -100,7 +106,15 @@ __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 if TYPE_CHECKING:
     from .binding import STAMP_COLUMNS, check_binding, is_bound_to, row_stamp
-    from .env import env_credential, env_info, env_stamp, partial_env_hint
+    from .env import (
+        ENV_ADVANCED_LABEL,
+        env_advanced_credential,
+        env_advanced_stamp,
+        env_credential,
+        env_info,
+        env_stamp,
+        partial_env_hint,
+    )
     from .key_sources import (
         GENERATE_HINT,
         KEYRING_SERVICE,

@@ -182,7 +182,9 @@ async def test_a_stopped_walk_saves_its_page_and_the_next_run_resumes_it(store: 
 
     resumed = sink(store)
     await AccountWalk(resumed, client, None, 2).run(False)  # type: ignore[arg-type]
-    assert client.asked[1:] == [(None, "c1"), (None, "c2")]  # from the saved cursor, not from the start
+    assert client.asked[1:3] == [(None, "c1"), (None, "c2")]  # from the saved cursor, not from the start
+    # then one incremental window, for what was posted since the resumed window opened
+    assert client.asked[3] == (AdvancedCursor(mark="2026-01-03T00:00:00.900000000Z").incremental_start(), None)
     assert resumed.result.resumed_from is not None and "cursor" in resumed.result.resumed_from
     assert cursor_of(store) == AdvancedCursor(mark="2026-01-03T00:00:00.900000000Z")  # the window's newest, as sent
     assert count(store) == 5
@@ -208,7 +210,7 @@ async def test_an_expired_saved_cursor_restarts_the_window(store: TradeStore) ->
     client.pages = {**THREE_PAGES, None: (THREE_PAGES[None][0], "c1b"), "c1b": THREE_PAGES["c1"][:1] + ("c2",)}
     resumed = sink(store)
     await AccountWalk(resumed, client, None, 2).run(False)  # type: ignore[arg-type]
-    assert [c for _, c in client.asked[1:]] == ["c1", None, "c1b", "c2"]
+    assert [c for _, c in client.asked[1:5]] == ["c1", None, "c1b", "c2"]
     assert "expired" in (resumed.result.resumed_from or "")
     assert count(store) == 5 and cursor_of(store).mark == "2026-01-03T00:00:00.900000000Z"
 

@@ -19,7 +19,8 @@ The cursor (:class:`AdvancedCursor`, JSON in ``SyncState.cursor``):
 
 Each page is committed with its cursor change in ONE transaction (``PageSink.commit``), so a kill -9 at any
 instant loses nothing (the page cursor is saved only with the page it follows) and duplicates nothing
-(insert-or-ignore by ``(label, venue, entry_id)``). The next run resumes the open window from ``page``; a
+(insert-or-ignore by ``(label, venue, entry_id)``). The next run resumes the open window from ``page``, then
+walks one incremental window more (what was posted since the window opened lies above its top); a
 cursor the server no longer accepts (expired: 400) restarts that window from its newest page. ``mark``
 moves to ``max(mark, window_top)`` only when the window's last page is stored, and only when the window
 starts at or below the mark (so the stored range stays contiguous). Timestamps are compared parsed to the
@@ -171,6 +172,11 @@ class AccountWalk:
             phase = "incremental"
             self.sink.resumed_from(f"since={start}")
         await self._walk(start, cursor, top, phase)
+        if cursor is not None:
+            # The window resumed was opened by an earlier run: what was posted since lies above its top, so
+            # one incremental window from the new mark brings this run up to now.
+            fresh = AdvancedCursor.of(self.sink.cursor())
+            await self._walk(fresh.incremental_start(), None, None, "incremental")
         self.sink.completed()
 
     async def _page(self, start: str | None, cursor: str | None) -> tuple[FillPage, str | None]:

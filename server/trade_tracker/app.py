@@ -139,9 +139,11 @@ class TradeTracker:
         from .advanced_wiring import advanced_label
 
         advanced = advanced_label(self.credentials, label)
+        resolved = advanced or self.credentials.resolve_label(label)
+        if advanced is None and label is None:  # the default credential may be a stored Advanced Trade one
+            advanced = advanced_label(self.credentials, resolved)
         if advanced is not None:
             return advanced, self._advanced_client(advanced)
-        resolved = self.credentials.resolve_label(label)
         client = self._clients.get(resolved)
         if client is not None and self.credentials.stamp(resolved) == self._stamps.get(resolved):
             return resolved, client

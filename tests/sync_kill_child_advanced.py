@@ -1,7 +1,7 @@
 """Child process for the Advanced Trade sync end-to-end tests: one sync of ``env-advanced``, then its result.
 
-    AT_BASE_URL=... AT_API_KEY_NAME=... AT_API_SECRET=... TRADE_TRACKER_HOME=... \
-        python tests/sync_kill_child_advanced.py
+    python tests/sync_kill_child_advanced.py
+    (environment: AT_BASE_URL, AT_API_KEY_NAME, AT_API_SECRET, TRADE_TRACKER_HOME)
 
 The app's own path: settings from the environment, ``TradeTracker.client_for("env-advanced")`` (the
 Advanced Trade client the app builds for that credential), then the sync engine on the app's store.

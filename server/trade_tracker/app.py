@@ -110,7 +110,7 @@ class TradeTracker:
 
     def _new_client(
         self,
-        credential: ApiCredential | None,
+        credential: ApiCredential | Any,
         credential_check: Callable[[], None] | None = None,
         venue: str | None = None,
     ) -> CoinbaseClient:

@@ -34,6 +34,9 @@ _EXPORTS = {
     "check_binding": "binding",
     "check_with_exchange": "verification",
     "credential_info": "models",
+    "ENV_LABELS": "env",
+    "env_present": "env",
+    "env_venue": "env",
     "env_credential": "env",
     "env_info": "env",
     "env_stamp": "env",
@@ -58,23 +61,24 @@ _EXPORTS = {
     "first_check": "verification",
 }
 __all__ = [
-    "EXCHANGE",
-    "GENERATE_HINT",
-    "KEYRING_SERVICE",
-    "PERMISSION_NAMES",
-    "TRADE_WARNING",
-    "VERIFIED_BASIS",
-    "VIEW_ONLY_WARNING",
     "AddResult",
     "ClientFactory",
     "CredentialInfo",
     "CredentialService",
+    "ENV_LABELS",
+    "EXCHANGE",
     "EnvKeys",
+    "GENERATE_HINT",
+    "KEYRING_SERVICE",
     "KeyCheck",
     "KeyFile",
     "KeyHolder",
     "KeyringKeys",
+    "PERMISSION_NAMES",
     "RotationResult",
+    "TRADE_WARNING",
+    "VERIFIED_BASIS",
+    "VIEW_ONLY_WARNING",
     "Vault",
     "VerifyStatus",
     "add_command_hint",
@@ -87,7 +91,9 @@ __all__ = [
     "credential_info",
     "env_credential",
     "env_info",
+    "env_present",
     "env_stamp",
+    "env_venue",
     "first_check",
     "generate_key",
     "is_bound_to",
@@ -109,7 +115,15 @@ __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 if TYPE_CHECKING:
     from .binding import check_binding, is_bound_to
     from .entry import add_key, checked_values
-    from .env import env_credential, env_info, env_stamp, partial_env_hint
+    from .env import (
+        ENV_LABELS,
+        env_credential,
+        env_info,
+        env_present,
+        env_stamp,
+        env_venue,
+        partial_env_hint,
+    )
     from .key_sources import (
         GENERATE_HINT,
         KEYRING_SERVICE,

@@ -47,13 +47,13 @@ import httpx
 
 from ..config import Settings
 from ..errors import CredentialError, CredentialExists, CredentialNotFound, WrongVaultKey
-from ..labels import ENV_LABEL, check_label
+from ..labels import check_label
 from ..store import credential_rows as rows
 from ..store.connection import TradeStore
 from ..venues.ratelimit import RateLimits
 from ..venues.registry import VENUES, venue_named, venue_of_stored
 from .binding import check_binding
-from .env import env_credential, env_info, env_stamp, partial_env_hint
+from .env import ENV_LABELS, env_credential, env_info, env_present, env_stamp, env_venue, partial_env_hint
 from .label_history import check_same_account
 from .models import AddResult, CredentialInfo, RotationResult, credential_info
 from .vault import Vault
@@ -153,8 +153,9 @@ class CredentialService:
     def list(self) -> list[CredentialInfo]:
         """Every credential, the env one first when present. Decrypts nothing."""
         infos: list[CredentialInfo] = []
-        if self.settings.env_credential_present:  # listed from the key alone: a malformed secret must not hide it
-            infos.append(env_info(self.settings))
+        for env_label in ENV_LABELS:  # listed from the key alone: a malformed secret must not hide it
+            if env_present(self.settings, env_label):
+                infos.append(env_info(self.settings, env_label))
         infos.extend(credential_info(row) for row in rows.credential_list(self.store))
         return infos
 
@@ -191,18 +192,19 @@ class CredentialService:
     def open_stored(self, label: str, *, rebind: bool = False) -> tuple[Any, str, type[Venue]]:
         """The decrypted credential, its row's :meth:`stamp` and its venue (from the stored row, never from
         the key's shape), all from ONE read of the row."""
-        if label == ENV_LABEL:
-            env = env_credential(self.settings)
+        if label in ENV_LABELS:
+            venue = env_venue(label)
+            env = env_credential(self.settings, label)
             if env is None:
-                raise CredentialNotFound(f"no env credential: set {EXCHANGE_VENUE.info.env_and()}")
-            return env, env_stamp(self.settings), EXCHANGE_VENUE
+                raise CredentialNotFound(f"no {label} credential: set {venue.info.env_and()}")
+            return env, env_stamp(self.settings, label), venue
         check_label(label)
         row = rows.stamped_row(self.store, label)
         if row is None:
             raise self._not_found(label)
         venue = venue_of_stored(row.exchange)
         if not rebind:
-            check_binding(label, row.base_url, self.base_url(venue))
+            check_binding(label, row.base_url, self.base_url(venue), venue.info.url_env)
         names = [f.name for f in venue.info.fields]
         fields = {n: self.decrypt(label, t) for n, t in zip(names, row.tokens, strict=False) if t is not None}
         try:
@@ -218,24 +220,27 @@ class CredentialService:
         long-running process, it changes whenever another process replaces, removes, re-binds
         or re-encrypts the credential.
         """
-        if label == ENV_LABEL:
-            return env_stamp(self.settings) if env_credential(self.settings) is not None else None
+        if label in ENV_LABELS:
+            present = env_credential(self.settings, label) is not None
+            return env_stamp(self.settings, label) if present else None
         row = rows.stamped_row(self.store, label)
         return None if row is None else row.stamp
 
     def resolve_label(self, label: str | None) -> str:
         """Which credential to use: the one named, else ``env`` when set, else the only stored one."""
         if label is not None:
-            if label == ENV_LABEL:
-                if env_credential(self.settings) is None:
-                    raise self._not_found(label)
+            if label in ENV_LABELS:
+                if env_credential(self.settings, label) is None:
+                    venue = env_venue(label)
+                    raise CredentialNotFound(f"no {label} credential: set {venue.info.env_and()} ({venue.info.title})")
                 return label
             check_label(label)
             if label not in rows.stored_labels(self.store):
                 raise self._not_found(label)
             return label
-        if env_credential(self.settings) is not None:
-            return ENV_LABEL
+        for env_label in ENV_LABELS:
+            if env_credential(self.settings, env_label) is not None:
+                return env_label
         stored = rows.stored_labels(self.store)
         if len(stored) == 1:
             return stored[0]
@@ -322,7 +327,7 @@ class CredentialService:
         venue: type[Venue] = EXCHANGE_VENUE,
     ) -> None:
         """Refuse a change that would put another venue's or account's key over ``label``'s history."""
-        if label != ENV_LABEL:
+        if label not in ENV_LABELS:
             check_same_account(
                 self.store,
                 label,
@@ -343,9 +348,9 @@ class CredentialService:
 
     def remove(self, label: str) -> bool:
         """Delete a stored credential; False when there was none. ``env`` lives in the environment."""
-        if label == ENV_LABEL:
+        if label in ENV_LABELS:
             raise CredentialError(
-                f"the env credential is not stored; unset {EXCHANGE_VENUE.info.env_and()} to remove it"
+                f"the {label} credential is not stored; unset {env_venue(label).info.env_and()} to remove it"
             )
         check_label(label)
         deleted = rows.delete_credential(self.store, label)

@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..errors import AuthenticationError, CredentialError, ExchangeError, PermissionDenied
 from ..formats import utc_now
-from ..labels import ENV_LABEL
 from ..store.credential_rows import record_verification, stamped_row
 from .binding import is_bound_to
+from .env import ENV_LABELS
 from .models import CredentialInfo, VerifyStatus, permissions_of
 from .policy import portfolio_of, profiles_of, recorded_permissions
 
@@ -117,20 +117,20 @@ async def verify(
     """
     credential, stamp, venue = service.open_stored(label, rebind=rebind)
     url = service.base_url(venue)
-    moving = label != ENV_LABEL and not _bound_here(service, label, url)
+    moving = label not in ENV_LABELS and not _bound_here(service, label, url)
     doing = f"re-bind '{label}' to {url}"
     if moving:
         service._check_same_account(label, doing, service._bound_url(label), None, venue)  # before the key goes there
     try:
         check = await check_with_exchange(service.client_factory(venue, client_factory), venue, credential)
     except (AuthenticationError, PermissionDenied):
-        if label != ENV_LABEL and not moving:
+        if label not in ENV_LABELS and not moving:
             record_verification(service.store, label, "rejected", None, None)
         raise
     status, permissions, verified_at, warning = check[:4]
     if moving and not warning:
         service._check_same_account(label, doing, service._bound_url(label), check.profiles, venue)
-    if label == ENV_LABEL:
+    if label in ENV_LABELS:
         if warning:
             raise ExchangeError(warning)
         return service.info(label).model_copy(

@@ -78,6 +78,8 @@ def test_open_client_uses_at_base_url_and_its_own_buckets(tmp_path: Path) -> Non
     assert client.rate_limits is not exchange_buckets and client.rate_limits.specs == ADVANCED_LIMITS
     disabled = RateLimits.disabled()
     assert CoinbaseAdvanced.open_client(settings, None, rate_limits=disabled).rate_limits is disabled
+    # the credential service's key check passes none (the default): the client then takes its own buckets
+    assert CoinbaseAdvanced.open_client(settings, None, rate_limits=None).rate_limits.specs == ADVANCED_LIMITS
 
 
 def test_sync_scopes_one_walk_of_the_account_or_of_the_asked_products(tmp_path: Path) -> None:

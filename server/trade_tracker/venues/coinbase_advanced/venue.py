@@ -90,7 +90,7 @@ class CoinbaseAdvanced:
         settings: Settings,
         credential: CdpKey | None,
         *,
-        rate_limits: RateLimits,
+        rate_limits: RateLimits | None,
         transport: httpx.AsyncBaseTransport | None = None,
         credential_check: Callable[[], None] | None = None,
     ) -> AdvancedTradeClient:
@@ -98,11 +98,11 @@ class CoinbaseAdvanced:
 
         ``rate_limits`` is used when it holds Advanced Trade's buckets or is disabled (tests); the app's
         Exchange buckets are not Advanced Trade's, so then the client takes its own, shared across
-        processes per base URL."""
+        processes per base URL (so does None: the default)."""
         from .client import AdvancedTradeClient
         from .limits import ADVANCED_LIMITS
 
-        own = not rate_limits.enabled or rate_limits.specs == ADVANCED_LIMITS
+        own = rate_limits is not None and (not rate_limits.enabled or rate_limits.specs == ADVANCED_LIMITS)
         return AdvancedTradeClient.from_settings(
             settings,
             credential,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -164,8 +165,11 @@ def test_delisted_product_has_older_history(sim: RunningSim) -> None:
 
 
 def test_history_is_deterministic_per_seed() -> None:
-    a, b = SimExchange(fills=300, seed=7), SimExchange(fills=300, seed=7)
-    c = SimExchange(fills=300, seed=8)
+    # A fixed end: with the default (the history ends now) two simulators built across a second boundary
+    # differ by that whole second, which a loaded machine made happen.
+    end = datetime(2026, 6, 1, tzinfo=UTC)
+    a, b = SimExchange(fills=300, seed=7, history_end=end), SimExchange(fills=300, seed=7, history_end=end)
+    c = SimExchange(fills=300, seed=8, history_end=end)
     assert a.history() == b.history()
     assert a.history() != c.history()
     assert len(a.history()) == 300

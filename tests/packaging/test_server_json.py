@@ -75,6 +75,8 @@ def test_every_setting_is_an_environment_variable_and_secrets_are_marked() -> No
         "EX_API_KEY_READ",
         "EX_API_SECRET_READ",
         "EX_API_PASSPHRASE_READ",
+        "AT_API_KEY_NAME",
+        "AT_API_SECRET",
         "TRADE_TRACKER_HTTP_TOKEN",
     }
     assert {n for n, v in declared.items() if v["isSecret"]} == secrets

@@ -6,8 +6,9 @@ argument, and ``completion/complete`` handlers registered with ``@mcp.completion
 either. :class:`SurfaceServer` keeps its own static :class:`StateResource` s, rendered per read from the
 request's state (:meth:`read_resource`, the SDK's public read path, which receives the context), lists
 them with the SDK's own resources in one deterministic order (by URI) and with their ``size`` in bytes
-(the SDK's listing leaves ``size`` out), and is the one place that reaches the SDK's low-level server
-for the few methods ``MCPServer`` has no decorator for (:meth:`add_request_handler`).
+(the SDK's listing leaves ``size`` out), words a prompt's missing argument plainly, and is the one place
+that reaches the SDK's low-level server for the few methods ``MCPServer`` has no decorator for
+(:meth:`add_request_handler`).
 
 Nothing here calls the exchange: a renderer reads the local store and the credentials' public rows.
 """
@@ -93,6 +94,23 @@ class SurfaceServer(PlainArgumentsServer[LifespanT]):
             return await super().read_resource(uri, context)
         state = cast("ServerState", context.request_context.lifespan_context)
         return [ReadResourceContents(content=resource.text(state), mime_type=resource.mime_type)]
+
+    async def get_prompt(self, name: str, arguments: dict[str, Any] | None = None, context: Any = None) -> Any:
+        """The SDK's prompt, after a check that words an unknown prompt or a missing argument plainly (the
+        SDK's own ValueError reaches a 2026-07-28 client as a bare "Internal server error")."""
+        from mcp.shared.exceptions import MCPError
+        from mcp.types import INVALID_PARAMS
+
+        prompts = {p.name: p for p in await self.list_prompts()}
+        prompt = prompts.get(name)
+        if prompt is None:
+            known = ", ".join(sorted(prompts))
+            raise MCPError(code=INVALID_PARAMS, message=f"no prompt is named {name[:60]!r}; the prompts are: {known}")
+        given = arguments or {}
+        missing = [a.name for a in prompt.arguments or [] if a.required and not given.get(a.name)]
+        if missing:
+            raise MCPError(code=INVALID_PARAMS, message=f"the prompt {name} needs {', '.join(missing)}")
+        return await super().get_prompt(name, arguments, context)
 
     async def _handle_list_resources(  # pyright: ignore[reportIncompatibleMethodOverride]
         self, ctx: ServerRequestContext[Any], params: PaginatedRequestParams | None

@@ -85,6 +85,7 @@ _EXPORTS = {
     "MAX_PERIODS": "chart",
     "ChartOut": "chart",
     "ChartPeriod": "chart",
+    "chart_of": "chart",
     "chart_text": "chart",
     "pnl_chart_app": "chart",
     "PNL_CHART_HTML": "chart_html",
@@ -182,6 +183,7 @@ __all__ = [
     "MAX_PERIODS",
     "ChartOut",
     "ChartPeriod",
+    "chart_of",
     "chart_text",
     "pnl_chart_app",
     "PNL_CHART_HTML",
@@ -217,7 +219,7 @@ __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 if TYPE_CHECKING:
     from .argument_errors import PlainArgumentsServer, plain_sentence
-    from .chart import CHART_URI, MAX_PERIODS, ChartOut, ChartPeriod, chart_text, pnl_chart_app
+    from .chart import CHART_URI, MAX_PERIODS, ChartOut, ChartPeriod, chart_of, chart_text, pnl_chart_app
     from .chart_html import PNL_CHART_HTML
     from .completions import COMPLETED_ARGUMENTS, MAX_VALUES, complete, register_completions
     from .credential_command import setup_command, setup_notes, trade_tracker_executable

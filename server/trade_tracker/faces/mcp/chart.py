@@ -16,14 +16,14 @@ from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult, TextContent
 from pydantic import BaseModel, Field
 
-from trade_tracker.analytics.models import PeriodTotal
+from trade_tracker.analytics.models import PeriodTotal, Summary
 from trade_tracker.store.filters import Filters
 
 from .chart_html import PNL_CHART_HTML
 from .params import DateText, ProductId, StoreLabel
 from .results import read_only, respond, tracker_of, translate_errors
 
-__all__ = ["CHART_URI", "MAX_PERIODS", "ChartOut", "ChartPeriod", "chart_text", "pnl_chart_app"]
+__all__ = ["CHART_URI", "MAX_PERIODS", "ChartOut", "ChartPeriod", "chart_of", "chart_text", "pnl_chart_app"]
 
 CHART_URI = "ui://trade-tracker/pnl-chart.html"
 #: Periods per currency in one answer (the newest; a longer window is narrowed with since/until).
@@ -85,6 +85,21 @@ def _series(summary_periods: list[PeriodTotal], limit: int) -> list[ChartSeries]
     ]
 
 
+def chart_of(summary: Summary, filters: Filters, group_by: Literal["month", "day"]) -> ChartOut:
+    """The chart's data from a trade summary grouped by ``group_by`` (also ``make screenshot``'s demo)."""
+    scope = (filters.product_id or "all products") + (f", label {filters.label}" if filters.label else "")
+    return ChartOut(
+        title=f"Realized PnL, {scope}",
+        group_by=group_by,
+        label=filters.label,
+        product_id=filters.product_id,
+        since=filters.since,
+        until=filters.until,
+        fill_count=summary.fill_count,
+        series=_series(list(summary.periods), MAX_PERIODS),
+    )
+
+
 def chart_text(out: ChartOut) -> str:
     """The text answer: per currency, one line per period (the fallback for hosts without MCP Apps)."""
     lines = [f"{out.title} ({out.fill_count} fills, realized PnL by {out.group_by}, FIFO, from the local store)"]
@@ -118,18 +133,9 @@ async def show_pnl_chart(
 
     filters = Filters.of(product_id=product_id, since=since, until=until, label=label)
     summary = await tracker_of(ctx).summary(filters, group_by=group_by)
-    scope = " ".join(x for x in (product_id and product_id.upper(), label and f"({label})") if x) or "all products"
-    out = ChartOut(
-        title=f"Realized PnL, {scope}",
-        group_by=group_by,
-        label=label,
-        product_id=filters.product_id,
-        since=filters.since,
-        until=filters.until,
-        fill_count=summary.fill_count,
-        series=_series(list(summary.periods), MAX_PERIODS),
-        hint=empty_hint(ctx, label) if summary.fill_count == 0 else None,
-    )
+    out = chart_of(summary, filters, group_by)
+    if summary.fill_count == 0:
+        out.hint = empty_hint(ctx, label)
     result = respond(out)
     if client_supports_apps(ctx):
         totals = "; ".join(

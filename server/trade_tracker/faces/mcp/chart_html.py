@@ -7,8 +7,9 @@ enough: ``ui/initialize`` to the host, ``ui/notifications/initialized``, then it
 reports its height (``ui/notifications/size-changed``). ``window.__PNL_DATA__``, when a page sets it
 before this script (``make screenshot`` does, with demo data), is drawn at once without a host.
 
-Per quote currency: a line of the cumulative realized PnL and one after fees (top), and bars of the
-volume per period with each period's fees (bottom); the currency and the period are labelled.
+Per quote currency, three panels on one time axis: the cumulative realized PnL before and after fees
+(lines), the volume per period and the fees per period (bars, each on its own scale); every panel names
+its currency, and the axis its UTC periods.
 """
 
 __all__ = ["PNL_CHART_HTML"]
@@ -24,6 +25,7 @@ PNL_CHART_HTML = """<!doctype html>
  .axis{stroke:#d0d7de} .grid{stroke:#eef1f4} .tick{fill:#59636e;font-size:10px}
  .pnl{fill:none;stroke:#0969da;stroke-width:2} .net{fill:none;stroke:#8250df;stroke-width:2;stroke-dasharray:5 3}
  .vol{fill:#9ecbff} .fee{fill:#cf222e} .zero{stroke:#59636e;stroke-dasharray:2 2}
+ .ptitle{fill:#1f2328;font-size:11px;font-weight:600}
  .legend span{margin-right:14px;white-space:nowrap}
  .sw{display:inline-block;width:12px;height:3px;vertical-align:middle;margin-right:4px}
  .empty{color:#59636e;padding:20px 0}
@@ -33,7 +35,8 @@ PNL_CHART_HTML = """<!doctype html>
 <script>
 (function () {
   "use strict";
-  var NS = "http://www.w3.org/2000/svg", W = 760, TOP = 190, BOT = 110, L = 70, R = 14;
+  var NS = "http://www.w3.org/2000/svg", W = 760, L = 78, R = 14;
+  var PANELS = [["pnl", 180], ["volume", 100], ["fees", 64]], GAP = 30;
   function el(name, attrs, text) {
     var e = document.createElementNS(NS, name);
     for (var k in attrs) { e.setAttribute(k, attrs[k]); }
@@ -41,69 +44,71 @@ PNL_CHART_HTML = """<!doctype html>
     return e;
   }
   function num(s) { return parseFloat(s); }
-  function fmt(v) {
-    var a = Math.abs(v);
-    var s = a >= 1e6 ? (a / 1e6).toFixed(2) + "M" : a >= 1e4 ? (a / 1e3).toFixed(1) + "k" : a.toFixed(2);
+  function fmt(v, step) {
+    var a = Math.abs(v), d = step < 1 ? 2 : 0;
+    var s = a >= 1e6 ? (a / 1e6).toFixed(step < 1e5 ? 2 : 1) + "M"
+      : a >= 1e4 ? (a / 1e3).toFixed(step < 1e3 ? 1 : 0) + "k" : a.toFixed(d);
     return (v < 0 ? "-" : "") + s;
   }
-  function scale(lo, hi, top, bottom) {
-    if (lo === hi) { lo -= 1; hi += 1; }
-    return function (v) { return bottom - (v - lo) / (hi - lo) * (bottom - top); };
+  function nice(span) {
+    var raw = span / 4, mag = Math.pow(10, Math.floor(Math.log(raw) / Math.LN10)), f = raw / mag;
+    return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 2.5 ? 2.5 : f <= 5 ? 5 : 10) * mag;
   }
-  function ticks(svg, lo, hi, y, x0, x1, cur) {
-    for (var i = 0; i <= 4; i++) {
-      var v = lo + (hi - lo) * i / 4, yy = y(v);
-      svg.appendChild(el("line", {x1: x0, x2: x1, y1: yy, y2: yy, "class": "grid"}));
-      svg.appendChild(el("text", {x: x0 - 6, y: yy + 3, "text-anchor": "end", "class": "tick"}, fmt(v) + " " + cur));
+  function axis(svg, lo, hi, top, bottom, cur, title) {
+    if (hi <= lo) { hi = lo + 1; }
+    var step = nice(hi - lo), a = Math.floor(lo / step) * step, b = Math.ceil(hi / step) * step;
+    var y = function (v) { return bottom - (v - a) / (b - a) * (bottom - top); };
+    for (var v = a; v <= b + step / 2; v += step) {
+      var yy = y(v);
+      svg.appendChild(el("line", {x1: L, x2: W - R, y1: yy, y2: yy, "class": v === 0 ? "zero" : "grid"}));
+      svg.appendChild(el("text", {x: L - 6, y: yy + 3, "text-anchor": "end", "class": "tick"}, fmt(v, step)));
     }
+    svg.appendChild(el("text", {x: L, y: top - 8, "class": "ptitle"}, title + " (" + cur + ")"));
+    return y;
+  }
+  function bars(svg, ps, key, y, base, xc, bw, cls, cur) {
+    ps.forEach(function (p, i) {
+      var top = y(num(p[key])), h = Math.max(1, base - top);
+      var bar = el("rect", {x: xc(i) - bw / 2, y: base - h, width: bw, height: h, "class": cls});
+      bar.appendChild(el("title", {}, p.period + ": " + key.replace("quote_", "") + " " + p[key] + " " + cur));
+      svg.appendChild(bar);
+    });
   }
   function series(s, groupBy) {
     var box = document.createElement("div"); box.className = "cur";
-    var ps = s.periods, n = ps.length;
+    var ps = s.periods, n = ps.length, unit = groupBy === "day" ? "day" : "month";
     var h = document.createElement("h2");
-    h.textContent = s.currency + ": cumulative realized PnL, and volume and fees per " + groupBy;
+    h.textContent = s.currency + ": cumulative realized PnL, with volume and fees per " + unit;
     box.appendChild(h);
     if (!n) { return box; }
-    var H = TOP + BOT + 46, svg = el("svg", {viewBox: "0 0 " + W + " " + H, role: "img"});
-    var step = (W - L - R) / n, xc = function (i) { return L + step * (i + 0.5); };
+    var tops = [], at = GAP;
+    PANELS.forEach(function (pn) { tops.push(at); at += pn[1] + GAP; });
+    var H = at + 10, svg = el("svg", {viewBox: "0 0 " + W + " " + H, role: "img"});
+    var step = (W - L - R) / n, xc = function (i) { return L + step * (i + 0.5); }, bw = Math.max(1, step * 0.7);
     var cum = ps.map(function (p) { return num(p.cumulative_realized_pnl); });
     var net = ps.map(function (p) { return num(p.cumulative_net_realized_pnl); });
-    var all = cum.concat(net);
-    var lo = Math.min(0, Math.min.apply(null, all)), hi = Math.max(0, Math.max.apply(null, all));
-    var pad = (hi - lo) * 0.08 || 1; lo -= pad; hi += pad;
-    var y = scale(lo, hi, 10, TOP);
-    ticks(svg, lo, hi, y, L, W - R, s.currency);
-    svg.appendChild(el("line", {x1: L, x2: W - R, y1: y(0), y2: y(0), "class": "zero"}));
-    function line(vals, cls) {
-      var d = vals.map(function (v, i) {
+    var all = cum.concat(net), p0 = tops[0], p1 = p0 + PANELS[0][1];
+    var y = axis(svg, Math.min(0, Math.min.apply(null, all)), Math.max(0, Math.max.apply(null, all)), p0, p1,
+      s.currency, "cumulative realized PnL, before and after fees");
+    [[cum, "pnl"], [net, "net"]].forEach(function (pair) {
+      var d = pair[0].map(function (v, i) {
         return (i ? "L" : "M") + xc(i).toFixed(1) + " " + y(v).toFixed(1);
       }).join(" ");
-      svg.appendChild(el("path", {d: d, "class": cls}));
-    }
-    line(cum, "pnl"); line(net, "net");
-    var vols = ps.map(function (p) { return num(p.quote_volume); });
-    var fees = ps.map(function (p) { return num(p.fees); });
-    var vmax = Math.max.apply(null, vols) || 1, b0 = TOP + 24, b1 = TOP + BOT, vy = scale(0, vmax, b0, b1);
-    ticks(svg, 0, vmax, vy, L, W - R, s.currency);
-    var bw = Math.max(1, step * 0.7);
-    ps.forEach(function (p, i) {
-      var top = vy(vols[i]);
-      var bar = el("rect", {x: xc(i) - bw / 2, y: top, width: bw, height: Math.max(0, b1 - top), "class": "vol"});
-      bar.appendChild(el("title", {}, p.period + ": volume " + p.quote_volume + ", fees " + p.fees + " " + s.currency));
-      svg.appendChild(bar);
-      var ftop = vy(fees[i]);
-      var fh = Math.max(1, b1 - ftop);
-      svg.appendChild(el("rect", {x: xc(i) - bw / 2, y: b1 - fh, width: bw, height: fh, "class": "fee"}));
+      svg.appendChild(el("path", {d: d, "class": pair[1]}));
     });
-    svg.appendChild(el("line", {x1: L, x2: W - R, y1: b1, y2: b1, "class": "axis"}));
-    var every = Math.max(1, Math.ceil(n / 12));
+    [["quote_volume", "vol", "volume per " + unit], ["fees", "fee", "fees per " + unit]].forEach(function (b, k) {
+      var top = tops[k + 1], bottom = top + PANELS[k + 1][1];
+      var vmax = Math.max.apply(null, ps.map(function (p) { return num(p[b[0]]); }));
+      var yy = axis(svg, 0, vmax || 1, top, bottom, s.currency, b[2]);
+      bars(svg, ps, b[0], yy, bottom, xc, bw, b[1], s.currency);
+    });
+    var base = tops[2] + PANELS[2][1], every = Math.max(1, Math.ceil(n / 10)), shown = -every;
     ps.forEach(function (p, i) {
-      if (i % every === 0 || i === n - 1) {
-        svg.appendChild(el("text", {x: xc(i), y: b1 + 14, "text-anchor": "middle", "class": "tick"}, p.period));
+      if (i - shown >= every && (i === n - 1 || n - 1 - i >= every / 2 || i === 0)) {
+        svg.appendChild(el("text", {x: xc(i), y: base + 14, "text-anchor": "middle", "class": "tick"}, p.period));
+        shown = i;
       }
     });
-    svg.appendChild(el("text", {x: (L + W - R) / 2, y: b1 + 32, "text-anchor": "middle", "class": "tick"},
-      (groupBy === "day" ? "UTC day" : "UTC month") + " (" + s.currency + ")"));
     box.appendChild(svg);
     var last = ps[n - 1], lg = document.createElement("div"); lg.className = "legend";
     lg.innerHTML = '<span><i class="sw" style="background:#0969da"></i>cumulative realized PnL</span>' +
@@ -111,8 +116,8 @@ PNL_CHART_HTML = """<!doctype html>
       '<span><i class="sw" style="background:#9ecbff;height:8px"></i>volume</span>' +
       '<span><i class="sw" style="background:#cf222e;height:8px"></i>fees</span>';
     var t = document.createElement("span");
-    t.textContent = "to " + last.period + ": " + last.cumulative_realized_pnl + " " + s.currency + " (" +
-      last.cumulative_net_realized_pnl + " after fees)";
+    t.textContent = "UTC " + unit + "s; to " + last.period + ": " + last.cumulative_realized_pnl + " " + s.currency +
+      " (" + last.cumulative_net_realized_pnl + " after fees)";
     lg.appendChild(t); box.appendChild(lg);
     return box;
   }

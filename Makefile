@@ -17,8 +17,8 @@ $(STAMP): pyproject.toml | $(BIN)/python
 install: $(STAMP)
 
 lint: $(STAMP)
-	$(BIN)/ruff check server tests bench conformance packaging
-	$(BIN)/ruff format --check server tests bench conformance packaging
+	$(BIN)/ruff check server tests bench conformance packaging docs
+	$(BIN)/ruff format --check server tests bench conformance packaging docs
 	$(BIN)/pyright
 
 test: lint

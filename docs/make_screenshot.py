@@ -108,7 +108,7 @@ def chromium() -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "pnl-chart.png")
     parser.add_argument("--size", default="820,640", help="window width,height in pixels")
     args = parser.parse_args(argv)

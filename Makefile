@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test lint demo bench install clean conformance installs mcpb mcpb-validate mcpb-check
+.PHONY: test lint demo bench install clean conformance installs mcpb mcpb-validate mcpb-check screenshot
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,8 +17,8 @@ $(STAMP): pyproject.toml | $(BIN)/python
 install: $(STAMP)
 
 lint: $(STAMP)
-	$(BIN)/ruff check server tests bench conformance packaging
-	$(BIN)/ruff format --check server tests bench conformance packaging
+	$(BIN)/ruff check server tests bench conformance packaging docs
+	$(BIN)/ruff format --check server tests bench conformance packaging docs
 	$(BIN)/pyright
 
 test: lint
@@ -28,6 +28,11 @@ test: lint
 # requirement sets; Node 22 and the suite are fetched from the npm registry into .cache/ on first use.
 conformance: $(STAMP)
 	$(BIN)/python conformance/run_conformance.py
+
+# docs/pnl-chart.png: the PnL chart app (show_pnl_chart's HTML) with demo data, in headless Chromium.
+# Installs nothing: without Chromium it says how to get it (Debian: apt-get install chromium).
+screenshot: $(STAMP)
+	$(BIN)/python docs/make_screenshot.py
 
 # uv comes from PyPI into .venv (never installed globally); packaging/check_installs.py keeps its cache in .cache/uv.
 UV_VERSION := 0.13.8

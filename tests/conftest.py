@@ -19,7 +19,7 @@ TESTS_DIR = Path(__file__).resolve().parent
 if str(TESTS_DIR) not in sys.path:
     sys.path.insert(0, str(TESTS_DIR))
 
-pytest_plugins = ["sim_fixtures", "pem_venue"]
+pytest_plugins = ["sim_fixtures", "pem_venue", "mcp_surface"]
 
 _SECRET_ENV = (
     "EX_API_KEY_READ",

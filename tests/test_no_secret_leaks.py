@@ -428,3 +428,58 @@ async def test_real_connection_refused_leaks_nothing(
             await client.list_accounts()
     assert f"127.0.0.1:{port}" in str(info.value)
     _check_everything(canary, info.value, client, debug_logs, capsys)
+
+
+# -- the MCP surface beyond tools: resources, prompts, completions, the chart ----------------------------
+
+
+async def test_resources_prompts_and_completions_leak_nothing(
+    canary: Canary,
+    surface_settings: Any,
+    no_network: Any,
+    debug_logs: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The canary key stored under a label with fills: every resource, template, prompt, completion and the
+    chart's answer (both protocol eras) and everything logged carry none of it, and nothing reached a socket."""
+    from mcp import Client
+    from mcp.types import PromptReference
+
+    from mcp_surface import FILLS
+    from trade_tracker.app import TradeTracker
+    from trade_tracker.credentials.service import CredentialService
+    from trade_tracker.faces.mcp.server import build_server
+    from trade_tracker.store.connection import TradeStore
+
+    with TradeStore(surface_settings.db_path) as store:
+        await CredentialService(store, surface_settings).add(
+            "main", canary.key, canary.secret, canary.passphrase, verify=False
+        )
+        store.upsert_fills(FILLS)
+    server = build_server(
+        surface_settings,
+        tracker_factory=lambda: TradeTracker.open(
+            surface_settings, rate_limits=RateLimits.disabled(), transport=no_network
+        ),
+    )
+    seen: list[str] = []
+    for mode in ("legacy", "auto"):
+        async with Client(server, mode=mode) as c:
+            uris = [str(r.uri) for r in (await c.list_resources()).resources]
+            uris += [f"trade-tracker://fills/{p}" for p in ("BTC-USD", "ETH-USD")]
+            seen += [(await c.read_resource(u)).model_dump_json() for u in uris]
+            seen.append((await c.list_resource_templates()).model_dump_json())
+            for name, args in (("monthly_review", {"month": "2026-02"}), ("fee_audit", {}), ("reconcile", {})):
+                seen.append((await c.get_prompt(name, args)).model_dump_json())
+            for prompt, arg in (("reconcile", "label"), ("fee_audit", "product_id")):
+                ref = PromptReference(type="ref/prompt", name=prompt)
+                seen.append((await c.complete(ref=ref, argument={"name": arg, "value": ""})).model_dump_json())
+            seen.append((await c.call_tool("show_pnl_chart", {})).model_dump_json())
+    assert any('"main"' in s for s in seen)  # the canary's label is there; its key is not
+    for i, text in enumerate(seen):
+        canary.assert_absent(f"surface answer {i}", text)
+    for record in debug_logs.records:
+        canary.assert_absent(f"log {record.name}", record.getMessage())
+    out, err = capsys.readouterr()
+    canary.assert_absent("stdout/stderr", out + err)
+    assert no_network.requests == []

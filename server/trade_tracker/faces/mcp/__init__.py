@@ -1,6 +1,8 @@
 """The MCP face: the tools (``tools``, ``sync_tools``) that ``server.build_server`` registers, their argument
 vocabulary (``params``) and shared results (``results``), the out-of-band credential flow and its page, and
-the transports (``serve``, ``listener_limits``).
+the transports (``serve``, ``listener_limits``); beyond tools, the resources (``resources``,
+``resource_updates``), prompts, completions and the PnL chart app (``chart``, ``chart_html``) on
+``surface.SurfaceServer``.
 
 The package re-exports its modules' public names lazily (PEP 562): importing one of them loads only the
 module that defines it, so importing one light module never pulls in the rest.
@@ -78,6 +80,39 @@ _EXPORTS = {
     "venue_doc": "venue_text",
     "uvicorn_options": "listener_limits",
     "writes": "results",
+    # the MCP surface beyond tools (issue 16): resources, prompts, completions, the chart app
+    "CHART_URI": "chart",
+    "MAX_PERIODS": "chart",
+    "ChartOut": "chart",
+    "ChartPeriod": "chart",
+    "chart_of": "chart",
+    "chart_text": "chart",
+    "pnl_chart_app": "chart",
+    "PNL_CHART_HTML": "chart_html",
+    "COMPLETED_ARGUMENTS": "completions",
+    "MAX_VALUES": "completions",
+    "complete": "completions",
+    "register_completions": "completions",
+    "fee_audit": "prompts",
+    "monthly_review": "prompts",
+    "reconcile": "prompts",
+    "register_prompts": "prompts",
+    "NotifyingState": "resource_updates",
+    "ResourceUpdates": "resource_updates",
+    "updated_uris": "resource_updates",
+    "EXPORTS_TEMPLATE": "resources",
+    "FILLS_TEMPLATE": "resources",
+    "FILL_CSV_COLUMNS": "resources",
+    "MAX_EXPORT_BYTES": "resources",
+    "MAX_FILL_ROWS": "resources",
+    "POSITIONS_URI": "resources",
+    "SYNC_STATUS_URI": "resources",
+    "export_link": "resources",
+    "positions": "resources",
+    "register_resources": "resources",
+    "sync_status_entries": "resources",
+    "StateResource": "surface",
+    "SurfaceServer": "surface",
 }
 __all__ = [
     "ARGUMENT_FORMATS",
@@ -144,6 +179,38 @@ __all__ = [
     "venue_doc",
     "uvicorn_options",
     "writes",
+    "CHART_URI",
+    "MAX_PERIODS",
+    "ChartOut",
+    "ChartPeriod",
+    "chart_of",
+    "chart_text",
+    "pnl_chart_app",
+    "PNL_CHART_HTML",
+    "COMPLETED_ARGUMENTS",
+    "MAX_VALUES",
+    "complete",
+    "register_completions",
+    "fee_audit",
+    "monthly_review",
+    "reconcile",
+    "register_prompts",
+    "NotifyingState",
+    "ResourceUpdates",
+    "updated_uris",
+    "EXPORTS_TEMPLATE",
+    "FILLS_TEMPLATE",
+    "FILL_CSV_COLUMNS",
+    "MAX_EXPORT_BYTES",
+    "MAX_FILL_ROWS",
+    "POSITIONS_URI",
+    "SYNC_STATUS_URI",
+    "export_link",
+    "positions",
+    "register_resources",
+    "sync_status_entries",
+    "StateResource",
+    "SurfaceServer",
 ]
 
 
@@ -152,6 +219,9 @@ __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 if TYPE_CHECKING:
     from .argument_errors import PlainArgumentsServer, plain_sentence
+    from .chart import CHART_URI, MAX_PERIODS, ChartOut, ChartPeriod, chart_of, chart_text, pnl_chart_app
+    from .chart_html import PNL_CHART_HTML
+    from .completions import COMPLETED_ARGUMENTS, MAX_VALUES, complete, register_completions
     from .credential_command import setup_command, setup_notes, trade_tracker_executable
     from .credential_flow import request_credential
     from .credential_form import (
@@ -186,6 +256,21 @@ if TYPE_CHECKING:
         StoreLabel,
         StoreVenue,
     )
+    from .prompts import fee_audit, monthly_review, reconcile, register_prompts
+    from .resource_updates import NotifyingState, ResourceUpdates, updated_uris
+    from .resources import (
+        EXPORTS_TEMPLATE,
+        FILL_CSV_COLUMNS,
+        FILLS_TEMPLATE,
+        MAX_EXPORT_BYTES,
+        MAX_FILL_ROWS,
+        POSITIONS_URI,
+        SYNC_STATUS_URI,
+        export_link,
+        positions,
+        register_resources,
+        sync_status_entries,
+    )
     from .results import empty_hint, read_only, respond, state_of, tracker_of, translate_errors, writes
     from .serve import (
         BearerAndOriginGuard,
@@ -199,6 +284,7 @@ if TYPE_CHECKING:
         run_stdio,
     )
     from .server import INSTRUCTIONS, build_server
+    from .surface import StateResource, SurfaceServer
     from .sync_tools import (
         CANCEL_WAIT_SECONDS,
         DEFAULT_WAIT_SECONDS,

@@ -16,8 +16,8 @@ from trade_tracker import __version__
 from trade_tracker.app import TradeTracker
 from trade_tracker.config import Settings
 
-from .argument_errors import PlainArgumentsServer
 from .params import ARGUMENT_FORMATS
+from .surface import SurfaceServer
 from .venue_text import venue_text
 
 if TYPE_CHECKING:
@@ -49,12 +49,17 @@ def build_server(
 ) -> "MCPServer[ServerState]":
     """Create the MCP server. The core is opened in the lifespan (or a given one is shared), with the
     sync jobs it owns; at shutdown running jobs are cancelled (and record it) before the core closes."""
+    from .chart import CHART_URI, pnl_chart_app
+    from .chart_html import PNL_CHART_HTML
+    from .resource_updates import NotifyingState, ResourceUpdates
     from .sync_tools import ServerState
+
+    updates = ResourceUpdates()  # resource-updated notifications after a sync (both protocol eras)
 
     @asynccontextmanager
     async def lifespan(_: MCPServer[ServerState]) -> AsyncIterator[ServerState]:
         opened = tracker or (tracker_factory() if tracker_factory else TradeTracker.open(settings))
-        state = ServerState(opened)
+        state = NotifyingState(opened, updates)
         try:
             yield state
         finally:
@@ -64,12 +69,14 @@ def build_server(
                 if tracker is None:
                     await opened.aclose()
 
-    mcp: MCPServer[ServerState] = PlainArgumentsServer(
+    mcp: SurfaceServer[ServerState] = SurfaceServer(
         "trade-tracker",
         version=__version__,
         instructions=INSTRUCTIONS,
         lifespan=lifespan,
         argument_formats=ARGUMENT_FORMATS,
+        extensions=[pnl_chart_app()],  # show_pnl_chart and its ui:// resource (MCP Apps)
+        subscriptions=updates.bus,
     )
 
     from .results import state_of
@@ -81,4 +88,14 @@ def build_server(
     register_sync_tools(mcp, state_of)  # sync_fills, sync_status, cancel_sync (jobs that outlive a call)
     for tool in STORE_TOOLS:
         mcp.tool(title=tool.title, annotations=tool.annotations)(tool.fn)
+
+    from .completions import register_completions
+    from .prompts import register_prompts
+    from .resources import register_resources
+
+    register_resources(mcp)  # sync-status, positions, fills/{product_id}, exports/{name}
+    mcp.add_fixed_size(CHART_URI, len(PNL_CHART_HTML.encode()))
+    register_prompts(mcp)  # monthly_review, fee_audit, reconcile
+    register_completions(mcp)  # product_id and label, from the store and the credentials
+    updates.register(mcp)  # resources/subscribe, resources/unsubscribe, logging/setLevel (2025-11-25)
     return mcp

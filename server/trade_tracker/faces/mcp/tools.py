@@ -231,7 +231,11 @@ async def export_trades(
         raise InvalidArgument("group_by and method go with summary=true (a fills export has one row per fill).")
     filters = Filters.of(product_id=product_id, since=since, until=until, label=label)
     out = await tracker_of(ctx).export_csv(filters=filters, summary=summary, group_by=group_by, method=method)
-    return respond(out)
+    from .resources import export_link
+
+    result = respond(out)
+    result.content.append(export_link(out.path, out.rows))  # the file, readable as a resource
+    return result
 
 
 #: The live tools, registered first, in this order (the order of the tool list).

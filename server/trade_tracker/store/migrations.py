@@ -32,6 +32,7 @@ __all__ = [
     "m009_fills_venue",
     "m010_sync_state_cursor",
     "m011_credentials_venue",
+    "m013_usd_prices",
     "migration",
 ]
 
@@ -403,3 +404,11 @@ def m011_credentials_venue(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE credentials_m011 RENAME TO credentials")
     for _kind, sql in saved:
         db.execute(sql)
+
+
+@migration
+def m013_usd_prices(db: sqlite_utils.Database) -> None:
+    """USD candle closes for valuing crypto-for-crypto fills (``store.usd_prices``, which owns the schema)."""
+    from .usd_prices import USD_PRICES_SCHEMA
+
+    db.execute(USD_PRICES_SCHEMA)

@@ -159,6 +159,7 @@ class TaxReport:
     terms: dict[str, TermTotals] = field(default_factory=lambda: dict[str, TermTotals]())
     assets: dict[str, AssetTotals] = field(default_factory=lambda: dict[str, AssetTotals]())
     unmatched_rows: int = 0
+    needed_prices: int = 0
 
     def total(self) -> None:
         with localcontext(EXACT):
@@ -191,7 +192,8 @@ def tax_report(
     end = _year_end(year)
     prefix = f"{year:04d}"
     rates = dict(rates or {})
-    missing = sorted(key for key in needed_prices(conn, year, label) if rates.get(key) is None)
+    needed = needed_prices(conn, year, label)
+    missing = sorted(key for key in needed if rates.get(key) is None)
 
     def keep(sold_at: str) -> bool:
         return sold_at.startswith(prefix)
@@ -201,5 +203,6 @@ def tax_report(
     if product_id is not None:
         disposals = [row for row in disposals if row.product_id == product_id]
     report = TaxReport(year, lot_method, pooled, label, product_id, disposals, books.open_lots(), missing)
+    report.needed_prices = len(needed)
     report.total()
     return report

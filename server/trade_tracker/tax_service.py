@@ -18,8 +18,9 @@ from .venues.candles import MAX_CANDLES
 
 if TYPE_CHECKING:
     from .app import TradeTracker
+    from .faces.shapes import ExportOut
 
-__all__ = ["run_tax_report"]
+__all__ = ["export_tax_csv", "run_tax_report"]
 
 
 async def run_tax_report(
@@ -56,3 +57,23 @@ async def run_tax_report(
     if fetched is not None:
         prices = prices.model_copy(update={"fetched_requests": fetched.requests, "fetch_failure": fetched.failure})
     return report, prices
+
+
+async def export_tax_csv(
+    tracker: TradeTracker, year: int, *, method: str = "fifo", form: str = "plain", label: str | None = None
+) -> ExportOut:
+    """The report's Form 8949-style CSV (``export_tax``) as a new file under ``$TRADE_TRACKER_HOME/exports``
+    (``export_trades`` with a tax year: the tool never takes a path from the model)."""
+    from .errors import InvalidArgument
+    from .export_tax import write_tax_csv
+    from .faces.shapes import ExportOut
+    from .private_files import ensure_private_dir
+
+    target = tracker.default_export_path(f"tax-{year}")
+    try:
+        ensure_private_dir(target.parent)
+    except OSError as exc:
+        raise InvalidArgument(f"cannot create the exports folder {target.parent}: {exc.strerror}") from None
+    report, _ = await run_tax_report(tracker, year, method=method, label=label, fetch=True)
+    written = write_tax_csv(report, target, "8949" if form == "8949" else "plain")
+    return ExportOut(path=written.path, rows=written.rows, kind="tax")

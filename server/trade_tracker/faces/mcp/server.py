@@ -81,4 +81,8 @@ def build_server(
     register_sync_tools(mcp, state_of)  # sync_fills, sync_status, cancel_sync (jobs that outlive a call)
     for tool in STORE_TOOLS:
         mcp.tool(title=tool.title, annotations=tool.annotations)(tool.fn)
+    from .tax_tools import TAX_TOOLS
+
+    for tool in TAX_TOOLS:
+        mcp.tool(title=tool.title, annotations=tool.annotations)(tool.fn)
     return mcp

@@ -223,10 +223,27 @@ async def export_trades(
     method: Annotated[
         Literal["fifo", "average"], Field(description="with summary: cost basis for realized PnL")
     ] = "fifo",
+    tax_year: Annotated[
+        int | None,
+        Field(ge=1970, le=9998, description="export the capital-gains report of this UTC year instead (tax_report)"),
+    ] = None,
+    tax_method: Annotated[Literal["fifo", "lifo", "hifo"], Field(description="with tax_year: lot method")] = "fifo",
+    tax_format: Annotated[
+        Literal["plain", "8949"], Field(description="with tax_year: exact decimals, or money rounded to cents")
+    ] = "plain",
 ) -> Annotated[CallToolResult, ExportOut]:
-    """Write the stored fills (or, with summary, the trade summary grouped by group_by) to a new CSV file
-    under $TRADE_TRACKER_HOME/exports and return its path, not the data. Without label: every stored
-    label. Offline."""
+    """Write the stored fills (or, with summary, the trade summary grouped by group_by; with tax_year, the
+    Form 8949-style capital-gains CSV) to a new CSV file under $TRADE_TRACKER_HOME/exports and return its
+    path, not the data. Without label: every stored label. Offline (a tax year may fetch USD candles)."""
+    if tax_year is not None:
+        from trade_tracker.tax_service import export_tax_csv
+
+        if summary or any(v is not None for v in (product_id, since, until)):
+            raise InvalidArgument(
+                "tax_year exports the whole year's report; leave summary, product_id, since, until out."
+            )
+        out = await export_tax_csv(tracker_of(ctx), tax_year, method=tax_method, form=tax_format, label=label)
+        return respond(out)
     if not summary and (group_by != "product" or method != "fifo"):
         raise InvalidArgument("group_by and method go with summary=true (a fills export has one row per fill).")
     filters = Filters.of(product_id=product_id, since=since, until=until, label=label)

@@ -73,6 +73,7 @@ _EXPORTS = {
     "m009_fills_venue": "migrations",
     "m010_sync_state_cursor": "migrations",
     "m011_credentials_venue": "migrations",
+    "m013_usd_prices": "usd_prices",
     "migration": "migrations",
     "pid_alive": "sync_runs",
     "save_discovery_run": "discovery_state",
@@ -82,6 +83,10 @@ _EXPORTS = {
     "upsert_rows": "fills",
     "LabelHistory": "label_history",
     "label_profile": "label_history",
+    "USD_PRICES_SCHEMA": "usd_prices",
+    "minute_of": "usd_prices",
+    "read_usd_prices": "usd_prices",
+    "write_usd_prices": "usd_prices",
 }
 __all__ = [
     "BUSY_TIMEOUT_MS",
@@ -137,6 +142,7 @@ __all__ = [
     "m009_fills_venue",
     "m010_sync_state_cursor",
     "m011_credentials_venue",
+    "m013_usd_prices",
     "migration",
     "pid_alive",
     "record_verification",
@@ -150,6 +156,10 @@ __all__ = [
     "time_window",
     "token_rows",
     "upsert_rows",
+    "USD_PRICES_SCHEMA",
+    "minute_of",
+    "read_usd_prices",
+    "write_usd_prices",
 ]
 
 
@@ -225,3 +235,4 @@ if TYPE_CHECKING:
     )
     from .sync_state import SyncState, SyncStateQueries
     from .transactions import Transactions
+    from .usd_prices import USD_PRICES_SCHEMA, m013_usd_prices, minute_of, read_usd_prices, write_usd_prices

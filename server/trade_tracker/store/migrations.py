@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ..errors import StoreError
+from .usd_prices import m013_usd_prices
 
 if TYPE_CHECKING:
     import sqlite_utils  # only for annotations: the store imports it on first use
@@ -32,7 +33,6 @@ __all__ = [
     "m009_fills_venue",
     "m010_sync_state_cursor",
     "m011_credentials_venue",
-    "m013_usd_prices",
     "migration",
 ]
 
@@ -406,9 +406,4 @@ def m011_credentials_venue(db: sqlite_utils.Database) -> None:
         db.execute(sql)
 
 
-@migration
-def m013_usd_prices(db: sqlite_utils.Database) -> None:
-    """USD candle closes for valuing crypto-for-crypto fills (``store.usd_prices``, which owns the schema)."""
-    from .usd_prices import USD_PRICES_SCHEMA
-
-    db.execute(USD_PRICES_SCHEMA)
+migration(m013_usd_prices)  # the table's schema lives with its queries, in store/usd_prices.py

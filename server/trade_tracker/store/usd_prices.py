@@ -13,8 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from sqlite3 import Connection
+from typing import TYPE_CHECKING
 
-__all__ = ["USD_PRICES_SCHEMA", "minute_of", "read_usd_prices", "write_usd_prices"]
+if TYPE_CHECKING:
+    import sqlite_utils
+
+__all__ = ["USD_PRICES_SCHEMA", "m013_usd_prices", "minute_of", "read_usd_prices", "write_usd_prices"]
 
 #: The table, as migration ``m013_usd_prices`` creates it.
 USD_PRICES_SCHEMA = """
@@ -27,6 +31,11 @@ USD_PRICES_SCHEMA = """
         PRIMARY KEY (product_id, minute)
     )
 """
+
+
+def m013_usd_prices(db: sqlite_utils.Database) -> None:
+    """Migration ``m013_usd_prices``: create the table (registered in ``store.migrations``, in order)."""
+    db.execute(USD_PRICES_SCHEMA)  # pyright: ignore[reportUnknownMemberType]
 
 
 def minute_of(created_at: str) -> str:

@@ -78,6 +78,9 @@ _EXPORTS = {
     "venue_doc": "venue_text",
     "uvicorn_options": "listener_limits",
     "writes": "results",
+    "TAX_TOOLS": "tax_tools",
+    "TaxMethod": "tax_tools",
+    "TaxYear": "tax_tools",
 }
 __all__ = [
     "ARGUMENT_FORMATS",
@@ -144,6 +147,9 @@ __all__ = [
     "venue_doc",
     "uvicorn_options",
     "writes",
+    "TAX_TOOLS",
+    "TaxMethod",
+    "TaxYear",
 ]
 
 
@@ -208,5 +214,6 @@ if TYPE_CHECKING:
         SyncFillsOut,
         register_sync_tools,
     )
+    from .tax_tools import TAX_TOOLS, TaxMethod, TaxYear
     from .tools import LIVE_TOOLS, STORE_TOOLS, Tool
     from .venue_text import VENUE, venue_doc

@@ -1,0 +1,92 @@
+"""``tax_report`` and ``export_trades(tax_year=...)`` through the SDK's in-memory client: the ETH-BTC leg is
+valued at the simulator's BTC-USD candle close, fetched once and cached; offline uses the cache only."""
+
+from __future__ import annotations
+
+import csv
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mcp import Client
+
+from fill_rows import fill, insert
+from trade_tracker.app import TradeTracker
+from trade_tracker.config import load_settings
+from trade_tracker.faces.mcp.server import build_server
+from trade_tracker.sim import RunningSim
+from trade_tracker.store.connection import TradeStore
+from trade_tracker.venues.ratelimit import RateLimits
+
+
+def _when(us: int) -> str:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(us / 1_000_000, UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+@pytest.fixture
+def server_and_close(sim: RunningSim, isolated_env: Path) -> tuple[Any, str, int, Any]:
+    settings = load_settings(ex_base_url=sim.url, trade_tracker_home=isolated_env)
+    history = sim.exchange.history_of("BTC-USD")
+    index = len(history) // 2
+    minute_us = history.created_us[index] - history.created_us[index] % 60_000_000
+    last = max(i for i in range(len(history)) if history.created_us[i] < minute_us + 60_000_000)
+    close = format(history.price(last), "f")
+    year = int(_when(minute_us)[:4])
+    with TradeStore(settings.db_path) as store:
+        insert(
+            store,
+            fill("BTC-USD", "buy", "10000", "1", f"{year}-01-01 00:00:00"),
+            fill("ETH-BTC", "buy", "0.05", "2", _when(minute_us + 5_000_000)),  # pays 0.1 BTC
+        )
+    server = build_server(
+        settings, tracker_factory=lambda: TradeTracker.open(settings, rate_limits=RateLimits.disabled())
+    )
+    return server, close, year, settings
+
+
+async def test_tax_report_fetches_the_candle_once_then_works_offline(server_and_close: tuple) -> None:
+    server, close, year, settings = server_and_close
+    async with Client(server) as c:
+        offline = await c.call_tool("tax_report", {"year": year, "offline": True})
+        assert not offline.is_error
+        data = offline.structured_content
+        assert data["prices"]["missing_count"] == 1 and data["prices"]["fetched_requests"] == 0
+        assert data["rows"][0][data["columns"].index("gain")] is None
+
+        online = await c.call_tool("tax_report", {"year": year})
+        assert not online.is_error
+        data = online.structured_content
+        assert data["prices"]["missing_count"] == 0 and data["prices"]["fetched_requests"] == 1
+        (row,) = data["rows"]
+        cells = dict(zip(data["columns"], row, strict=True))
+        value = Decimal("0.1") * Decimal(close)
+        assert (cells["asset"], Decimal(cells["proceeds"]), Decimal(cells["cost_basis"])) == (
+            "BTC",
+            value,
+            Decimal(1000),
+        )
+        assert cells["note"] == "valued at candle close"
+        assert data["note"].endswith("not tax advice.")
+
+        again = await c.call_tool("tax_report", {"year": year, "offline": True})
+        assert again.structured_content["rows"] == data["rows"]  # from the cache now
+
+        paged = await c.call_tool("tax_report", {"year": year, "limit": 1, "offset": 1})
+        assert paged.structured_content["rows"] == [] and paged.structured_content["next_offset"] is None
+
+        export = await c.call_tool("export_trades", {"tax_year": year, "tax_format": "8949"})
+        assert not export.is_error, export.content
+        path = Path(export.structured_content["path"])
+        header, first = list(csv.reader(path.open(newline="")))
+        assert header[0] == "Description" and first[0] == "0.1 BTC" and first[4] == "1000.00"
+
+        bad = await c.call_tool("tax_report", {"year": year, "method": "specific"})
+        assert bad.is_error
+        mixed = await c.call_tool("export_trades", {"tax_year": year, "summary": True})
+        assert mixed.is_error
+        tools = {t.name: t for t in (await c.list_tools()).tools}
+    ann = tools["tax_report"].annotations
+    assert ann is not None and ann.read_only_hint is True and ann.open_world_hint is True

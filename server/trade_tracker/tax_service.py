@@ -17,10 +17,12 @@ from .analytics.usd_prices import cached_prices, fetch_prices
 from .venues.candles import MAX_CANDLES
 
 if TYPE_CHECKING:
+    from .analytics.tax_models import OpenLotOut
     from .app import TradeTracker
     from .faces.shapes import ExportOut
+    from .store.filters import Filters
 
-__all__ = ["export_tax_csv", "run_tax_report"]
+__all__ = ["export_tax_csv", "open_lots_of", "run_tax_report"]
 
 
 async def run_tax_report(
@@ -77,3 +79,32 @@ async def export_tax_csv(
     report, _ = await run_tax_report(tracker, year, method=method, label=label, fetch=True)
     written = write_tax_csv(report, target, "8949" if form == "8949" else "plain")
     return ExportOut(path=written.path, rows=written.rows, kind="tax")
+
+
+def open_lots_of(tracker: TradeTracker, filters: Filters, most: int) -> tuple[list[OpenLotOut], int]:
+    """The FIFO lots open at the end of the window (``filters.until``, else now), per label, from the
+    cache's USD prices only (offline): up to ``most`` of them, oldest first, and how many were left out.
+    ``filters.product_id`` keeps the lots of its base asset; ``filters.since`` does not apply (lots come
+    from all history)."""
+    from datetime import timedelta
+
+    from .analytics.tax import needed_before, open_lots_before
+    from .analytics.tax_models import open_lot_out
+    from .formats import iso_utc, parse_timestamp, utc_now
+
+    end = None
+    if filters.until is not None:
+        try:
+            end = iso_utc(parse_timestamp(filters.until) + timedelta(microseconds=1))
+        except OverflowError:
+            end = None
+    store = tracker.store
+    with store.reading("reading open lots") as conn:
+        rates = cached_prices(store, needed_before(conn, end, filters.label))
+        lots = open_lots_before(conn, end, label=filters.label, rates=rates)
+    if filters.product_id is not None:
+        asset = filters.product_id.partition("-")[0]
+        lots = [lot for lot in lots if lot.asset == asset]
+    lots.sort(key=lambda lot: (lot.acquired_at, lot.seq))
+    at = filters.until or utc_now()
+    return [open_lot_out(lot, at) for lot in lots[:most]], max(0, len(lots) - most)

@@ -92,6 +92,8 @@ _EXPORTS = {
     "cached_prices": "usd_prices",
     "fetch_prices": "usd_prices",
     "minute_spans": "usd_prices",
+    "needed_before": "tax",
+    "open_lots_before": "tax",
 }
 __all__ = [
     "ADJUSTMENT_TYPES",
@@ -172,6 +174,8 @@ __all__ = [
     "cached_prices",
     "fetch_prices",
     "minute_spans",
+    "needed_before",
+    "open_lots_before",
 ]
 
 
@@ -235,7 +239,17 @@ if TYPE_CHECKING:
     from .models import CurrencyTotal, Filters, GroupBy, Method, PeriodTotal, ProductSummary, Summary
     from .periods import period_totals
     from .summary import AVERAGE_PRICE_PLACES, summarize, with_unrealized
-    from .tax import AssetTotals, TaxReport, TermTotals, needed_prices, read_tax_fills, tax_report, usd_product
+    from .tax import (
+        AssetTotals,
+        TaxReport,
+        TermTotals,
+        needed_before,
+        needed_prices,
+        open_lots_before,
+        read_tax_fills,
+        tax_report,
+        usd_product,
+    )
     from .tax_models import (
         DISPOSAL_COLUMNS,
         MAX_DISPOSAL_ROWS,

@@ -25,7 +25,17 @@ from .book_fills import book_fills
 from .books import EXACT, ZERO
 from .lots import Disposal, Lot, LotMethod, TaxFill, check_method, run_lots
 
-__all__ = ["AssetTotals", "TaxReport", "TermTotals", "needed_prices", "read_tax_fills", "tax_report", "usd_product"]
+__all__ = [
+    "AssetTotals",
+    "TaxReport",
+    "TermTotals",
+    "needed_before",
+    "needed_prices",
+    "open_lots_before",
+    "read_tax_fills",
+    "tax_report",
+    "usd_product",
+]
 
 
 def usd_product(currency: str) -> str:
@@ -83,13 +93,26 @@ def read_tax_fills(
 def needed_prices(conn: Connection, year: int, label: str | None = None) -> set[tuple[str, str]]:
     """The (usd_product, minute) keys the report of ``year`` needs: one per minute with a fill quoted in
     anything but USD, before the end of the year (lots from earlier years count too)."""
-    end = _year_end(year)
+    return needed_before(conn, _year_end(year), label)
+
+
+def needed_before(conn: Connection, end: str | None, label: str | None = None) -> set[tuple[str, str]]:
+    """The (usd_product, minute) keys of the fills quoted in anything but USD before ``end`` (None: all)."""
     rows = conn.execute(
-        "SELECT DISTINCT product_id, substr(created_at, 1, 16) FROM fills WHERE created_at < ? "
+        "SELECT DISTINCT product_id, substr(created_at, 1, 16) FROM fills WHERE (? IS NULL OR created_at < ?) "
         "AND product_id NOT LIKE '%-USD' AND (? IS NULL OR label = ?) AND side IN ('buy', 'sell')",
-        (end, label, label),
+        (end, end, label, label),
     )
     return {(usd_product(product.partition("-")[2]), minute + ":00Z") for product, minute in rows}
+
+
+def open_lots_before(
+    conn: Connection, end: str | None, *, label: str | None = None, rates: Mapping[tuple[str, str], str | None]
+) -> list[Lot]:
+    """The FIFO lots open just before ``end`` (None: after every fill), per label: what ``trade_summary``
+    shows as open lots. Lots valued through a missing USD price have an unknown (None) cost."""
+    fills = read_tax_fills(conn, end=end or "9999-12-31T23:59:59.999999Z", label=label, rates=rates)
+    return run_lots(fills, "fifo", keep=lambda _: False).open_lots()
 
 
 @dataclass

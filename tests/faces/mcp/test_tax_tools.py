@@ -90,3 +90,18 @@ async def test_tax_report_fetches_the_candle_once_then_works_offline(server_and_
         tools = {t.name: t for t in (await c.list_tools()).tools}
     ann = tools["tax_report"].annotations
     assert ann is not None and ann.read_only_hint is True and ann.open_world_hint is True
+
+
+async def test_trade_summary_lists_open_lots_only_when_asked(server_and_close: tuple) -> None:
+    server, _close, year, _settings = server_and_close
+    async with Client(server) as c:
+        plain = await c.call_tool("trade_summary", {})
+        assert plain.structured_content["open_lots"] is None and plain.structured_content["omitted_lots"] is None
+        until = f"{year}-01-01T12:00:00Z"  # before the ETH-BTC buy: the whole BTC lot is open
+        early = await c.call_tool("trade_summary", {"with_lots": True, "until": until})
+        (lot,) = early.structured_content["open_lots"]
+        assert (lot["asset"], lot["quantity"], lot["cost_basis"], lot["holding_days"]) == ("BTC", "1", "10000", 0)
+        assert lot["term_if_sold"] == "short" and lot["label"] == "main"
+        now = await c.call_tool("trade_summary", {"with_lots": True, "product_id": "BTC-USD"})
+        (btc,) = now.structured_content["open_lots"]
+        assert (btc["quantity"], btc["cost_basis"]) == ("0.9", "9000")  # 0.1 BTC paid for the ETH

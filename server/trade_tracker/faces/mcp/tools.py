@@ -18,6 +18,7 @@ from trade_tracker.errors import InvalidArgument
 from trade_tracker.formats import ORDER_ID_PATTERN
 from trade_tracker.store.filters import Filters
 
+from ..lots_shapes import MAX_OPEN_LOTS, SummaryLotsOut
 from ..shapes import (
     AccountsOut,
     CredentialOut,
@@ -159,7 +160,10 @@ async def trade_summary(
     with_unrealized: Annotated[
         bool, Field(description="also fetch tickers for unrealized PnL (calls Coinbase)")
     ] = False,
-) -> Annotated[CallToolResult, SummaryOut]:
+    with_lots: Annotated[
+        bool, Field(description="also list the open FIFO lots: cost basis, acquired at, holding days (offline)")
+    ] = False,
+) -> Annotated[CallToolResult, SummaryLotsOut]:
     """Per product: buy/sell counts, base and quote volume, fees, average prices, net position and realized
     PnL (FIFO by default), plus totals per currency. With group_by month or day, also per-period totals
     across products per quote currency (volume, fees, realized and cumulative realized PnL). Without label:
@@ -167,9 +171,14 @@ async def trade_summary(
     asks for live tickers. Run sync_fills first for complete figures."""
     filters = Filters.of(product_id=product_id, since=since, until=until, label=label)
     summary = await tracker_of(ctx).summary(filters, group_by=group_by, method=method, with_unrealized=with_unrealized)
-    out = SummaryOut.of(summary)
+    out = SummaryLotsOut.model_validate(SummaryOut.of(summary).model_dump())
     if summary.fill_count == 0:
         out = out.model_copy(update={"hint": empty_hint(ctx, label)})
+    if with_lots:
+        from trade_tracker.tax_service import open_lots_of
+
+        lots, omitted = open_lots_of(tracker_of(ctx), filters, MAX_OPEN_LOTS)
+        out = out.model_copy(update={"open_lots": lots, "omitted_lots": omitted})
     return respond(out)
 
 

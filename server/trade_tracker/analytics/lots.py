@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, localcontext
 from fractions import Fraction
+from functools import lru_cache
 from typing import Literal
 
 from ..errors import InvalidArgument
@@ -117,17 +118,8 @@ class Disposal:
     product_id: str
     notes: tuple[str, ...] = ()
     label: str = ""
-
-    @property
-    def gain(self) -> Decimal | None:
-        if self.proceeds is None or self.cost is None:
-            return None
-        with localcontext(EXACT):
-            return self.proceeds - self.cost
-
-    @property
-    def term(self) -> str | None:
-        return None if self.acquired_at is None else term_of(self.acquired_at, self.sold_at)
+    gain: Decimal | None = None  # proceeds − cost; None when either is unknown
+    term: str | None = None  # short or long; None when unmatched
 
     @property
     def unmatched(self) -> bool:
@@ -152,8 +144,12 @@ def anniversary(day: date) -> date:
 
 def term_of(acquired_at: str, sold_at: str) -> str:
     """``long`` when the sale's UTC date is after the anniversary of the acquisition's, else ``short``."""
-    acquired, sold = date.fromisoformat(acquired_at[:10]), date.fromisoformat(sold_at[:10])
-    return "long" if sold > anniversary(acquired) else "short"
+    return _term(acquired_at[:10], sold_at[:10])
+
+
+@lru_cache(maxsize=1 << 16)
+def _term(acquired_day: str, sold_day: str) -> str:
+    return "long" if date.fromisoformat(sold_day) > anniversary(date.fromisoformat(acquired_day)) else "short"
 
 
 def _share(amount: Decimal, part: Decimal, whole: Decimal) -> Decimal:
@@ -247,20 +243,13 @@ class LotBooks:
                 if not lot.quantity:
                     queue.drop()  # pyright: ignore[reportOptionalMemberAccess]
             if wanted:
-                self.disposals.append(
-                    Disposal(
-                        fill.book,
-                        asset,
-                        take,
-                        acquired,
-                        fill.created_at,
-                        piece,
-                        cost,
-                        fill.product_id,
-                        notes,
-                        fill.label,
-                    )
-                )
+                gain = None if piece is None or cost is None else piece - cost
+                term = None if acquired is None else term_of(acquired, fill.created_at)
+                row = Disposal(
+                    fill.book, asset, take, acquired, fill.created_at, piece, cost, fill.product_id, notes,
+                    fill.label, gain, term,
+                )  # fmt: skip
+                self.disposals.append(row)
             rest -= take
 
     def add(self, fill: TaxFill) -> None:

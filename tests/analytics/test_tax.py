@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -14,7 +15,7 @@ from hypothesis import strategies as st
 from fill_rows import at, fill, insert
 from trade_tracker.analytics.lots import CANDLE_NOTE
 from trade_tracker.analytics.summary import summarize
-from trade_tracker.analytics.tax import needed_prices, tax_report
+from trade_tracker.analytics.tax import TaxReport, needed_prices, tax_report
 from trade_tracker.analytics.usd_prices import cached_prices
 from trade_tracker.store.connection import TradeStore
 from trade_tracker.store.usd_prices import write_usd_prices
@@ -45,9 +46,9 @@ def advanced(store: TradeStore, *entries: tuple) -> None:
         )
 
 
-def report(store: TradeStore, year: int = 2024, **kw: object):  # noqa: ANN201
+def report(store: TradeStore, year: int = 2024, **kw: Any) -> TaxReport:
     with store.reading() as conn:
-        return tax_report(conn, year, **kw)  # type: ignore[arg-type]
+        return tax_report(conn, year, **kw)
 
 
 def test_a_reversal_undoes_a_fill_and_quote_sized_fills_convert(store: TradeStore) -> None:

@@ -73,6 +73,8 @@ async def test_tax_report_fetches_the_candle_once_then_works_offline(server_and_
 
         again = await c.call_tool("tax_report", {"year": year, "offline": True})
         assert again.structured_content["rows"] == data["rows"]  # from the cache now
+        cached = await c.call_tool("tax_report", {"year": year})
+        assert cached.structured_content["prices"]["fetched_requests"] == 0  # fetched once, never again
 
         paged = await c.call_tool("tax_report", {"year": year, "limit": 1, "offset": 1})
         assert paged.structured_content["rows"] == [] and paged.structured_content["next_offset"] is None

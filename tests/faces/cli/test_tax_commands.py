@@ -132,4 +132,5 @@ def test_plain_json_and_usage(synced: RunningSim) -> None:
     assert proceeds(fifo) == proceeds(hifo)  # the same sales, other lots
     assert fifo["prices"]["needed"] == 0  # USD-quoted only: offline
     bad = run("tax-report", "--year", str(year), "--method", "specific")
-    assert bad.exit_code == 2
+    assert bad.exit_code == 2 and "specific identification is not supported" in bad.output
+    assert run("tax-report", "--year", str(year), "--method", "average").exit_code == 2

@@ -22,13 +22,23 @@ if TYPE_CHECKING:
 __all__ = ["TAX_COMMANDS", "tax_report"]
 
 
+def _check_method(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """fifo, lifo or hifo; ``specific`` is refused with the reason (``analytics.lots.check_method``)."""
+    if value == "specific":
+        raise click.BadParameter("specific identification is not supported; use fifo, lifo or hifo")
+    if value not in ("fifo", "lifo", "hifo"):
+        raise click.BadParameter(f"{value!r} is not one of fifo, lifo, hifo")
+    return value
+
+
 @click.command("tax-report")
 @click.option("--year", type=click.IntRange(1970, 9998), required=True, help="the UTC calendar year of the sales")
 @click.option(
     "--method",
-    type=click.Choice(["fifo", "lifo", "hifo"]),
+    metavar="fifo|lifo|hifo",
     default="fifo",
     show_default=True,
+    callback=_check_method,
     help="which lots a sale takes (specific identification is not supported)",
 )
 @click.option("--label", metavar="LABEL", callback=check_label_option, help="only this credential label's fills")

@@ -38,6 +38,7 @@ __all__ = [
     "export_fills_csv",
     "export_summary_csv",
     "safe_cell",
+    "write_csv",
     "write_summary_csv",
 ]
 
@@ -134,6 +135,10 @@ def _write_csv(path: str | os.PathLike[str], header: Sequence[str], rows: Iterab
     except OSError as exc:
         raise InvalidArgument(f"cannot write {target}: {exc.strerror or exc}") from exc
     return ExportResult(path=str(target.resolve()), rows=count, columns=list(header))
+
+
+#: The atomic, private CSV writer, for the other exports (``export_tax``).
+write_csv = _write_csv
 
 
 def export_fills_csv(

@@ -27,6 +27,8 @@ _EXPORTS = {
     "TickerOut": "shapes",
     "TradesOut": "shapes",
     "fill_table": "shapes",
+    "MAX_OPEN_LOTS": "lots_shapes",
+    "SummaryLotsOut": "lots_shapes",
 }
 __all__ = [
     "FILL_COLUMNS",
@@ -43,6 +45,8 @@ __all__ = [
     "TickerOut",
     "TradesOut",
     "fill_table",
+    "MAX_OPEN_LOTS",
+    "SummaryLotsOut",
 ]
 
 
@@ -50,6 +54,7 @@ __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 
 if TYPE_CHECKING:
+    from .lots_shapes import MAX_OPEN_LOTS, SummaryLotsOut
     from .shapes import (
         FILL_COLUMNS,
         STORED_FILL_COLUMNS,

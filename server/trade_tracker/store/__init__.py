@@ -76,6 +76,7 @@ _EXPORTS = {
     "m010_sync_state_cursor": "migrations",
     "m011_credentials_venue": "migrations",
     "m012_analytics_fill_key": "migrations",
+    "m013_usd_prices": "usd_prices",
     "migration": "migrations",
     "pid_alive": "sync_runs",
     "rebuild_table": "rebuild",
@@ -86,6 +87,10 @@ _EXPORTS = {
     "upsert_rows": "fills",
     "LabelHistory": "label_history",
     "label_profile": "label_history",
+    "USD_PRICES_SCHEMA": "usd_prices",
+    "minute_of": "usd_prices",
+    "read_usd_prices": "usd_prices",
+    "write_usd_prices": "usd_prices",
 }
 __all__ = [
     "ANALYTICS_FILL_KEY_SQL",
@@ -143,6 +148,7 @@ __all__ = [
     "m010_sync_state_cursor",
     "m011_credentials_venue",
     "m012_analytics_fill_key",
+    "m013_usd_prices",
     "migration",
     "pid_alive",
     "rebuild_table",
@@ -157,6 +163,10 @@ __all__ = [
     "time_window",
     "token_rows",
     "upsert_rows",
+    "USD_PRICES_SCHEMA",
+    "minute_of",
+    "read_usd_prices",
+    "write_usd_prices",
 ]
 
 
@@ -235,3 +245,4 @@ if TYPE_CHECKING:
     )
     from .sync_state import SyncState, SyncStateQueries
     from .transactions import Transactions
+    from .usd_prices import USD_PRICES_SCHEMA, m013_usd_prices, minute_of, read_usd_prices, write_usd_prices

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import StoreError
 from .rebuild import rebuild_table
+from .usd_prices import m013_usd_prices
 
 if TYPE_CHECKING:
     import sqlite_utils  # only for annotations: the store imports it on first use
@@ -390,3 +391,6 @@ def m012_analytics_fill_key(db: sqlite_utils.Database) -> None:
 
     for statement in ANALYTICS_FILL_KEY_SQL:
         db.execute(statement)
+
+
+migration(m013_usd_prices)  # the table's schema lives with its queries, in store/usd_prices.py

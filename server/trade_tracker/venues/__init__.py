@@ -43,6 +43,10 @@ _EXPORTS = {
     "install_retry_log": "retries",
     "is_connection_refused": "retries",
     "retry_after_seconds": "retries",
+    "MAX_CANDLES": "candles",
+    "AdvancedCandleRequests": "candles",
+    "Candle": "candles",
+    "ExchangeCandleRequests": "candles",
 }
 __all__ = [
     "CURRENT_REQUEST",
@@ -73,6 +77,10 @@ __all__ = [
     "venue_named",
     "venue_of_client",
     "venue_of_stored",
+    "MAX_CANDLES",
+    "AdvancedCandleRequests",
+    "Candle",
+    "ExchangeCandleRequests",
 ]
 
 
@@ -81,6 +89,7 @@ __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 if TYPE_CHECKING:
     from .base import CredentialField, FillScope, PageSink, Venue, VenueClient, VenueId, VenueInfo
+    from .candles import MAX_CANDLES, AdvancedCandleRequests, Candle, ExchangeCandleRequests
     from .http import VenueHttp, adapter_for
     from .ratelimit import Bucket, BucketSpec, RateLimits
     from .registry import PUBLIC_VENUE_IDS, VENUES, venue_named, venue_of_client, venue_of_stored

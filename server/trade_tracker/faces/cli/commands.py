@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 from .options import ORDER_STATUSES, check_label_option, check_product, format_option, label_option
 from .output import CliError, ExitCode, emit, run_app, say_error
 from .store_commands import STORE_COMMANDS
+from .tax_commands import TAX_COMMANDS
 
 __all__ = ["COMMANDS"]
 
@@ -372,6 +373,7 @@ COMMANDS = (
     sync_fills_cmd,
     sync_status_cmd,
     *STORE_COMMANDS,
+    *TAX_COMMANDS,
     serve,
     sim,
     demo,

@@ -113,6 +113,9 @@ _EXPORTS = {
     "sync_status_entries": "resources",
     "StateResource": "surface",
     "SurfaceServer": "surface",
+    "TAX_TOOLS": "tax_tools",
+    "TaxMethod": "tax_tools",
+    "TaxYear": "tax_tools",
 }
 __all__ = [
     "ARGUMENT_FORMATS",
@@ -211,6 +214,9 @@ __all__ = [
     "sync_status_entries",
     "StateResource",
     "SurfaceServer",
+    "TAX_TOOLS",
+    "TaxMethod",
+    "TaxYear",
 ]
 
 
@@ -294,5 +300,6 @@ if TYPE_CHECKING:
         SyncFillsOut,
         register_sync_tools,
     )
+    from .tax_tools import TAX_TOOLS, TaxMethod, TaxYear
     from .tools import LIVE_TOOLS, STORE_TOOLS, Tool
     from .venue_text import VENUE, venue_doc

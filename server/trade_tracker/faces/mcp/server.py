@@ -98,4 +98,8 @@ def build_server(
     register_prompts(mcp)  # monthly_review, fee_audit, reconcile
     register_completions(mcp)  # product_id and label, from the store and the credentials
     updates.register(mcp)  # resources/subscribe, resources/unsubscribe, logging/setLevel (2025-11-25)
+    from .tax_tools import TAX_TOOLS
+
+    for tool in TAX_TOOLS:
+        mcp.tool(title=tool.title, annotations=tool.annotations)(tool.fn)
     return mcp

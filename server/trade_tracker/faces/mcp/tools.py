@@ -18,6 +18,7 @@ from trade_tracker.errors import InvalidArgument
 from trade_tracker.formats import ORDER_ID_PATTERN
 from trade_tracker.store.filters import Filters
 
+from ..lots_shapes import MAX_OPEN_LOTS, SummaryLotsOut
 from ..shapes import (
     AccountsOut,
     CredentialOut,
@@ -159,7 +160,10 @@ async def trade_summary(
     with_unrealized: Annotated[
         bool, Field(description="also fetch tickers for unrealized PnL (calls Coinbase)")
     ] = False,
-) -> Annotated[CallToolResult, SummaryOut]:
+    with_lots: Annotated[
+        bool, Field(description="also list the open FIFO lots: cost basis, acquired at, holding days (offline)")
+    ] = False,
+) -> Annotated[CallToolResult, SummaryLotsOut]:
     """Per product: buy/sell counts, base and quote volume, fees, average prices, net position and realized
     PnL (FIFO by default), plus totals per currency. With group_by month or day, also per-period totals
     across products per quote currency (volume, fees, realized and cumulative realized PnL). Without label:
@@ -167,9 +171,14 @@ async def trade_summary(
     asks for live tickers. Run sync_fills first for complete figures."""
     filters = Filters.of(product_id=product_id, since=since, until=until, label=label)
     summary = await tracker_of(ctx).summary(filters, group_by=group_by, method=method, with_unrealized=with_unrealized)
-    out = SummaryOut.of(summary)
+    out = SummaryLotsOut.model_validate(SummaryOut.of(summary).model_dump())
     if summary.fill_count == 0:
         out = out.model_copy(update={"hint": empty_hint(ctx, label)})
+    if with_lots:
+        from trade_tracker.tax_service import open_lots_of
+
+        lots, omitted = open_lots_of(tracker_of(ctx), filters, MAX_OPEN_LOTS)
+        out = out.model_copy(update={"open_lots": lots, "omitted_lots": omitted})
     return respond(out)
 
 
@@ -223,10 +232,27 @@ async def export_trades(
     method: Annotated[
         Literal["fifo", "average"], Field(description="with summary: cost basis for realized PnL")
     ] = "fifo",
+    tax_year: Annotated[
+        int | None,
+        Field(ge=1970, le=9998, description="export the capital-gains report of this UTC year instead (tax_report)"),
+    ] = None,
+    tax_method: Annotated[Literal["fifo", "lifo", "hifo"], Field(description="with tax_year: lot method")] = "fifo",
+    tax_format: Annotated[
+        Literal["plain", "8949"], Field(description="with tax_year: exact decimals, or money rounded to cents")
+    ] = "plain",
 ) -> Annotated[CallToolResult, ExportOut]:
-    """Write the stored fills (or, with summary, the trade summary grouped by group_by) to a new CSV file
-    under $TRADE_TRACKER_HOME/exports and return its path, not the data. Without label: every stored
-    label. Offline."""
+    """Write the stored fills (or, with summary, the trade summary grouped by group_by; with tax_year, the
+    Form 8949-style capital-gains CSV) to a new CSV file under $TRADE_TRACKER_HOME/exports and return its
+    path, not the data. Without label: every stored label. Offline (a tax year may fetch USD candles)."""
+    if tax_year is not None:
+        from trade_tracker.tax_service import export_tax_csv
+
+        if summary or any(v is not None for v in (product_id, since, until)):
+            raise InvalidArgument(
+                "tax_year exports the whole year's report; leave summary, product_id, since, until out."
+            )
+        out = await export_tax_csv(tracker_of(ctx), tax_year, method=tax_method, form=tax_format, label=label)
+        return respond(out)
     if not summary and (group_by != "product" or method != "fifo"):
         raise InvalidArgument("group_by and method go with summary=true (a fills export has one row per fill).")
     filters = Filters.of(product_id=product_id, since=since, until=until, label=label)

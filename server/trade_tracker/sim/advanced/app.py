@@ -25,6 +25,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ..core.candles import advanced_candles_json, candles_of, parse_advanced_query
 from ..core.errors import SimError
 from .admin import admin_routes
 from .auth import AuthFailure, verify_jwt
@@ -128,6 +129,11 @@ def _product(request: Request, state: SimAdvanced) -> Response:
     return json_answer(state.product(request.path_params["product_id"]))
 
 
+def _candles(request: Request, state: SimAdvanced) -> Response:
+    history = state.history_of(request.path_params["product_id"])
+    return json_answer(advanced_candles_json(history, candles_of(history, *parse_advanced_query(request.query_params))))
+
+
 def _ticker(request: Request, state: SimAdvanced) -> Response:
     limit = int_param(request, "limit")
     return json_answer(state.ticker(request.path_params["product_id"], min(max(limit or 10, 1), 1000)))
@@ -218,6 +224,8 @@ def build_app(state: SimAdvanced) -> ASGIApp:
         Route(f"{p}/market/products", public(_products), methods=["GET"]),
         Route(f"{p}/market/products/{{product_id}}", public(_product), methods=["GET"]),
         Route(f"{p}/market/products/{{product_id}}/ticker", public(_ticker), methods=["GET"]),
+        Route(f"{p}/market/products/{{product_id}}/candles", public(_candles), methods=["GET"]),
+        Route(f"{p}/products/{{product_id}}/candles", private(_as_private(_candles)), methods=["GET"]),
         Route(f"{p}/products", private(_as_private(_products)), methods=["GET"]),
         Route(f"{p}/products/{{product_id}}", private(_as_private(_product)), methods=["GET"]),
         Route(f"{p}/products/{{product_id}}/ticker", private(_as_private(_ticker)), methods=["GET"]),

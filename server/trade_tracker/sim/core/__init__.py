@@ -57,6 +57,14 @@ _EXPORTS = {
     "units_to_decimal": "formats",
     "usd_rate": "catalog",
     "window": "paging",
+    "ADVANCED_GRANULARITIES": "candles",
+    "EXCHANGE_GRANULARITIES": "candles",
+    "SimCandle": "candles",
+    "advanced_candles_json": "candles",
+    "candles_of": "candles",
+    "exchange_candles_body": "candles",
+    "parse_advanced_query": "candles",
+    "parse_exchange_query": "candles",
 }
 __all__ = [
     "lazy_exports",
@@ -103,6 +111,14 @@ __all__ = [
     "units_to_decimal",
     "usd_rate",
     "window",
+    "ADVANCED_GRANULARITIES",
+    "EXCHANGE_GRANULARITIES",
+    "SimCandle",
+    "advanced_candles_json",
+    "candles_of",
+    "exchange_candles_body",
+    "parse_advanced_query",
+    "parse_exchange_query",
 ]
 
 
@@ -110,6 +126,16 @@ __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 
 if TYPE_CHECKING:
+    from .candles import (
+        ADVANCED_GRANULARITIES,
+        EXCHANGE_GRANULARITIES,
+        SimCandle,
+        advanced_candles_json,
+        candles_of,
+        exchange_candles_body,
+        parse_advanced_query,
+        parse_exchange_query,
+    )
     from .catalog import DEFAULT_CLOSED, DEFAULT_DELISTED, DEFAULT_PRODUCTS, ProductSpec, spec_for, usd_rate
     from .data import MAKER_FEE_RATE, TAKER_FEE_RATE, TRADE_ID_START, ProductHistory
     from .errors import SimError

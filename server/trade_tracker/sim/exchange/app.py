@@ -21,6 +21,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ..core.candles import candles_of, exchange_candles_body, parse_exchange_query
 from ..core.errors import SimError
 from ..core.formats import iso_us, parse_date_us
 from ..core.ratelimit import BucketKind
@@ -182,6 +183,14 @@ def get_stats(request: Request, exchange: SimExchange) -> Response:
     return json_response(exchange.stats(request.path_params["product_id"]))
 
 
+@public
+def get_candles(request: Request, exchange: SimExchange) -> Response:
+    """``GET /products/{id}/candles`` (``core.candles``: from the product's own fills)."""
+    history = exchange.history_of(request.path_params["product_id"])
+    found = candles_of(history, *parse_exchange_query(request.query_params))
+    return Response(exchange_candles_body(history, found), media_type="application/json")
+
+
 # ---- private routes ---------------------------------------------------------------------------
 
 
@@ -333,6 +342,7 @@ def build_app(exchange: SimExchange) -> ASGIApp:
         Route("/products/{product_id}", get_product, methods=["GET"]),
         Route("/products/{product_id}/ticker", get_ticker, methods=["GET"]),
         Route("/products/{product_id}/stats", get_stats, methods=["GET"]),
+        Route("/products/{product_id}/candles", get_candles, methods=["GET"]),
         Route("/accounts", get_accounts, methods=["GET"]),
         Route("/accounts/{account_id}", get_account, methods=["GET"]),
         Route("/accounts/{account_id}/ledger", get_ledger, methods=["GET"]),

@@ -28,7 +28,7 @@ from trade_tracker.config import Settings
 from trade_tracker.errors import ConfigError, ExchangeStatusError, InvalidArgument
 from trade_tracker.formats import check_order_id, check_product_id, iso_utc, parse_timestamp
 
-from ..http import VenueHttp
+from ..candles import AdvancedCandleRequests
 from ..ratelimit import Bucket, RateLimits
 from ..retries import RetryPolicy
 from .answers import CursorGuard, status_error
@@ -61,7 +61,7 @@ ORDER_STATUSES = frozenset(
 Params = list[tuple[str, str]]
 
 
-class AdvancedTradeClient(VenueHttp):
+class AdvancedTradeClient(AdvancedCandleRequests):  # candles(): venues/candles.py
     """An async Coinbase Advanced Trade REST client over one ``httpx.AsyncClient``.
 
     Args:

@@ -36,7 +36,8 @@ from trade_tracker.formats import (
     parse_timestamp,
 )
 
-from ..http import VenueHttp, adapter_for
+from ..candles import ExchangeCandleRequests
+from ..http import adapter_for
 from ..ratelimit import Bucket, RateLimits
 from ..retries import (
     RetryPolicy,
@@ -51,7 +52,7 @@ from .params import MAX_FILLS_LIMIT, ORDER_STATUSES, check_cursor
 __all__ = ["CoinbaseClient"]
 
 
-class CoinbaseClient(VenueHttp):
+class CoinbaseClient(ExchangeCandleRequests):  # candles(): venues/candles.py
     """An async Coinbase Exchange REST client over one ``httpx.AsyncClient``.
 
     Args:

@@ -36,7 +36,7 @@ from trade_tracker.formats import (
     parse_timestamp,
 )
 
-from ..http import VenueHttp, adapter_for
+from ..http import VenueHttp, adapter_for, http_settings
 from ..ratelimit import Bucket, RateLimits
 from ..retries import (
     RetryPolicy,
@@ -117,12 +117,10 @@ class CoinbaseClient(VenueHttp):
         return cls(
             settings.ex_base_url,
             credential,
-            timeout=httpx.Timeout(settings.http_timeout, connect=settings.connect_timeout),
-            retry=retry or RetryPolicy(attempts=settings.retry_attempts, timeout=settings.retry_timeout),
             rate_limits=rate_limits or exchange_rate_limits(settings),
             transport=transport,
-            attempt_timeout=settings.http_timeout,
             credential_check=credential_check,
+            **http_settings(settings, retry),
         )
 
     def __repr__(self) -> str:

@@ -17,11 +17,12 @@ from starlette.responses import Response
 
 from .errors import SimError
 
-__all__ = ["admin_endpoint", "is_loopback"]
+__all__ = ["admin_endpoint"]
 
 
-def is_loopback(host: str | None) -> bool:
-    """Whether ``host`` (a client address) is a loopback address; a name or nothing is not."""
+def _is_client_loopback(host: str | None) -> bool:
+    """Whether ``host`` (a client's address, never a name) is a loopback address (``core.server.is_loopback_host``
+    judges a host to bind, and loads uvicorn)."""
     try:
         return host is not None and ipaddress.ip_address(host).is_loopback
     except ValueError:
@@ -38,7 +39,7 @@ def admin_endpoint(
     body (none is ``{}``); a ``SimError`` is ``error(its status, its message)``, bad input a 400."""
 
     async def endpoint(request: Request) -> Response:
-        if not is_loopback(request.client.host if request.client else None):
+        if not _is_client_loopback(request.client.host if request.client else None):
             return error(403, "admin routes answer loopback clients only")
         raw = await request.body()
         try:

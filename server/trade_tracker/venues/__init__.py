@@ -18,6 +18,7 @@ from ..lazy_exports import lazy_package
 __getattr__, __dir__ = lazy_package(__name__)
 
 if TYPE_CHECKING:  # the same names, for the type checker (star imports follow each module's ``__all__``)
+    from .answers import *
     from .base import *
     from .http import *
     from .ratelimit import *

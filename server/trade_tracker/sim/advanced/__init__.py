@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # the same names, for the type checker (star imports follow e
     from .market import *
     from .orders import *
     from .params import *
+    from .parts import *
     from .queries import *
     from .server import *
     from .state import *

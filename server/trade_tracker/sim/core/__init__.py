@@ -16,6 +16,7 @@ from trade_tracker.lazy_exports import lazy_package
 __getattr__, __dir__ = lazy_package(__name__)
 
 if TYPE_CHECKING:  # the same names, for the type checker (star imports follow each module's ``__all__``)
+    from .admin import *
     from .catalog import *
     from .data import *
     from .errors import *
@@ -24,6 +25,7 @@ if TYPE_CHECKING:  # the same names, for the type checker (star imports follow e
     from .ids import *
     from .keyfile import *
     from .paging import *
+    from .query import *
     from .ratelimit import *
     from .responses import *
     from .server import *

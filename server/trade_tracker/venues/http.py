@@ -52,7 +52,17 @@ from .retries import (
 if TYPE_CHECKING:
     from trade_tracker.config import Settings
 
-__all__ = ["HttpSettings", "VenueHttp", "adapter_for", "http_settings"]
+__all__ = ["HttpOptions", "HttpSettings", "VenueHttp", "adapter_for", "http_settings"]
+
+
+class HttpOptions(TypedDict, total=False):
+    """The keyword arguments of :class:`VenueHttp` a venue client's constructor passes on unchanged."""
+
+    timeout: float | httpx.Timeout
+    retry: RetryPolicy | None
+    rate_limits: RateLimits | None
+    transport: httpx.AsyncBaseTransport | None
+    attempt_timeout: float | None
 
 
 class HttpSettings(TypedDict):

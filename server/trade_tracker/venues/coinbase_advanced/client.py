@@ -28,7 +28,7 @@ from trade_tracker.config import Settings
 from trade_tracker.errors import ConfigError, ExchangeStatusError, InvalidArgument
 from trade_tracker.formats import check_order_id, check_product_id, iso_utc, parse_timestamp
 
-from ..http import VenueHttp, http_settings
+from ..http import HttpOptions, VenueHttp, http_settings
 from ..ratelimit import Bucket, RateLimits
 from ..retries import RetryPolicy
 from .answers import CursorGuard, status_error
@@ -94,14 +94,10 @@ class AdvancedTradeClient(VenueHttp):
         base_url: str,
         key: CdpKey | None = None,
         *,
-        timeout: float | httpx.Timeout = 15.0,
-        retry: RetryPolicy | None = None,
-        rate_limits: RateLimits | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
         clock: ServerClock | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        attempt_timeout: float | None = None,
         credential_check: Callable[[], None] | None = None,
+        **http: Unpack[HttpOptions],
     ) -> None:
         self.key = key
         self.clock = clock or ServerClock()
@@ -109,15 +105,8 @@ class AdvancedTradeClient(VenueHttp):
         api = f"{self.root}{API_PREFIX}"
         self.gate = HeaderGate(self.clock.now, sleep)
         self.jwt_auth = CdpJwtAuth(key, self.clock, f"{api}/time", check=credential_check) if key else None
-        super().__init__(
-            api,
-            self.jwt_auth,
-            timeout=timeout,
-            retry=retry,
-            rate_limits=rate_limits or _shared_limits(),
-            transport=transport,
-            attempt_timeout=attempt_timeout,
-        )
+        http["rate_limits"] = http.get("rate_limits") or _shared_limits()
+        super().__init__(api, self.jwt_auth, **http)
 
     @classmethod
     def from_settings(

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime
-from typing import ClassVar
+from typing import ClassVar, Unpack
 
 import httpx
 
@@ -36,7 +36,7 @@ from trade_tracker.formats import (
     parse_timestamp,
 )
 
-from ..http import VenueHttp, adapter_for, http_settings
+from ..http import HttpOptions, VenueHttp, adapter_for, http_settings
 from ..ratelimit import Bucket, RateLimits
 from ..retries import (
     RetryPolicy,
@@ -75,13 +75,9 @@ class CoinbaseClient(VenueHttp):
         base_url: str,
         credential: ApiCredential | None = None,
         *,
-        timeout: float | httpx.Timeout = 15.0,
-        retry: RetryPolicy | None = None,
-        rate_limits: RateLimits | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
         clock: ServerClock | None = None,
-        attempt_timeout: float | None = None,
         credential_check: Callable[[], None] | None = None,
+        **http: Unpack[HttpOptions],
     ) -> None:
         self.credential = credential
         self.clock = clock or ServerClock()
@@ -91,15 +87,7 @@ class CoinbaseClient(VenueHttp):
             if credential
             else None
         )
-        super().__init__(
-            root,
-            auth,
-            timeout=timeout,
-            retry=retry,
-            rate_limits=rate_limits,
-            transport=transport,
-            attempt_timeout=attempt_timeout,
-        )
+        super().__init__(root, auth, **http)
 
     @classmethod
     def from_settings(

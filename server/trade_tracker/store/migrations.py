@@ -77,19 +77,25 @@ def m001_fills(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX fills_by_order ON fills (order_id)")
 
 
-@migration
-def m002_credentials(db: sqlite_utils.Database) -> None:
-    """Encrypted API credentials by label. Only Fernet ciphertext of key, secret and passphrase."""
-    db.execute(
-        """
-        CREATE TABLE credentials (
+#: The credentials table's first six columns, the same in m002 and in m011's rebuild (this exact text: a
+#: released migration's SQL must not change, tests/store/test_migrations.py pins it).
+_CREDENTIAL_KEY_COLUMNS = """\
             label             TEXT PRIMARY KEY,
             exchange          TEXT NOT NULL DEFAULT 'coinbase-exchange',
             base_url          TEXT,
             key_fingerprint   TEXT NOT NULL,
             key_ct            TEXT NOT NULL,
             secret_ct         TEXT NOT NULL,
-            passphrase_ct     TEXT NOT NULL,
+"""
+
+
+@migration
+def m002_credentials(db: sqlite_utils.Database) -> None:
+    """Encrypted API credentials by label. Only Fernet ciphertext of key, secret and passphrase."""
+    db.execute(
+        f"""
+        CREATE TABLE credentials (
+{_CREDENTIAL_KEY_COLUMNS}            passphrase_ct     TEXT NOT NULL,
             created_at        TEXT NOT NULL,
             last_verified_at  TEXT,
             verify_status     TEXT,
@@ -339,22 +345,16 @@ def m010_sync_state_cursor(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE sync_state_m010 RENAME TO sync_state")
 
 
-_CREDENTIALS_M011 = """
-    CREATE TABLE credentials_m011 (
-        label             TEXT PRIMARY KEY,
-        exchange          TEXT NOT NULL DEFAULT 'coinbase-exchange',
-        base_url          TEXT,
-        key_fingerprint   TEXT NOT NULL,
-        key_ct            TEXT NOT NULL,
-        secret_ct         TEXT NOT NULL,
-        passphrase_ct     TEXT,
-        created_at        TEXT NOT NULL,
-        last_verified_at  TEXT,
-        verify_status     TEXT,
-        permissions       TEXT,
-        portfolio         TEXT
-    )
-"""
+_CREDENTIALS_M011 = f"""
+        CREATE TABLE credentials_m011 (
+{_CREDENTIAL_KEY_COLUMNS}            passphrase_ct     TEXT,
+            created_at        TEXT NOT NULL,
+            last_verified_at  TEXT,
+            verify_status     TEXT,
+            permissions       TEXT,
+            portfolio         TEXT
+        )
+        """
 
 
 @migration

@@ -14,7 +14,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -494,3 +494,30 @@ def test_processes_opening_the_old_store_at_once_migrate_it_once(old_store: Path
         assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
     finally:
         conn.close()
+
+
+#: sha256 of the SQL the released migrations (m001-m008, release 0.1.0) execute on a new store, in order:
+#: their text may be refactored (shared constants), never what they run.
+RELEASED_SQL_SHA256 = "a13428c3350dd39026c553588892a37eeaea8cf0b91dc0802f9999b3679834be"
+
+
+def test_the_released_migrations_run_the_sql_they_always_ran() -> None:
+    import hashlib
+
+    import sqlite_utils
+
+    from trade_tracker.store.migrations import MIGRATIONS
+
+    executed: list[str] = []
+
+    class Recording(sqlite_utils.Database):
+        def execute(self, sql: str, parameters: Sequence[Any] | dict[str, Any] | None = None) -> sqlite3.Cursor:
+            executed.append(sql)
+            return super().execute(sql, parameters)
+
+    db = Recording(memory=True)
+    for step in MIGRATIONS[:8]:
+        executed.append(f"-- {step.__name__}")
+        step(db)
+    assert executed[-1:] and "-- m008_sync_runs" in executed
+    assert hashlib.sha256("\n".join(executed).encode()).hexdigest() == RELEASED_SQL_SHA256

@@ -10,152 +10,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..lazy_exports import lazy_exports
+from ..lazy_exports import lazy_package
 
-#: name -> the module (in this package) that defines it.
-_EXPORTS = {
-    "EXCHANGE": "models",
-    "GENERATE_HINT": "key_sources",
-    "KEYRING_SERVICE": "key_sources",
-    "VERIFIED_BASIS": "models",
-    "VIEW_ONLY_WARNING": "models",
-    "AddResult": "models",
-    "ClientFactory": "service",
-    "CredentialInfo": "models",
-    "CredentialService": "service",
-    "EnvKeys": "key_sources",
-    "KeyFile": "key_sources",
-    "KeyHolder": "key_sources",
-    "KeyringKeys": "key_sources",
-    "RotationResult": "models",
-    "Vault": "vault",
-    "VerifyStatus": "models",
-    "add_command_hint": "models",
-    "check_binding": "binding",
-    "check_with_exchange": "verification",
-    "credential_info": "models",
-    "ENV_LABELS": "env",
-    "env_present": "env",
-    "env_venue": "env",
-    "env_credential": "env",
-    "env_info": "env",
-    "env_stamp": "env",
-    "generate_key": "key_sources",
-    "is_bound_to": "binding",
-    "key_holder": "vault",
-    "parse_keys": "key_sources",
-    "partial_env_hint": "env",
-    "permissions_of": "models",
-    "rotate_key": "rotation",
-    "verify": "verification",
-    "check_same_account": "label_history",
-    "KeyCheck": "verification",
-    "add_key": "entry",
-    "checked_values": "entry",
-    "PERMISSION_NAMES": "policy",
-    "TRADE_WARNING": "policy",
-    "check_policy": "policy",
-    "portfolio_of": "policy",
-    "profiles_of": "policy",
-    "recorded_permissions": "policy",
-    "first_check": "verification",
-}
-__all__ = [
-    "AddResult",
-    "ClientFactory",
-    "CredentialInfo",
-    "CredentialService",
-    "ENV_LABELS",
-    "EXCHANGE",
-    "EnvKeys",
-    "GENERATE_HINT",
-    "KEYRING_SERVICE",
-    "KeyCheck",
-    "KeyFile",
-    "KeyHolder",
-    "KeyringKeys",
-    "PERMISSION_NAMES",
-    "RotationResult",
-    "TRADE_WARNING",
-    "VERIFIED_BASIS",
-    "VIEW_ONLY_WARNING",
-    "Vault",
-    "VerifyStatus",
-    "add_command_hint",
-    "add_key",
-    "check_binding",
-    "check_policy",
-    "check_same_account",
-    "check_with_exchange",
-    "checked_values",
-    "credential_info",
-    "env_credential",
-    "env_info",
-    "env_present",
-    "env_stamp",
-    "env_venue",
-    "first_check",
-    "generate_key",
-    "is_bound_to",
-    "key_holder",
-    "parse_keys",
-    "partial_env_hint",
-    "permissions_of",
-    "portfolio_of",
-    "profiles_of",
-    "recorded_permissions",
-    "rotate_key",
-    "verify",
-]
+# The modules' own ``__all__`` lists are the one list of what this package exports: read on first use,
+# so importing the package imports none of its modules (see ``trade_tracker.lazy_exports``).
+__getattr__, __dir__ = lazy_package(__name__)
 
-
-__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
-
-
-if TYPE_CHECKING:
-    from .binding import check_binding, is_bound_to
-    from .entry import add_key, checked_values
-    from .env import (
-        ENV_LABELS,
-        env_credential,
-        env_info,
-        env_present,
-        env_stamp,
-        env_venue,
-        partial_env_hint,
-    )
-    from .key_sources import (
-        GENERATE_HINT,
-        KEYRING_SERVICE,
-        EnvKeys,
-        KeyFile,
-        KeyHolder,
-        KeyringKeys,
-        generate_key,
-        parse_keys,
-    )
-    from .label_history import check_same_account
-    from .models import (
-        EXCHANGE,
-        VERIFIED_BASIS,
-        VIEW_ONLY_WARNING,
-        AddResult,
-        CredentialInfo,
-        RotationResult,
-        VerifyStatus,
-        add_command_hint,
-        credential_info,
-        permissions_of,
-    )
-    from .policy import (
-        PERMISSION_NAMES,
-        TRADE_WARNING,
-        check_policy,
-        portfolio_of,
-        profiles_of,
-        recorded_permissions,
-    )
-    from .rotation import rotate_key
-    from .service import ClientFactory, CredentialService
-    from .vault import Vault, key_holder
-    from .verification import KeyCheck, check_with_exchange, first_check, verify
+if TYPE_CHECKING:  # the same names, for the type checker (star imports follow each module's ``__all__``)
+    from .binding import *
+    from .entry import *
+    from .env import *
+    from .key_sources import *
+    from .label_history import *
+    from .models import *
+    from .policy import *
+    from .rotation import *
+    from .service import *
+    from .vault import *
+    from .verification import *

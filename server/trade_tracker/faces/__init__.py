@@ -9,65 +9,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..lazy_exports import lazy_exports
+from ..lazy_exports import lazy_package
 
-#: name -> the module (in this package) that defines it.
-_EXPORTS = {
-    "FILL_COLUMNS": "shapes",
-    "STORED_FILL_COLUMNS": "shapes",
-    "AccountsOut": "shapes",
-    "CredentialOut": "shapes",
-    "CredentialsOut": "shapes",
-    "ExportOut": "shapes",
-    "FillsOut": "shapes",
-    "OrdersOut": "shapes",
-    "ProductsOut": "shapes",
-    "StoreCredentialOut": "shapes",
-    "SummaryOut": "shapes",
-    "TickerOut": "shapes",
-    "TradesOut": "shapes",
-    "fill_table": "shapes",
-    "MAX_OPEN_LOTS": "lots_shapes",
-    "SummaryLotsOut": "lots_shapes",
-}
-__all__ = [
-    "FILL_COLUMNS",
-    "STORED_FILL_COLUMNS",
-    "AccountsOut",
-    "CredentialOut",
-    "CredentialsOut",
-    "ExportOut",
-    "FillsOut",
-    "OrdersOut",
-    "ProductsOut",
-    "StoreCredentialOut",
-    "SummaryOut",
-    "TickerOut",
-    "TradesOut",
-    "fill_table",
-    "MAX_OPEN_LOTS",
-    "SummaryLotsOut",
-]
+# The modules' own ``__all__`` lists are the one list of what this package exports: read on first use,
+# so importing the package imports none of its modules (see ``trade_tracker.lazy_exports``).
+__getattr__, __dir__ = lazy_package(__name__)
 
-
-__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
-
-
-if TYPE_CHECKING:
-    from .lots_shapes import MAX_OPEN_LOTS, SummaryLotsOut
-    from .shapes import (
-        FILL_COLUMNS,
-        STORED_FILL_COLUMNS,
-        AccountsOut,
-        CredentialOut,
-        CredentialsOut,
-        ExportOut,
-        FillsOut,
-        OrdersOut,
-        ProductsOut,
-        StoreCredentialOut,
-        SummaryOut,
-        TickerOut,
-        TradesOut,
-        fill_table,
-    )
+if TYPE_CHECKING:  # the same names, for the type checker (star imports follow each module's ``__all__``)
+    from .lots_shapes import *
+    from .shapes import *

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from .advanced.server import serve_advanced_main
 from .core.catalog import DEFAULT_PRODUCTS
@@ -66,20 +67,14 @@ def _advanced(args: argparse.Namespace, seed: int | str) -> int:
     if args.key_file is not None:
         raise ValueError("--key-file is for --venue exchange; with --venue advanced use --key-dir DIR")
     return serve_advanced_main(
-        host=args.host,
-        port=args.port,
-        fills=args.fills,
-        products=args.products,
-        seed=seed,
-        rate_limits=args.rate_limits,
-        fail_rate=args.fail_rate,
-        latency_ms=args.latency_ms,
-        allow_non_loopback=args.allow_non_loopback,
-        clock_offset=args.clock_offset,
-        key_dir=args.key_dir,
-        page_cap=args.page_cap,
-        reversal_sign=args.reversal_sign,
+        **_common(args, seed), key_dir=args.key_dir, page_cap=args.page_cap, reversal_sign=args.reversal_sign
     )
+
+
+def _common(args: argparse.Namespace, seed: int | str) -> dict[str, Any]:
+    """The options both venues' simulators take, by their keyword names."""
+    names = "host port fills products rate_limits fail_rate latency_ms allow_non_loopback clock_offset".split()
+    return {name: getattr(args, name) for name in names} | {"seed": seed}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -88,20 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.venue == "advanced":
             return _advanced(args, seed)
-        return serve_main(
-            host=args.host,
-            port=args.port,
-            fills=args.fills,
-            products=args.products,
-            seed=seed,
-            rate_limits=args.rate_limits,
-            fail_rate=args.fail_rate,
-            latency_ms=args.latency_ms,
-            allow_non_loopback=args.allow_non_loopback,
-            auth_failure_status=args.auth_failure_status,
-            clock_offset=args.clock_offset,
-            key_file=args.key_file,
-        )
+        return serve_main(**_common(args, seed), auth_failure_status=args.auth_failure_status, key_file=args.key_file)
     except ValueError as exc:  # a bad option: usage (2), as `trade-tracker sim` says it
         print(f"trade_tracker.sim: {exc}", file=sys.stderr)
         return 2

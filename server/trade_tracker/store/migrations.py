@@ -78,19 +78,25 @@ def m001_fills(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX fills_by_order ON fills (order_id)")
 
 
-@migration
-def m002_credentials(db: sqlite_utils.Database) -> None:
-    """Encrypted API credentials by label. Only Fernet ciphertext of key, secret and passphrase."""
-    db.execute(
-        """
-        CREATE TABLE credentials (
+#: The credentials table's first six columns, the same in m002 and in m011's rebuild (this exact text: a
+#: released migration's SQL must not change, tests/store/test_migrations.py pins it).
+_CREDENTIAL_KEY_COLUMNS = """\
             label             TEXT PRIMARY KEY,
             exchange          TEXT NOT NULL DEFAULT 'coinbase-exchange',
             base_url          TEXT,
             key_fingerprint   TEXT NOT NULL,
             key_ct            TEXT NOT NULL,
             secret_ct         TEXT NOT NULL,
-            passphrase_ct     TEXT NOT NULL,
+"""
+
+
+@migration
+def m002_credentials(db: sqlite_utils.Database) -> None:
+    """Encrypted API credentials by label. Only Fernet ciphertext of key, secret and passphrase."""
+    db.execute(
+        f"""
+        CREATE TABLE credentials (
+{_CREDENTIAL_KEY_COLUMNS}            passphrase_ct     TEXT NOT NULL,
             created_at        TEXT NOT NULL,
             last_verified_at  TEXT,
             verify_status     TEXT,
@@ -100,23 +106,9 @@ def m002_credentials(db: sqlite_utils.Database) -> None:
     )
 
 
-@migration
-def m003_sync_state(db: sqlite_utils.Database) -> None:
-    """Fills-sync progress per (credential label, product); see ``sync.py`` for the invariants.
-
-    ``newest_synced``: every fill with a trade_id at or below it is stored (NULL until the
-    first backward walk has reached the oldest fill). ``backfill_top``/``backfill_cursor``:
-    a backward walk in progress has stored every fill in [cursor, top]; NULL when none is.
-    """
-    db.execute(
-        """
-        CREATE TABLE sync_state (
-            label                 TEXT NOT NULL,
-            product_id            TEXT NOT NULL,
-            newest_synced         INTEGER,
-            oldest_reached        INTEGER,
-            backfill_top          INTEGER,
-            backfill_cursor       INTEGER,
+#: The sync state's counter columns, the same in m003 and in m010's rebuild (this exact text: a migration's
+#: SQL must not change, tests/store/test_migrations.py pins it).
+_SYNC_COUNTERS = """\
             full_history_complete INTEGER NOT NULL DEFAULT 0,
             inserted_total        INTEGER NOT NULL DEFAULT 0,
             updated_total         INTEGER NOT NULL DEFAULT 0,
@@ -128,7 +120,27 @@ def m003_sync_state(db: sqlite_utils.Database) -> None:
             last_run_pages        INTEGER,
             last_run_complete     INTEGER,
             last_complete_at      TEXT,
-            PRIMARY KEY (label, product_id)
+"""
+
+
+@migration
+def m003_sync_state(db: sqlite_utils.Database) -> None:
+    """Fills-sync progress per (credential label, product); see ``sync.py`` for the invariants.
+
+    ``newest_synced``: every fill with a trade_id at or below it is stored (NULL until the
+    first backward walk has reached the oldest fill). ``backfill_top``/``backfill_cursor``:
+    a backward walk in progress has stored every fill in [cursor, top]; NULL when none is.
+    """
+    db.execute(
+        f"""
+        CREATE TABLE sync_state (
+            label                 TEXT NOT NULL,
+            product_id            TEXT NOT NULL,
+            newest_synced         INTEGER,
+            oldest_reached        INTEGER,
+            backfill_top          INTEGER,
+            backfill_cursor       INTEGER,
+{_SYNC_COUNTERS}            PRIMARY KEY (label, product_id)
         )
         """
     )
@@ -310,24 +322,13 @@ def m010_sync_state_cursor(db: sqlite_utils.Database) -> None:
     transaction (``migrate``'s), the rows copied in key order.
     """
     db.execute(
-        """
+        f"""
         CREATE TABLE sync_state_m010 (
             label                 TEXT NOT NULL,
             venue                 TEXT NOT NULL DEFAULT 'exchange',
             scope                 TEXT NOT NULL,
             cursor                TEXT,
-            full_history_complete INTEGER NOT NULL DEFAULT 0,
-            inserted_total        INTEGER NOT NULL DEFAULT 0,
-            updated_total         INTEGER NOT NULL DEFAULT 0,
-            pages_total           INTEGER NOT NULL DEFAULT 0,
-            last_page_at          TEXT,
-            last_run_at           TEXT,
-            last_run_inserted     INTEGER,
-            last_run_updated      INTEGER,
-            last_run_pages        INTEGER,
-            last_run_complete     INTEGER,
-            last_complete_at      TEXT,
-            PRIMARY KEY (label, venue, scope)
+{_SYNC_COUNTERS}            PRIMARY KEY (label, venue, scope)
         )
         """
     )
@@ -345,22 +346,16 @@ def m010_sync_state_cursor(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE sync_state_m010 RENAME TO sync_state")
 
 
-_CREDENTIALS_M011 = """
-    CREATE TABLE credentials_m011 (
-        label             TEXT PRIMARY KEY,
-        exchange          TEXT NOT NULL DEFAULT 'coinbase-exchange',
-        base_url          TEXT,
-        key_fingerprint   TEXT NOT NULL,
-        key_ct            TEXT NOT NULL,
-        secret_ct         TEXT NOT NULL,
-        passphrase_ct     TEXT,
-        created_at        TEXT NOT NULL,
-        last_verified_at  TEXT,
-        verify_status     TEXT,
-        permissions       TEXT,
-        portfolio         TEXT
-    )
-"""
+_CREDENTIALS_M011 = f"""
+        CREATE TABLE credentials_m011 (
+{_CREDENTIAL_KEY_COLUMNS}            passphrase_ct     TEXT,
+            created_at        TEXT NOT NULL,
+            last_verified_at  TEXT,
+            verify_status     TEXT,
+            permissions       TEXT,
+            portfolio         TEXT
+        )
+        """
 
 
 @migration

@@ -23,7 +23,7 @@ import logging
 import time
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Any, ClassVar, Literal, NoReturn, Self, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, NoReturn, Self, TypedDict, TypeVar
 
 import httpx
 from pydantic import TypeAdapter, ValidationError
@@ -49,7 +49,39 @@ from .retries import (
     is_connection_refused,
 )
 
-__all__ = ["VenueHttp", "adapter_for"]
+if TYPE_CHECKING:
+    from trade_tracker.config import Settings
+
+__all__ = ["HttpOptions", "HttpSettings", "VenueHttp", "adapter_for", "http_settings"]
+
+
+class HttpOptions(TypedDict, total=False):
+    """The keyword arguments of :class:`VenueHttp` a venue client's constructor passes on unchanged."""
+
+    timeout: float | httpx.Timeout
+    retry: RetryPolicy | None
+    rate_limits: RateLimits | None
+    transport: httpx.AsyncBaseTransport | None
+    attempt_timeout: float | None
+
+
+class HttpSettings(TypedDict):
+    """The keyword arguments of :class:`VenueHttp` that come from the settings (see :func:`http_settings`)."""
+
+    timeout: httpx.Timeout
+    retry: RetryPolicy
+    attempt_timeout: float
+
+
+def http_settings(settings: Settings, retry: RetryPolicy | None = None) -> HttpSettings:
+    """The timeouts and retry bounds every venue client runs with (``retry`` overrides the settings'), so a
+    client's ``from_settings`` adds only its own URL, credential and rate limits."""
+    return HttpSettings(
+        timeout=httpx.Timeout(settings.http_timeout, connect=settings.connect_timeout),
+        retry=retry or RetryPolicy(attempts=settings.retry_attempts, timeout=settings.retry_timeout),
+        attempt_timeout=settings.http_timeout,
+    )
+
 
 log = logging.getLogger("trade_tracker.coinbase")
 

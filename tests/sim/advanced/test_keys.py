@@ -58,3 +58,13 @@ def test_unsafe_or_foreign_files_are_refused(tmp_path: Path) -> None:
     assert "not a pem" not in str(caught.value)
     with pytest.raises(ValueError, match="not a folder"):
         load_or_create_keys(tmp_path / "missing")
+
+
+def test_a_symlinked_key_file_is_refused_naming_the_option(tmp_path: Path) -> None:
+    load_or_create_keys(tmp_path)
+    path = tmp_path / KEY_FILES["ecdsa"]
+    real = tmp_path / "real.json"
+    path.rename(real)
+    path.symlink_to(real)
+    with pytest.raises(ValueError, match=r"--key-dir: .* is a symlink; give the real file's path"):
+        load_or_create_keys(tmp_path)

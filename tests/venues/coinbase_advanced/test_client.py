@@ -238,6 +238,16 @@ async def test_fill_walk_follows_cursor_short_pages_are_normal(
     assert got == [f"entry-{n:04d}" for n in range(1, 6)]
     assert [c.request.url.params.get("cursor") for c in route.calls] == [None, "c1", "c2"]
     assert all(c.request.url.params.get_list("product_ids") == ["BTC-USD"] for c in route.calls)
+    assert all(c.request.url.params.get("limit") == "100" for c in route.calls)
+
+
+async def test_fill_walk_refuses_a_misspelt_filter_before_any_request(
+    client: AdvancedTradeClient, router: respx.MockRouter
+) -> None:
+    route = router.get("/orders/historical/fills").mock(return_value=httpx.Response(200, json={"fills": []}))
+    with pytest.raises(TypeError, match="product_id"):
+        _ = [page async for page in client.iter_fill_pages(product_id=["BTC-USD"])]  # pyright: ignore[reportCallIssue]
+    assert not route.called
 
 
 async def test_fill_walk_stops_on_an_empty_page_even_with_a_cursor(

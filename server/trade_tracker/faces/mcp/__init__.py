@@ -1,8 +1,6 @@
 """The MCP face: the tools (``tools``, ``sync_tools``) that ``server.build_server`` registers, their argument
 vocabulary (``params``) and shared results (``results``), the out-of-band credential flow and its page, and
-the transports (``serve``, ``listener_limits``); beyond tools, the resources (``resources``,
-``resource_updates``), prompts, completions and the PnL chart app (``chart``, ``chart_html``) on
-``surface.SurfaceServer``.
+the transports (``serve``, ``listener_limits``).
 
 The package re-exports its modules' public names lazily (PEP 562): importing one of them loads only the
 module that defines it, so importing one light module never pulls in the rest.
@@ -12,294 +10,32 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ...lazy_exports import lazy_exports
+from ...lazy_exports import lazy_package
 
-#: name -> the module (in this package) that defines it.
-_EXPORTS = {
-    "ARGUMENT_FORMATS": "params",
-    "CANCEL_WAIT_SECONDS": "sync_tools",
-    "DATE_PATTERN": "params",
-    "DEFAULT_TTL": "credential_page",
-    "DEFAULT_WAIT_SECONDS": "sync_tools",
-    "HTTP_LIMITS": "listener_limits",
-    "INSTRUCTIONS": "server",
-    "LIVE_TOOLS": "tools",
-    "MAX_WAIT_SECONDS": "sync_tools",
-    "PAGE_LIMITS": "listener_limits",
-    "QUOTE_CURRENCY_PATTERN": "params",
-    "STORE_TOOLS": "tools",
-    "BearerAndOriginGuard": "serve",
-    "CancelLabel": "params",
-    "CancelSyncOut": "sync_tools",
-    "DateText": "params",
-    "HttpTransportProtocol": "listener_limits",
-    "Label": "params",
-    "LimitedH11Protocol": "listener_limits",
-    "ListenerLimits": "listener_limits",
-    "NewLabel": "params",
-    "StoreVenue": "params",
-    "KEY_FILE_FIELD": "credential_form",
-    "POLICY_NOTE": "credential_form",
-    "FormPage": "credential_form",
-    "fields_from_form": "credential_form",
-    "form_page": "credential_form",
-    "has_key_files": "credential_form",
-    "OneTimeCredentialPage": "credential_page",
-    "OrderStatus": "params",
-    "PageOutcome": "credential_page",
-    "PlainArgumentsServer": "argument_errors",
-    "ProductId": "params",
-    "ServerState": "sync_tools",
-    "StatusLabel": "params",
-    "StoreLabel": "params",
-    "SyncFillsOut": "sync_tools",
-    "Tool": "tools",
-    "bind_listener": "serve",
-    "build_http_app": "serve",
-    "build_server": "server",
-    "configure_logging": "serve",
-    "empty_hint": "results",
-    "is_loopback": "serve",
-    "open_core": "serve",
-    "plain_sentence": "argument_errors",
-    "quiet_server": "page_server",
-    "read_only": "results",
-    "register_sync_tools": "sync_tools",
-    "request_credential": "credential_flow",
-    "respond": "results",
-    "run": "serve",
-    "run_http": "serve",
-    "run_stdio": "serve",
-    "setup_command": "credential_command",
-    "setup_notes": "credential_command",
-    "state_of": "results",
-    "tracker_of": "results",
-    "trade_tracker_executable": "credential_command",
-    "translate_errors": "results",
-    "VENUE": "venue_text",
-    "venue_doc": "venue_text",
-    "uvicorn_options": "listener_limits",
-    "writes": "results",
-    # the MCP surface beyond tools (issue 16): resources, prompts, completions, the chart app
-    "CHART_URI": "chart",
-    "MAX_PERIODS": "chart",
-    "ChartOut": "chart",
-    "ChartPeriod": "chart",
-    "chart_of": "chart",
-    "chart_text": "chart",
-    "pnl_chart_app": "chart",
-    "PNL_CHART_HTML": "chart_html",
-    "COMPLETED_ARGUMENTS": "completions",
-    "MAX_VALUES": "completions",
-    "complete": "completions",
-    "register_completions": "completions",
-    "fee_audit": "prompts",
-    "monthly_review": "prompts",
-    "reconcile": "prompts",
-    "register_prompts": "prompts",
-    "NotifyingState": "resource_updates",
-    "ResourceUpdates": "resource_updates",
-    "updated_uris": "resource_updates",
-    "EXPORTS_TEMPLATE": "resources",
-    "FILLS_TEMPLATE": "resources",
-    "FILL_CSV_COLUMNS": "resources",
-    "MAX_EXPORT_BYTES": "resources",
-    "MAX_FILL_ROWS": "resources",
-    "POSITIONS_URI": "resources",
-    "SYNC_STATUS_URI": "resources",
-    "export_link": "resources",
-    "positions": "resources",
-    "register_resources": "resources",
-    "sync_status_entries": "resources",
-    "StateResource": "surface",
-    "SurfaceServer": "surface",
-    "TAX_TOOLS": "tax_tools",
-    "TaxMethod": "tax_tools",
-    "TaxYear": "tax_tools",
-}
-__all__ = [
-    "ARGUMENT_FORMATS",
-    "CANCEL_WAIT_SECONDS",
-    "DATE_PATTERN",
-    "DEFAULT_TTL",
-    "DEFAULT_WAIT_SECONDS",
-    "HTTP_LIMITS",
-    "INSTRUCTIONS",
-    "KEY_FILE_FIELD",
-    "LIVE_TOOLS",
-    "MAX_WAIT_SECONDS",
-    "PAGE_LIMITS",
-    "POLICY_NOTE",
-    "QUOTE_CURRENCY_PATTERN",
-    "STORE_TOOLS",
-    "BearerAndOriginGuard",
-    "CancelLabel",
-    "CancelSyncOut",
-    "DateText",
-    "FormPage",
-    "HttpTransportProtocol",
-    "Label",
-    "LimitedH11Protocol",
-    "ListenerLimits",
-    "NewLabel",
-    "OneTimeCredentialPage",
-    "OrderStatus",
-    "PageOutcome",
-    "PlainArgumentsServer",
-    "ProductId",
-    "ServerState",
-    "StatusLabel",
-    "StoreLabel",
-    "StoreVenue",
-    "SyncFillsOut",
-    "Tool",
-    "bind_listener",
-    "build_http_app",
-    "build_server",
-    "configure_logging",
-    "empty_hint",
-    "fields_from_form",
-    "form_page",
-    "has_key_files",
-    "is_loopback",
-    "open_core",
-    "plain_sentence",
-    "quiet_server",
-    "read_only",
-    "register_sync_tools",
-    "request_credential",
-    "respond",
-    "run",
-    "run_http",
-    "run_stdio",
-    "setup_command",
-    "setup_notes",
-    "state_of",
-    "tracker_of",
-    "trade_tracker_executable",
-    "translate_errors",
-    "VENUE",
-    "venue_doc",
-    "uvicorn_options",
-    "writes",
-    "CHART_URI",
-    "MAX_PERIODS",
-    "ChartOut",
-    "ChartPeriod",
-    "chart_of",
-    "chart_text",
-    "pnl_chart_app",
-    "PNL_CHART_HTML",
-    "COMPLETED_ARGUMENTS",
-    "MAX_VALUES",
-    "complete",
-    "register_completions",
-    "fee_audit",
-    "monthly_review",
-    "reconcile",
-    "register_prompts",
-    "NotifyingState",
-    "ResourceUpdates",
-    "updated_uris",
-    "EXPORTS_TEMPLATE",
-    "FILLS_TEMPLATE",
-    "FILL_CSV_COLUMNS",
-    "MAX_EXPORT_BYTES",
-    "MAX_FILL_ROWS",
-    "POSITIONS_URI",
-    "SYNC_STATUS_URI",
-    "export_link",
-    "positions",
-    "register_resources",
-    "sync_status_entries",
-    "StateResource",
-    "SurfaceServer",
-    "TAX_TOOLS",
-    "TaxMethod",
-    "TaxYear",
-]
+# The modules' own ``__all__`` lists are the one list of what this package exports: read on first use,
+# so importing the package imports none of its modules (see ``trade_tracker.lazy_exports``).
+__getattr__, __dir__ = lazy_package(__name__)
 
-
-__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
-
-
-if TYPE_CHECKING:
-    from .argument_errors import PlainArgumentsServer, plain_sentence
-    from .chart import CHART_URI, MAX_PERIODS, ChartOut, ChartPeriod, chart_of, chart_text, pnl_chart_app
-    from .chart_html import PNL_CHART_HTML
-    from .completions import COMPLETED_ARGUMENTS, MAX_VALUES, complete, register_completions
-    from .credential_command import setup_command, setup_notes, trade_tracker_executable
-    from .credential_flow import request_credential
-    from .credential_form import (
-        KEY_FILE_FIELD,
-        POLICY_NOTE,
-        FormPage,
-        fields_from_form,
-        form_page,
-        has_key_files,
-    )
-    from .credential_page import DEFAULT_TTL, OneTimeCredentialPage, PageOutcome
-    from .listener_limits import (
-        HTTP_LIMITS,
-        PAGE_LIMITS,
-        HttpTransportProtocol,
-        LimitedH11Protocol,
-        ListenerLimits,
-        uvicorn_options,
-    )
-    from .page_server import quiet_server
-    from .params import (
-        ARGUMENT_FORMATS,
-        DATE_PATTERN,
-        QUOTE_CURRENCY_PATTERN,
-        CancelLabel,
-        DateText,
-        Label,
-        NewLabel,
-        OrderStatus,
-        ProductId,
-        StatusLabel,
-        StoreLabel,
-        StoreVenue,
-    )
-    from .prompts import fee_audit, monthly_review, reconcile, register_prompts
-    from .resource_updates import NotifyingState, ResourceUpdates, updated_uris
-    from .resources import (
-        EXPORTS_TEMPLATE,
-        FILL_CSV_COLUMNS,
-        FILLS_TEMPLATE,
-        MAX_EXPORT_BYTES,
-        MAX_FILL_ROWS,
-        POSITIONS_URI,
-        SYNC_STATUS_URI,
-        export_link,
-        positions,
-        register_resources,
-        sync_status_entries,
-    )
-    from .results import empty_hint, read_only, respond, state_of, tracker_of, translate_errors, writes
-    from .serve import (
-        BearerAndOriginGuard,
-        bind_listener,
-        build_http_app,
-        configure_logging,
-        is_loopback,
-        open_core,
-        run,
-        run_http,
-        run_stdio,
-    )
-    from .server import INSTRUCTIONS, build_server
-    from .surface import StateResource, SurfaceServer
-    from .sync_tools import (
-        CANCEL_WAIT_SECONDS,
-        DEFAULT_WAIT_SECONDS,
-        MAX_WAIT_SECONDS,
-        CancelSyncOut,
-        ServerState,
-        SyncFillsOut,
-        register_sync_tools,
-    )
-    from .tax_tools import TAX_TOOLS, TaxMethod, TaxYear
-    from .tools import LIVE_TOOLS, STORE_TOOLS, Tool
-    from .venue_text import VENUE, venue_doc
+if TYPE_CHECKING:  # the same names, for the type checker (star imports follow each module's ``__all__``)
+    from .argument_errors import *
+    from .chart import *
+    from .chart_html import *
+    from .completions import *
+    from .credential_command import *
+    from .credential_flow import *
+    from .credential_form import *
+    from .credential_page import *
+    from .listener_limits import *
+    from .page_server import *
+    from .params import *
+    from .prompts import *
+    from .resource_updates import *
+    from .resources import *
+    from .results import *
+    from .serve import *
+    from .server import *
+    from .surface import *
+    from .sync_tools import *
+    from .tax_tools import *
+    from .tools import *
+    from .venue_text import *

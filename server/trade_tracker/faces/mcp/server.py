@@ -21,6 +21,7 @@ from .surface import SurfaceServer
 from .venue_text import venue_text
 
 if TYPE_CHECKING:
+    from .resource_updates import ResourceUpdates
     from .sync_tools import ServerState
 
 __all__ = ["INSTRUCTIONS", "build_server"]
@@ -49,8 +50,7 @@ def build_server(
 ) -> "MCPServer[ServerState]":
     """Create the MCP server. The core is opened in the lifespan (or a given one is shared), with the
     sync jobs it owns; at shutdown running jobs are cancelled (and record it) before the core closes."""
-    from .chart import CHART_URI, pnl_chart_app
-    from .chart_html import PNL_CHART_HTML
+    from .chart import pnl_chart_app
     from .resource_updates import NotifyingState, ResourceUpdates
     from .sync_tools import ServerState
 
@@ -79,8 +79,17 @@ def build_server(
         subscriptions=updates.bus,
     )
 
+    _register(mcp, updates)
+    return mcp
+
+
+def _register(mcp: "SurfaceServer[ServerState]", updates: "ResourceUpdates") -> None:
+    """Register every tool (live, sync, store, tax), resource, prompt and completion on ``mcp``."""
+    from .chart import CHART_URI
+    from .chart_html import PNL_CHART_HTML
     from .results import state_of
     from .sync_tools import register_sync_tools
+    from .tax_tools import TAX_TOOLS
     from .tools import LIVE_TOOLS, STORE_TOOLS
 
     for tool in LIVE_TOOLS:
@@ -98,8 +107,6 @@ def build_server(
     register_prompts(mcp)  # monthly_review, fee_audit, reconcile
     register_completions(mcp)  # product_id and label, from the store and the credentials
     updates.register(mcp)  # resources/subscribe, resources/unsubscribe, logging/setLevel (2025-11-25)
-    from .tax_tools import TAX_TOOLS
 
     for tool in TAX_TOOLS:
         mcp.tool(title=tool.title, annotations=tool.annotations)(tool.fn)
-    return mcp

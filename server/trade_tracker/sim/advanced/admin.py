@@ -18,8 +18,6 @@ simulator's. Each route calls the ``SimAdvanced`` method of the same job.
 
 from __future__ import annotations
 
-import ipaddress
-import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -27,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ..core.errors import SimError
+from ..core.admin import admin_endpoint
 from .state import SimAdvanced
 from .wire import error_response, json_answer
 
@@ -36,33 +34,10 @@ __all__ = ["admin_routes"]
 AdminHandler = Callable[[SimAdvanced, dict[str, Any]], Any]
 
 
-def _is_loopback(host: str | None) -> bool:
-    try:
-        return host is not None and ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def _admin(handler: AdminHandler) -> Callable[[Request], Awaitable[Response]]:
-    async def endpoint(request: Request) -> Response:
-        if not _is_loopback(request.client.host if request.client else None):
-            return error_response(403, "admin routes answer loopback clients only")
-        raw = await request.body()
-        try:
-            payload = json.loads(raw) if raw.strip() else {}
-        except ValueError:
-            return error_response(400, "body must be JSON")
-        if not isinstance(payload, dict):
-            return error_response(400, "body must be a JSON object")
-        state: SimAdvanced = request.app.state.advanced
-        try:
-            return json_answer(handler(state, payload))
-        except SimError as exc:
-            return error_response(exc.status, exc.message)
-        except (KeyError, TypeError, ValueError) as exc:
-            return error_response(400, f"bad admin request: {exc!r}")
-
-    return endpoint
+    return admin_endpoint(
+        lambda request, body: handler(request.app.state.advanced, body), error=error_response, answer=json_answer
+    )
 
 
 def _fills(state: SimAdvanced, body: dict[str, Any]) -> Any:

@@ -9,43 +9,28 @@ takes the state's lock.
 from __future__ import annotations
 
 import random
-import threading
 from collections.abc import Sequence
 from dataclasses import fields, replace
 from typing import TYPE_CHECKING, Any
 
-from ..core.data import ProductHistory
 from ..core.errors import SimError
 from ..exchange.control import allocate
 from .fills import ADJUSTMENT_TYPES, Entry, entries_of, posted_after
+from .parts import AdvancedParts
 
 if TYPE_CHECKING:
     from ..core.faults import FaultInjector
     from ..core.ratelimit import RateLimiter
     from .keys import SimKey
-    from .state import AdvancedConfig, KeyPermissions
 
 __all__ = ["AdvancedControl"]
 
 
-class AdvancedControl:
+class AdvancedControl(AdvancedParts):
     """The control half of ``SimAdvanced`` (see the module docstring)."""
 
-    _lock: threading.RLock
-    config: AdvancedConfig
-    entries: list[Entry]
-    histories: list[ProductHistory]
     faults: FaultInjector
     limiter: RateLimiter
-    permissions: dict[str, KeyPermissions]
-    user_id: str
-    portfolio_id: str
-
-    def history_of(self, product_id: str) -> ProductHistory:
-        raise NotImplementedError
-
-    def now_ns(self) -> int:
-        raise NotImplementedError
 
     def _add_entries(self, entries: list[Entry]) -> None:
         raise NotImplementedError

@@ -19,7 +19,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import stat
 import tempfile
 import uuid
 from dataclasses import dataclass, field
@@ -28,6 +27,8 @@ from typing import Any, Literal
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+
+from ..core.keyfile import read_private_json
 
 __all__ = [
     "KEY_FILES",
@@ -149,30 +150,8 @@ def _create(path: Path, key_type: KeyType) -> SimKey:
     return SimKey(key.name, key.type, key.private_key, path)
 
 
-def _read_private(path: Path) -> Any:
-    """The JSON of a regular, non-symlink file only its owner can read (FileNotFoundError if absent)."""
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-    except FileNotFoundError:
-        raise
-    except OSError as exc:
-        if path.is_symlink():
-            raise ValueError(f"--key-dir: {path} is a symlink; give real files") from None
-        raise ValueError(f"--key-dir: {path} cannot be read: {exc.strerror or exc}") from None
-    with os.fdopen(fd, encoding="utf-8") as handle:
-        mode = os.fstat(handle.fileno()).st_mode
-        if not stat.S_ISREG(mode):
-            raise ValueError(f"--key-dir: {path} is not a regular file")
-        if mode & 0o077:
-            raise ValueError(f"--key-dir: {path} can be read by others: run chmod 600 {path}")
-        try:
-            return json.loads(handle.read(65_536))
-        except (ValueError, UnicodeDecodeError):
-            return None
-
-
 def _load(path: Path, key_type: KeyType) -> SimKey:
-    data = _read_private(path)
+    data = read_private_json(path, "--key-dir:")
     name = data.get("name" if key_type == "ecdsa" else "id") if isinstance(data, dict) else None
     secret = data.get("privateKey") if isinstance(data, dict) else None
     private: Any = None
@@ -196,7 +175,7 @@ def _load(path: Path, key_type: KeyType) -> SimKey:
 def stored_port_in(key_dir: str | os.PathLike[str]) -> int | None:
     """The port kept in ``key_dir`` by an earlier start, if any."""
     try:
-        data = _read_private(Path(key_dir) / _PORT_FILE)
+        data = read_private_json(Path(key_dir) / _PORT_FILE, "--key-dir:")
     except FileNotFoundError:
         return None
     port = data.get("port") if isinstance(data, dict) else None

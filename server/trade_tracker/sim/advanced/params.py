@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
-from ..core.errors import SimError
+from ..core.query import parsed_param
 from .queries import FillQuery
 from .times import parse_rfc3339_ns
 
@@ -18,13 +18,7 @@ __all__ = ["fill_query", "int_param", "many", "ns_param"]
 
 def int_param(request: Request, name: str) -> int | None:
     """An integer parameter, or None when absent or empty."""
-    raw = request.query_params.get(name)
-    if raw is None or raw == "":
-        return None
-    try:
-        return int(raw)
-    except ValueError:
-        raise SimError(400, f"{name} must be an integer") from None
+    return parsed_param(request, name, int, f"{name} must be an integer")
 
 
 def many(request: Request, name: str) -> list[str]:
@@ -34,13 +28,7 @@ def many(request: Request, name: str) -> list[str]:
 
 def ns_param(request: Request, name: str) -> int | None:
     """An RFC 3339 instant (any fractional digits) as nanoseconds, or None when absent."""
-    raw = request.query_params.get(name)
-    if not raw:
-        return None
-    try:
-        return parse_rfc3339_ns(raw)
-    except ValueError:
-        raise SimError(400, f"{name} must be an RFC 3339 timestamp") from None
+    return parsed_param(request, name, parse_rfc3339_ns, f"{name} must be an RFC 3339 timestamp")
 
 
 def fill_query(request: Request) -> FillQuery:

@@ -13,7 +13,6 @@ Paging, as modelled (the real rules are partly INFERENCE, see ``advanced-trade-a
 
 from __future__ import annotations
 
-import threading
 from bisect import bisect_left
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -25,9 +24,10 @@ from .cursors import CursorCodec, InvalidCursor
 from .fills import Entry
 from .market import product_json, ticker_json
 from .orders import ORDER_STATUSES, OrderRecord
+from .parts import AdvancedParts
 
 if TYPE_CHECKING:
-    from .state import AdvancedConfig, KeyPermissions
+    pass
 
 __all__ = ["ACCOUNTS_MAX", "ORDERS_MAX", "AdvancedQueries", "FillQuery"]
 
@@ -79,24 +79,11 @@ def _open(cursors: CursorCodec, cursor: str | None, kind: str, filters: str) -> 
         raise SimError(400, str(exc)) from None
 
 
-class AdvancedQueries:
+class AdvancedQueries(AdvancedParts):
     """The read half of ``SimAdvanced``."""
 
-    _lock: threading.RLock
-    config: AdvancedConfig
     cursors: CursorCodec
-    entries: list[Entry]
     orders: dict[str, OrderRecord]
-    histories: list[ProductHistory]
-    permissions: dict[str, KeyPermissions]
-    user_id: str
-    portfolio_id: str
-
-    def history_of(self, product_id: str) -> ProductHistory:
-        raise NotImplementedError
-
-    def now_ns(self) -> int:
-        raise NotImplementedError
 
     # ---- market -------------------------------------------------------------------------------
 

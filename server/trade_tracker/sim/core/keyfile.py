@@ -21,10 +21,11 @@ import json
 import os
 import stat
 from pathlib import Path
+from typing import Any
 
 from ..exchange.auth import SimCredential, new_credential
 
-__all__ = ["load_or_create_key", "remember_port", "stored_port"]
+__all__ = ["load_or_create_key", "read_private_json", "remember_port", "stored_port"]
 
 
 def load_or_create_key(path: str | os.PathLike[str]) -> SimCredential:
@@ -80,6 +81,32 @@ def remember_port(path: str | os.PathLike[str], port: int) -> None:
         temporary.unlink(missing_ok=True)
 
 
+def read_private_json(path: Path, option: str) -> Any:
+    """The JSON of a regular, non-symlink file only its owner can read; None if it is not JSON.
+
+    FileNotFoundError if absent; any other refusal is a ValueError that names ``option`` (the command-line
+    option that gave the path) and what to fix.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        if path.is_symlink():
+            raise ValueError(f"{option} {path} is a symlink; give the real file's path") from None
+        raise ValueError(f"{option} {path} cannot be read: {exc.strerror or exc}") from None
+    with os.fdopen(fd, encoding="utf-8") as handle:
+        mode = os.fstat(handle.fileno()).st_mode
+        if not stat.S_ISREG(mode):
+            raise ValueError(f"{option} {path} is not a regular file")
+        if mode & 0o077:
+            raise ValueError(f"{option} {path} can be read by others: run chmod 600 {path}")
+        try:
+            return json.loads(handle.read(65_536))
+        except (ValueError, UnicodeDecodeError):
+            return None
+
+
 def _read(target: Path) -> dict[str, object]:
     fd = os.open(target, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     with os.fdopen(fd, encoding="utf-8") as handle:
@@ -88,24 +115,7 @@ def _read(target: Path) -> dict[str, object]:
 
 
 def _load(target: Path) -> SimCredential:
-    try:
-        fd = os.open(target, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-    except FileNotFoundError:
-        raise
-    except OSError as exc:
-        if target.is_symlink():
-            raise ValueError(f"--key-file {target} is a symlink; give the real file's path") from None
-        raise ValueError(f"--key-file {target} cannot be read: {exc.strerror or exc}") from None
-    with os.fdopen(fd, encoding="utf-8") as handle:
-        mode = os.fstat(handle.fileno()).st_mode
-        if not stat.S_ISREG(mode):
-            raise ValueError(f"--key-file {target} is not a regular file")
-        if mode & 0o077:
-            raise ValueError(f"--key-file {target} can be read by others: run chmod 600 {target}")
-        try:
-            data = json.loads(handle.read(65_536))
-        except (ValueError, UnicodeDecodeError):
-            data = None
+    data = read_private_json(target, "--key-file")
     fields = ("key", "secret", "passphrase")
     if not isinstance(data, dict) or not all(isinstance(data.get(f), str) and data[f] for f in fields):
         raise ValueError(

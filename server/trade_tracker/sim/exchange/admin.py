@@ -19,8 +19,6 @@ Each route calls the ``SimExchange`` method of the same name.
 
 from __future__ import annotations
 
-import ipaddress
-import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -28,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ..core.errors import SimError
+from ..core.admin import admin_endpoint
 from ..core.responses import error, json_response
 from .state import SimExchange
 
@@ -37,33 +35,10 @@ __all__ = ["admin_routes"]
 AdminHandler = Callable[[SimExchange, dict[str, Any], Request], Any]
 
 
-def _is_loopback(host: str | None) -> bool:
-    try:
-        return host is not None and ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def _admin(handler: AdminHandler) -> Callable[[Request], Awaitable[Response]]:
-    async def endpoint(request: Request) -> Response:
-        if not _is_loopback(request.client.host if request.client else None):
-            return error(403, "admin routes answer loopback clients only")
-        raw = await request.body()
-        try:
-            payload = json.loads(raw) if raw.strip() else {}
-        except ValueError:
-            return error(400, "body must be JSON")
-        if not isinstance(payload, dict):
-            return error(400, "body must be a JSON object")
-        exchange: SimExchange = request.app.state.exchange
-        try:
-            return json_response(handler(exchange, payload, request))
-        except SimError as exc:
-            return error(exc.status, exc.message)
-        except (KeyError, TypeError, ValueError) as exc:
-            return error(400, f"bad admin request: {exc!r}")
-
-    return endpoint
+    return admin_endpoint(
+        lambda request, body: handler(request.app.state.exchange, body, request), error=error, answer=json_response
+    )
 
 
 def _pairs(changes: list[tuple[str, int]]) -> dict[str, Any]:

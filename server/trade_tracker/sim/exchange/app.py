@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from ..core.candles import candles_of, exchange_candles_body, parse_exchange_query
 from ..core.errors import SimError
 from ..core.formats import iso_us, parse_date_us
+from ..core.query import parsed_param
 from ..core.ratelimit import BucketKind
 from ..core.responses import error, json_response
 from .admin import admin_routes
@@ -127,23 +128,11 @@ def _limit(request: Request, cap: int, default: int = 100) -> int:
 
 
 def _date_param(request: Request, name: str, *, end_of_day: bool = False) -> int | None:
-    raw = request.query_params.get(name)
-    if not raw:
-        return None
-    try:
-        return parse_date_us(raw, end_of_day=end_of_day)
-    except ValueError:
-        raise SimError(400, f"Invalid {name}") from None
+    return parsed_param(request, name, lambda raw: parse_date_us(raw, end_of_day=end_of_day), f"Invalid {name}")
 
 
 def _cursor_date(request: Request, name: str) -> int | None:
-    raw = request.query_params.get(name)
-    if not raw:
-        return None
-    try:
-        return parse_date_us(raw)
-    except ValueError:
-        raise SimError(400, f"{name} cursor value is not valid") from None
+    return parsed_param(request, name, parse_date_us, f"{name} cursor value is not valid")
 
 
 def _optional(request: Request, name: str) -> str | None:

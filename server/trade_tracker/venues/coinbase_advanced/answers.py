@@ -21,11 +21,10 @@ from trade_tracker.errors import (
     BadRequest,
     ExchangeProtocolError,
     ExchangeStatusError,
-    ExchangeUnavailable,
-    NotFound,
     PermissionDenied,
-    RateLimited,
 )
+
+from ..answers import common_status_error
 
 __all__ = ["AUTH_CAUSES", "ApiError", "CursorGuard", "api_error", "status_error"]
 
@@ -111,27 +110,11 @@ def status_error(
             status_code=status,
             api_message=api_message,
         )
-    if status == 404:
-        return NotFound(
-            f"{where}: not found ({said}); check the product or order id (list_products shows ids)",
-            status_code=status,
-            api_message=api_message,
-        )
-    if status == 429:
-        return RateLimited(
-            f"{where}: still rate limited after {attempts} attempts ({said}); wait a few seconds and try again",
-            status_code=status,
-            api_message=api_message,
-        )
-    if status >= 500:
-        return ExchangeUnavailable(
-            f"Coinbase Advanced Trade at {base_url} failed on {where} ({said}) after retrying; try again later",
-            status_code=status,
-            api_message=api_message,
-        )
     if status == 400:
         return BadRequest(f"Coinbase rejected {where} ({said})", status_code=status, api_message=api_message)
-    return ExchangeStatusError(f"{where}: unexpected answer ({said})", status_code=status, api_message=api_message)
+    return common_status_error(
+        where, status, said, api_message, title="Coinbase Advanced Trade", base_url=base_url, attempts=attempts
+    )
 
 
 class CursorGuard:

@@ -20,7 +20,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import datetime
-from typing import ClassVar
+from typing import ClassVar, TypedDict, Unpack
 
 import httpx
 
@@ -29,6 +29,7 @@ from trade_tracker.errors import ConfigError, ExchangeStatusError, InvalidArgume
 from trade_tracker.formats import check_order_id, check_product_id, iso_utc, parse_timestamp
 
 from ..candles import AdvancedCandleRequests
+from ..http import HttpOptions, http_settings
 from ..ratelimit import Bucket, RateLimits
 from ..retries import RetryPolicy
 from .answers import CursorGuard, status_error
@@ -49,7 +50,7 @@ from .models import (
     Ticker,
 )
 
-__all__ = ["API_PREFIX", "MAX_FILL_LIMIT", "ORDER_STATUSES", "AdvancedTradeClient"]
+__all__ = ["API_PREFIX", "MAX_FILL_LIMIT", "ORDER_STATUSES", "AdvancedTradeClient", "FillFilters"]
 
 API_PREFIX = "/api/v3/brokerage"
 #: The largest fills page asked for: 250 is proven (CCXT); the server may answer fewer.
@@ -59,6 +60,16 @@ ORDER_STATUSES = frozenset(
     {"OPEN", "FILLED", "CANCELLED", "EXPIRED", "FAILED", "QUEUED", "CANCEL_QUEUED", "PENDING", "UNKNOWN_ORDER_STATUS"}
 )
 Params = list[tuple[str, str]]
+
+
+class FillFilters(TypedDict, total=False):
+    """The filters of :meth:`AdvancedTradeClient.fill_page`, which a walk of pages passes on unchanged."""
+
+    product_ids: Sequence[str] | None
+    order_ids: Sequence[str] | None
+    start: datetime | str | None
+    end: datetime | str | None
+    limit: int
 
 
 class AdvancedTradeClient(AdvancedCandleRequests):  # candles(): venues/candles.py
@@ -84,14 +95,10 @@ class AdvancedTradeClient(AdvancedCandleRequests):  # candles(): venues/candles.
         base_url: str,
         key: CdpKey | None = None,
         *,
-        timeout: float | httpx.Timeout = 15.0,
-        retry: RetryPolicy | None = None,
-        rate_limits: RateLimits | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
         clock: ServerClock | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        attempt_timeout: float | None = None,
         credential_check: Callable[[], None] | None = None,
+        **http: Unpack[HttpOptions],
     ) -> None:
         self.key = key
         self.clock = clock or ServerClock()
@@ -99,15 +106,8 @@ class AdvancedTradeClient(AdvancedCandleRequests):  # candles(): venues/candles.
         api = f"{self.root}{API_PREFIX}"
         self.gate = HeaderGate(self.clock.now, sleep)
         self.jwt_auth = CdpJwtAuth(key, self.clock, f"{api}/time", check=credential_check) if key else None
-        super().__init__(
-            api,
-            self.jwt_auth,
-            timeout=timeout,
-            retry=retry,
-            rate_limits=rate_limits or _shared_limits(),
-            transport=transport,
-            attempt_timeout=attempt_timeout,
-        )
+        http["rate_limits"] = http.get("rate_limits") or _shared_limits()
+        super().__init__(api, self.jwt_auth, **http)
 
     @classmethod
     def from_settings(
@@ -128,12 +128,10 @@ class AdvancedTradeClient(AdvancedCandleRequests):  # candles(): venues/candles.
         return cls(
             settings.at_base_url,
             key,
-            timeout=httpx.Timeout(settings.http_timeout, connect=settings.connect_timeout),
-            retry=retry or RetryPolicy(attempts=settings.retry_attempts, timeout=settings.retry_timeout),
             rate_limits=rate_limits or shared,
             transport=transport,
-            attempt_timeout=settings.http_timeout,
             credential_check=credential_check,
+            **http_settings(settings, retry),
         )
 
     def __repr__(self) -> str:
@@ -256,22 +254,14 @@ class AdvancedTradeClient(AdvancedCandleRequests):  # candles(): venues/candles.
         return page if page.cursor else page.model_copy(update={"cursor": None})
 
     async def iter_fill_pages(
-        self,
-        *,
-        product_ids: Sequence[str] | None = None,
-        order_ids: Sequence[str] | None = None,
-        start: datetime | str | None = None,
-        end: datetime | str | None = None,
-        limit: int = MAX_FILL_LIMIT,
-        cursor: str | None = None,
+        self, *, cursor: str | None = None, **filters: Unpack[FillFilters]
     ) -> AsyncIterator[FillPage]:
-        """Every page of fills from ``cursor`` on, filters kept identical between pages. Ends on an empty
-        cursor or an empty page (a short page is normal); a repeated cursor raises after the pages before it."""
+        """Every page of fills from ``cursor`` on, the filters of :meth:`fill_page` kept identical between
+        pages (passed on as given, so a misspelt one fails there). Ends on an empty cursor or an empty page
+        (a short page is normal); a repeated cursor raises after the pages before it."""
         guard = CursorGuard("/orders/historical/fills", cursor)
         while True:
-            page = await self.fill_page(
-                product_ids=product_ids, order_ids=order_ids, start=start, end=end, limit=limit, cursor=cursor
-            )
+            page = await self.fill_page(cursor=cursor, **filters)
             if page.fills:
                 yield page
             cursor = guard.next(page.cursor, len(page.fills))

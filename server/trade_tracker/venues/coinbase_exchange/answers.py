@@ -19,17 +19,16 @@ from trade_tracker.errors import (
     BadRequest,
     ExchangeProtocolError,
     ExchangeStatusError,
-    ExchangeUnavailable,
     InvalidApiKey,
     InvalidPassphrase,
     InvalidSignature,
     MissingAuthHeader,
-    NotFound,
     PermissionDenied,
-    RateLimited,
     TimestampExpired,
 )
 from trade_tracker.formats import parse_timestamp
+
+from ..answers import common_status_error
 
 __all__ = ["fills_cursor", "ledger_cursor", "orders_cursor", "status_error"]
 
@@ -115,29 +114,13 @@ def status_error(
             status_code=status,
             api_message=api_message,
         )
-    if status == 404:
-        return NotFound(
-            f"{where}: not found ({said}); check the product or order id (list_products shows ids)",
-            status_code=status,
-            api_message=api_message,
-        )
-    if status == 429:
-        return RateLimited(
-            f"{where}: still rate limited after {attempts} attempts ({said}); wait a few seconds and try again",
-            status_code=status,
-            api_message=api_message,
-        )
-    if status >= 500:
-        return ExchangeUnavailable(
-            f"Coinbase Exchange at {base_url} failed on {where} ({said}) after retrying; try again later",
-            status_code=status,
-            api_message=api_message,
-        )
     if status == 400:
         return BadRequest(
             f"Coinbase rejected {where}: {api_message or 'bad request'}", status_code=status, api_message=api_message
         )
-    return ExchangeStatusError(f"{where}: unexpected answer ({said})", status_code=status, api_message=api_message)
+    return common_status_error(
+        where, status, said, api_message, title="Coinbase Exchange", base_url=base_url, attempts=attempts
+    )
 
 
 def ledger_cursor(response: httpx.Response, name: str) -> str | None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime
-from typing import ClassVar
+from typing import ClassVar, Unpack
 
 import httpx
 
@@ -37,7 +37,7 @@ from trade_tracker.formats import (
 )
 
 from ..candles import ExchangeCandleRequests
-from ..http import adapter_for
+from ..http import HttpOptions, adapter_for, http_settings
 from ..ratelimit import Bucket, RateLimits
 from ..retries import (
     RetryPolicy,
@@ -76,13 +76,9 @@ class CoinbaseClient(ExchangeCandleRequests):  # candles(): venues/candles.py
         base_url: str,
         credential: ApiCredential | None = None,
         *,
-        timeout: float | httpx.Timeout = 15.0,
-        retry: RetryPolicy | None = None,
-        rate_limits: RateLimits | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
         clock: ServerClock | None = None,
-        attempt_timeout: float | None = None,
         credential_check: Callable[[], None] | None = None,
+        **http: Unpack[HttpOptions],
     ) -> None:
         self.credential = credential
         self.clock = clock or ServerClock()
@@ -92,15 +88,7 @@ class CoinbaseClient(ExchangeCandleRequests):  # candles(): venues/candles.py
             if credential
             else None
         )
-        super().__init__(
-            root,
-            auth,
-            timeout=timeout,
-            retry=retry,
-            rate_limits=rate_limits,
-            transport=transport,
-            attempt_timeout=attempt_timeout,
-        )
+        super().__init__(root, auth, **http)
 
     @classmethod
     def from_settings(
@@ -118,12 +106,10 @@ class CoinbaseClient(ExchangeCandleRequests):  # candles(): venues/candles.py
         return cls(
             settings.ex_base_url,
             credential,
-            timeout=httpx.Timeout(settings.http_timeout, connect=settings.connect_timeout),
-            retry=retry or RetryPolicy(attempts=settings.retry_attempts, timeout=settings.retry_timeout),
             rate_limits=rate_limits or exchange_rate_limits(settings),
             transport=transport,
-            attempt_timeout=settings.http_timeout,
             credential_check=credential_check,
+            **http_settings(settings, retry),
         )
 
     def __repr__(self) -> str:

@@ -56,7 +56,7 @@ def _schema_key() -> str:
 
 def build_store(path: Path, fills: int, seed: int = 7) -> dict[str, Any]:
     """Create a trade store at ``path`` holding ``fills`` realistic fills; return counts and timings."""
-    from bench_throughput import _fill_rows
+    from common import raw_fill_rows
     from trade_tracker.sim import SimExchange
     from trade_tracker.store.connection import TradeStore
     from trade_tracker.store.fills import FILL_COLUMNS
@@ -71,7 +71,7 @@ def build_store(path: Path, fills: int, seed: int = 7) -> dict[str, Any]:
             for start in range(0, len(history), 50_000):
                 page = [history.fill(i) for i in range(start, min(start + 50_000, len(history)))]
                 with store.write("bench load") as conn:
-                    conn.executemany(insert, _fill_rows(page))
+                    conn.executemany(insert, raw_fill_rows(page, LABEL))
         store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         (count,) = store.conn.execute("SELECT count(*) FROM fills").fetchone()
     return {"fills": count, "products": exchange.product_ids(), "build_seconds": time.perf_counter() - started}

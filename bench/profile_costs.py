@@ -84,7 +84,7 @@ def parse_costs(bodies: list[bytes]) -> list[tuple[str, float]]:
     """CPU µs per fill of each way of turning a /fills body into store rows."""
     from pydantic import TypeAdapter
 
-    from bench_throughput import _fill_rows
+    from common import raw_fill_rows
     from trade_tracker.venues.coinbase_exchange.models import Fill
     from trade_tracker.venues.coinbase_exchange.walk import fill_row
 
@@ -101,7 +101,10 @@ def parse_costs(bodies: list[bytes]) -> list[tuple[str, float]]:
         return min(times) / n * 1e6
 
     return [
-        ("json.loads + tuple per fill (the floor)", best(lambda: [_fill_rows(json.loads(b)) for b in bodies])),
+        (
+            "json.loads + tuple per fill (the floor)",
+            best(lambda: [raw_fill_rows(json.loads(b), "bench") for b in bodies]),
+        ),
         (
             "validate_json(list[Fill]) (pydantic's JSON: numbers as float)",
             best(lambda: [fills_adapter.validate_json(b) for b in bodies]),
@@ -116,16 +119,16 @@ def parse_costs(bodies: list[bytes]) -> list[tuple[str, float]]:
         ),
         (
             "validate_json(list[TypedDict of str]) + tuple (a fast path)",
-            best(lambda: [_fill_rows(raw_adapter.validate_json(b)) for b in bodies]),
+            best(lambda: [raw_fill_rows(raw_adapter.validate_json(b), "bench") for b in bodies]),
         ),
     ]
 
 
 def sample_pages(fills: int, page: int = 100) -> list[Rows]:
     """Realistic rows, in pages, as the floor builds them from the simulator's /fills JSON."""
-    from bench_throughput import _fill_rows
+    from common import raw_fill_rows
 
-    return [_fill_rows(json.loads(b)) for b in sample_bodies(fills, page)]
+    return [raw_fill_rows(json.loads(b), "bench") for b in sample_bodies(fills, page)]
 
 
 def _run(

@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # the same names, for the type checker (star imports follow e
     from .answers import *
     from .base import *
     from .candles import *
+    from .client_venue import *
     from .http import *
     from .ratelimit import *
     from .registry import *

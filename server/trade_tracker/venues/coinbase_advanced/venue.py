@@ -20,12 +20,13 @@ Light at import (dataclasses only): the HTTP stack loads with the first client, 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from trade_tracker.errors import InvalidArgument
 from trade_tracker.formats import check_product_id
 
 from ..base import CredentialField, PageSink, VenueInfo
+from ..client_venue import ClientVenue
 
 if TYPE_CHECKING:
     import httpx
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
     from ..ratelimit import RateLimits
     from .client import AdvancedTradeClient
     from .keys import CdpKey
-    from .models import Account, FillPage, Order, Product, Ticker
+    from .models import FillPage, Order
 
 __all__ = ["ACCOUNT_SCOPE", "ADVANCED", "PRODUCTS_SCOPE", "CoinbaseAdvanced", "products_of_scope"]
 
@@ -73,16 +74,10 @@ def products_of_scope(scope: str) -> list[str] | None:
     return [check_product_id(p) for p in scope.removeprefix(PRODUCTS_SCOPE).split(",")]
 
 
-class CoinbaseAdvanced:
+class CoinbaseAdvanced(ClientVenue["AdvancedTradeClient"]):
     """Coinbase Advanced Trade as a :class:`~trade_tracker.venues.base.Venue`; ``client`` is the REST client."""
 
     info: ClassVar[VenueInfo] = ADVANCED
-
-    def __init__(self, client: AdvancedTradeClient) -> None:
-        self.client = client
-
-    def __repr__(self) -> str:
-        return f"CoinbaseAdvanced({self.client!r})"
 
     @classmethod
     def open_client(
@@ -140,20 +135,7 @@ class CoinbaseAdvanced:
 
         return cdp_fingerprint(str(fields.get(KEY_FIELD) or "").strip())
 
-    @property
-    def requests_sent(self) -> int:
-        return self.client.requests_sent
-
     # -- live reads ------------------------------------------------------------------------------
-
-    async def list_products(self) -> list[Product]:
-        return await self.client.list_products()
-
-    async def get_ticker(self, product_id: str) -> Ticker:
-        return await self.client.get_ticker(product_id)
-
-    async def list_balances(self) -> list[Account]:
-        return await self.client.list_accounts()
 
     async def list_orders(self, *, status: Sequence[str] | None, product_id: str | None, limit: int) -> list[Order]:
         """One page of orders, newest first; statuses in any case (``open`` is ``OPEN``)."""
@@ -194,12 +176,3 @@ class CoinbaseAdvanced:
         from .walk import AccountWalk
 
         await AccountWalk(sink, self.client, products_of_scope(scope), limit).run(full)
-
-    async def aclose(self) -> None:
-        await self.client.aclose()
-
-    async def __aenter__(self) -> CoinbaseAdvanced:
-        return self
-
-    async def __aexit__(self, *exc: Any) -> None:
-        await self.aclose()

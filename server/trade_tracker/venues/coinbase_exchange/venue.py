@@ -12,13 +12,14 @@ Light at import (dataclasses only): the HTTP stack loads with the first client, 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from trade_tracker.config import SANDBOX_URL
 from trade_tracker.errors import CredentialError
 from trade_tracker.formats import check_product_id
 
 from ..base import CredentialField, PageSink, VenueInfo
+from ..client_venue import ClientVenue
 from .params import MAX_FILLS_LIMIT
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     from ..ratelimit import RateLimits
     from .auth import ApiCredential
     from .client import CoinbaseClient
-    from .models import Account, FillPage, Order, Product, Ticker
+    from .models import FillPage, Order
 
 __all__ = ["EXCHANGE", "CoinbaseExchange"]
 
@@ -54,16 +55,10 @@ EXCHANGE = VenueInfo(
 )
 
 
-class CoinbaseExchange:
+class CoinbaseExchange(ClientVenue["CoinbaseClient"]):
     """Coinbase Exchange as a :class:`~trade_tracker.venues.base.Venue`; ``client`` is the REST client."""
 
     info: ClassVar[VenueInfo] = EXCHANGE
-
-    def __init__(self, client: CoinbaseClient) -> None:
-        self.client = client
-
-    def __repr__(self) -> str:
-        return f"CoinbaseExchange({self.client!r})"
 
     @classmethod
     def open_client(
@@ -112,20 +107,7 @@ class CoinbaseExchange:
 
         return fingerprint_of_fields(fields)
 
-    @property
-    def requests_sent(self) -> int:
-        return self.client.requests_sent
-
     # -- live reads ------------------------------------------------------------------------------
-
-    async def list_products(self) -> list[Product]:
-        return await self.client.list_products()
-
-    async def get_ticker(self, product_id: str) -> Ticker:
-        return await self.client.get_ticker(product_id)
-
-    async def list_balances(self) -> list[Account]:
-        return await self.client.list_accounts()
 
     async def list_orders(self, *, status: Sequence[str] | None, product_id: str | None, limit: int) -> list[Order]:
         return await self.client.list_orders(status, product_id, limit)
@@ -160,12 +142,3 @@ class CoinbaseExchange:
         from .walk import ProductSync
 
         await ProductSync(sink, self.client, scope, limit).run(full)
-
-    async def aclose(self) -> None:
-        await self.client.aclose()
-
-    async def __aenter__(self) -> CoinbaseExchange:
-        return self
-
-    async def __aexit__(self, *exc: Any) -> None:
-        await self.aclose()

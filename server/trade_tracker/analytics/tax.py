@@ -128,13 +128,9 @@ class TermTotals:
 
     def add(self, row: Disposal) -> None:
         self.count += 1
-        gain = row.gain
-        if gain is None or row.proceeds is None or row.cost is None:
-            self.without_gain += 1
-            return
-        self.proceeds += row.proceeds
-        self.cost += row.cost
-        self.gain += gain
+        gain = _add_valued(self, row)
+        if gain is not None:
+            self.gain += gain
 
 
 @dataclass
@@ -155,12 +151,9 @@ class AssetTotals:
         if row.unmatched:
             self.unmatched_quantity += row.quantity
             return
-        gain = row.gain
-        if gain is None or row.proceeds is None or row.cost is None:
-            self.without_gain += 1
+        gain = _add_valued(self, row)
+        if gain is None:
             return
-        self.proceeds += row.proceeds
-        self.cost += row.cost
         if row.term == "long":
             self.long_gain += gain
         else:
@@ -229,3 +222,14 @@ def tax_report(
     report.needed_prices = len(needed)
     report.total()
     return report
+
+
+def _add_valued(totals: TermTotals | AssetTotals, row: Disposal) -> Decimal | None:
+    """Add a disposal's proceeds and cost to ``totals`` and return its gain; a disposal without a gain (no USD
+    price) is only counted in ``without_gain``, never added."""
+    if row.gain is None or row.proceeds is None or row.cost is None:
+        totals.without_gain += 1
+        return None
+    totals.proceeds += row.proceeds
+    totals.cost += row.cost
+    return row.gain

@@ -21,12 +21,14 @@ _EXPORTS = {
     "ExportOut": "shapes",
     "FillsOut": "shapes",
     "OrdersOut": "shapes",
+    "ProductEntryOut": "shapes",
     "ProductsOut": "shapes",
     "StoreCredentialOut": "shapes",
     "SummaryOut": "shapes",
     "TickerOut": "shapes",
     "TradesOut": "shapes",
     "fill_table": "shapes",
+    "venue_and_permissions": "shapes",
 }
 __all__ = [
     "FILL_COLUMNS",
@@ -37,12 +39,14 @@ __all__ = [
     "ExportOut",
     "FillsOut",
     "OrdersOut",
+    "ProductEntryOut",
     "ProductsOut",
     "StoreCredentialOut",
     "SummaryOut",
     "TickerOut",
     "TradesOut",
     "fill_table",
+    "venue_and_permissions",
 ]
 
 
@@ -59,10 +63,12 @@ if TYPE_CHECKING:
         ExportOut,
         FillsOut,
         OrdersOut,
+        ProductEntryOut,
         ProductsOut,
         StoreCredentialOut,
         SummaryOut,
         TickerOut,
         TradesOut,
         fill_table,
+        venue_and_permissions,
     )

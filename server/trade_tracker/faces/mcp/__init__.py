@@ -36,6 +36,7 @@ _EXPORTS = {
     "ListenerLimits": "listener_limits",
     "NewLabel": "params",
     "StoreVenue": "params",
+    "VenueArg": "params",
     "KEY_FILE_FIELD": "credential_form",
     "POLICY_NOTE": "credential_form",
     "FormPage": "credential_form",
@@ -75,7 +76,9 @@ _EXPORTS = {
     "trade_tracker_executable": "credential_command",
     "translate_errors": "results",
     "VENUE": "venue_text",
+    "env_label": "venue_text",
     "venue_doc": "venue_text",
+    "venue_lines": "venue_text",
     "uvicorn_options": "listener_limits",
     "writes": "results",
 }
@@ -113,6 +116,7 @@ __all__ = [
     "StatusLabel",
     "StoreLabel",
     "StoreVenue",
+    "VenueArg",
     "SyncFillsOut",
     "Tool",
     "bind_listener",
@@ -141,7 +145,9 @@ __all__ = [
     "trade_tracker_executable",
     "translate_errors",
     "VENUE",
+    "env_label",
     "venue_doc",
+    "venue_lines",
     "uvicorn_options",
     "writes",
 ]
@@ -185,6 +191,7 @@ if TYPE_CHECKING:
         StatusLabel,
         StoreLabel,
         StoreVenue,
+        VenueArg,
     )
     from .results import empty_hint, read_only, respond, state_of, tracker_of, translate_errors, writes
     from .serve import (
@@ -209,4 +216,4 @@ if TYPE_CHECKING:
         register_sync_tools,
     )
     from .tools import LIVE_TOOLS, STORE_TOOLS, Tool
-    from .venue_text import VENUE, venue_doc
+    from .venue_text import VENUE, env_label, venue_doc, venue_lines

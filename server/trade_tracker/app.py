@@ -273,7 +273,7 @@ class TradeTracker(LiveReads):
                 raise InvalidArgument(f"cannot create the exports folder {target.parent}: {exc.strerror}") from None
         if summary:
             result = await self.summary(filters, group_by=group_by, method=method, with_unrealized=with_unrealized)
-            written = write_summary_csv(result, target)
+            written = write_summary_csv(result, target, self.store.fill_venues(filters))
         else:
             written = export_fills_csv(self.store, target, filters)
         return ExportOut(path=str(written.path), rows=written.rows, kind=kind)

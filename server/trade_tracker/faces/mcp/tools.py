@@ -68,7 +68,8 @@ async def list_products(
     query: Annotated[str | None, Field(max_length=40, description="substring of the id or name, e.g. ETH")] = None,
     venue: VenueArg = "exchange",
 ) -> Annotated[CallToolResult, ProductsOut]:
-    """List the products (markets) of {venues}, optionally filtered. Calls Coinbase (public, no key needed).
+    """List the products (markets) of one venue ({venue_ids}; default exchange), optionally filtered. Calls
+    Coinbase (public, no key needed).
     Use it to find a product_id such as BTC-USD before get_ticker, list_fills or sync_fills."""
     products = await tracker_of(ctx).list_products(quote_currency, status, query, venue)
     return respond(ProductsOut.of(products, venue=venue))
@@ -79,8 +80,8 @@ async def list_products(
 async def get_ticker(
     ctx: Context, product_id: ProductId, venue: VenueArg = "exchange"
 ) -> Annotated[CallToolResult, TickerOut]:
-    """Current price, best bid/ask and 24h volume (where the venue reports it) of one product of {venues}.
-    Calls Coinbase (public, no key needed)."""
+    """Current price, best bid/ask and 24h volume (where the venue reports it) of one product of one venue
+    ({venue_ids}; default exchange). Calls Coinbase (public, no key needed)."""
     return respond(TickerOut.of(await tracker_of(ctx).get_ticker(product_id, venue)))
 
 
@@ -91,8 +92,8 @@ async def list_accounts(
     label: Label | None = None,
     hide_zero: Annotated[bool, Field(description="hide currencies with zero balance and hold")] = True,
 ) -> Annotated[CallToolResult, AccountsOut]:
-    """Balances per currency of the credential's account ({venues}: the label's venue). Calls Coinbase with
-    the key."""
+    """Balances per currency of the credential's account, on the label's venue ({venue_ids}). Calls Coinbase
+    with the key."""
     tracker = tracker_of(ctx)
     label_used, accounts = await tracker.list_accounts(label, hide_zero)
     return respond(AccountsOut.of(label_used, accounts, tracker.venue_of(label_used).id))

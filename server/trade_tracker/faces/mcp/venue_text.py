@@ -80,14 +80,16 @@ def _order_statuses() -> str:
 def venue_text(text: str, venue: VenueInfo = VENUE) -> str:
     """``text`` with its placeholders filled: ``{title}``, ``{url_env}`` and ``{fill_page}`` from ``venue``'s
     facts; from every registered venue ``{venues}`` (their titles and ids), ``{venue_lines}``,
-    ``{fill_scopes}``, ``{fill_pages}`` and ``{order_statuses}``."""
+    ``{venue_ids}`` ("exchange or advanced"), ``{fill_scopes}``, ``{fill_pages}`` and ``{order_statuses}``."""
     infos = _infos()
     venues = " and ".join(f"{i.title} (venue {i.id})" for i in infos)
+    venue_ids = " or ".join(i.id for i in infos)
     return text.format(
         title=venue.title,
         url_env=venue.url_env,
         fill_page=venue.max_fill_page,
         venues=venues,
+        venue_ids=venue_ids,
         venue_lines=venue_lines(),
         fill_scopes=_fill_scopes(),
         fill_pages=_fill_pages(),

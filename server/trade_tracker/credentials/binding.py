@@ -25,14 +25,15 @@ def is_bound_to(bound: str | None, base_url: str) -> bool:
     return bound is not None and canonical_base_url(bound) == canonical_base_url(base_url)
 
 
-def check_binding(label: str, bound: str | None, base_url: str) -> None:
-    """Raise :class:`CredentialUrlMismatch` unless ``label``'s key may go to ``base_url``."""
+def check_binding(label: str, bound: str | None, base_url: str, setting: str = "EX_BASE_URL") -> None:
+    """Raise :class:`CredentialUrlMismatch` unless ``label``'s key may go to ``base_url`` (the value of the
+    key's venue's base-URL ``setting``: ``EX_BASE_URL``, ``AT_BASE_URL``)."""
     if is_bound_to(bound, base_url):
         return
     was = f"was verified with {bound}" if bound else "records no base URL it was verified with"
-    back = f"set EX_BASE_URL={bound} again, or, " if bound else ""
+    back = f"set {setting}={bound} again, or, " if bound else ""
     raise CredentialUrlMismatch(
-        f"credential '{label}' {was}, but EX_BASE_URL is {base_url}; its key is not sent anywhere else. "
+        f"credential '{label}' {was}, but {setting} is {base_url}; its key is not sent anywhere else. "
         f"To fix: {back}if you trust {base_url} with this key, run "
         f"`trade-tracker credentials verify --label={label} --rebind` (it verifies the key there and "
         "binds it to that URL)"

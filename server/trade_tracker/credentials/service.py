@@ -202,7 +202,7 @@ class CredentialService:
             raise self._not_found(label)
         venue = venue_of_stored(row.exchange)
         if not rebind:
-            check_binding(label, row.base_url, self.base_url(venue))
+            check_binding(label, row.base_url, self.base_url(venue), venue.info.url_env or "EX_BASE_URL")
         names = [f.name for f in venue.info.fields]
         fields = {n: self.decrypt(label, t) for n, t in zip(names, row.tokens, strict=False) if t is not None}
         try:

@@ -5,6 +5,7 @@ query_trades and trade_summary, both venues' statuses, and Exchange still asking
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 from typing import Any
 
@@ -117,3 +118,22 @@ def test_the_instructions_explain_both_venues() -> None:
         assert words in INSTRUCTIONS
     assert "production (https://api.coinbase.com)" in INSTRUCTIONS and "SANDBOX" in INSTRUCTIONS
     assert "never places" in INSTRUCTIONS and "env-advanced" in INSTRUCTIONS
+
+
+async def test_the_env_advanced_credential_is_listed_with_its_venue(
+    isolated_env: Path, sim_advanced: RunningAdvanced, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = sim_advanced.ed25519
+    monkeypatch.setenv("AT_BASE_URL", sim_advanced.url)
+    monkeypatch.setenv("AT_API_KEY_NAME", key.name)
+    monkeypatch.setenv("AT_API_SECRET", key.secret_text())
+    settings = load_settings(trade_tracker_home=isolated_env)
+    server = build_server(
+        settings, tracker_factory=lambda: TradeTracker.open(settings, rate_limits=RateLimits.disabled())
+    )
+    async with Client(server) as c:
+        (listed,) = (await c.call_tool("list_credentials", {})).structured_content["credentials"]
+        assert (listed["label"], listed["venue"], listed["source"]) == ("env-advanced", "advanced", "env")
+        assert key.secret_text()[:20] not in json.dumps(listed)
+        page = await c.call_tool("list_fills", {"limit": 2})  # the only credential: the default label
+        assert not page.is_error and page.structured_content["label"] == "env-advanced"

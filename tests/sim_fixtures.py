@@ -16,7 +16,10 @@ fills, seed 42, rate limits off, key files in a tmp folder), ``sim_advanced_fact
 ``advanced_jwt`` is a tiny independent signer written from the API docs with PyJWT directly, on purpose
 not the product's ``coinbase_advanced.auth``.
 
-Helpers: ``cli_command()`` (how to run the installed CLI) and ``server_env_for(sim, home)`` (the
+Helpers: ``history_rows(exchange, label)`` / ``advanced_history_rows(running, label)`` (a simulator's whole
+history as ``fills`` rows, built from its JSON independently of the adapter's row mapping),
+``advanced_client(running)`` (the product's client on a simulator's key), ``cli_command()`` (how to run
+the installed CLI) and ``server_env_for(sim, home)`` (the
 environment of a ``trade-tracker serve`` child process, with the sim's key stored as ``cli``).
 
 ``independent_sign`` follows the API docs' recipe with hmac/hashlib/base64 directly, on
@@ -46,7 +49,15 @@ from trade_tracker.sim import RunningSim, SimCredential, SimExchange, running_si
 from trade_tracker.sim.advanced import RunningAdvanced, SimKey, running_advanced
 from trade_tracker.venues.coinbase_exchange.auth import ApiCredential
 
-__all__ = ["AdvancedHttp", "SignedHttp", "advanced_jwt", "history_rows", "independent_sign"]
+__all__ = [
+    "AdvancedHttp",
+    "SignedHttp",
+    "advanced_client",
+    "advanced_history_rows",
+    "advanced_jwt",
+    "history_rows",
+    "independent_sign",
+]
 
 SERVER_DIR = Path(__file__).resolve().parents[1] / "server"
 
@@ -347,3 +358,61 @@ def advanced_http(sim_advanced: RunningAdvanced) -> Iterator[AdvancedHttp]:
     http = AdvancedHttp(sim_advanced)
     yield http
     http.close()
+
+
+_LIQUIDITY = {"MAKER": "M", "TAKER": "T"}
+
+
+def _fixed_width_utc(text: str) -> str:
+    """An RFC 3339 ``...Z`` timestamp with any fractional digits as the store's ``created_at``: microseconds,
+    extra digits cut (the simulator only sends ``Z`` times)."""
+    head, _, fraction = text.removesuffix("Z").partition(".")
+    return f"{head}.{fraction[:6].ljust(6, '0')}Z"
+
+
+def advanced_history_rows(running: RunningAdvanced, label: str) -> list[tuple[Any, ...]]:
+    """The Advanced Trade simulator's whole history (adjustments included) as ``fills`` rows of ``label`` in
+    ``FILL_COLUMNS`` order, sorted by ``fill_key`` (= entry_id): SPEC-15's mapping, written out here."""
+    rows = [
+        (
+            f["product_id"],
+            f["trade_id"],
+            f["order_id"],
+            f["side"].lower(),
+            f["price"],
+            f["size"],
+            f["commission"],
+            None,
+            _LIQUIDITY.get(f["liquidity_indicator"]),
+            1,
+            _fixed_width_utc(f["trade_time"]),
+            f["retail_portfolio_id"],
+            f["user_id"],
+            None,
+            None,
+            label,
+            "advanced",
+            f["entry_id"],
+            f["entry_id"],
+            f["trade_type"],
+            f["sequence_timestamp"],
+            f["trade_time"],
+            int(f["size_in_quote"]),
+            f["commission"],
+            f["liquidity_indicator"],
+            f["retail_portfolio_id"],
+        )
+        for f in running.advanced.history()
+    ]
+    return sorted(rows, key=lambda r: r[17])
+
+
+def advanced_client(running: RunningAdvanced, label: str = "sim", key_type: str = "ecdsa", **options: Any) -> Any:
+    """The product's ``AdvancedTradeClient`` on ``running``'s key of ``key_type``, rate limits off."""
+    from trade_tracker.venues.coinbase_advanced.client import AdvancedTradeClient
+    from trade_tracker.venues.coinbase_advanced.keys import parse_cdp_key
+    from trade_tracker.venues.ratelimit import RateLimits
+
+    key = running.advanced.key_of_type(key_type)
+    options.setdefault("rate_limits", RateLimits.disabled())
+    return AdvancedTradeClient(running.url, parse_cdp_key(key.name, key.secret_text(), label=label), **options)

@@ -296,7 +296,7 @@ async def test_the_client_comes_from_the_venue_the_credential_row_names(
     try:
         with app.store.write() as conn:  # a row written by a newer release, for a venue this one lacks
             conn.execute("UPDATE credentials SET exchange = 'kraken-pro' WHERE label = 'main'")
-        with pytest.raises(ConfigError, match="names the venue 'kraken-pro'.*knows exchange"):
+        with pytest.raises(ConfigError, match="names the venue 'kraken-pro'.*knows advanced, exchange"):
             app.client_for("main")
     finally:
         await app.aclose()

@@ -108,7 +108,7 @@ class TradeTracker(LiveReads):
 
     def _new_client(
         self,
-        credential: ApiCredential | None,
+        credential: ApiCredential | Any,
         credential_check: Callable[[], None] | None = None,
         venue: str | None = None,
     ) -> CoinbaseClient:
@@ -140,7 +140,14 @@ class TradeTracker(LiveReads):
     def client_for(self, label: str | None) -> tuple[str, CoinbaseClient]:
         """Resolve ``label`` (None → the default credential) and return its client, rebuilt when the
         stored credential changed since the cached one was made (another process may have changed it)."""
-        resolved = self.credentials.resolve_label(label)
+        from .advanced_wiring import advanced_label
+
+        advanced = advanced_label(self.credentials, label)
+        resolved = advanced or self.credentials.resolve_label(label)
+        if advanced is None and label is None:  # the default credential may be a stored Advanced Trade one
+            advanced = advanced_label(self.credentials, resolved)
+        if advanced is not None:
+            return advanced, self._advanced_client(advanced)
         client = self._clients.get(resolved)
         if client is not None and self.credentials.stamp(resolved) == self._stamps.get(resolved):
             return resolved, client
@@ -152,6 +159,32 @@ class TradeTracker(LiveReads):
         client = self._clients[resolved] = self._new_client(credential, check, venue.info.stored_as)
         self._stamps[resolved] = stamp
         return resolved, client
+
+    # -- Advanced Trade (issue 15): the smallest wiring until credentials/ builds any venue's key --
+
+    def _advanced_client(self, label: str) -> CoinbaseClient:
+        """``label``'s Advanced Trade client, rebuilt when its credential changed; a client whose credential
+        changed during a call stops before its next signature (a re-encryption too: it is then rebuilt)."""
+        client = self._clients.get(label)
+        from .advanced_wiring import advanced_key, advanced_stamp
+
+        if client is not None and advanced_stamp(self.credentials, label) == self._stamps.get(label):
+            return client
+        if client is not None:
+            self._retire(label)
+        key, stamp = advanced_key(self.credentials, label)
+
+        def check() -> None:
+            if advanced_stamp(self.credentials, label) != stamp:
+                raise CredentialChanged(
+                    f"credential '{label}' was replaced or removed by another process during this call, so it "
+                    "stopped before signing with the old key; what was done so far is kept. Run it again to use "
+                    "the credential as it is stored now"
+                )
+
+        client = self._clients[label] = self._new_client(key, check, "coinbase-advanced")
+        self._stamps[label] = stamp
+        return client
 
     def _still_stored(self, label: str, credential: ApiCredential, stamp: str) -> Callable[[], None]:
         """The check a client runs before signing: ``credential`` must still be what is stored under ``label``,

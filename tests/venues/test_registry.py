@@ -6,11 +6,12 @@ import pytest
 
 from trade_tracker.errors import ConfigError
 from trade_tracker.venues import VENUES, Venue, venue_of_client, venue_of_stored
+from trade_tracker.venues.coinbase_advanced import CoinbaseAdvanced
 from trade_tracker.venues.coinbase_exchange import EXCHANGE, CoinbaseClient, CoinbaseExchange
 
 
 def test_the_venues_by_public_name() -> None:
-    assert VENUES == {"exchange": CoinbaseExchange}
+    assert VENUES == {"exchange": CoinbaseExchange, "advanced": CoinbaseAdvanced}
     assert all(name == venue.info.id for name, venue in VENUES.items())
 
 
@@ -18,6 +19,7 @@ def test_a_stored_credential_names_its_venue() -> None:
     assert venue_of_stored("coinbase-exchange") is CoinbaseExchange  # the credentials.exchange default
     assert venue_of_stored("exchange") is CoinbaseExchange
     assert venue_of_stored(None) is CoinbaseExchange  # the env credential
+    assert venue_of_stored("coinbase-advanced") is CoinbaseAdvanced
     with pytest.raises(ConfigError, match="'nope'.*upgrade trade-tracker"):
         venue_of_stored("nope")
 

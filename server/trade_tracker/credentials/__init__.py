@@ -34,6 +34,10 @@ _EXPORTS = {
     "check_binding": "binding",
     "check_with_exchange": "verification",
     "credential_info": "models",
+    "ENV_ADVANCED_LABEL": "env",
+    "env_advanced_credential": "env",
+    "env_advanced_info": "env",
+    "env_advanced_stamp": "env",
     "env_credential": "env",
     "env_info": "env",
     "env_stamp": "env",
@@ -85,6 +89,10 @@ __all__ = [
     "check_with_exchange",
     "checked_values",
     "credential_info",
+    "ENV_ADVANCED_LABEL",
+    "env_advanced_credential",
+    "env_advanced_info",
+    "env_advanced_stamp",
     "env_credential",
     "env_info",
     "env_stamp",
@@ -109,7 +117,16 @@ __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 if TYPE_CHECKING:
     from .binding import check_binding, is_bound_to
     from .entry import add_key, checked_values
-    from .env import env_credential, env_info, env_stamp, partial_env_hint
+    from .env import (
+        ENV_ADVANCED_LABEL,
+        env_advanced_credential,
+        env_advanced_info,
+        env_advanced_stamp,
+        env_credential,
+        env_info,
+        env_stamp,
+        partial_env_hint,
+    )
     from .key_sources import (
         GENERATE_HINT,
         KEYRING_SERVICE,

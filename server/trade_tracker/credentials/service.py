@@ -53,7 +53,7 @@ from ..store.connection import TradeStore
 from ..venues.ratelimit import RateLimits
 from ..venues.registry import VENUES, venue_named, venue_of_stored
 from .binding import check_binding
-from .env import env_credential, env_info, env_stamp, partial_env_hint
+from .env import env_advanced_info, env_credential, env_info, env_stamp, partial_env_hint
 from .label_history import check_same_account
 from .models import AddResult, CredentialInfo, RotationResult, credential_info
 from .vault import Vault
@@ -151,10 +151,12 @@ class CredentialService:
     # -- queries -------------------------------------------------------------------------
 
     def list(self) -> list[CredentialInfo]:
-        """Every credential, the env one first when present. Decrypts nothing."""
+        """Every credential, the env ones first when present (``env``, then ``env-advanced``). Decrypts nothing."""
         infos: list[CredentialInfo] = []
         if self.settings.env_credential_present:  # listed from the key alone: a malformed secret must not hide it
             infos.append(env_info(self.settings))
+        if self.settings.at_env_credential_present:
+            infos.append(env_advanced_info(self.settings))
         infos.extend(credential_info(row) for row in rows.credential_list(self.store))
         return infos
 

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 __all__ = ["CredentialField", "FillScope", "PageSink", "Venue", "VenueClient", "VenueId", "VenueInfo"]
 
-#: The public venue names (``--venue exchange|advanced``); ``advanced`` comes with issue 15.
+#: The public venue names (``--venue exchange|advanced``).
 VenueId = Literal["exchange", "advanced"]
 #: What one sync walk covers: one product (Exchange ``/fills`` needs a product_id) or the whole account.
 FillScope = Literal["product", "account"]
@@ -142,7 +142,8 @@ class VenueClient(Protocol):
 
 @runtime_checkable
 class Venue(Protocol):
-    """One trading venue, as the core uses it. Implementations: ``coinbase_exchange.CoinbaseExchange``."""
+    """One trading venue, as the core uses it. Implementations: ``coinbase_exchange.CoinbaseExchange``,
+    ``coinbase_advanced.CoinbaseAdvanced``."""
 
     info: ClassVar[VenueInfo]
 

@@ -91,7 +91,7 @@ class VenueHttp:
         self.base_url = base_url.rstrip("/")
         self.retry = retry or RetryPolicy()
         self.rate_limits = rate_limits or RateLimits.shared(self.rate_table)
-        self.requests_sent = 0
+        self.requests_sent: int = 0
         timeouts = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
         self.attempt_timeout = float(attempt_timeout or timeouts.read or timeouts.connect or 15.0)
         self._auth = auth

@@ -1,8 +1,8 @@
 """``VENUES``: every venue trade-tracker ships, by its public name, and the one lookup of a stored credential's.
 
 Why a plain dict (no plugins, no entry points): both venues ship in-tree, and the venue of a credential
-comes from its stored row, never from sniffing the key's shape. The second entry (``advanced``) comes
-with issue 15. Importing this module loads only the venues' light classes, not their HTTP stack.
+comes from its stored row, never from sniffing the key's shape: ``coinbase-exchange`` or ``coinbase-advanced``.
+Importing this module loads only the venues' light classes, not their HTTP stack.
 """
 
 from __future__ import annotations
@@ -11,11 +11,12 @@ from typing import get_args
 
 from ..errors import ConfigError
 from .base import Venue, VenueClient, VenueId
+from .coinbase_advanced.venue import CoinbaseAdvanced
 from .coinbase_exchange.venue import CoinbaseExchange
 
 __all__ = ["PUBLIC_VENUE_IDS", "VENUES", "venue_named", "venue_of_client", "venue_of_stored"]
 
-VENUES: dict[VenueId, type[Venue]] = {"exchange": CoinbaseExchange}
+VENUES: dict[VenueId, type[Venue]] = {"exchange": CoinbaseExchange, "advanced": CoinbaseAdvanced}
 #: Every public venue name (``--venue exchange|advanced``), registered in this release or not yet.
 PUBLIC_VENUE_IDS: tuple[str, ...] = get_args(VenueId)
 
@@ -33,7 +34,8 @@ def venue_named(name: str) -> type[Venue]:
 
 def venue_of_stored(stored: str | None) -> type[Venue]:
     """The venue of a stored credential row, from its ``credentials.exchange`` column (``coinbase-exchange``
-    today; a venue's public name is accepted too). None (the ``env`` credential) is Coinbase Exchange."""
+    or ``coinbase-advanced``; a venue's public name is accepted too). None (the ``env`` credential) is
+    Coinbase Exchange."""
     if stored is None:
         return CoinbaseExchange
     for venue in VENUES.values():

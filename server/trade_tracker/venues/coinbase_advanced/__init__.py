@@ -1,6 +1,6 @@
 """The Coinbase Advanced Trade adapter: CDP keys (``keys``), the JWT auth (``auth``), the REST client
-(``client``), what its answers mean (``answers``), wire models (``models``) and the documented rate limits
-(``limits``).
+(``client``), what its answers mean (``answers``), wire models (``models``), the documented rate limits
+(``limits``), the fills walk (``walk``) and the venue class (``venue``: ``CoinbaseAdvanced``).
 
 The package re-exports its modules' public names lazily (PEP 562): importing one of them loads only the
 module that defines it, so importing one light module never pulls in the rest.
@@ -14,11 +14,15 @@ from ...lazy_exports import lazy_exports
 
 #: name -> the module (in this package) that defines it.
 _EXPORTS = {
+    "ACCOUNT_SCOPE": "venue",
+    "ADVANCED": "venue",
     "ADVANCED_LIMITS": "limits",
     "API_PREFIX": "client",
     "AUTH_CAUSES": "answers",
     "Account": "models",
     "AccountPage": "models",
+    "AccountWalk": "walk",
+    "AdvancedCursor": "walk",
     "AdvancedFill": "models",
     "AdvancedModel": "models",
     "AdvancedTradeClient": "client",
@@ -26,6 +30,7 @@ _EXPORTS = {
     "CdpJwtAuth": "auth",
     "CdpKey": "keys",
     "CdpPrivateKey": "keys",
+    "CoinbaseAdvanced": "venue",
     "CursorGuard": "answers",
     "ExactDecimal": "models",
     "ExactTimestamp": "models",
@@ -40,8 +45,10 @@ _EXPORTS = {
     "MarketTrade": "models",
     "Money": "models",
     "ORDER_STATUSES": "client",
+    "OVERLAP": "walk",
     "Order": "models",
     "OrderPage": "models",
+    "PRODUCTS_SCOPE": "venue",
     "Portfolio": "models",
     "PortfolioList": "models",
     "Product": "models",
@@ -56,19 +63,25 @@ _EXPORTS = {
     "cdp_fingerprint": "keys",
     "credential_from_fields": "keys",
     "fields_from_key_file": "keys",
+    "instant_ns": "walk",
     "jwt_host": "auth",
     "parse_cdp_key": "keys",
+    "products_of_scope": "venue",
     "read_key_file": "keys",
     "reset_at": "limits",
     "server_epoch": "auth",
     "status_error": "answers",
 }
 __all__ = [
+    "ACCOUNT_SCOPE",
+    "ADVANCED",
     "ADVANCED_LIMITS",
     "API_PREFIX",
     "AUTH_CAUSES",
     "Account",
     "AccountPage",
+    "AccountWalk",
+    "AdvancedCursor",
     "AdvancedFill",
     "AdvancedModel",
     "AdvancedTradeClient",
@@ -76,6 +89,7 @@ __all__ = [
     "CdpJwtAuth",
     "CdpKey",
     "CdpPrivateKey",
+    "CoinbaseAdvanced",
     "CursorGuard",
     "ExactDecimal",
     "ExactTimestamp",
@@ -90,8 +104,10 @@ __all__ = [
     "MarketTrade",
     "Money",
     "ORDER_STATUSES",
+    "OVERLAP",
     "Order",
     "OrderPage",
+    "PRODUCTS_SCOPE",
     "Portfolio",
     "PortfolioList",
     "Product",
@@ -106,8 +122,10 @@ __all__ = [
     "cdp_fingerprint",
     "credential_from_fields",
     "fields_from_key_file",
+    "instant_ns",
     "jwt_host",
     "parse_cdp_key",
+    "products_of_scope",
     "read_key_file",
     "reset_at",
     "server_epoch",
@@ -155,3 +173,5 @@ if TYPE_CHECKING:
         ServerTime,
         Ticker,
     )
+    from .venue import ACCOUNT_SCOPE, ADVANCED, PRODUCTS_SCOPE, CoinbaseAdvanced, products_of_scope
+    from .walk import OVERLAP, AccountWalk, AdvancedCursor, instant_ns

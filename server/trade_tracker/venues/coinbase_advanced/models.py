@@ -7,8 +7,8 @@ API sent, to the last digit (a number becomes its fixed-point text). :data:`Exac
 timestamp parses (6 and 9 fractional digits both occur) and keeps it as sent; compare parsed values.
 Unknown fields are ignored; ``""`` in an optional money field (a ticker's empty ``bid``) reads as None.
 
-``AdvancedFill.row_values(label)`` is the fill as the store keeps it (SPEC-15's columns), a dict until
-``store.fills.FillRow`` gains the venue columns.
+``AdvancedFill.to_row(label)`` is the fill as the store keeps it (SPEC-15's columns), a
+``store.fills.FillRow``; ``row_values(label)`` the same as a dict of column names.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from trade_tracker.formats import bounded_decimal, decimal_text, iso_utc, parse_timestamp
+from trade_tracker.store.fills import FillRow
 
 __all__ = [
     "Account",
@@ -239,6 +240,10 @@ class AdvancedFill(AdvancedModel):
             "liquidity_indicator": self.liquidity_indicator,
             "retail_portfolio_id": self.retail_portfolio_id,
         }
+
+    def to_row(self, label: str) -> FillRow:
+        """The fill as a store row of ``label``: ``FillRow(**row_values(label))``, keyed by ``entry_id``."""
+        return FillRow(**self.row_values(label))
 
 
 class FillPage(AdvancedModel):

@@ -105,12 +105,14 @@ def test_summary_export(store: TradeStore, tmp_path: Path) -> None:
 
 def test_write_summary_csv_matches_the_summary(store: TradeStore, tmp_path: Path) -> None:
     summary = summarize(store, group_by="month")
-    result = write_summary_csv(summary, tmp_path / "s.csv")
+    result = write_summary_csv(summary, tmp_path / "s.csv", store.fill_venues())
     rows = read(tmp_path / "s.csv")
     assert result.rows == len(summary.products) == len(rows)
     for row, entry in zip(rows, summary.products, strict=True):
         assert row["net_realized_pnl"] == entry.net_realized_pnl
         assert row["period"] == entry.period
+        assert row["venue"] == "exchange"  # the venue of the entry's fills, the last column
+    assert read(tmp_path / "s.csv") and SUMMARY_CSV_COLUMNS[-1] == "venue"
 
 
 def test_export_replaces_atomically_and_leaves_no_temp_files(store: TradeStore, out: Path) -> None:

@@ -11,14 +11,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from .config import Settings, load_settings
-from .errors import CredentialChanged, CredentialNotFound, InvalidArgument, NotFound
+from .errors import CredentialChanged, CredentialNotFound, InvalidArgument
 from .faces.shapes import ExportOut
-from .formats import check_product_id
+from .live_reads import LiveReads
 from .store.connection import TradeStore
 from .store.filters import NO_FILTERS, Filters
 from .venues.coinbase_exchange.limits import exchange_rate_limits
@@ -33,12 +32,11 @@ if TYPE_CHECKING:
     from .sync.results import SyncProgress, SyncResult
     from .venues.coinbase_exchange.auth import ApiCredential
     from .venues.coinbase_exchange.client import CoinbaseClient
-    from .venues.coinbase_exchange.models import Account, FillPage, Order, Product, Ticker
 
 __all__ = ["TradeTracker"]
 
 
-class TradeTracker:
+class TradeTracker(LiveReads):
     """Everything a face needs, opened once per process and closed at exit.
 
     Exchange clients are created on first use, one per credential label (each holds
@@ -128,11 +126,15 @@ class TradeTracker:
         )
         return cast("CoinbaseClient", client)  # the one venue today; issue 15 widens this to any VenueClient
 
-    def public_client(self) -> CoinbaseClient:
-        """The client for public endpoints (no credential needed)."""
-        client = self._clients.get("")
+    def public_client(self, venue: str = "exchange") -> CoinbaseClient:
+        """The client for ``venue``'s public endpoints (no credential needed); cached apart from every
+        label's (a label cannot start with ``:``)."""
+        from .venues.registry import venue_named
+
+        key = "" if venue == "exchange" else f":{venue}"
+        client = self._clients.get(key)
         if client is None:
-            client = self._clients[""] = self._new_client(None)
+            client = self._clients[key] = self._new_client(None, venue=venue_named(venue).info.stored_as)
         return client
 
     def client_for(self, label: str | None) -> tuple[str, CoinbaseClient]:
@@ -191,80 +193,6 @@ class TradeTracker:
         if client is not None:
             await client.aclose()
 
-    # -- market data (public) ---------------------------------------------------------------
-
-    async def list_products(
-        self, quote_currency: str | None = None, status: str | None = None, query: str | None = None
-    ) -> list[Product]:
-        """Products, filtered by quote currency, status and a substring of id or name."""
-        products = await self.public_client().list_products()
-        if quote_currency:
-            products = [p for p in products if p.quote_currency.upper() == quote_currency.upper()]
-        if status:
-            products = [p for p in products if p.status.lower() == status.lower()]
-        if query:
-            needle = query.lower()
-            products = [p for p in products if needle in p.id.lower() or needle in (p.display_name or "").lower()]
-        return sorted(products, key=lambda p: p.id)
-
-    async def get_ticker(self, product_id: str) -> Ticker:
-        return await self.public_client().get_ticker(product_id)
-
-    # -- account data (private) ---------------------------------------------------------------
-
-    async def list_accounts(self, label: str | None = None, hide_zero: bool = True) -> tuple[str, list[Account]]:
-        resolved, client = self.client_for(label)
-        accounts = await client.list_accounts()
-        if hide_zero:
-            accounts = [a for a in accounts if a.balance != 0 or a.hold != 0]
-        return resolved, sorted(accounts, key=lambda a: a.currency)
-
-    async def list_orders(
-        self,
-        label: str | None = None,
-        status: Sequence[str] | None = None,
-        product_id: str | None = None,
-        limit: int = 100,
-    ) -> tuple[str, list[Order]]:
-        resolved, client = self.client_for(label)
-        return resolved, await client.list_orders(status=status, product_id=product_id, limit=limit)
-
-    async def list_fills(
-        self,
-        label: str | None = None,
-        product_id: str | None = None,
-        order_id: str | None = None,
-        limit: int = 25,
-        after: int | None = None,
-    ) -> tuple[str, FillPage]:
-        """One page of fills live from Coinbase; checked before any request is made."""
-        if product_id is None and order_id is None:
-            raise InvalidArgument("list_fills needs product_id or order_id (Coinbase refuses a request with neither)")
-        if product_id is not None:
-            product_id = check_product_id(product_id)
-        resolved, client = self.client_for(label)
-        return resolved, await client.list_fills(product_id=product_id, order_id=order_id, limit=limit, after=after)
-
-    async def ticker_prices(self, product_ids: Sequence[str]) -> tuple[dict[str, Decimal], datetime]:
-        """Live price per product (calls Coinbase), and the newest ticker time among them.
-
-        A product the exchange no longer knows (delisted, 404) is left out rather than failing the
-        whole answer; the summary then leaves it unpriced.
-        """
-        client = self.public_client()
-
-        async def one(product_id: str) -> Ticker | None:
-            try:
-                return await client.get_ticker(product_id)
-            except NotFound:
-                return None
-
-        # Concurrently: the shared public bucket paces them (burst 15), so N products are not N round trips.
-        tickers = await asyncio.gather(*(one(p) for p in product_ids))
-        found = {p: t for p, t in zip(product_ids, tickers, strict=True) if t is not None}
-        prices = {p: t.price for p, t in found.items()}
-        return prices, max((t.time for t in found.values()), default=datetime.now(UTC))
-
     # -- sync ----------------------------------------------------------------------------------
 
     async def sync_fills(
@@ -311,7 +239,8 @@ class TradeTracker:
 
         result = summarize(self.store, filters, group_by=group_by, method=method)
         if with_unrealized:
-            prices, at = await self.ticker_prices(sorted({p.product_id for p in result.products}))
+            venues = self.store.fill_venues(filters)
+            prices, at = await self.ticker_prices(sorted({p.product_id for p in result.products}), venues)
             result = add_unrealized(result, prices, at=at)
         return result
 
@@ -344,7 +273,7 @@ class TradeTracker:
                 raise InvalidArgument(f"cannot create the exports folder {target.parent}: {exc.strerror}") from None
         if summary:
             result = await self.summary(filters, group_by=group_by, method=method, with_unrealized=with_unrealized)
-            written = write_summary_csv(result, target)
+            written = write_summary_csv(result, target, self.store.fill_venues(filters))
         else:
             written = export_fills_csv(self.store, target, filters)
         return ExportOut(path=str(written.path), rows=written.rows, kind=kind)

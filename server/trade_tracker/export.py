@@ -82,6 +82,7 @@ SUMMARY_CSV_COLUMNS: tuple[str, ...] = (
     "ticker_price",
     "ticker_time",
     "unrealized_pnl_at_ticker",
+    "venue",
 )
 
 
@@ -163,17 +164,21 @@ def export_fills_csv(
         return _write_csv(path, FILL_CSV_COLUMNS, conn.execute(query, params))
 
 
-def _summary_rows(summary: Summary) -> Iterable[list[Any]]:
+def _summary_rows(summary: Summary, venues: Mapping[str, Sequence[str]]) -> Iterable[list[Any]]:
     for entry in summary.products:
         values = entry.model_dump()
         values["method"] = summary.method
         values["fee_currency"] = entry.quote_currency
+        values["venue"] = ",".join(venues.get(entry.product_id, ())) or None
         yield [values[column] for column in SUMMARY_CSV_COLUMNS]
 
 
-def write_summary_csv(summary: Summary, path: str | os.PathLike[str]) -> ExportResult:
-    """Write a summary's product entries to a CSV file, one row each (currency totals are not included)."""
-    return _write_csv(path, SUMMARY_CSV_COLUMNS, _summary_rows(summary))
+def write_summary_csv(
+    summary: Summary, path: str | os.PathLike[str], venues: Mapping[str, Sequence[str]] | None = None
+) -> ExportResult:
+    """Write a summary's product entries to a CSV file, one row each (currency totals are not included);
+    ``venues``: the venues of each product's fills (``TradeStore.fill_venues``), the last column."""
+    return _write_csv(path, SUMMARY_CSV_COLUMNS, _summary_rows(summary, venues or {}))
 
 
 def export_summary_csv(
@@ -194,4 +199,4 @@ def export_summary_csv(
     summary = summarize(store, filters, group_by=group_by, method=method)
     if prices is not None:
         summary = with_unrealized(summary, prices, prices_at)
-    return write_summary_csv(summary, path)
+    return write_summary_csv(summary, path, store.fill_venues(filters))

@@ -31,6 +31,15 @@ def test_any_other_url_is_refused_naming_both_and_the_fixes(url: str) -> None:
     assert "`trade-tracker credentials verify --label=main --rebind`" in message
 
 
+def test_the_refusal_names_the_keys_venue_setting() -> None:
+    """An Advanced Trade key's binding is to AT_BASE_URL: the sentence names that setting, not EX_BASE_URL."""
+    with pytest.raises(CredentialUrlMismatch) as info:
+        check_binding("retail", "https://api.coinbase.com", "http://127.0.0.1:9", "AT_BASE_URL")
+    message = str(info.value)
+    assert "but AT_BASE_URL is http://127.0.0.1:9" in message and "set AT_BASE_URL=https://api.coinbase.com" in message
+    assert "EX_BASE_URL" not in message
+
+
 def test_no_recorded_url_is_refused() -> None:
     assert not is_bound_to(None, HOME)
     with pytest.raises(CredentialUrlMismatch, match="records no base URL"):

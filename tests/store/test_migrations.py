@@ -85,7 +85,8 @@ RELEASES = {
         9,
         RELEASE_MIGRATIONS,
         # issue 13: the empty-store hint, per-period totals when grouped, the label of stored fills (hoisted)
-        frozenset({"hint", "periods", "omitted_periods", "label"}),
+        # issue 15: the venue of stored fills (hoisted when one, else a column; checked on its own)
+        frozenset({"hint", "periods", "omitted_periods", "label", "venue"}),
         True,
         (300, 11),
     ),
@@ -96,7 +97,7 @@ RELEASES = {
         400,
         9,
         [*RELEASE_MIGRATIONS, M006, "m007_discovery_state", "m008_sync_runs"],
-        frozenset(),
+        frozenset({"venue"}),
         False,
         (400, 15),
     ),
@@ -252,6 +253,12 @@ def test_the_migrated_store_answers_as_its_release_did(release_store: Path, rele
     async def answers(app: TradeTracker) -> tuple[Any, Any, Any]:
         rows, cursor = app.store.query_fills(limit=500)
         trades = TradesOut.of(rows, cursor, hoist_product=release.hoist_product).model_dump(mode="json")
+        if "venue" in trades["columns"]:  # issue 15: each row's venue, every one an Exchange fill here
+            at = trades["columns"].index("venue")
+            assert {row.pop(at) for row in trades["rows"]} == {"exchange"}
+            trades["columns"].pop(at)
+        else:
+            assert trades["venue"] == "exchange"
         by_product = (await app.summary()).model_dump(mode="json")
         by_month = (await app.summary(group_by="month")).model_dump(mode="json")
         return trades, by_product, by_month

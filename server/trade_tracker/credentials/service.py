@@ -151,7 +151,7 @@ class CredentialService:
     # -- queries -------------------------------------------------------------------------
 
     def list(self) -> list[CredentialInfo]:
-        """Every credential, the env one first when present. Decrypts nothing."""
+        """Every credential, the env ones first when present (``env``, then ``env-advanced``). Decrypts nothing."""
         infos: list[CredentialInfo] = []
         for env_label in ENV_LABELS:  # listed from the key alone: a malformed secret must not hide it
             if env_present(self.settings, env_label):

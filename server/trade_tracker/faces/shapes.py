@@ -7,15 +7,19 @@ Decimal fields are the exact strings the API sent, never floats.
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
-from ..analytics.models import Summary
-from ..formats import decimal_text, iso_utc
+from ..analytics.models import ProductSummary, Summary
+from ..errors import ConfigError
+from ..live_views import account_values, fill_columns, fill_values, next_fill_cursor, order_values, product_values
 
 if TYPE_CHECKING:
-    from ..venues.coinbase_exchange.models import Account, Fill, FillPage, Order, Product, Ticker
+    from collections.abc import Mapping, Sequence
+
+    from ..credentials.models import CredentialInfo
 
 __all__ = [
     "FILL_COLUMNS",
@@ -26,12 +30,14 @@ __all__ = [
     "ExportOut",
     "FillsOut",
     "OrdersOut",
+    "ProductEntryOut",
     "ProductsOut",
     "StoreCredentialOut",
     "SummaryOut",
     "TickerOut",
     "TradesOut",
     "fill_table",
+    "venue_and_permissions",
 ]
 
 Cell = str | int | bool | None
@@ -40,21 +46,12 @@ Cell = str | int | bool | None
 MAX_PRODUCT_ROWS = 300
 MAX_SUMMARY_ENTRIES = 50
 
-#: Column order for fills, live (list_fills) and stored (query_trades); see fill_table().
-FILL_COLUMNS = [
-    "trade_id",
-    "product_id",
-    "side",
-    "price",
-    "size",
-    "fee",
-    "created_at",
-    "liquidity",
-    "settled",
-    "order_id",
-]
-#: Stored fills also say whose they are: both sides of one trade (two labels) share a trade_id and more.
-STORED_FILL_COLUMNS = [*FILL_COLUMNS, "label"]
+#: Column order for fills, live (list_fills; Advanced Trade adds its own after these) and stored
+#: (query_trades); see fill_table().
+FILL_COLUMNS = fill_columns("exchange")
+#: Stored fills also say whose they are (both sides of one trade, two labels, share a trade_id and more)
+#: and from which venue (``exchange`` or ``advanced``).
+STORED_FILL_COLUMNS = [*FILL_COLUMNS, "label", "venue"]
 PRODUCT_COLUMNS = [
     "id",
     "base_currency",
@@ -80,25 +77,6 @@ ORDER_COLUMNS = [
 ]
 
 
-def _dec(value: Any) -> str | None:
-    return None if value is None else decimal_text(value)
-
-
-def _fill_cells(fill: Fill) -> dict[str, Cell]:
-    return {
-        "trade_id": fill.trade_id,
-        "product_id": fill.product_id,
-        "side": fill.side,
-        "price": decimal_text(fill.price),
-        "size": decimal_text(fill.size),
-        "fee": decimal_text(fill.fee),
-        "created_at": iso_utc(fill.created_at),
-        "liquidity": fill.liquidity,
-        "settled": fill.settled,
-        "order_id": fill.order_id,
-    }
-
-
 def _stored_cells(row: dict[str, Any]) -> dict[str, Cell]:
     return {c: bool(row[c]) if c == "settled" else row[c] for c in STORED_FILL_COLUMNS}
 
@@ -106,12 +84,12 @@ def _stored_cells(row: dict[str, Any]) -> dict[str, Cell]:
 def fill_table(
     cells: list[dict[str, Cell]], hoist_product: bool = True, columns: list[str] = FILL_COLUMNS
 ) -> dict[str, Any]:
-    """Columnar fills. When every row is one product (or, with a ``label`` column, one label), that
-    column moves out of the rows to the top level (the ``columns`` list always says what a row holds):
+    """Columnar fills. When every row is one product (or, with a ``label`` / ``venue`` column, one label /
+    venue), that column moves out of the rows to the top level (the ``columns`` list always says what a row holds):
     a page costs the model less. ``hoist_product=False`` (the CLI's JSON, for scripts) keeps every
     column in every row, always."""
     hoisted: dict[str, Any] = {}
-    for name in ("product_id", "label"):
+    for name in ("product_id", "label", "venue"):
         if name in columns:
             values = {c[name] for c in cells}
             hoisted[name] = values.pop() if len(values) == 1 and hoist_product else None
@@ -128,31 +106,30 @@ class ProductsOut(BaseModel):
     omitted: int = Field(default=0, description="products left out to keep the answer small; filter to see them")
 
     @classmethod
-    def of(cls, products: list[Product], limit: int = MAX_PRODUCT_ROWS) -> ProductsOut:
-        shown = products[:limit]
+    def of(cls, products: Sequence[Any], limit: int = MAX_PRODUCT_ROWS, venue: str = "exchange") -> ProductsOut:
+        """``products`` as ``venue``'s client answered them (``live_views.product_values``)."""
+        shown = [product_values(venue, p) for p in products[:limit]]
         return cls(
             count=len(shown),
             omitted=len(products) - len(shown),
-            rows=[
-                [
-                    p.id,
-                    p.base_currency,
-                    p.quote_currency,
-                    p.status,
-                    _dec(p.base_increment),
-                    _dec(p.quote_increment),
-                    _dec(p.min_market_funds),
-                    p.trading_disabled,
-                ]
-                for p in shown
-            ],
+            rows=[[p[c] for c in PRODUCT_COLUMNS] for p in shown],
         )
+
+
+class ProductEntryOut(ProductSummary):
+    """A summary's product entry, with the venues whose stored fills it sums."""
+
+    venue: str | None = Field(
+        default=None, description="the venue of the entry's fills: exchange, advanced, or both (comma separated)"
+    )
 
 
 class SummaryOut(Summary):
     """A trade summary bounded for the model: at most ``MAX_SUMMARY_ENTRIES`` product entries and as many
     period totals (the newest periods when grouped by month or day). Currency totals always cover
-    everything, and ``cumulative_realized_pnl`` runs from the start of the window."""
+    everything, and ``cumulative_realized_pnl`` runs from the start of the window. Each entry names its venue."""
+
+    products: list[ProductEntryOut]  # pyright: ignore[reportIncompatibleVariableOverride]  # a ProductSummary and its venue
 
     omitted_entries: int = Field(
         default=0, description="older entries left out to keep the answer small; narrow since/until to see them"
@@ -161,14 +138,18 @@ class SummaryOut(Summary):
     hint: str | None = Field(default=None, description="set when the store holds no fills (of the label) yet")
 
     @classmethod
-    def of(cls, summary: Summary, limit: int = MAX_SUMMARY_ENTRIES) -> SummaryOut:
+    def of(
+        cls, summary: Summary, limit: int = MAX_SUMMARY_ENTRIES, venues: Mapping[str, Sequence[str]] | None = None
+    ) -> SummaryOut:
+        """``venues``: the venues of each product's stored fills (``TradeStore.fill_venues``)."""
         entries = summary.products
         if len(entries) > limit:
             newest = sorted(range(len(entries)), key=lambda i: (entries[i].period or "", i), reverse=True)[:limit]
             entries = [entries[i] for i in sorted(newest)]
         periods = summary.periods[-limit:] if limit else []  # oldest first: the tail is the newest
         data = summary.model_dump()
-        data["products"] = [e.model_dump() for e in entries]
+        named = venues or {}
+        data["products"] = [{**e.model_dump(), "venue": ",".join(named.get(e.product_id, ())) or None} for e in entries]
         data["periods"] = [p.model_dump() for p in periods]
         return cls.model_validate(
             {
@@ -189,20 +170,14 @@ class TickerOut(BaseModel):
     ask: str | None
     volume: str | None
     time: str
-    trade_id: int
+    trade_id: int | str = Field(
+        description="the last trade's id: a number on Coinbase Exchange, text on Advanced Trade"
+    )
 
     @classmethod
-    def of(cls, product_id: str, t: Ticker) -> TickerOut:
-        return cls(
-            product_id=product_id.upper(),
-            price=decimal_text(t.price),
-            size=decimal_text(t.size),
-            bid=_dec(t.bid),
-            ask=_dec(t.ask),
-            volume=_dec(t.volume),
-            time=iso_utc(t.time),
-            trade_id=t.trade_id,
-        )
+    def of(cls, values: Mapping[str, Any]) -> TickerOut:
+        """From ``live_views.ticker_values`` (what ``TradeTracker.get_ticker`` answers)."""
+        return cls.model_validate(dict(values))
 
 
 class AccountOut(BaseModel):
@@ -218,20 +193,9 @@ class AccountsOut(BaseModel):
     accounts: list[AccountOut]
 
     @classmethod
-    def of(cls, label: str, accounts: list[Account]) -> AccountsOut:
-        return cls(
-            label=label,
-            count=len(accounts),
-            accounts=[
-                AccountOut(
-                    currency=a.currency,
-                    balance=decimal_text(a.balance),
-                    hold=decimal_text(a.hold),
-                    available=decimal_text(a.available),
-                )
-                for a in accounts
-            ],
-        )
+    def of(cls, label: str, accounts: Sequence[Any], venue: str = "exchange") -> AccountsOut:
+        shown = [account_values(venue, a) for a in accounts]
+        return cls(label=label, count=len(shown), accounts=[AccountOut.model_validate(a) for a in shown])
 
 
 class OrdersOut(BaseModel):
@@ -244,27 +208,10 @@ class OrdersOut(BaseModel):
     rows: list[list[Cell]]
 
     @classmethod
-    def of(cls, label: str, status: list[str], orders: list[Order]) -> OrdersOut:
+    def of(cls, label: str, status: list[str], orders: Sequence[Any], venue: str = "exchange") -> OrdersOut:
+        rows = [order_values(venue, o) for o in orders]
         return cls(
-            label=label,
-            status_filter=status,
-            count=len(orders),
-            rows=[
-                [
-                    o.id,
-                    o.product_id,
-                    o.side,
-                    o.type,
-                    o.status,
-                    _dec(o.price),
-                    _dec(o.size),
-                    _dec(o.filled_size),
-                    _dec(o.fill_fees),
-                    iso_utc(o.created_at),
-                    iso_utc(o.done_at) if o.done_at else None,
-                ]
-                for o in orders
-            ],
+            label=label, status_filter=status, count=len(rows), rows=[[o[c] for c in ORDER_COLUMNS] for o in rows]
         )
 
 
@@ -272,20 +219,25 @@ class FillsOut(BaseModel):
     """One page of fills live from Coinbase, newest first; pass ``next_after`` as ``after`` for older ones."""
 
     label: str
+    venue: str = Field(default="exchange", description="the label's venue: exchange or advanced")
     count: int
     product_id: str | None = Field(default=None, description="set when every row is this product")
     columns: list[str]
     rows: list[list[Cell]]
-    next_after: int | None = Field(default=None, description="cursor for the next (older) page, if any")
+    next_after: str | None = Field(
+        default=None, description="opaque cursor for the next (older) page, if any: pass it as after"
+    )
 
     @classmethod
-    def of(cls, label: str, page: FillPage, hoist_product: bool = True) -> FillsOut:
-        next_after = int(page.after) if page.after and page.fills else None
+    def of(cls, label: str, page: Any, hoist_product: bool = True, venue: str = "exchange") -> FillsOut:
+        """A page as ``venue``'s client answered it (``live_views``: the venue's columns and cursor)."""
+        cells = [fill_values(venue, f) for f in page.fills]
         return cls(
             label=label,
-            count=len(page.fills),
-            next_after=next_after,
-            **fill_table([_fill_cells(f) for f in page.fills], hoist_product),
+            venue=venue,
+            count=len(cells),
+            next_after=next_fill_cursor(venue, page),
+            **fill_table(cells, hoist_product, fill_columns(venue)),
         )
 
 
@@ -295,6 +247,7 @@ class TradesOut(BaseModel):
     count: int
     product_id: str | None = Field(default=None, description="set when every row is this product")
     label: str | None = Field(default=None, description="set when every row is this label's (else a column)")
+    venue: str | None = Field(default=None, description="set when every row is of this venue (else a column)")
     columns: list[str]
     rows: list[list[Cell]]
     next_cursor: str | None = None
@@ -311,12 +264,49 @@ class TradesOut(BaseModel):
 
 class CredentialOut(BaseModel):
     label: str
+    venue: str = Field(default="exchange", description="the key's venue: exchange or advanced")
     fingerprint: str
     source: str
     created_at: str | None = None
     last_verified_at: str | None = None
     verify_status: str | None = None
     permissions: str | None = None
+    can_view: bool | None = Field(default=None, description="as the venue reported it at the last check; None: unknown")
+    can_trade: bool | None = None
+    can_transfer: bool | None = None
+    portfolio: str | None = Field(default=None, description="the key's portfolio, where the venue reports one")
+
+    @classmethod
+    def of(cls, info: CredentialInfo) -> CredentialOut:
+        permissions = info.permissions
+        return cls(
+            label=info.label,
+            fingerprint=info.fingerprint,
+            source=info.source,
+            created_at=info.created_at,
+            last_verified_at=info.last_verified_at,
+            verify_status=info.verify_status,
+            permissions=permissions if isinstance(permissions, str | None) else json.dumps(permissions),
+            **venue_and_permissions(info),
+        )
+
+
+def venue_and_permissions(info: CredentialInfo) -> dict[str, Any]:
+    """A credential's public venue id and its recorded permissions as ``can_view`` / ``can_trade`` /
+    ``can_transfer`` (True, False, or None when the venue does not say: Coinbase Exchange names View only)
+    and ``portfolio``: what ``list_credentials`` and ``credentials list`` show."""
+    from ..venues.registry import venue_of_stored
+
+    try:
+        venue = venue_of_stored(info.exchange).info.id
+    except ConfigError:  # a row of a newer release's venue: shown as stored
+        venue = info.exchange
+    raw = info.permissions if isinstance(info.permissions, dict) else {}
+    flags: dict[str, bool | None] = {}
+    for name, legacy in (("can_view", "view"), ("can_trade", "trade"), ("can_transfer", "transfer")):
+        value = str(raw.get(name, raw.get(legacy, ""))).lower()
+        flags[name] = True if value in ("true", "yes") else False if value in ("false", "no") else None
+    return {"venue": venue, **flags, "portfolio": info.portfolio}
 
 
 class CredentialsOut(BaseModel):

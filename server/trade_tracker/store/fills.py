@@ -184,6 +184,17 @@ class FillQueries(Transactions):
         with self.reading("listing the stored products") as conn:
             return [row[0] for row in conn.execute(sql, params)]
 
+    def fill_venues(self, filters: Filters = NO_FILTERS) -> dict[str, list[str]]:
+        """The venues of the stored fills per product (the same filters as :meth:`query_fills`), sorted:
+        a summary entry names where its fills come from."""
+        where, params = filters.where()
+        sql = f"SELECT DISTINCT product_id, venue FROM fills{where} ORDER BY product_id, venue"
+        found: dict[str, list[str]] = {}
+        with self.reading("listing the venues of the stored fills") as conn:
+            for product_id, venue in conn.execute(sql, params):
+                found.setdefault(str(product_id), []).append(str(venue))
+        return found
+
     def count_fills(self, filters: Filters = NO_FILTERS) -> int:
         """How many stored fills match the filters (the same filters as :meth:`query_fills`)."""
         where, params = filters.where()

@@ -69,8 +69,12 @@ def say_duration(seconds: float) -> str:
 
 
 async def history_start(client: CoinbaseClient) -> datetime | None:
-    """The earliest profile's creation time (no fill is older), or None if the exchange won't say."""
+    """The earliest profile's creation time (no fill is older), or None if the exchange won't say. Only
+    Coinbase Exchange has profiles; for another venue (Advanced Trade) the start is not known: None."""
     from ..errors import TradeTrackerError
+
+    if client.venue_id != "exchange":
+        return None
 
     try:
         profiles = await client.list_profiles()

@@ -156,7 +156,7 @@ def test_version() -> None:
         ["ticker", "--product", "BTCUSD"],
         ["fills"],
         ["fills", "--product-id", "BTC-USD", "--order-id", "5f1a2b3c-0000-4000-8000-000000000000"],
-        ["orders", "--status", "filled"],
+        ["orders", "--status", "finished"],
         ["summary", "--group-by", "year"],
         ["serve", "--transport", "carrier-pigeon"],
         ["sim", "--fail-rate", "2"],
@@ -229,7 +229,8 @@ def test_orders(env_credential: RunningSim) -> None:
 def test_fills_pages(env_credential: RunningSim) -> None:
     first = out_json(run("fills", "--product-id", "BTC-USD", "--limit", "5"))
     assert first["count"] == 5 and first["label"] == "env"
-    assert first["columns"][0] == "trade_id" and isinstance(first["next_after"], int)
+    # the cursor is opaque text for every venue (Exchange's is its CB-AFTER trade id)
+    assert first["columns"][0] == "trade_id" and first["venue"] == "exchange" and first["next_after"].isdigit()
     older = out_json(run("fills", "--product-id", "BTC-USD", "--limit", "5", "--after", str(first["next_after"])))
     assert max(r[0] for r in older["rows"]) < min(r[0] for r in first["rows"])
 
@@ -446,6 +447,7 @@ def test_home_option_overrides_the_environment(tmp_path: Path, isolated_env: Pat
         "count": 0,
         "product_id": None,
         "label": None,
+        "venue": None,
         "columns": data["columns"],
         "rows": [],
         "next_cursor": None,
@@ -736,8 +738,10 @@ def test_trades_filters_and_pages(synced: RunningSim) -> None:
         "settled",
         "order_id",
         "label",
+        "venue",
     ]
     assert {r[cols.index("product_id")] for r in data["rows"]} == {"BTC-USD"} and data["product_id"] is None
+    assert {r[cols.index("venue")] for r in data["rows"]} == {"exchange"} and data["venue"] is None
     assert {r[cols.index("label")] for r in data["rows"]} == {"env"} and data["label"] is None
     assert {r[cols.index("side")] for r in data["rows"]} == {"buy"}
     assert all(DECIMAL.match(r[cols.index("price")]) for r in data["rows"])
@@ -769,6 +773,7 @@ def test_list_verbs_print_a_table_on_a_terminal_and_json_when_piped(
         "liquidity",
         "settled",
         "label",
+        "venue",
     ]
     cols = piped["columns"]
     for row, line in zip(piped["rows"], lines[5:], strict=True):  # the exact text of every cell
@@ -974,13 +979,14 @@ def test_trades_json_always_has_a_label_column(isolated_env: Path) -> None:
     with TradeStore(isolated_env / "trades.db") as store:
         store.upsert_fills([row(7, label="alice")])
     one = out_json(run("--format", "json", "trades"))
-    assert one["label"] is None and one["columns"][-1] == "label" and one["rows"][0][-1] == "alice"
+    assert one["label"] is None and one["columns"][-2:] == ["label", "venue"]
+    assert one["rows"][0][-2:] == ["alice", "exchange"]
     assert one["hint"] is None
     with TradeStore(isolated_env / "trades.db") as store:
         store.upsert_fills([row(7, label="bob", side="sell")])
     both = out_json(run("--format", "json", "trades"))
     assert both["columns"] == one["columns"]
-    assert sorted(r[-1] for r in both["rows"]) == ["alice", "bob"]
+    assert sorted(r[-2] for r in both["rows"]) == ["alice", "bob"]
     assert out_json(run("--format", "json", "trades", "--label", "nobody"))["hint"] == (
         "nothing stored yet: run sync_fills (no fills are stored for label 'nobody')"
     )

@@ -126,6 +126,11 @@ def test_a_transfer_key_is_refused_unless_allowed_and_a_trade_key_warns(home: Pa
 def test_venue_choice_and_an_exchange_key_file(home: Path, tmp_path: Path) -> None:
     garbled = run("add", "--label", "at", "--venue", "advanced", stdin="x\ny\n")  # the venue is there: its key check
     assert garbled.exit_code == 3 and "neither a PEM block" in garbled.stderr
+    from trade_tracker.errors import ConfigError
+    from trade_tracker.venues.registry import venue_named
+
+    with pytest.raises(ConfigError, match="'kraken' is not available in this release"):  # both venues ship now
+        venue_named("kraken")
     assert run("add", "--label", "at", "--venue", "kraken").exit_code == 2  # not a choice
     key_file = tmp_path / "k.json"
     key_file.write_text("{}")

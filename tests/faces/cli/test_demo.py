@@ -17,6 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from trade_tracker.faces.cli import demo, demo_transcript, main
+from trade_tracker.store.connection import TradeStore
 from trade_tracker.store.filters import Filters
 
 SCRIPT = Path(sys.executable).with_name("trade-tracker")
@@ -34,6 +35,9 @@ def _demo_env(tmp_path: Path) -> dict[str, str]:
         "EX_API_SECRET_READ": "not base64!",
         "EX_API_PASSPHRASE_READ": "user-passphrase",
         "EX_BASE_URL": "http://127.0.0.1:9",
+        "AT_API_KEY_NAME": "organizations/user/apiKeys/user",
+        "AT_API_SECRET": "not a key",
+        "AT_BASE_URL": "http://127.0.0.1:9",
         "TRADE_TRACKER_HOME": str(tmp_path / "users-own-home"),
     }
 
@@ -64,7 +68,6 @@ def _check_fees_this_year(out: str, home: Path) -> None:
     from decimal import Decimal
 
     from trade_tracker.analytics.summary import summarize
-    from trade_tracker.store.connection import TradeStore
 
     since = f"{datetime.now(UTC).year}-01-01"
     assert '"What did I pay in fees on ETH this year?"' in out
@@ -77,7 +80,9 @@ def _check_fees_this_year(out: str, home: Path) -> None:
             "SELECT COUNT(*) FROM fills WHERE product_id = 'ETH-USD' AND created_at >= ?", (since,)
         ).fetchone()[0]
     expected = entries[0].fee_total if entries else "0"
-    assert (found.group(1), int(found.group(2))) == (expected, this_year)
+    # the fills the summary counts (an Advanced Trade reversal undoes its fill: both leave the count)
+    counted = entries[0].buy_count + entries[0].sell_count if entries else 0
+    assert (found.group(1), int(found.group(2))) == (expected, counted)
     # The simulator's history ends now (issue 13 item 3), so from March on ETH (it trades every few days)
     # always has fills this year; in January and February the year may be too young.
     if datetime.now(UTC).month >= 3:
@@ -94,29 +99,45 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
     assert proc.returncode == 0, out + proc.stderr
     for step in (
         "[1/5] simulator started",
+        "Advanced Trade simulator started",
         "[2/5] credential 'demo' stored encrypted",
+        "credential 'demo-advanced' stored encrypted (venue advanced",
+        "can_view True, can_trade False, can_transfer False",
+        "--venue advanced --key-file",
         "[3/5] MCP server",
         "[4/5] MCP client session",
         "[5/5] done",
     ):
         assert step in out
-    for tool in ("list_products", "get_ticker", "sync_fills", "query_trades", "trade_summary"):
+    for tool in ("list_credentials", "list_products", "get_ticker", "sync_fills", "query_trades", "trade_summary"):
         assert f"-> {tool} " in out
+    # both venues: a ticker and a sync each, and one summary over both labels that adds up (the demo checks)
+    assert '-> get_ticker {"product_id": "BTC-USD", "venue": "advanced"}' in out
+    assert '-> sync_fills {"label": "demo-advanced"}' in out
+    both = re.search(
+        r"=> one summary over both venues: (\d+) fills = 3000 \(exchange, 'demo'\) \+ (\d+) \(advanced", out
+    )
+    assert both and int(both.group(1)) == 3000 + int(both.group(2)) and int(both.group(2)) > 0, out
     assert "verify: verified" in out
     assert re.search(r"\.\.\. BTC-USD: \d+ pages, \d+ fills", out), "no progress line"
     assert "3000 fills inserted" in out
     assert "5 newest stored fills" in out
     assert "3000 fills summarised" in out
     assert not SECRET_SHAPE.search(out + proc.stderr)
+    assert "PRIVATE KEY" not in out + proc.stderr  # no CDP private key (PEM) either
 
     home = tmp_path / ".demo-home"
     assert (home / "trades.db").is_file()
     _check_fees_this_year(out, home)
     assert (home / "vault.key").stat().st_mode & 0o077 == 0
     assert not (tmp_path / "users-own-home").exists()
+    assert not (home / "advanced-keys" / "cdp_api_key_ecdsa.json").exists()  # imported, then deleted
+    with TradeStore(home / "trades.db") as store:
+        venues = dict(store.conn.execute("SELECT label, venue FROM fills GROUP BY label, venue").fetchall())
+    assert venues == {"demo": "exchange", "demo-advanced": "advanced"}
 
-    url = re.search(r"simulator started: (http://\S+)", out)
-    assert url and _port_closed(url.group(1))
+    for url in re.findall(r"simulator started: (http://\S+)", out):
+        assert _port_closed(url)
     assert _processes_in(home.resolve()) == []
 
 

@@ -75,7 +75,8 @@ def test_a_list_of_objects_and_odd_values() -> None:
 
 
 def test_summary_columns_name_real_fields() -> None:
-    from trade_tracker.analytics.models import CurrencyTotal, PeriodTotal, ProductSummary
+    from trade_tracker.analytics.models import CurrencyTotal, PeriodTotal
+    from trade_tracker.faces.shapes import ProductEntryOut  # a ProductSummary and its venue
 
-    for title, model in (("products", ProductSummary), ("periods", PeriodTotal), ("currencies", CurrencyTotal)):
+    for title, model in (("products", ProductEntryOut), ("periods", PeriodTotal), ("currencies", CurrencyTotal)):
         assert set(SUMMARY_COLUMNS[title]) <= set(model.model_fields), title

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 from mcp import Client
@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from trade_tracker.config import load_settings
 from trade_tracker.faces.mcp.argument_errors import plain_sentence
+from trade_tracker.faces.mcp.params import OrderStatus
 from trade_tracker.faces.mcp.server import build_server
 
 MODES = ["legacy", "auto"]
@@ -18,7 +19,7 @@ PRODUCT = "product_id must be a product id BASE-QUOTE such as BTC-USD."
 #: The label rule is the CLI's own (labels.check_label), so the sentence is the same in both faces.
 LABEL = "a label must be 1-64 characters of letters, digits, '.', '_' or '-' (got {!r})."
 DATE = "must be an ISO date such as 2025-01-31 or a date-time such as 2025-01-31T12:00:00Z (UTC if no zone)."
-STATUSES = "open, pending, rejected, done, active, received, all"
+STATUSES = ", ".join(get_args(OrderStatus))  # both venues' words
 
 #: (tool, arguments, the exact sentence after "Error executing tool <tool>: ")
 CASES: list[tuple[str, dict[str, Any], str]] = [
@@ -37,7 +38,11 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
     ("list_fills", {"product_id": "BTC-USD", "limit": 0}, "limit must be a whole number from 1 to 100."),
     ("list_fills", {"product_id": "BTC-USD", "limit": "many"}, "limit must be a whole number from 1 to 100."),
     ("list_fills", {"product_id": "BTC-USD", "limit": 2.5}, "limit must be a whole number from 1 to 100."),
-    ("list_fills", {"product_id": "BTC-USD", "after": -1}, "after must be a whole number of at least 1."),
+    (
+        "list_fills",
+        {"product_id": "BTC-USD", "after": -1},
+        "after must be next_after from the previous page, for older fills.",
+    ),
     ("list_fills", {"order_id": "' OR 1=1 --"}, "order_id must be an order id (a UUID)."),
     ("list_orders", {"status": ["sideways"]}, f"each item of status must be one of: {STATUSES}."),
     ("list_orders", {"status": "open"}, f"status must be a list of values from: {STATUSES}."),

@@ -491,9 +491,14 @@ def test_the_order_status_schema_matches_the_client() -> None:
     from typing import get_args
 
     from trade_tracker.faces.mcp.params import OrderStatus
+    from trade_tracker.live_views import ORDER_STATUS_WORDS, statuses_of
+    from trade_tracker.venues.coinbase_advanced.client import ORDER_STATUSES as ADVANCED_STATUSES
     from trade_tracker.venues.coinbase_exchange.params import ORDER_STATUSES
 
-    assert set(get_args(OrderStatus)) == ORDER_STATUSES
+    # both venues' words: Exchange's exactly, Advanced Trade's order_status values in lower case (+ done, all)
+    assert get_args(OrderStatus) == ORDER_STATUS_WORDS
+    assert set(statuses_of("exchange")) == ORDER_STATUSES
+    assert set(statuses_of("advanced")) == {s.lower() for s in ADVANCED_STATUSES} | {"done", "all"}
 
 
 async def test_store_tools_without_label_read_every_label(server: Any, settings: Any) -> None:

@@ -72,7 +72,7 @@ def test_the_credential_hooks_delegate_to_the_key_parsing(tmp_path: Path) -> Non
 
 def test_open_client_uses_at_base_url_and_its_own_buckets(tmp_path: Path) -> None:
     settings = Settings(_env_file=None, trade_tracker_home=tmp_path, at_base_url="https://api.coinbase.com/")  # type: ignore[call-arg]
-    exchange_buckets = RateLimits(EXCHANGE_BUCKETS)
+    exchange_buckets = RateLimits(EXCHANGE_BUCKETS)  # the app's buckets: not Advanced Trade's
     client = CoinbaseAdvanced.open_client(settings, None, rate_limits=exchange_buckets)
     assert client.root == "https://api.coinbase.com"
     assert client.rate_limits is not exchange_buckets and client.rate_limits.specs == ADVANCED_LIMITS

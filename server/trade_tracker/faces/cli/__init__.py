@@ -36,6 +36,7 @@ from .options import (
     label_option,
     method_option,
     store_filters,
+    venue_option,
 )
 from .output import (
     EXIT_CODES,
@@ -74,6 +75,7 @@ __all__ = [
     "format_option",
     "group_by_option",
     "label_option",
+    "venue_option",
     "main",
     "method_option",
     "report_error",

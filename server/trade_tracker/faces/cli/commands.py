@@ -19,7 +19,7 @@ from .progress import SyncProgressBar
 if TYPE_CHECKING:
     from trade_tracker.app import TradeTracker
 
-from .options import ORDER_STATUSES, check_label_option, check_product, format_option, label_option
+from .options import ORDER_STATUSES, check_label_option, check_product, format_option, label_option, venue_option
 from .output import CliError, ExitCode, emit, run_app, say_error
 from .store_commands import STORE_COMMANDS
 from .tax_commands import TAX_COMMANDS
@@ -72,12 +72,13 @@ async def _sync(app: TradeTracker, label: str | None, product_ids: list[str] | N
 @click.option("--quote-currency", metavar="CUR", help="only products quoted in this, e.g. USD")
 @click.option("--status", type=click.Choice(["online", "offline", "internal", "delisted"]), help="only this status")
 @click.option("--query", "-q", metavar="TEXT", help="substring of the id or name, e.g. ETH")
-def products(quote_currency: str | None, status: str | None, query: str | None) -> None:
-    """List the exchange's products (public; no key needed)."""
+@venue_option
+def products(quote_currency: str | None, status: str | None, query: str | None, venue: str) -> None:
+    """List a venue's products (public; no key needed)."""
     from ..shapes import ProductsOut
 
-    found = run_app(lambda app: app.list_products(quote_currency, status, query))
-    emit(ProductsOut.of(found, limit=len(found)), table=True)  # a script gets every product; the model is bounded
+    found = run_app(lambda app: app.list_products(quote_currency, status, query, venue))
+    emit(ProductsOut.of(found, limit=len(found), venue=venue), table=True)  # a script gets every product
 
 
 @click.command()
@@ -90,11 +91,12 @@ def products(quote_currency: str | None, status: str | None, query: str | None) 
     metavar="BASE-QUOTE",
     help="e.g. BTC-USD",
 )
-def ticker(product_id: str) -> None:
+@venue_option
+def ticker(product_id: str, venue: str) -> None:
     """Last price, bid/ask and 24h volume of one product (public)."""
     from ..shapes import TickerOut
 
-    emit(TickerOut.of(product_id, run_app(lambda app: app.get_ticker(product_id))))
+    emit(TickerOut.of(run_app(lambda app: app.get_ticker(product_id, venue))))
 
 
 @click.command()
@@ -105,8 +107,11 @@ def accounts(label: str | None, show_all: bool) -> None:
     """Balances per currency, live (needs a key with View permission)."""
     from ..shapes import AccountsOut
 
-    used, found = run_app(lambda app: app.list_accounts(label, hide_zero=not show_all))
-    emit(AccountsOut.of(used, found), table=True)
+    async def job(app: TradeTracker) -> AccountsOut:
+        used, found = await app.list_accounts(label, hide_zero=not show_all)
+        return AccountsOut.of(used, found, app.venue_of(used).id)
+
+    emit(run_app(job), table=True)
 
 
 @click.command()
@@ -126,8 +131,12 @@ def orders(label: str | None, statuses: tuple[str, ...], product_id: str | None,
     from ..shapes import OrdersOut
 
     wanted = list(dict.fromkeys(statuses))
-    used, found = run_app(lambda app: app.list_orders(label, wanted or None, product_id, limit))
-    emit(OrdersOut.of(used, wanted, found), table=True)
+
+    async def job(app: TradeTracker) -> OrdersOut:
+        used, found = await app.list_orders(label, wanted or None, product_id, limit)
+        return OrdersOut.of(used, wanted, found, app.venue_of(used).id)
+
+    emit(run_app(job), table=True)
 
 
 @click.command()
@@ -136,18 +145,24 @@ def orders(label: str | None, statuses: tuple[str, ...], product_id: str | None,
 @click.option("--product-id", callback=check_product, metavar="BASE-QUOTE", help="fills of this product")
 @click.option("--order-id", metavar="UUID", help="fills of this order")
 @click.option("--limit", type=click.IntRange(1, 100), default=25, show_default=True, help="fills per page")
-@click.option("--after", type=click.IntRange(min=1), metavar="TRADE_ID", help="next_after of the previous page")
-def fills(label: str | None, product_id: str | None, order_id: str | None, limit: int, after: int | None) -> None:
+@click.option("--after", metavar="CURSOR", help="next_after of the previous page")
+def fills(label: str | None, product_id: str | None, order_id: str | None, limit: int, after: str | None) -> None:
     """One page of fills, live from the exchange, newest first.
 
-    Needs --product-id or --order-id. Pass next_after as --after for older fills.
+    Coinbase Exchange needs --product-id or --order-id; an Advanced Trade label reads the whole account
+    without them. Pass next_after as --after for older fills.
     """
-    if (product_id is None) == (order_id is None):
+    if product_id is not None and order_id is not None:
         raise click.UsageError("give exactly one of --product-id or --order-id")
     from ..shapes import FillsOut
 
-    used, page = run_app(lambda app: app.list_fills(label, product_id, order_id, limit, after))
-    emit(FillsOut.of(used, page, hoist_product=False), table=True, hide=("order_id",))
+    async def job(app: TradeTracker) -> FillsOut:
+        if product_id is None and order_id is None and app.needs_product(label):
+            raise click.UsageError("give exactly one of --product-id or --order-id")
+        used, page = await app.list_fills(label, product_id, order_id, limit, after)
+        return FillsOut.of(used, page, hoist_product=False, venue=app.venue_of(used).id)
+
+    emit(run_app(job), table=True, hide=("order_id",))
 
 
 @click.command("sync-fills")

@@ -56,8 +56,12 @@ def _run(coro_fn: Callable[[], Any]) -> Any:
 
 
 def _public(info: CredentialInfo) -> dict[str, Any]:
+    from ..shapes import venue_and_permissions
+
+    shown = venue_and_permissions(info)
     out = {
         "label": info.label,
+        "venue": shown["venue"],
         "source": info.source,
         "exchange": info.exchange,
         "fingerprint": info.fingerprint,
@@ -65,6 +69,9 @@ def _public(info: CredentialInfo) -> dict[str, Any]:
         "verified": info.last_verified_at,
         "verify_status": info.verify_status,
         "permissions": info.permissions,
+        "can_view": shown["can_view"],
+        "can_trade": shown["can_trade"],
+        "can_transfer": shown["can_transfer"],
         "base_url": info.base_url,
     }
     if info.portfolio is not None:  # only a venue that reports the key's portfolio (not Coinbase Exchange)
@@ -207,8 +214,13 @@ def list_cmd() -> None:
     with _service() as service:
         rows = [_public(info) for info in service.list()]
     # the table leaves out the permissions' basis (a paragraph that made rows ~260 chars wide); JSON keeps it
+    # and the stored venue value (``venue`` names it) and flags the venue does not report (None)
     terse = [
-        {**row, "permissions": {k: v for k, v in (row["permissions"] or {}).items() if k != "basis"}} for row in rows
+        {
+            **{k: v for k, v in row.items() if k != "exchange" and not (k.startswith("can_") and v is None)},
+            "permissions": {k: v for k, v in (row["permissions"] or {}).items() if k != "basis"},
+        }
+        for row in rows
     ]
     emit(rows, table=True, table_data=terse)
 

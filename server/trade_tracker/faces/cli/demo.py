@@ -2,20 +2,21 @@
 
 It runs on a fresh machine with no Coinbase key and no network:
 
-1. starts the local Coinbase Exchange simulator on a free loopback port (a subprocess) and
-   reads its one JSON line (url and a demo key);
-2. stores that key, encrypted, under the label ``demo`` in a fresh demo data directory
-   (default ``./.demo-home``, emptied at every run) with a key file there, never
-   ``FIELD_ENCRYPTION_KEY``;
-3. starts the MCP server over stdio (``python -m trade_tracker serve``) pointed at the
-   simulator and the demo directory;
-4. drives it with the MCP SDK's own client: list_products, get_ticker, sync_fills (with
-   progress), query_trades and trade_summary, then answers the README's question "what did
-   I pay in fees on ETH this year?" with one more trade_summary (ETH-USD since January 1);
-5. prints a short transcript. Both child processes are stopped on every way out,
-   Ctrl-C included.
+1. starts both local simulators on free loopback ports (subprocesses): Coinbase Exchange (its one
+   JSON line holds a demo key) and Coinbase Advanced Trade (it writes CDP key files);
+2. stores both keys, encrypted, in a fresh demo data directory (default ``./.demo-home``, emptied at
+   every run) with a vault key file there, never ``FIELD_ENCRYPTION_KEY``: the Exchange key under
+   ``demo``, the Advanced Trade key under ``demo-advanced`` with ``trade-tracker credentials add
+   --venue advanced --key-file`` as a user would (``demo_advanced.py``), then deletes that key file;
+3. starts the MCP server over stdio (``python -m trade_tracker serve``) pointed at both simulators
+   and the demo directory;
+4. drives it with the MCP SDK's own client: list_credentials, list_products, get_ticker of each
+   venue, sync_fills of each label (with progress), query_trades, one trade_summary over both labels
+   and one per label (checked to add up), then answers the README's question "what did I pay in fees
+   on ETH this year?" with one more trade_summary (ETH-USD since January 1);
+5. prints a short transcript. Every child process is stopped on every way out, Ctrl-C included.
 
-Only the demo key is ever handled here, and it is never printed (only its fingerprint).
+Only the demo keys are ever handled here, and never printed (only their fingerprints).
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
@@ -36,30 +36,21 @@ from typing import IO, Any, TextIO
 
 from trade_tracker.errors import InvalidArgument
 
+from .demo_advanced import ADVANCED_LABEL, start_advanced_simulator, store_advanced_credential
+from .demo_children import DemoError, start_json_child, stop_process
+from .demo_children import child_env as _child_env  # noqa: F401  # the name the tests check
 from .demo_transcript import ProgressPrinter, describe
 
-__all__ = ["DEMO_LABEL", "DemoError", "prepare_home", "run_demo", "start_simulator"]
+__all__ = ["DEMO_LABEL", "prepare_home", "run_demo", "start_simulator"]
 
 DEMO_LABEL = "demo"
 MARKER = ".trade-tracker-demo"
 SIM_START_TIMEOUT = 60.0
 TOOL_TIMEOUT = 120.0
-#: Environment variables that must not reach the demo's children (the demo uses its own key file and key).
-_SCRUBBED = (
-    "FIELD_ENCRYPTION_KEY",
-    "EX_API_KEY_READ",
-    "EX_API_SECRET_READ",
-    "EX_API_PASSPHRASE_READ",
-    "EX_BASE_URL",
-    "TRADE_TRACKER_HOME",
-    "TRADE_TRACKER_USE_KEYRING",
-)
+#: The Advanced Trade simulator's history: a few pages of 250, so the demo stays quick.
+ADVANCED_FILLS = 600
 
-
-class DemoError(Exception):
-    """A demo step failed; the message says which and where its log is."""
-
-
+Call = Callable[..., Awaitable[dict[str, Any]]]
 Printer = Callable[[str], None]
 
 
@@ -89,78 +80,19 @@ def prepare_home(home: Path) -> Path:
 # -- 2. the simulator ----------------------------------------------------------------------------
 
 
-def _child_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in _SCRUBBED}
-    env.update(extra)
-    return env
-
-
 def start_simulator(
     fills: int, seed: str, log: IO[str], *, timeout: float = SIM_START_TIMEOUT
-) -> tuple[subprocess.Popen[str], dict[str, str]]:
-    """Start ``python -m trade_tracker.sim`` on a free loopback port; return it and its JSON line."""
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "trade_tracker.sim",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--fills",
-            str(fills),
-            "--seed",
-            str(seed),
-        ],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=log,
-        text=True,
-        env=_child_env(),
-    )
-    lines: list[str] = []
-    got_line = threading.Event()
-
-    def read() -> None:
-        # Read the first line, then keep draining so the simulator can never block on a full pipe.
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            if not lines:
-                lines.append(line)
-                got_line.set()
-        got_line.set()
-
-    threading.Thread(target=read, name="sim-stdout", daemon=True).start()
-    if not got_line.wait(timeout) or not lines:
-        stop_process(proc)
-        raise DemoError(f"the simulator did not start within {timeout:.0f} s; see {log.name}")
-    try:
-        info = json.loads(lines[0])
-        if not all(isinstance(info.get(k), str) for k in ("url", "key", "secret", "passphrase")):
-            raise ValueError("missing fields")
-    except ValueError:
-        stop_process(proc)
-        raise DemoError(f"the simulator's first line was not the expected JSON; see {log.name}") from None
-    return proc, info
-
-
-def stop_process(proc: subprocess.Popen[Any] | None, grace: float = 5.0) -> None:
-    """Terminate a child, then kill it if it does not stop within ``grace`` seconds."""
-    if proc is None or proc.poll() is not None:
-        return
-    proc.terminate()
-    try:
-        proc.wait(grace)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(grace)
+) -> tuple[subprocess.Popen[str], dict[str, Any]]:
+    """Start ``python -m trade_tracker.sim`` (Coinbase Exchange) on a free loopback port; return it and
+    its JSON line (url and a demo key)."""
+    args = ["-m", "trade_tracker.sim", "--host", "127.0.0.1", "--port", "0", "--fills", str(fills), "--seed", seed]
+    return start_json_child(args, ("url", "key", "secret", "passphrase"), log, what="simulator", timeout=timeout)
 
 
 # -- 3. the demo credential -----------------------------------------------------------------------
 
 
-async def store_demo_credential(home: Path, sim: dict[str, str]) -> Any:
+async def store_demo_credential(home: Path, sim: dict[str, Any]) -> Any:
     """Store the simulator's key under ``demo``, verified against the simulator, encrypted by a key file."""
     from trade_tracker.config import load_settings
     from trade_tracker.credentials.service import CredentialService
@@ -185,15 +117,21 @@ async def store_demo_credential(home: Path, sim: dict[str, str]) -> Any:
 # -- 4. the MCP session -------------------------------------------------------------------------
 
 
-async def drive_server(home: Path, sim_url: str, server_log: TextIO, say: Printer) -> None:
-    """Start the MCP server over stdio and call the five tools with the SDK's client."""
+async def drive_server(home: Path, urls: dict[str, str], server_log: TextIO, say: Printer) -> None:
+    """Start the MCP server over stdio (``urls``: each venue's simulator) and call the tools with the SDK's
+    client."""
     from mcp import Client
     from mcp.client.stdio import StdioServerParameters, stdio_client
 
     params = StdioServerParameters(
         command=sys.executable,
         args=["-m", "trade_tracker", "serve"],
-        env={"TRADE_TRACKER_HOME": str(home), "EX_BASE_URL": sim_url, "TRADE_TRACKER_LOG_LEVEL": "WARNING"},
+        env={
+            "TRADE_TRACKER_HOME": str(home),
+            "EX_BASE_URL": urls["exchange"],
+            "AT_BASE_URL": urls["advanced"],
+            "TRADE_TRACKER_LOG_LEVEL": "WARNING",
+        },
         cwd=str(home),
     )
     async with Client(stdio_client(params, errlog=server_log), read_timeout_seconds=TOOL_TIMEOUT) as client:
@@ -226,17 +164,41 @@ async def drive_server(home: Path, sim_url: str, server_log: TextIO, say: Printe
             say(f"      ({time.monotonic() - started:.2f} s)")
             return data
 
-        await call("list_products", {})
-        await call("get_ticker", {"product_id": "BTC-USD"})
+        await session(call, say)
+
+
+async def session(call: Call, say: Printer) -> None:
+    """The tool calls of the demo, as a model would make them, each venue in turn, then over both."""
+    await call("list_credentials", {})
+    await call("list_products", {})
+    await call("get_ticker", {"product_id": "BTC-USD"})
+    await call("get_ticker", {"product_id": "BTC-USD", "venue": "advanced"})
+    for label in (DEMO_LABEL, ADVANCED_LABEL):
         progress = ProgressPrinter(say)
-        await call("sync_fills", {"label": DEMO_LABEL}, progress_callback=progress, before_result=progress.flush)
+        synced = await call("sync_fills", {"label": label}, progress_callback=progress, before_result=progress.flush)
+        if not synced.get("inserted"):
+            raise DemoError(f"sync_fills of '{label}' stored no fill")
+    await call("query_trades", {"limit": 5})
+    await summary_over_both(call, say)
+    await answer_fees_this_year(call, say)
 
-        await call("query_trades", {"limit": 5})
-        await call("trade_summary", {})
-        await answer_fees_this_year(call, say)
+
+async def summary_over_both(call: Call, say: Printer) -> None:
+    """One trade_summary over both labels, then one per label: the first must be the two added up, with
+    fills of both venues in it."""
+    both = await call("trade_summary", {})
+    per = {label: await call("trade_summary", {"label": label}) for label in (DEMO_LABEL, ADVANCED_LABEL)}
+    counts = {label: int(data.get("fill_count") or 0) for label, data in per.items()}
+    venues = {v for p in both.get("products") or [] for v in str(p.get("venue") or "").split(",") if v}
+    if int(both.get("fill_count") or 0) != sum(counts.values()) or not {"exchange", "advanced"} <= venues:
+        raise DemoError("the summary over both labels is not the two labels' summaries together")
+    say(
+        f"      => one summary over both venues: {both['fill_count']} fills = {counts[DEMO_LABEL]} (exchange, "
+        f"'{DEMO_LABEL}') + {counts[ADVANCED_LABEL]} (advanced, '{ADVANCED_LABEL}')"
+    )
 
 
-async def answer_fees_this_year(call: Callable[..., Awaitable[dict[str, Any]]], say: Printer) -> None:
+async def answer_fees_this_year(call: Call, say: Printer) -> None:
     """The README's own question, asked as a model would: trade_summary for ETH-USD since January 1 (UTC)."""
     from datetime import UTC, datetime
 
@@ -294,7 +256,7 @@ def run_demo(home: Path, *, fills: int = 3000, seed: str = "7", say: Printer = _
 
 def _run_demo(home: Path, *, fills: int, seed: str, say: Printer) -> int:
     started = time.monotonic()
-    sim_proc: subprocess.Popen[str] | None = None
+    children: list[subprocess.Popen[str]] = []
     try:
         home = prepare_home(home)
     except DemoError as exc:  # a bad --demo-home is the caller's to fix: a usage error (exit 2, stderr)
@@ -303,20 +265,14 @@ def _run_demo(home: Path, *, fills: int, seed: str, say: Printer) -> int:
         say("trade-tracker demo: no Coinbase key and no network needed; everything runs on this machine.")
         say(f"      demo data directory: {home} (emptied at every run)")
         with _private_log(home / "simulator.log") as sim_log, _private_log(home / "mcp-server.log") as server_log:
-            sim_proc, sim = start_simulator(fills, seed, sim_log)
-            say(f"[1/5] simulator started: {sim['url']} ({fills} fills, seed {seed}; log: simulator.log)")
-
-            info = asyncio.run(store_demo_credential(home, sim))
-            say(
-                f"[2/5] credential '{info.label}' stored encrypted in trades.db (key {info.fingerprint}, "
-                f"verify: {info.verify_status}); vault key file: {home / 'vault.key'}"
-            )
-
+            sims = _start_both(home, fills, seed, sim_log, children, say)
+            _store_both(home, sims, sim_log, say)
+            urls = {venue: str(sim["url"]) for venue, sim in sims.items()}
             say(
                 f"[3/5] MCP server: {Path(sys.executable).name} -m trade_tracker serve (stdio), "
-                f"EX_BASE_URL={sim['url']}, TRADE_TRACKER_HOME={home}"
+                f"EX_BASE_URL={urls['exchange']}, AT_BASE_URL={urls['advanced']}, TRADE_TRACKER_HOME={home}"
             )
-            asyncio.run(drive_server(home, sim["url"], server_log, say))
+            asyncio.run(drive_server(home, urls, server_log, say))
     except Exception as exc:  # one line saying which step failed; the logs stay in the demo home
         leaf = _leaf(exc)
         if isinstance(leaf, DemoError):
@@ -326,9 +282,47 @@ def _run_demo(home: Path, *, fills: int, seed: str, say: Printer) -> int:
             say(f"demo failed: {type(leaf).__name__}: {message} (logs in {home})")
         return 1
     finally:
-        stop_process(sim_proc)
+        for child in children:
+            stop_process(child)
     say(
-        f"[5/5] done in {time.monotonic() - started:.1f} s; simulator and MCP server stopped. "
+        f"[5/5] done in {time.monotonic() - started:.1f} s; simulators and MCP server stopped. "
         f"Data left in {home} (trades.db opens in any SQLite tool)."
     )
     return 0
+
+
+def _start_both(
+    home: Path, fills: int, seed: str, log: IO[str], children: list[subprocess.Popen[str]], say: Printer
+) -> dict[str, dict[str, Any]]:
+    """Start both simulators (appended to ``children`` at once, so they are stopped on every way out);
+    their JSON lines by venue."""
+    proc, sim = start_simulator(fills, seed, log)
+    children.append(proc)
+    say(f"[1/5] simulator started: {sim['url']} (Coinbase Exchange, {fills} fills, seed {seed}; log: simulator.log)")
+    key_dir = home / "advanced-keys"
+    proc, advanced = start_advanced_simulator(ADVANCED_FILLS, seed, log, key_dir, timeout=SIM_START_TIMEOUT)
+    children.append(proc)
+    say(
+        f"      Advanced Trade simulator started: {advanced['url']} ({ADVANCED_FILLS} fills and their "
+        f"adjustments; CDP key files in {key_dir})"
+    )
+    return {"exchange": sim, "advanced": advanced}
+
+
+def _store_both(home: Path, sims: dict[str, dict[str, Any]], log: IO[str], say: Printer) -> None:
+    """The Exchange key stored directly; the Advanced Trade key file imported with the CLI, then deleted."""
+    info = asyncio.run(store_demo_credential(home, sims["exchange"]))
+    say(
+        f"[2/5] credential '{info.label}' stored encrypted in trades.db (venue exchange, key {info.fingerprint}, "
+        f"verify: {info.verify_status}); vault key file: {home / 'vault.key'}"
+    )
+    added = store_advanced_credential(home, sims["advanced"], log, timeout=TOOL_TIMEOUT)
+    say(
+        f"      credential '{added['label']}' stored encrypted (venue advanced, key {added['fingerprint']}, "
+        f"verify: {added['verify_status']}; can_view {added['can_view']}, can_trade {added['can_trade']}, "
+        f"can_transfer {added['can_transfer']})"
+    )
+    say(
+        f"        with: trade-tracker credentials add --label {ADVANCED_LABEL} --venue advanced --key-file "
+        f"{added['key_file']}; then the plaintext key file was deleted"
+    )

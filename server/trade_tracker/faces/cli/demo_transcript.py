@@ -43,19 +43,26 @@ def describe(tool: str, data: dict[str, Any]) -> list[str]:
                 f"      {data['product_id']} last {data['price']} (bid {data.get('bid')}, ask {data.get('ask')}),"
                 f" 24h volume {data.get('volume')}, at {data.get('time')}"
             ]
+        if tool == "list_credentials":
+            wanted = ["label", "venue", "fingerprint", "verify_status", "can_view", "can_trade", "can_transfer"]
+            creds = [c for c in data["credentials"] if isinstance(c, dict)]
+            return _table(wanted, [[c.get(k) for k in wanted] for c in creds])
         if tool == "query_trades":
-            cols, rows = _pick(data, ["trade_id", "product_id", "side", "price", "size", "fee", "created_at"])
+            wanted = ["venue", "label", "trade_id", "product_id", "side", "price", "size", "fee", "created_at"]
+            cols, rows = _pick(data, wanted)
             more = " (more with next_cursor)" if data.get("next_cursor") else ""
             of = f" of {data['product_id']}" if data.get("product_id") else ""
             return [f"      {data.get('count', len(rows))} newest stored fills{of}{more}"] + _table(cols, rows)
         if tool == "sync_fills" and isinstance(data.get("products"), list):
             cols = ["product_id", "inserted", "updated", "pages", "complete", "error"]
             cols = [c for c in cols if c != "error" or any(p.get("error") for p in data["products"])]
-            lines = _table(cols, [[p.get(c) for c in cols] for p in data["products"]])
+            lines = [f"      label {data.get('label')}"] + _table(
+                cols, [[p.get(c) for c in cols] for p in data["products"]]
+            )
             stopped = " (cancelled: the rest on the next sync)" if data.get("cancelled") else ""
             return lines + [
-                f"      {data.get('inserted')} fills inserted, {data.get('updated')} updated, "
-                f"{data.get('pages')} pages, {data.get('requests')} requests in "
+                f"      label {data.get('label')}: {data.get('inserted')} fills inserted, "
+                f"{data.get('updated')} updated, {data.get('pages')} pages, {data.get('requests')} requests in "
                 f"{data.get('seconds')} s{stopped}"
             ]
         if tool == "trade_summary" and isinstance(data.get("products"), list):
@@ -81,6 +88,7 @@ def _scalar_lines(data: dict[str, Any]) -> list[str]:
 
 _SUMMARY_COLUMNS = (
     "product_id",
+    "venue",
     "buy_count",
     "sell_count",
     "quote_volume",
@@ -100,6 +108,8 @@ def _summary_lines(data: dict[str, Any]) -> list[str]:
         else ["      no fills in this window"]
     )
     method = f", cost basis {data['method']}" if data.get("method") else ""
+    label = (data.get("filters") or {}).get("label")
+    method += f", label {label}" if label else ", every label"
     lines.append(
         f"      {data.get('fill_count', '?')} fills summarised{method}; money in the quote currency, "
         "exact decimal strings"

@@ -35,9 +35,26 @@ __all__ = [
     "label_option",
     "method_option",
     "store_filters",
+    "venue_option",
 ]
 
-ORDER_STATUSES = ("open", "pending", "rejected", "done", "active", "received", "all")
+#: Both venues' status words (``live_views.ORDER_STATUS_WORDS``; each venue checks its own).
+ORDER_STATUSES = (
+    "open",
+    "pending",
+    "rejected",
+    "done",
+    "active",
+    "received",
+    "all",
+    "queued",
+    "cancel_queued",
+    "filled",
+    "cancelled",
+    "expired",
+    "failed",
+    "unknown_order_status",
+)
 LABEL_HELP = "credential label; default: the env credential (EX_API_*) if set, else the only stored one"
 
 
@@ -108,6 +125,17 @@ def format_option(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 def label_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--label", metavar="LABEL", callback=check_label_option, help=LABEL_HELP)(fn)
+
+
+def venue_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``--venue exchange|advanced`` of the public verbs (products, ticker): whose market data."""
+    return click.option(
+        "--venue",
+        type=click.Choice(["exchange", "advanced"]),
+        default="exchange",
+        show_default=True,
+        help="whose market data: Coinbase Exchange or Coinbase Advanced Trade",
+    )(fn)
 
 
 #: What ``store_filters`` hands a verb: --product-id, --since, --until and --label as given (None: not given).

@@ -78,9 +78,15 @@ def summary(
     async def job(app: TradeTracker) -> Any:
         from trade_tracker.store.filters import Filters
 
-        return await app.summary(
-            Filters.of(**filters), group_by=group_by, method=method, with_unrealized=with_unrealized
+        from ..shapes import SummaryOut
+
+        checked = Filters.of(**filters)
+        result = await app.summary(checked, group_by=group_by, method=method, with_unrealized=with_unrealized)
+        # the MCP tool's shape with each entry's venue; a script gets every entry (no bound, no hint)
+        out = SummaryOut.of(
+            result, limit=len(result.products) + len(result.periods), venues=app.store.fill_venues(checked)
         )
+        return out.model_dump(mode="json", exclude={"omitted_entries", "omitted_periods", "hint"})
 
     from .table import SUMMARY_COLUMNS
 

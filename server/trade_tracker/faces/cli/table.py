@@ -29,6 +29,7 @@ _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 SUMMARY_COLUMNS: dict[str, list[str]] = {
     "products": [
         "product_id",
+        "venue",
         "period",
         "buy_count",
         "sell_count",

@@ -25,6 +25,7 @@ __all__ = [
     "StatusLabel",
     "StoreLabel",
     "StoreVenue",
+    "VenueArg",
 ]
 
 DATE_PATTERN = r"\d{4}-\d{2}-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?"
@@ -83,11 +84,34 @@ StoreVenue = Annotated[
     Literal["exchange", "advanced"],
     Field(description="whose key: exchange (Coinbase Exchange, the default) or advanced (Coinbase Advanced Trade)"),
 ]
+#: list_products / get_ticker: whose public market data.
+VenueArg = Annotated[
+    Literal["exchange", "advanced"],
+    Field(
+        description="whose market data: exchange (Coinbase Exchange, the default) or advanced (Coinbase Advanced Trade)"
+    ),
+]
 DateText = Annotated[
     str,
     Field(
         max_length=40, pattern=f"^{DATE_PATTERN}$", description="ISO date or datetime (UTC if no zone), e.g. 2025-01-31"
     ),
 ]
-#: The schema needs a Literal; tests check it names exactly venues.coinbase_exchange.params.ORDER_STATUSES.
-OrderStatus = Literal["open", "pending", "rejected", "done", "active", "received", "all"]
+#: The schema needs a Literal; tests check it names exactly ``live_views.ORDER_STATUS_WORDS`` (both venues'
+#: words; each venue checks its own, ``live_views.order_statuses``).
+OrderStatus = Literal[
+    "open",
+    "pending",
+    "rejected",
+    "done",
+    "active",
+    "received",
+    "all",
+    "queued",
+    "cancel_queued",
+    "filled",
+    "cancelled",
+    "expired",
+    "failed",
+    "unknown_order_status",
+]

@@ -27,7 +27,10 @@ if TYPE_CHECKING:
 __all__ = ["INSTRUCTIONS", "build_server"]
 
 INSTRUCTIONS = venue_text("""\
-trade-tracker reads one trader's {title} account and keeps every fill in a local SQLite store.
+trade-tracker reads one trader's Coinbase accounts and keeps every fill in a local SQLite store. Venues:
+{venue_lines}
+Each credential label belongs to one venue, and every tool given that label uses it. trade-tracker only
+reads: it never places, changes or cancels an order.
 Workflow: 1) a credential must exist: list_credentials shows stored ones; if none, call store_credential
 (the user types the key in a local browser page or the CLI, never in chat; never ask for secrets in chat).
 2) sync_fills brings fills into the local store (first run: whole history; later: only new fills).
@@ -37,8 +40,8 @@ never starts a second one); cancel_sync stops it. Nothing synced so far is ever 
 3) query_trades and trade_summary answer from the local store, offline and exact (money is decimal strings).
 Before answering that nothing was traded, check sync_status: the store may not be synced yet, or a sync may
 still be running.
-list_fills, list_orders, list_accounts, list_products and get_ticker call Coinbase live.
-The exchange is the {title} SANDBOX unless {url_env} says otherwise; sandbox data is not real.
+list_fills, list_orders, list_accounts, list_products and get_ticker call Coinbase live (the last two take
+a venue; the others use the label's).
 """)
 
 

@@ -209,7 +209,7 @@ def _add_sync_fills(mcp: MCPServer[Any], state_of: Any) -> None:
         then only new fills (and settlement changes). The sync runs in the server as a job: this call waits at
         most wait_seconds, then returns the result, or status "running" with a job_id, the progress so far and an
         estimate of the time left; the job goes on in the background. A first sync of a large account takes
-        minutes (10 requests/s, {fill_page} fills each): follow it with sync_status, or call sync_fills again to wait
+        minutes ({fill_pages}): follow it with sync_status, or call sync_fills again to wait
         (a second call joins the running job, it never starts another). cancel_sync stops it; cancelling this
         call only stops waiting. Sends progress notifications while it waits. Safe to repeat."""
         state: ServerState = state_of(ctx)

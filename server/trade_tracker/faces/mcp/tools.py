@@ -6,7 +6,6 @@ The docstring of each is its description, the signature its input schema: both a
 ``tests/snapshots/tools.json``.
 """
 
-import json
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Literal, NamedTuple
 
@@ -41,6 +40,7 @@ from .params import (
     ProductId,
     StoreLabel,
     StoreVenue,
+    VenueArg,
 )
 from .results import empty_hint, read_only, respond, tracker_of, translate_errors, writes
 from .venue_text import venue_doc
@@ -67,18 +67,23 @@ async def list_products(
         Literal["online", "offline", "internal", "delisted"] | None, Field(description="only products with this status")
     ] = None,
     query: Annotated[str | None, Field(max_length=40, description="substring of the id or name, e.g. ETH")] = None,
+    venue: VenueArg = "exchange",
 ) -> Annotated[CallToolResult, ProductsOut]:
-    """List {title} products (markets), optionally filtered. Calls Coinbase (public, no key needed).
+    """List the products (markets) of one venue ({venue_ids}; default exchange), optionally filtered. Calls
+    Coinbase (public, no key needed).
     Use it to find a product_id such as BTC-USD before get_ticker, list_fills or sync_fills."""
-    products = await tracker_of(ctx).list_products(quote_currency, status, query)
-    return respond(ProductsOut.of(products))
+    products = await tracker_of(ctx).list_products(quote_currency, status, query, venue)
+    return respond(ProductsOut.of(products, venue=venue))
 
 
 @translate_errors
-async def get_ticker(ctx: Context, product_id: ProductId) -> Annotated[CallToolResult, TickerOut]:
-    """Current price, best bid/ask and 24h volume of one product. Calls Coinbase (public, no key needed)."""
-    ticker = await tracker_of(ctx).get_ticker(product_id)
-    return respond(TickerOut.of(product_id, ticker))
+@venue_doc
+async def get_ticker(
+    ctx: Context, product_id: ProductId, venue: VenueArg = "exchange"
+) -> Annotated[CallToolResult, TickerOut]:
+    """Current price, best bid/ask and 24h volume (where the venue reports it) of one product of one venue
+    ({venue_ids}; default exchange). Calls Coinbase (public, no key needed)."""
+    return respond(TickerOut.of(await tracker_of(ctx).get_ticker(product_id, venue)))
 
 
 @translate_errors
@@ -88,41 +93,51 @@ async def list_accounts(
     label: Label | None = None,
     hide_zero: Annotated[bool, Field(description="hide currencies with zero balance and hold")] = True,
 ) -> Annotated[CallToolResult, AccountsOut]:
-    """Balances per currency of the credential's {title} profile. Calls Coinbase with the key."""
-    label_used, accounts = await tracker_of(ctx).list_accounts(label, hide_zero)
-    return respond(AccountsOut.of(label_used, accounts))
+    """Balances per currency of the credential's account, on the label's venue ({venue_ids}). Calls Coinbase
+    with the key."""
+    tracker = tracker_of(ctx)
+    label_used, accounts = await tracker.list_accounts(label, hide_zero)
+    return respond(AccountsOut.of(label_used, accounts, tracker.venue_of(label_used).id))
 
 
 @translate_errors
+@venue_doc
 async def list_orders(
     ctx: Context,
     label: Label | None = None,
     status: Annotated[
         list[OrderStatus] | None,
-        Field(max_length=7, description="e.g. ['done'] for history; default: open orders only"),
+        Field(max_length=12, description="e.g. ['done'] for history; default: open orders only"),
     ] = None,
     product_id: ProductId | None = None,
 ) -> Annotated[CallToolResult, OrdersOut]:
-    """Up to 100 most recent orders, live from Coinbase. By default (no status) Coinbase returns ONLY open
-    orders; pass status=['done'] for filled/cancelled history or ['all']. Calls Coinbase with the key."""
+    """Up to 100 most recent orders, live from Coinbase. By default (no status) ONLY open orders; pass
+    status=['done'] for filled/cancelled history or ['all']. Statuses by venue: {order_statuses}.
+    Calls Coinbase with the key."""
     statuses: list[str] = list(dict.fromkeys(status or []))
-    label_used, orders = await tracker_of(ctx).list_orders(label, statuses or None, product_id)
-    return respond(OrdersOut.of(label_used, statuses, orders))
+    tracker = tracker_of(ctx)
+    label_used, orders = await tracker.list_orders(label, statuses or None, product_id)
+    return respond(OrdersOut.of(label_used, statuses, orders, tracker.venue_of(label_used).id))
 
 
 @translate_errors
+@venue_doc
 async def list_fills(
     ctx: Context,
     product_id: ProductId | None = None,
     order_id: Annotated[str | None, Field(pattern=f"^{ORDER_ID_PATTERN}$", description="an order UUID")] = None,
     limit: Annotated[int, Field(ge=1, le=100, description="fills per page")] = 25,
     label: Label | None = None,
-    after: Annotated[int | None, Field(ge=1, description="next_after from the previous page, for older fills")] = None,
+    after: Annotated[
+        str | None,
+        Field(min_length=1, max_length=500, description="next_after from the previous page, for older fills"),
+    ] = None,
 ) -> Annotated[CallToolResult, FillsOut]:
-    """One page of fills (executed trades), newest first, LIVE from Coinbase. Needs product_id or order_id.
+    """One page of fills (executed trades), newest first, LIVE from Coinbase. {fill_scopes}
     For history, totals or anything offline, prefer sync_fills then query_trades / trade_summary."""
-    label_used, page = await tracker_of(ctx).list_fills(label, product_id, order_id, limit, after)
-    return respond(FillsOut.of(label_used, page))
+    tracker = tracker_of(ctx)
+    label_used, page = await tracker.list_fills(label, product_id, order_id, limit, after)
+    return respond(FillsOut.of(label_used, page, venue=tracker.venue_of(label_used).id))
 
 
 @translate_errors
@@ -137,7 +152,7 @@ async def query_trades(
     label: StoreLabel | None = None,
 ) -> Annotated[CallToolResult, TradesOut]:
     """Fills from the LOCAL store (run sync_fills first), newest first, filtered. Offline, exact, paged.
-    Without label: the fills of every stored label."""
+    Without label: the fills of every stored label; each row names its venue (exchange or advanced)."""
     filters = Filters.of(product_id=product_id, side=side, since=since, until=until, label=label)
     rows, next_cursor = tracker_of(ctx).store.query_fills(filters, limit, cursor)
     out = TradesOut.of(rows, next_cursor)
@@ -165,19 +180,20 @@ async def trade_summary(
     ] = False,
 ) -> Annotated[CallToolResult, SummaryLotsOut]:
     """Per product: buy/sell counts, base and quote volume, fees, average prices, net position and realized
-    PnL (FIFO by default), plus totals per currency. With group_by month or day, also per-period totals
-    across products per quote currency (volume, fees, realized and cumulative realized PnL). Without label:
-    every stored label, each its own book. From the LOCAL store: offline and exact, unless with_unrealized
-    asks for live tickers. Run sync_fills first for complete figures."""
+    PnL (FIFO by default), plus totals per currency; each entry names its venue(s). With group_by month or
+    day, also per-period totals across products per quote currency (volume, fees, realized and cumulative
+    realized PnL). Without label: every stored label, each its own book. From the LOCAL store: offline and
+    exact, unless with_unrealized asks for live tickers. Run sync_fills first for complete figures."""
     filters = Filters.of(product_id=product_id, since=since, until=until, label=label)
-    summary = await tracker_of(ctx).summary(filters, group_by=group_by, method=method, with_unrealized=with_unrealized)
-    out = SummaryLotsOut.model_validate(SummaryOut.of(summary).model_dump())
+    tracker = tracker_of(ctx)
+    summary = await tracker.summary(filters, group_by=group_by, method=method, with_unrealized=with_unrealized)
+    out = SummaryLotsOut.model_validate(SummaryOut.of(summary, venues=tracker.store.fill_venues(filters)).model_dump())
     if summary.fill_count == 0:
         out = out.model_copy(update={"hint": empty_hint(ctx, label)})
     if with_lots:
         from trade_tracker.tax_service import open_lots_of
 
-        lots, omitted = open_lots_of(tracker_of(ctx), filters, MAX_OPEN_LOTS)
+        lots, omitted = open_lots_of(tracker, filters, MAX_OPEN_LOTS)
         out = out.model_copy(update={"open_lots": lots, "omitted_lots": omitted})
     return respond(out)
 
@@ -196,25 +212,11 @@ async def store_credential(
 
 @translate_errors
 async def list_credentials(ctx: Context) -> Annotated[CallToolResult, CredentialsOut]:
-    """Labels and key fingerprints of the stored credentials (and the env credential). Never secrets."""
+    """Labels, venues (exchange or advanced) and key fingerprints of the stored credentials (and the env
+    credentials), with the permissions recorded at the last check (can_view / can_trade / can_transfer,
+    portfolio). Never secrets."""
     infos = tracker_of(ctx).credentials.list()
-    return respond(
-        CredentialsOut(
-            count=len(infos),
-            credentials=[
-                CredentialOut(
-                    label=i.label,
-                    fingerprint=i.fingerprint,
-                    source=i.source,
-                    created_at=i.created_at,
-                    last_verified_at=i.last_verified_at,
-                    verify_status=i.verify_status,
-                    permissions=i.permissions if isinstance(i.permissions, str | None) else json.dumps(i.permissions),
-                )
-                for i in infos
-            ],
-        )
-    )
+    return respond(CredentialsOut(count=len(infos), credentials=[CredentialOut.of(i) for i in infos]))
 
 
 @translate_errors

@@ -3,8 +3,8 @@ for a label of any venue.
 
 Why apart from ``app.py``: each read goes through the label's :class:`~trade_tracker.venues.base.Venue`
 (found from its client through ``venues.registry``) and checks its arguments against that venue's facts
-(``VenueInfo.fill_scope``, its order statuses in ``live_views``); ``app.py`` keeps opening and caching the
-clients. A mixin, not used alone: it needs ``client_for``, ``public_client`` and ``store``.
+(``VenueInfo.fill_scope``, its ``VenueInfo.order_statuses`` through ``live_views``); ``app.py`` keeps
+opening and caching the clients. A mixin, not used alone: it needs ``client_for``, ``public_client`` and ``store``.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The trading venues behind one boundary: the seam every venue implements (``base``: ``Venue``,
 ``PageSink``, ``VenueInfo``), the venues by name (``registry``: ``VENUES``), the generic HTTP retry policy
-(``retries``), rate limits (``ratelimit``, ``shared_bucket``), and one sub-package per venue
-(``coinbase_exchange``).
+(``retries``), rate limits (``ratelimit``, ``shared_bucket``), what every venue's live view shares
+(``views``), and one sub-package per venue (``coinbase_exchange``, ``coinbase_advanced``).
 
 The package re-exports its modules' public names lazily (PEP 562): importing one of them loads only the
 module that defines it, so importing one light module never pulls in the rest.
@@ -27,3 +27,4 @@ if TYPE_CHECKING:  # the same names, for the type checker (star imports follow e
     from .registry import *
     from .retries import *
     from .shared_bucket import *
+    from .views import *

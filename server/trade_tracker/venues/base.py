@@ -5,9 +5,12 @@ Why: a second venue (Coinbase Advanced Trade, issue 15) must land as a sibling p
 this one small interface, the way httpx's client talks to any ``AsyncBaseTransport``:
 
 - :class:`VenueInfo`: a venue's facts as data (title, default URL, credential fields, env names, what one
-  sync walk covers, which stored fill columns may change), so messages and prompts are built from it;
+  sync walk covers, which stored fill columns may change, its order-status words), so messages and
+  prompts are built from it;
 - :class:`Venue`: live reads (products, ticker, balances, orders, a page of fills, the key check) and the
   two calls the sync engine makes (:meth:`Venue.sync_scopes`, :meth:`Venue.sync_scope`);
+- :class:`LiveVenue`: a registered :class:`Venue` with its ``views`` (``venues.views.LiveViews``): its
+  live answers as the one venue-neutral shape the faces show;
 - :class:`PageSink`: what the engine hands a walk. The venue keeps its own paging and cursor
   transitions; the sink commits each page with its cursor change in ONE transaction, gives the cursor as
   stored, and is the progress and cancellation checkpoint. The engine knows nothing of a venue's ids or
@@ -31,7 +34,9 @@ if TYPE_CHECKING:
     from trade_tracker.store.sync_state import SyncState
     from trade_tracker.sync.results import DiscoveryResult, Phase
 
-__all__ = ["CredentialField", "FillScope", "PageSink", "Venue", "VenueClient", "VenueId", "VenueInfo"]
+    from .views import LiveViews
+
+__all__ = ["CredentialField", "FillScope", "LiveVenue", "PageSink", "Venue", "VenueClient", "VenueId", "VenueInfo"]
 
 #: The public venue names (``--venue exchange|advanced``).
 VenueId = Literal["exchange", "advanced"]
@@ -64,6 +69,8 @@ class VenueInfo:
     reports_permissions: bool  #: whether the key check can name the key's permissions
     max_fill_page: int = 100  #: fills per request at most
     url_env: str = ""  #: the base-URL setting, e.g. EX_BASE_URL
+    #: the lower-case status words ``list_orders`` takes (its view's ``order_filter`` says what each asks)
+    order_statuses: tuple[str, ...] = ()
     env_names: Mapping[str, str] = field(default_factory=dict[str, str])  #: field name -> env variable (derived)
 
     def __post_init__(self) -> None:
@@ -214,3 +221,11 @@ class Venue(Protocol):
         ...
 
     async def aclose(self) -> None: ...
+
+
+class LiveVenue(Venue, Protocol):
+    """A :class:`Venue` as ``VENUES`` registers it: with ``views``, its live reads' answers as the
+    venue-neutral values (``live_views`` reads them through this, naming no venue). Apart from
+    :class:`Venue` so a venue the sync engine alone drives (a test's in-memory one) needs none."""
+
+    views: ClassVar[LiveViews]

@@ -10,18 +10,18 @@ from __future__ import annotations
 from typing import get_args
 
 from ..errors import ConfigError
-from .base import Venue, VenueClient, VenueId
+from .base import LiveVenue, Venue, VenueClient, VenueId
 from .coinbase_advanced.venue import CoinbaseAdvanced
 from .coinbase_exchange.venue import CoinbaseExchange
 
 __all__ = ["PUBLIC_VENUE_IDS", "VENUES", "venue_named", "venue_of_client", "venue_of_stored"]
 
-VENUES: dict[VenueId, type[Venue]] = {"exchange": CoinbaseExchange, "advanced": CoinbaseAdvanced}
+VENUES: dict[VenueId, type[LiveVenue]] = {"exchange": CoinbaseExchange, "advanced": CoinbaseAdvanced}
 #: Every public venue name (``--venue exchange|advanced``), registered in this release or not yet.
 PUBLIC_VENUE_IDS: tuple[str, ...] = get_args(VenueId)
 
 
-def venue_named(name: str) -> type[Venue]:
+def venue_named(name: str) -> type[LiveVenue]:
     """The venue of a public name (``--venue``); one this release does not ship is a :class:`ConfigError`."""
     for venue_id, venue in VENUES.items():
         if venue_id == name:

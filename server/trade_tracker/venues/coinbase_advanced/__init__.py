@@ -24,4 +24,5 @@ if TYPE_CHECKING:  # the same names, for the type checker (star imports follow e
     from .limits import *
     from .models import *
     from .venue import *
+    from .views import *
     from .walk import *

@@ -27,6 +27,8 @@ from trade_tracker.formats import check_product_id
 
 from ..base import CredentialField, PageSink, VenueInfo
 from ..client_venue import ClientVenue
+from ..views import LiveViews
+from .views import AdvancedViews
 
 if TYPE_CHECKING:
     import httpx
@@ -61,6 +63,20 @@ ADVANCED = VenueInfo(
     mutable_fill_columns=(),
     reports_permissions=True,
     max_fill_page=250,
+    #: ``order_status`` values in lower case, plus ``done`` (every finished order) and ``all`` as on Exchange
+    order_statuses=(
+        "open",
+        "pending",
+        "queued",
+        "cancel_queued",
+        "filled",
+        "cancelled",
+        "expired",
+        "failed",
+        "unknown_order_status",
+        "done",
+        "all",
+    ),
     url_env="AT_BASE_URL",
 )
 
@@ -78,6 +94,7 @@ class CoinbaseAdvanced(ClientVenue["AdvancedTradeClient"]):
     """Coinbase Advanced Trade as a :class:`~trade_tracker.venues.base.Venue`; ``client`` is the REST client."""
 
     info: ClassVar[VenueInfo] = ADVANCED
+    views: ClassVar[LiveViews] = AdvancedViews()
 
     @classmethod
     def open_client(

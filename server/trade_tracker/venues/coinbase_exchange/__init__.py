@@ -28,4 +28,5 @@ if TYPE_CHECKING:  # the same names, for the type checker (star imports follow e
     from .models import *
     from .params import *
     from .venue import *
+    from .views import *
     from .walk import *

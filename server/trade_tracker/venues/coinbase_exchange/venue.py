@@ -20,7 +20,9 @@ from trade_tracker.formats import check_product_id
 
 from ..base import CredentialField, PageSink, VenueInfo
 from ..client_venue import ClientVenue
+from ..views import LiveViews
 from .params import MAX_FILLS_LIMIT
+from .views import ExchangeViews
 
 if TYPE_CHECKING:
     import httpx
@@ -51,6 +53,7 @@ EXCHANGE = VenueInfo(
     mutable_fill_columns=("settled", "fee"),
     reports_permissions=False,
     max_fill_page=MAX_FILLS_LIMIT,
+    order_statuses=("open", "pending", "rejected", "done", "active", "received", "all"),
     url_env="EX_BASE_URL",
 )
 
@@ -59,6 +62,7 @@ class CoinbaseExchange(ClientVenue["CoinbaseClient"]):
     """Coinbase Exchange as a :class:`~trade_tracker.venues.base.Venue`; ``client`` is the REST client."""
 
     info: ClassVar[VenueInfo] = EXCHANGE
+    views: ClassVar[LiveViews] = ExchangeViews()
 
     @classmethod
     def open_client(

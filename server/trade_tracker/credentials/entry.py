@@ -17,7 +17,7 @@ from ..errors import InvalidCredential
 from ..labels import check_label
 from ..store.credential_rows import Ciphertexts, NewCredential, insert_credential
 from .models import VIEW_ONLY_WARNING, AddResult
-from .policy import check_policy
+from .policy import TRANSFER_ALLOWED, check_policy
 from .verification import first_check
 
 if TYPE_CHECKING:
@@ -68,6 +68,8 @@ async def add_key(
         service, venue, credential, verify, client_factory, label=label, replace=replace, doing=doing, bound=bound
     )
     warnings.extend(check_policy(check.answer, allow_transfer_key=allow_transfer_key))
+    if check.answer.get("can_transfer") == "true":  # allowed, or check_policy refused it: recorded as allowed
+        check = check._replace(permissions={**check.permissions, TRANSFER_ALLOWED: "true"})
     if not venue.info.reports_permissions:
         warnings.append(VIEW_ONLY_WARNING)
 

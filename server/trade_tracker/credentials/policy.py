@@ -19,8 +19,19 @@ from .models import VERIFIED_BASIS, permissions_of
 if TYPE_CHECKING:
     from ..venues.base import Venue
 
-__all__ = ["PERMISSION_NAMES", "TRADE_WARNING", "check_policy", "portfolio_of", "profiles_of", "recorded_permissions"]
+__all__ = [
+    "PERMISSION_NAMES",
+    "TRADE_WARNING",
+    "TRANSFER_ALLOWED",
+    "check_policy",
+    "check_recorded",
+    "portfolio_of",
+    "profiles_of",
+    "recorded_permissions",
+]
 
+#: Recorded beside the permissions when the user passed ``--allow-transfer-key`` for a key that can transfer.
+TRANSFER_ALLOWED = "transfer_allowed"
 #: The permissions a reporting venue's key check names, as recorded in ``credentials.permissions``.
 PERMISSION_NAMES = ("can_view", "can_trade", "can_transfer")
 TRADE_WARNING = (
@@ -53,7 +64,7 @@ def check_policy(answer: Mapping[str, str], *, allow_transfer_key: bool) -> list
     if answer.get("can_transfer") == "true" and not allow_transfer_key:
         raise CredentialError(
             "this key can transfer funds, which trade-tracker never needs: create a View-only key, or pass "
-            "--allow-transfer-key (allow_transfer_key=True) to store it anyway"
+            "--allow-transfer-key to use it anyway"
         )
     warnings: list[str] = []
     if answer.get("can_transfer") == "true":
@@ -61,3 +72,15 @@ def check_policy(answer: Mapping[str, str], *, allow_transfer_key: bool) -> list
     if answer.get("can_trade") == "true":
         warnings.append(TRADE_WARNING)
     return warnings
+
+
+def check_recorded(label: str, permissions: Mapping[str, str] | None) -> None:
+    """Refuse to use a stored key whose last check found it can transfer funds, unless the user allowed that
+    (``--allow-transfer-key`` when adding or verifying it): a later check may find what the first did not
+    (a key added with ``--no-verify``, or given more rights in the portal since)."""
+    if permissions and permissions.get("can_transfer") == "true" and permissions.get(TRANSFER_ALLOWED) != "true":
+        raise CredentialError(
+            f"credential '{label}' can transfer funds (its last check said so), which trade-tracker never needs: "
+            f"remove it (`trade-tracker credentials remove --label={label}`) and add a View-only key, or run "
+            f"`trade-tracker credentials verify --label={label} --allow-transfer-key` to use it anyway"
+        )

@@ -39,6 +39,7 @@ another process replaced, removed, re-bound or re-encrypted is never signed with
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -56,6 +57,7 @@ from .binding import check_binding
 from .env import ENV_LABELS, env_credential, env_info, env_present, env_stamp, env_venue, partial_env_hint
 from .label_history import check_same_account
 from .models import AddResult, CredentialInfo, RotationResult, credential_info
+from .policy import check_recorded
 from .vault import Vault
 
 if TYPE_CHECKING:
@@ -189,9 +191,10 @@ class CredentialService:
         credential, stamp, _venue = self.open_stored(label, rebind=rebind)
         return credential, stamp
 
-    def open_stored(self, label: str, *, rebind: bool = False) -> tuple[Any, str, type[Venue]]:
+    def open_stored(self, label: str, *, rebind: bool = False, checking: bool = False) -> tuple[Any, str, type[Venue]]:
         """The decrypted credential, its row's :meth:`stamp` and its venue (from the stored row, never from
-        the key's shape), all from ONE read of the row."""
+        the key's shape), all from ONE read of the row. A key whose last check found it can transfer funds
+        (not allowed) is refused, except to ``checking`` it again (``verify``)."""
         if label in ENV_LABELS:
             venue = env_venue(label)
             env = env_credential(self.settings, label)
@@ -203,6 +206,8 @@ class CredentialService:
         if row is None:
             raise self._not_found(label)
         venue = venue_of_stored(row.exchange)
+        if not checking:
+            check_recorded(label, json.loads(row.permissions) if row.permissions else None)
         if not rebind:
             check_binding(label, row.base_url, self.base_url(venue), venue.info.url_env)
         names = [f.name for f in venue.info.fields]
@@ -338,13 +343,21 @@ class CredentialService:
             )
 
     async def verify(
-        self, label: str, *, client_factory: ClientFactory | None = None, rebind: bool = False
+        self,
+        label: str,
+        *,
+        client_factory: ClientFactory | None = None,
+        rebind: bool = False,
+        allow_transfer_key: bool = False,
     ) -> CredentialInfo:
         """Check a credential with its venue's ``check_key()`` and record the result (``env`` is checked, not
-        recorded); see :func:`~trade_tracker.credentials.verification.verify` (``rebind`` moves its base URL)."""
+        recorded); see :func:`~trade_tracker.credentials.verification.verify` (``rebind`` moves its base URL;
+        a key that can transfer is refused unless ``allow_transfer_key``)."""
         from .verification import verify
 
-        return await verify(self, label, client_factory=client_factory, rebind=rebind)
+        return await verify(
+            self, label, client_factory=client_factory, rebind=rebind, allow_transfer_key=allow_transfer_key
+        )
 
     def remove(self, label: str) -> bool:
         """Delete a stored credential; False when there was none. ``env`` lives in the environment."""

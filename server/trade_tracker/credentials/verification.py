@@ -20,7 +20,7 @@ from ..store.credential_rows import record_verification, stamped_row
 from .binding import is_bound_to
 from .env import ENV_LABELS
 from .models import CredentialInfo, VerifyStatus, permissions_of
-from .policy import portfolio_of, profiles_of, recorded_permissions
+from .policy import TRANSFER_ALLOWED, portfolio_of, profiles_of, recorded_permissions
 
 if TYPE_CHECKING:
     from ..venues.base import Venue
@@ -102,12 +102,18 @@ async def first_check(
         )
         warnings.append(
             f"not verified with the exchange; check it later with `trade-tracker credentials verify --label={label}`"
+            + (" (it also checks the key cannot transfer funds)" if venue.info.reports_permissions else "")
         )
     return check, warnings
 
 
 async def verify(
-    service: CredentialService, label: str, *, client_factory: ClientFactory | None = None, rebind: bool = False
+    service: CredentialService,
+    label: str,
+    *,
+    client_factory: ClientFactory | None = None,
+    rebind: bool = False,
+    allow_transfer_key: bool = False,
 ) -> CredentialInfo:
     """Check a credential with its venue and record the result (``env`` is checked, not recorded).
 
@@ -115,7 +121,7 @@ async def verify(
     is sent to the venue's base URL setting (``EX_BASE_URL``; the owner said they trust it) and, only if
     the venue there accepts it, bound to that URL from then on. A rejection there leaves the old binding.
     """
-    credential, stamp, venue = service.open_stored(label, rebind=rebind)
+    credential, stamp, venue = service.open_stored(label, rebind=rebind, checking=True)
     url = service.base_url(venue)
     moving = label not in ENV_LABELS and not _bound_here(service, label, url)
     doing = f"re-bind '{label}' to {url}"
@@ -130,6 +136,7 @@ async def verify(
     status, permissions, verified_at, warning = check[:4]
     if moving and not warning:
         service._check_same_account(label, doing, service._bound_url(label), check.profiles, venue)
+    check = _transfer_policy(service, label, check, allow_transfer_key=allow_transfer_key, record=not moving)
     if label in ENV_LABELS:
         if warning:
             raise ExchangeError(warning)
@@ -145,6 +152,28 @@ async def verify(
         raise ExchangeError(warning)
     _record(service, label, check, bind=(stamp, url) if moving else None)
     return service.info(label)
+
+
+def _transfer_policy(
+    service: CredentialService, label: str, check: KeyCheck, *, allow_transfer_key: bool, record: bool
+) -> KeyCheck:
+    """A key that can transfer is refused here too (a key added with ``--no-verify``, or given more rights in
+    the portal since), unless allowed: its permissions are recorded first, so the app refuses to use it."""
+    if check.answer.get("can_transfer") != "true":
+        return check
+    if allow_transfer_key:
+        return check._replace(permissions={**check.permissions, TRANSFER_ALLOWED: "true"})
+    if record and label not in ENV_LABELS:
+        record_verification(service.store, label, check.status, check.verified_at, json.dumps(check.permissions))
+    what = (
+        "unset its variables"
+        if label in ENV_LABELS
+        else f"remove it (`trade-tracker credentials remove --label={label}`)"
+    )
+    raise CredentialError(
+        f"credential '{label}' can transfer funds, which trade-tracker never needs: {what} and use a View-only "
+        "key, or pass --allow-transfer-key to use it anyway"
+    )
 
 
 def _bound_here(service: CredentialService, label: str, url: str) -> bool:

@@ -82,6 +82,7 @@ class StampedRow(NamedTuple):
     passphrase_ct: str | None
     base_url: str | None
     exchange: str
+    permissions: str | None = None  #: the JSON the last key check recorded
 
     @property
     def stamp(self) -> str:
@@ -121,7 +122,7 @@ def stamped_row(store: TradeStore, label: str) -> StampedRow | None:
     """``label``'s ciphertexts, binding and venue in one indexed read; None when there is no such row."""
     with store.reading("reading a credential"):
         row = store.conn.execute(
-            f"SELECT {', '.join(STAMP_COLUMNS)}, exchange FROM credentials WHERE label = ?", (label,)
+            f"SELECT {', '.join(STAMP_COLUMNS)}, exchange, permissions FROM credentials WHERE label = ?", (label,)
         ).fetchone()
     return None if row is None else StampedRow(*row)
 

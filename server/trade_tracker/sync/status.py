@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 from ..store.connection import TradeStore
 from ..store.sync_runs import StoredRange, SyncRun, latest_runs, stored_ranges
 from ..store.sync_state import SyncState
+from ..venues.base import ACCOUNT_SCOPE, scope_products
 from .jobs import JobOut, SyncJobs
 
 __all__ = [
@@ -118,11 +119,25 @@ def _product_status(
         fills_stored=stored.fills if stored else 0,
         first_fill_at=stored.first_at if stored else None,
         last_fill_at=stored.last_at if stored else None,
-        history_complete=bool(state and state.full_history_complete and not state.history_walk_open),
+        history_complete=bool(state and _complete(state)),
         last_synced_at=state.last_run_at if state else None,
         last_sync_reached_newest=state.last_run_complete if state else None,
         last_error=errors.get(product_id),
     )
+
+
+def _complete(state: SyncState) -> bool:
+    return bool(state.full_history_complete and not state.history_walk_open)
+
+
+def _covering(walks: list[SyncState], product_id: str) -> SyncState | None:
+    """The account-wide walk whose state says how far ``product_id`` is synced: the whole-account walk, else
+    a walk of some products that lists it (an account-wide venue has no walk of its own per product)."""
+    for state in sorted(walks, key=lambda s: s.scope != ACCOUNT_SCOPE):
+        covered = scope_products(state.scope)
+        if covered is None or product_id in covered:
+            return state
+    return None
 
 
 def _label_status(
@@ -131,10 +146,13 @@ def _label_status(
     live = jobs.running(label) if jobs is not None else []
     job = live[0].snapshot(jobs.estimator) if live and jobs is not None else None
     current = job.progress.current_product if job else None
-    by_state = {s.scope: s for s in states}
+    by_state = {s.scope: s for s in states if scope_products(s.scope) == [s.scope]}  # one product's own walk
+    walks = [s for s in states if s.scope not in by_state]  # account-wide walks (``*``, ``products:A,B``)
     by_stored = {r.product_id: r for r in stored}
-    ids = sorted(set(by_state) | set(by_stored) | ({current} if current else set()))
-    products = [_product_status(p, by_state.get(p), by_stored.get(p), run, current) for p in ids]
+    ids = sorted(
+        set(by_state) | set(by_stored) | ({current} if current and current not in {w.scope for w in walks} else set())
+    )
+    products = [_product_status(p, by_state.get(p) or _covering(walks, p), by_stored.get(p), run, current) for p in ids]
     last_run = RunOut.of(run, running_here=bool(live)) if run else None
     running_in: Literal["this server", "another process"] | None = None
     if job is not None:
@@ -152,7 +170,7 @@ def _label_status(
         fills_stored=sum(r.fills for r in stored),
         first_fill_at=min(firsts, default=None),
         last_fill_at=max(lasts, default=None),
-        history_complete=bool(by_state) and all(p.history_complete for p in products if p.product_id in by_state),
+        history_complete=bool(states) and all(_complete(s) for s in [*by_state.values(), *walks]),
         products=products,
     )
 

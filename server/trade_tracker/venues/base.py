@@ -36,12 +36,38 @@ if TYPE_CHECKING:
 
     from .views import LiveViews
 
-__all__ = ["CredentialField", "FillScope", "LiveVenue", "PageSink", "Venue", "VenueClient", "VenueId", "VenueInfo"]
+__all__ = [
+    "ACCOUNT_SCOPE",
+    "PRODUCTS_SCOPE",
+    "scope_products",
+    "CredentialField",
+    "FillScope",
+    "LiveVenue",
+    "PageSink",
+    "Venue",
+    "VenueClient",
+    "VenueId",
+    "VenueInfo",
+]
 
 #: The public venue names (``--venue exchange|advanced``).
 VenueId = Literal["exchange", "advanced"]
 #: What one sync walk covers: one product (Exchange ``/fills`` needs a product_id) or the whole account.
 FillScope = Literal["product", "account"]
+#: The sync scope of a walk of a whole account (a venue whose ``fill_scope`` is "account").
+ACCOUNT_SCOPE = "*"
+#: The prefix of an account-wide venue's walk of some products only: ``products:BTC-USD,ETH-USD``.
+PRODUCTS_SCOPE = "products:"
+
+
+def scope_products(scope: str) -> list[str] | None:
+    """The products a stored sync scope covers: None for the whole account, the listed ones for a
+    ``products:`` walk, else the scope itself (a product scope, as Exchange's)."""
+    if scope == ACCOUNT_SCOPE:
+        return None
+    if scope.startswith(PRODUCTS_SCOPE):
+        return [p for p in scope.removeprefix(PRODUCTS_SCOPE).split(",") if p]
+    return [scope]
 
 
 @dataclass(frozen=True)

@@ -112,3 +112,36 @@ def test_a_view_only_key_file_is_stored_with_its_permissions(at: RunningAdvanced
             False,
         )
         assert row["portfolio"]
+
+
+def test_a_key_that_gains_transfer_is_refused_at_verify_and_then_never_used(
+    at: RunningAdvanced, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The review's way round the refusal: --no-verify at entry, then rights granted in the portal. verify
+    refuses it (recording what it found) and the app then refuses to use it, until --allow-transfer-key."""
+    key = at.ecdsa
+    assert key.path is not None
+    added = run("add", "--label", "at", "--venue", "advanced", "--no-verify", "--key-file", str(key.path))
+    assert added.exit_code == 0 and "cannot transfer funds" in added.stderr, added.stderr
+    at.advanced.set_permissions(key.name, can_transfer=True)
+    refused = run("verify", "--label", "at")
+    assert refused.exit_code == 3 and "can transfer funds" in refused.stderr, refused.stderr
+    (listed,) = json.loads(run("list").stdout)
+    assert listed["can_transfer"] is True  # what the check found is recorded
+    sync = CliRunner().invoke(main, ["--compact", "sync-fills", "--label", "at"])
+    assert sync.exit_code == 3 and "can transfer funds" in sync.stderr and "--allow-transfer-key" in sync.stderr
+    allowed = run("verify", "--label", "at", "--allow-transfer-key")
+    assert allowed.exit_code == 0, allowed.stderr
+    synced = CliRunner().invoke(main, ["--compact", "sync-fills", "--label", "at"])
+    assert synced.exit_code == 0, synced.stderr
+
+
+def test_an_env_key_that_can_transfer_is_refused_at_verify(
+    at: RunningAdvanced, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = at.ecdsa
+    monkeypatch.setenv("AT_API_KEY_NAME", key.name)
+    monkeypatch.setenv("AT_API_SECRET", key.secret_text())
+    at.advanced.set_permissions(key.name, can_transfer=True)
+    refused = run("verify", "--label", "env-advanced")
+    assert refused.exit_code == 3 and "unset its variables" in refused.stderr, refused.stderr

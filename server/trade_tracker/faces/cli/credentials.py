@@ -235,17 +235,24 @@ def list_cmd() -> None:
 @click.option(
     "--rebind",
     is_flag=True,
-    help="Send the key to EX_BASE_URL even though it was verified with another URL, and bind it there "
-    "if the exchange accepts it. Only for a URL you trust with this key.",
+    help="Send the key to its venue's base URL (EX_BASE_URL / AT_BASE_URL) even though it was verified with "
+    "another URL, and bind it there if the venue accepts it. Only for a URL you trust with this key.",
 )
-def verify_cmd(label: str | None, rebind: bool) -> None:
-    """Check a key with an authenticated GET /accounts and record the result.
+@click.option(
+    "--allow-transfer-key",
+    is_flag=True,
+    help="Keep using a key that can transfer funds (refused otherwise: trade-tracker needs View only).",
+)
+def verify_cmd(label: str | None, rebind: bool, allow_transfer_key: bool) -> None:
+    """Check a key with its venue (an authenticated read; Advanced Trade: GET /key_permissions) and record
+    the result; a key that can transfer funds is refused unless --allow-transfer-key.
 
-    A stored key is only sent to the base URL it was verified with; --rebind moves it to EX_BASE_URL.
+    A stored key is only sent to the base URL it was verified with; --rebind moves it to the venue's setting.
     """
     with _service() as service:
         resolved = service.resolve_label(label)
-        emit(_public(_run(lambda: service.verify(resolved, rebind=rebind))))
+        run = lambda: service.verify(resolved, rebind=rebind, allow_transfer_key=allow_transfer_key)  # noqa: E731
+        emit(_public(_run(run)))
 
 
 @credentials.command("remove")

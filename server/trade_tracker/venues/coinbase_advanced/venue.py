@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, ClassVar
 from trade_tracker.errors import InvalidArgument
 from trade_tracker.formats import check_product_id
 
-from ..base import CredentialField, PageSink, VenueInfo
+from ..base import ACCOUNT_SCOPE, PRODUCTS_SCOPE, CredentialField, PageSink, VenueInfo
 from ..client_venue import ClientVenue
 from ..views import LiveViews
 from .views import AdvancedViews
@@ -42,12 +42,8 @@ if TYPE_CHECKING:
     from .keys import CdpKey
     from .models import FillPage, Order
 
-__all__ = ["ACCOUNT_SCOPE", "ADVANCED", "PRODUCTS_SCOPE", "CoinbaseAdvanced", "products_of_scope"]
+__all__ = ["ADVANCED", "CoinbaseAdvanced", "products_of_scope"]
 
-#: The scope of a walk of the whole account.
-ACCOUNT_SCOPE = "*"
-#: The prefix of a walk of some products: ``products:BTC-USD,ETH-USD``.
-PRODUCTS_SCOPE = "products:"
 
 #: Coinbase Advanced Trade's facts (``--venue advanced``).
 ADVANCED = VenueInfo(

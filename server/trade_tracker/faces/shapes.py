@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FILL_COLUMNS",
+    "STORED_ADJUSTMENT_COLUMNS",
     "STORED_FILL_COLUMNS",
     "AccountsOut",
     "CredentialOut",
@@ -77,8 +78,18 @@ ORDER_COLUMNS = [
 ]
 
 
-def _stored_cells(row: dict[str, Any]) -> dict[str, Cell]:
-    return {c: bool(row[c]) if c == "settled" else row[c] for c in STORED_FILL_COLUMNS}
+#: Stored Advanced Trade fields a page of ``query_trades`` adds when any of its rows has them: a REVERSAL or
+#: CORRECTION shares its fill's trade_id and looks like a second fill without ``trade_type``, and a
+#: quote-sized fill's ``size`` is in the quote currency (``size_in_quote``).
+STORED_ADJUSTMENT_COLUMNS = ["trade_type", "size_in_quote"]
+
+
+def _stored_cells(row: dict[str, Any], columns: list[str]) -> dict[str, Cell]:
+    def cell(c: str) -> Cell:
+        value = row.get(c)
+        return bool(value) if c in ("settled", "size_in_quote") and value is not None else value
+
+    return {c: cell(c) for c in columns}
 
 
 def fill_table(
@@ -255,10 +266,12 @@ class TradesOut(BaseModel):
 
     @classmethod
     def of(cls, rows: list[dict[str, Any]], next_cursor: str | None, hoist_product: bool = True) -> TradesOut:
+        extra = [c for c in STORED_ADJUSTMENT_COLUMNS if any(r.get(c) is not None for r in rows)]
+        columns = [*STORED_FILL_COLUMNS, *extra]
         return cls(
             count=len(rows),
             next_cursor=next_cursor,
-            **fill_table([_stored_cells(r) for r in rows], hoist_product, STORED_FILL_COLUMNS),
+            **fill_table([_stored_cells(r, columns) for r in rows], hoist_product, columns),
         )
 
 

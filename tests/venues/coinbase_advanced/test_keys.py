@@ -212,3 +212,11 @@ def test_fields_from_key_file_and_credential_from_fields() -> None:
     with pytest.raises(InvalidCredential, match="needs key_name and private_key"):
         credential_from_fields({})
     assert pem not in str(info.value)
+
+
+def test_a_key_file_field_that_is_not_text_is_named() -> None:
+    from trade_tracker.errors import InvalidCredential
+    from trade_tracker.venues.coinbase_advanced.keys import read_key_file
+
+    with pytest.raises(InvalidCredential, match="privateKey is not text"):
+        read_key_file('{"name": "organizations/o/apiKeys/k", "privateKey": 5}')

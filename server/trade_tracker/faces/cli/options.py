@@ -55,7 +55,10 @@ ORDER_STATUSES = (
     "failed",
     "unknown_order_status",
 )
-LABEL_HELP = "credential label; default: the env credential (EX_API_*) if set, else the only stored one"
+LABEL_HELP = (
+    "credential label; default: an env credential if set (env: EX_API_*, env-advanced: AT_API_*), else the only "
+    "stored one"
+)
 
 
 class DateText(click.ParamType):

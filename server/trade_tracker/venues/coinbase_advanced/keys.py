@@ -282,6 +282,9 @@ def read_key_file(text: str) -> tuple[str, str]:
     if isinstance(name, str) and name.strip() and isinstance(secret, str) and secret.strip():
         return name, secret
     hint = " (publicKey is not the private key)" if "publicKey" in fields and "privateKey" not in fields else ""
+    not_text = [n for n in ("name", "id", "privateKey") if n in fields and not isinstance(fields[n], str)]
+    if not_text:
+        hint += f" ({' and '.join(not_text)} {'is' if len(not_text) == 1 else 'are'} not text)"
     raise InvalidCredential(
         f"the key file needs the text fields name (or id) and privateKey; it has: {_field_names(fields)}{hint}"
     )

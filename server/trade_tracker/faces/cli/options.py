@@ -16,6 +16,8 @@ from trade_tracker.errors import (
     InvalidArgument,
 )
 
+from ...order_statuses import ORDER_STATUS_WORDS
+
 if TYPE_CHECKING:
     pass
 
@@ -38,23 +40,8 @@ __all__ = [
     "venue_option",
 ]
 
-#: Both venues' status words (``live_views.ORDER_STATUS_WORDS``; each venue checks its own).
-ORDER_STATUSES = (
-    "open",
-    "pending",
-    "rejected",
-    "done",
-    "active",
-    "received",
-    "all",
-    "queued",
-    "cancel_queued",
-    "filled",
-    "cancelled",
-    "expired",
-    "failed",
-    "unknown_order_status",
-)
+#: Both venues' status words (each venue checks its own).
+ORDER_STATUSES = ORDER_STATUS_WORDS
 LABEL_HELP = (
     "credential label; default: an env credential if set (env: EX_API_*, env-advanced: AT_API_*), else the only "
     "stored one"

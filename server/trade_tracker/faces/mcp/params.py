@@ -4,13 +4,14 @@ Defined once and shared by ``tools.py`` and ``sync_tools.py``; ``argument_errors
 argument's error from :data:`ARGUMENT_FORMATS`.
 """
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeAlias
 
 from pydantic import AfterValidator, Field
 
 from trade_tracker.errors import InvalidArgument
 from trade_tracker.formats import ORDER_ID_PATTERN, PRODUCT_ID_PATTERN
 from trade_tracker.labels import LABEL_PATTERN, check_label
+from trade_tracker.order_statuses import OrderStatusWord
 
 __all__ = [
     "ARGUMENT_FORMATS",
@@ -97,21 +98,5 @@ DateText = Annotated[
         max_length=40, pattern=f"^{DATE_PATTERN}$", description="ISO date or datetime (UTC if no zone), e.g. 2025-01-31"
     ),
 ]
-#: The schema needs a Literal; tests check it names exactly ``live_views.ORDER_STATUS_WORDS`` (both venues'
-#: words; each venue checks its own, ``live_views.order_statuses``).
-OrderStatus = Literal[
-    "open",
-    "pending",
-    "rejected",
-    "done",
-    "active",
-    "received",
-    "all",
-    "queued",
-    "cancel_queued",
-    "filled",
-    "cancelled",
-    "expired",
-    "failed",
-    "unknown_order_status",
-]
+#: Both venues' words (each venue checks its own, ``live_views.order_statuses``), as one Literal for the schema.
+OrderStatus: TypeAlias = OrderStatusWord

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, ClassVar
 from trade_tracker.errors import InvalidArgument
 from trade_tracker.formats import check_product_id
 
+from ...order_statuses import ADVANCED_ORDER_STATUSES
 from ..base import ACCOUNT_SCOPE, PRODUCTS_SCOPE, CredentialField, PageSink, VenueInfo
 from ..client_venue import ClientVenue
 from ..views import LiveViews
@@ -59,20 +60,7 @@ ADVANCED = VenueInfo(
     mutable_fill_columns=(),
     reports_permissions=True,
     max_fill_page=250,
-    #: ``order_status`` values in lower case, plus ``done`` (every finished order) and ``all`` as on Exchange
-    order_statuses=(
-        "open",
-        "pending",
-        "queued",
-        "cancel_queued",
-        "filled",
-        "cancelled",
-        "expired",
-        "failed",
-        "unknown_order_status",
-        "done",
-        "all",
-    ),
+    order_statuses=ADVANCED_ORDER_STATUSES,
     url_env="AT_BASE_URL",
 )
 

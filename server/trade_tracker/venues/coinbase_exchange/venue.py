@@ -18,6 +18,7 @@ from trade_tracker.config import SANDBOX_URL
 from trade_tracker.errors import CredentialError
 from trade_tracker.formats import check_product_id
 
+from ...order_statuses import EXCHANGE_ORDER_STATUSES
 from ..base import CredentialField, PageSink, VenueInfo
 from ..client_venue import ClientVenue
 from ..views import LiveViews
@@ -53,7 +54,7 @@ EXCHANGE = VenueInfo(
     mutable_fill_columns=("settled", "fee"),
     reports_permissions=False,
     max_fill_page=MAX_FILLS_LIMIT,
-    order_statuses=("open", "pending", "rejected", "done", "active", "received", "all"),
+    order_statuses=EXCHANGE_ORDER_STATUSES,
     url_env="EX_BASE_URL",
 )
 
